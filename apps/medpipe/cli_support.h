@@ -1,0 +1,36 @@
+#pragma once
+// What every subcommand shares: option parsing with --help, error reporting, log and progress output.
+#include <boost/program_options.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "commands.h"
+#include "medpipe/core/progress.h"
+
+namespace medpipe::cli {
+
+namespace po = boost::program_options;
+
+enum ExitCode : int { kSuccess = 0, kFailure = 1, kUsage = 2 };
+
+struct CommandLine {
+  std::string usage;  // "medpipe convert DIR -o OUTDIR [options]"
+  po::options_description options{"Options"};
+  po::positional_options_description positional;
+};
+
+// Parses args; prints help (returns kSuccess) or a usage error (returns kUsage) and leaves `vm`
+// empty-handed in those cases. Returns nullopt when the command should go on.
+std::optional<int> parseCommandLine(const Args& args, CommandLine& line, po::variables_map& vm);
+
+// Runs body, turning medpipe::Error and other exceptions into a one-line message on stderr.
+int reportErrors(const std::string& command, const std::function<int()>& body);
+
+// Installs a stderr log sink honouring --quiet / --verbose.
+void installLogSink(bool quiet, bool verbose);
+
+// A progress line on stderr when it is a terminal; silent otherwise.
+Progress terminalProgress(const std::string& label);
+
+}  // namespace medpipe::cli

@@ -1,0 +1,50 @@
+// medpipe convert: DICOM series -> NIfTI / NRRD / MetaImage with JSON sidecars.
+#include <iostream>
+
+#include "cli_support.h"
+#include "medpipe/core/error.h"
+#include "medpipe/io/dicom_conversion.h"
+
+namespace medpipe::cli {
+
+int runConvert(const Args& args) {
+  CommandLine line;
+  line.usage = "medpipe convert DIR -o OUTDIR [--format nii.gz|nii|nrrd|mha] [--series SEL] [options]";
+  std::string input, output, format = "nii.gz", series, irregular = "resample";
+  int level = 1;
+  line.options.add_options()
+      ("input", po::value(&input)->required(), "DICOM folder (one series or a whole export) or file")
+      ("output,o", po::value(&output)->required(), "output folder")
+      ("format,f", po::value(&format)->default_value(format), "nii.gz, nii, nrrd or mha")
+      ("series,s", po::value(&series), "select series: uid=..., number=N, description=GLOB, modality=CT (comma-separated)")
+      ("irregular", po::value(&irregular)->default_value(irregular),
+       "missing slices, uneven spacing or gantry tilt: 'resample' onto a regular grid (with a warning) or 'fail'")
+      ("compression-level", po::value(&level)->default_value(level), "gzip level 1 (fast) .. 9 (small)")
+      ("force", "overwrite existing outputs")
+      ("show-phi", "write patient name, ID, dates and UIDs into the sidecars")
+      ("quiet,q", "only warnings and errors");
+  line.positional.add("input", 1);
+  po::variables_map vm;
+  if (auto done = parseCommandLine(args, line, vm)) return *done;
+  installLogSink(vm.count("quiet") > 0, false);
+
+  return reportErrors("convert", [&] {
+    ConversionOptions options;
+    options.input = input;
+    options.outputFolder = output;
+    options.format = parseImageFormat(format);
+    options.selector = SeriesSelector(series);
+    options.irregular = parseIrregularGeometry(irregular);
+    options.overwrite = vm.count("force") > 0;
+    options.includePhi = vm.count("show-phi") > 0;
+    if (level < 1 || level > 9) throw Error("", "--compression-level", "must be between 1 and 9");
+    options.write.compressionLevel = level;
+    const Progress progress = terminalProgress("convert");
+    const ConversionReport report = convertDicom(options, &progress);
+    for (const auto& v : report.written) std::cout << v.image.string() << "  [" << v.health << "]\n";
+    for (const auto& f : report.failed) std::cerr << "medpipe convert: error: " << formatError(f) << "\n";
+    return report.failed.empty() ? kSuccess : kFailure;
+  });
+}
+
+}  // namespace medpipe::cli

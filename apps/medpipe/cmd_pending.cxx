@@ -1,0 +1,27 @@
+// Subcommands whose implementation is still to come: they answer --help and exit with kUsage.
+#include <iostream>
+
+#include "cli_support.h"
+
+namespace medpipe::cli {
+namespace {
+
+int notImplemented(const char* name, const Args& args) {
+  CommandLine line;
+  line.usage = std::string("medpipe ") + name + " [options]";
+  line.options.add_options()("args", po::value<std::vector<std::string>>(), "arguments");
+  line.positional.add("args", -1);
+  po::variables_map vm;
+  if (auto done = parseCommandLine(args, line, vm)) return *done;
+  std::cerr << "medpipe " << name << ": not implemented yet\n";
+  return kUsage;
+}
+
+}  // namespace
+
+int runPipeline(const Args& args) { return notImplemented("run", args); }
+int runValidate(const Args& args) { return notImplemented("validate", args); }
+int runStages(const Args& args) { return notImplemented("stages", args); }
+int runRender(const Args& args) { return notImplemented("render", args); }
+
+}  // namespace medpipe::cli

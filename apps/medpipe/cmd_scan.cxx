@@ -1,0 +1,129 @@
+// medpipe scan: every study and series below a folder, from headers only, with a health check.
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "cli_support.h"
+#include "medpipe/core/error.h"
+#include "medpipe/core/json_writer.h"
+#include "medpipe/io/dicom_index.h"
+#include "medpipe/io/slice_stack.h"
+
+namespace medpipe::cli {
+namespace {
+
+struct VolumeRow {
+  const SeriesVolume* volume;
+  std::string dimensions, spacing, health;
+  std::array<double, 3> spacingValues{};
+};
+
+std::string formatNumber(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", v);
+  return text;
+}
+
+VolumeRow describe(const SeriesVolume& volume) {
+  VolumeRow row{&volume, "", "", ""};
+  const auto& h = volume.first();
+  const size_t depth = h.numberOfFrames > 1 ? h.numberOfFrames : volume.slices.size();
+  row.dimensions = std::to_string(h.columns) + "x" + std::to_string(h.rows) + "x" + std::to_string(depth);
+  try {
+    if (h.numberOfFrames > 1) {
+      row.health = "multi-frame";
+      if (h.pixelSpacing) row.spacingValues = {(*h.pixelSpacing)[1], (*h.pixelSpacing)[0], h.sliceThickness};
+    } else {
+      const SliceStack stack = buildSliceStack(volume.slices);
+      row.health = stack.health.summary();
+      row.spacingValues = stack.spacing;
+    }
+    row.spacing = formatNumber(row.spacingValues[0]) + "x" + formatNumber(row.spacingValues[1]) + "x" +
+                  formatNumber(row.spacingValues[2]);
+  } catch (const Error& e) {
+    row.health = "unreadable geometry: " + e.info().field + " " + e.info().reason;
+    row.spacing = "-";
+  }
+  if (!volume.splitReason.empty()) row.health += " (split: " + volume.splitReason + ")";
+  return row;
+}
+
+void printTable(const DicomIndex& index, const std::vector<VolumeRow>& rows, bool showPhi) {
+  std::string study;
+  for (const auto& row : rows) {
+    const auto& h = row.volume->first();
+    if (h.studyInstanceUid != study) {
+      study = h.studyInstanceUid;
+      std::cout << "\nStudy " << (h.studyDate.empty() ? "(no date)" : h.studyDate) << "  " << h.studyDescription;
+      if (showPhi) std::cout << "  patient " << h.patientName << " [" << h.patientId << "]";
+      std::cout << "\n";
+      std::cout << std::left << std::setw(4) << "Mod" << std::setw(6) << "Ser" << std::setw(28) << "Description"
+                << std::setw(8) << "Slices" << std::setw(14) << "Dimensions" << std::setw(20) << "Spacing (mm)"
+                << std::setw(28) << "Transfer syntax" << "Health\n";
+    }
+    std::cout << std::left << std::setw(4) << h.modality << std::setw(6) << h.seriesNumber << std::setw(28)
+              << h.seriesDescription.substr(0, 27) << std::setw(8) << row.volume->slices.size() << std::setw(14)
+              << row.dimensions << std::setw(20) << row.spacing << std::setw(28)
+              << transferSyntaxName(h.transferSyntaxUid).substr(0, 27) << row.health << "\n";
+  }
+  std::cout << "\n" << rows.size() << " volume(s), " << index.nonImages.size() << " non-image DICOM object(s), "
+            << index.unreadable.size() << " unreadable file(s), " << index.ignoredFiles << " non-DICOM file(s)\n";
+  for (const auto& n : index.nonImages)
+    std::cout << "  non-image: " << n.path.string() << " (" << n.modality << ", SOP class " << n.sopClassUid << ")\n";
+  for (const auto& u : index.unreadable) std::cout << "  unreadable: " << formatError(u) << "\n";
+}
+
+void printJson(const DicomIndex& index, const std::vector<VolumeRow>& rows, bool showPhi) {
+  JsonWriter json(std::cout);
+  json.beginObject().key("volumes").beginArray();
+  for (const auto& row : rows) {
+    const auto& h = row.volume->first();
+    json.beginObject();
+    if (showPhi) json.field("patientName", h.patientName).field("patientId", h.patientId);
+    json.field("studyInstanceUid", h.studyInstanceUid).field("studyDate", h.studyDate);
+    json.field("seriesInstanceUid", h.seriesInstanceUid).field("seriesNumber", h.seriesNumber);
+    json.field("modality", h.modality).field("description", h.seriesDescription);
+    json.field("volumeInSeries", row.volume->volumeInSeries).field("splitReason", row.volume->splitReason);
+    json.field("files", row.volume->slices.size()).field("dimensions", row.dimensions);
+    json.array("spacing", row.spacingValues);
+    json.field("transferSyntaxUid", h.transferSyntaxUid).field("transferSyntax", transferSyntaxName(h.transferSyntaxUid));
+    json.field("health", row.health);
+    json.endObject();
+  }
+  json.endArray().key("nonImages").beginArray();
+  for (const auto& n : index.nonImages)
+    json.beginObject().field("path", n.path.string()).field("modality", n.modality).field("sopClassUid", n.sopClassUid).endObject();
+  json.endArray().key("unreadable").beginArray();
+  for (const auto& u : index.unreadable)
+    json.beginObject().field("path", u.path).field("field", u.field).field("reason", u.reason).endObject();
+  json.endArray().field("nonDicomFiles", index.ignoredFiles).endObject();
+}
+
+}  // namespace
+
+int runScan(const Args& args) {
+  CommandLine line;
+  line.usage = "medpipe scan DIR [--json] [--show-phi]";
+  std::string input;
+  line.options.add_options()
+      ("input", po::value(&input)->required(), "folder to scan recursively (a PACS export, a series, a file)")
+      ("json", "print machine-readable JSON instead of a table")
+      ("show-phi", "include patient names and IDs");
+  line.positional.add("input", 1);
+  po::variables_map vm;
+  if (auto done = parseCommandLine(args, line, vm)) return *done;
+  installLogSink(false, false);
+  return reportErrors("scan", [&] {
+    const Progress progress = terminalProgress("scan");
+    const DicomIndex index = indexDicomFolder(input, &progress);
+    std::vector<VolumeRow> rows;
+    for (const auto& v : index.volumes) rows.push_back(describe(v));
+    const bool showPhi = vm.count("show-phi") > 0;
+    if (vm.count("json")) printJson(index, rows, showPhi);
+    else printTable(index, rows, showPhi);
+    return kSuccess;
+  });
+}
+
+}  // namespace medpipe::cli

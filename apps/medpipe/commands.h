@@ -1,0 +1,29 @@
+#pragma once
+// The subcommands of the medpipe CLI. Each takes the arguments after its name and returns the
+// process exit code (see cli_support.h).
+#include <string>
+#include <vector>
+
+namespace medpipe::cli {
+
+using Args = std::vector<std::string>;
+
+int runScan(const Args& args);
+int runConvert(const Args& args);
+int runPhantom(const Args& args);
+int runPipeline(const Args& args);
+int runValidate(const Args& args);
+int runStages(const Args& args);
+int runRender(const Args& args);
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const Args&);
+};
+
+const std::vector<Command>& commands();
+
+std::string versionReport();  // medpipe, ITK, GDCM and (when built in) VTK versions
+
+}  // namespace medpipe::cli

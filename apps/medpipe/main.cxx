@@ -1,0 +1,49 @@
+// medpipe: DICOM studies in, processed volumes, segmentations, measurements and previews out.
+#include <iostream>
+#include <string>
+
+#include "cli_support.h"
+#include "commands.h"
+
+namespace medpipe::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"scan", "list every patient, study and series below a folder, with a health check", runScan},
+      {"convert", "convert DICOM series to NIfTI / NRRD / MetaImage volumes", runConvert},
+      {"run", "run a pipeline config on a series or a whole export", runPipeline},
+      {"validate", "check a pipeline config and report every error", runValidate},
+      {"stages", "list the processing stages and their parameters", runStages},
+      {"render", "render a volume or label map to a PNG", runRender},
+      {"phantom", "write a synthetic CT phantom as a DICOM series with its ground-truth labels", runPhantom},
+  };
+  return table;
+}
+
+namespace {
+void printOverview() {
+  std::cout << "Usage: medpipe COMMAND [options]   (medpipe COMMAND --help for details)\n\nCommands:\n";
+  for (const auto& c : commands()) std::cout << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
+  std::cout << "\n  --version  print the versions of medpipe, ITK, GDCM and VTK\n";
+}
+}  // namespace
+
+}  // namespace medpipe::cli
+
+int main(int argc, char** argv) {
+  using namespace medpipe::cli;
+  const Args args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    printOverview();
+    return args.empty() ? kUsage : kSuccess;
+  }
+  if (args[0] == "--version") {
+    std::cout << versionReport();
+    return kSuccess;
+  }
+  for (const auto& c : commands()) {
+    if (args[0] == c.name) return c.run(Args(args.begin() + 1, args.end()));
+  }
+  std::cerr << "medpipe: error: unknown command '" << args[0] << "' (see medpipe --help)\n";
+  return kUsage;
+}

@@ -1,0 +1,26 @@
+#include <sstream>
+
+#include "commands.h"
+#include "medpipe/core/version.h"
+#include "medpipe/io/gdcm_version.h"
+
+#ifdef MEDPIPE_WITH_VTK
+#include <vtkVersion.h>
+#endif
+
+namespace medpipe::cli {
+
+std::string versionReport() {
+  std::ostringstream out;
+  out << "medpipe " << medpipeVersion() << "\n"
+      << "ITK " << itkVersion() << "\n"
+      << "GDCM " << gdcmVersion() << "\n";
+#ifdef MEDPIPE_WITH_VTK
+  out << "VTK " << vtkVersion::GetVTKVersion() << "\n";
+#else
+  out << "VTK (not built in)\n";
+#endif
+  return out.str();
+}
+
+}  // namespace medpipe::cli

@@ -1,0 +1,20 @@
+# Build defaults shared by every target: C++17, Release, warnings, ccache.
+set(CMAKE_CXX_STANDARD 17)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE Release CACHE STRING "Build type" FORCE)
+endif()
+
+find_program(MEDPIPE_CCACHE ccache)
+if(MEDPIPE_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
+  set(CMAKE_C_COMPILER_LAUNCHER "${MEDPIPE_CCACHE}")
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${MEDPIPE_CCACHE}")
+endif()
+
+# Applied per target so consumers of the installed package do not inherit them.
+function(medpipe_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+endfunction()

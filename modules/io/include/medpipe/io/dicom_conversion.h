@@ -1,0 +1,48 @@
+#pragma once
+// DICOM folder or export -> one image file (+ JSON sidecar) per volume.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "medpipe/core/progress.h"
+#include "medpipe/core/error.h"
+#include "medpipe/io/dicom_index.h"
+#include "medpipe/io/dicom_volume_reader.h"
+#include "medpipe/io/image_file.h"
+#include "medpipe/io/series_selector.h"
+
+namespace medpipe {
+
+struct ConversionOptions {
+  std::filesystem::path input;
+  std::filesystem::path outputFolder;
+  ImageFormat format = ImageFormat::NiftiGz;
+  SeriesSelector selector;
+  IrregularGeometry irregular = IrregularGeometry::Resample;
+  bool overwrite = false;   // --force
+  bool includePhi = false;  // in sidecars
+  ImageWriteOptions write;
+};
+
+struct ConvertedVolume {
+  std::filesystem::path image;
+  std::filesystem::path sidecar;
+  std::string health;
+};
+
+struct ConversionReport {
+  std::vector<ConvertedVolume> written;
+  std::vector<ErrorInfo> failed;  // volumes that could not be converted
+  size_t skippedNonImages = 0;
+  size_t unreadableFiles = 0;
+};
+
+// Throws medpipe::Error when the input holds no matching DICOM image at all; a volume that fails
+// is recorded in `failed` and the others go on.
+ConversionReport convertDicom(const ConversionOptions& options, const Progress* progress = nullptr);
+
+// Reads one volume: single-frame stacks are sorted and checked; throws medpipe::Error.
+ImageF::Pointer readVolume(const SeriesVolume& volume, IrregularGeometry irregular, StackHealth* health = nullptr,
+                           const Progress* progress = nullptr);
+
+}  // namespace medpipe

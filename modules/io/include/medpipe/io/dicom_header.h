@@ -1,0 +1,77 @@
+#pragma once
+// What medpipe needs from one DICOM file's header, read without touching the pixel data.
+#include <array>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace medpipe {
+
+struct DicomHeader {
+  std::filesystem::path path;
+
+  std::string sopClassUid;
+  std::string sopInstanceUid;
+  std::string studyInstanceUid;
+  std::string seriesInstanceUid;
+  std::string frameOfReferenceUid;
+  std::string transferSyntaxUid;
+
+  std::string modality;
+  std::string studyDate;
+  std::string studyDescription;
+  std::string seriesDescription;
+  std::string manufacturer;
+  std::string imageType;
+  int seriesNumber = 0;
+  int instanceNumber = 0;
+  int acquisitionNumber = 0;
+  int echoNumber = 0;
+
+  // Protected health information: kept in memory, printed only on request.
+  std::string patientName;
+  std::string patientId;
+
+  unsigned rows = 0;
+  unsigned columns = 0;
+  unsigned numberOfFrames = 1;
+  unsigned bitsAllocated = 0;
+  unsigned bitsStored = 0;
+  unsigned pixelRepresentation = 0;
+  unsigned samplesPerPixel = 1;
+  std::string photometricInterpretation;
+  bool hasPixelData = false;
+
+  std::optional<std::array<double, 3>> imagePosition;     // (0020,0032), mm, LPS
+  std::optional<std::array<double, 6>> imageOrientation;  // (0020,0037): row then column cosines
+  std::optional<std::array<double, 2>> pixelSpacing;      // (0028,0030): row spacing, column spacing
+  double sliceThickness = 0;
+  double rescaleSlope = 1;
+  double rescaleIntercept = 0;
+
+  // Acquisition parameters for sidecars; 0 where absent.
+  double kvp = 0;
+  double repetitionTime = 0;
+  double echoTime = 0;
+  double flipAngle = 0;
+  double magneticFieldStrength = 0;
+
+  // A 2D/3D image this reader can turn into a volume (not SR, presentation state, RT struct...).
+  bool isImage() const { return hasPixelData && rows > 0 && columns > 0; }
+};
+
+// True when the file starts like DICOM Part 10 ("DICM" at byte 128) or like a bare
+// little-endian data set beginning with a group-0008 element. Cheap: reads 132 bytes.
+bool looksLikeDicom(const std::filesystem::path& path);
+
+// Reads the header up to the pixel data. Throws medpipe::Error naming the file
+// (and the field, where one is at fault) when the file is not readable DICOM.
+DicomHeader readDicomHeader(const std::filesystem::path& path);
+
+// Silences GDCM's own stderr warnings (once per process); called by every GDCM entry point here.
+void quietGdcm();
+
+// "Explicit VR Little Endian", "JPEG 2000 Image Compression (Lossless Only)", ... or the UID.
+std::string transferSyntaxName(const std::string& uid);
+
+}  // namespace medpipe

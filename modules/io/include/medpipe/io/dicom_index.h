@@ -1,0 +1,34 @@
+#pragma once
+// Discovery: every DICOM file below a folder, grouped patient -> study -> series -> volume.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "medpipe/core/error.h"
+#include "medpipe/core/progress.h"
+#include "medpipe/io/dicom_header.h"
+
+namespace medpipe {
+
+// One volume: the slices of a series that share orientation, size and echo (as dcm2niix splits),
+// or one multi-frame object.
+struct SeriesVolume {
+  std::vector<DicomHeader> slices;  // unsorted; see buildSliceStack()
+  int volumeInSeries = 1;           // 1, 2, ... where a series was split
+  std::string splitReason;          // why the series was split ("" when it was not)
+  const DicomHeader& first() const { return slices.front(); }
+};
+
+struct DicomIndex {
+  std::vector<SeriesVolume> volumes;      // ordered by study, series number, volume
+  std::vector<DicomHeader> nonImages;     // SR, presentation states, RT structures, DICOMDIR...
+  std::vector<ErrorInfo> unreadable;      // DICOM-looking files whose header could not be read
+  size_t ignoredFiles = 0;                // files that are not DICOM at all
+};
+
+DicomIndex indexDicomFolder(const std::filesystem::path& root, const Progress* progress = nullptr);
+
+// Groups already-read headers (exposed for tests and for the batch planner).
+std::vector<SeriesVolume> groupIntoVolumes(std::vector<DicomHeader> headers);
+
+}  // namespace medpipe

@@ -1,0 +1,6 @@
+#pragma once
+#include <string>
+
+namespace medpipe {
+std::string gdcmVersion();  // GDCM the io module was built against
+}

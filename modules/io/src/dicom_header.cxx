@@ -1,0 +1,167 @@
+#include "medpipe/io/dicom_header.h"
+
+#include <gdcmReader.h>
+#include <gdcmStringFilter.h>
+#include <gdcmTrace.h>
+#include <gdcmUIDs.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "medpipe/core/error.h"
+
+namespace medpipe {
+namespace {
+
+std::string trim(std::string s) {
+  const char* space = " \t\r\n";
+  s.erase(s.find_last_not_of(std::string(space) + '\0') + 1);
+  s.erase(0, s.find_first_not_of(space));
+  return s;
+}
+
+class HeaderFields {
+ public:
+  HeaderFields(const gdcm::File& file, std::string path) : path_(std::move(path)) {
+    filter_.SetFile(file);
+    dataset_ = &file.GetDataSet();
+  }
+
+  std::string text(uint16_t group, uint16_t element) const {
+    const gdcm::Tag tag(group, element);
+    if (!dataset_->FindDataElement(tag) || dataset_->GetDataElement(tag).IsEmpty()) return {};
+    return trim(filter_.ToString(tag));
+  }
+
+  std::vector<double> numbers(uint16_t group, uint16_t element, const char* name) const {
+    std::vector<double> values;
+    std::stringstream stream(text(group, element));
+    std::string item;
+    while (std::getline(stream, item, '\\')) {
+      item = trim(item);
+      if (item.empty()) continue;
+      try {
+        size_t used = 0;
+        values.push_back(std::stod(item, &used));
+      } catch (const std::exception&) {
+        throw Error(path_, name, "'" + item + "' is not a number");
+      }
+    }
+    return values;
+  }
+
+  double number(uint16_t group, uint16_t element, const char* name, double fallback) const {
+    const auto values = numbers(group, element, name);
+    return values.empty() ? fallback : values.front();
+  }
+
+  template <size_t N>
+  std::optional<std::array<double, N>> vector(uint16_t group, uint16_t element, const char* name) const {
+    const auto values = numbers(group, element, name);
+    if (values.empty()) return std::nullopt;
+    if (values.size() != N)
+      throw Error(path_, name, "expected " + std::to_string(N) + " values, found " +
+                                   std::to_string(values.size()));
+    std::array<double, N> out{};
+    std::copy(values.begin(), values.end(), out.begin());
+    return out;
+  }
+
+ private:
+  gdcm::StringFilter filter_;
+  const gdcm::DataSet* dataset_ = nullptr;
+  std::string path_;
+};
+
+}  // namespace
+
+void quietGdcm() {
+  // GDCM's warnings go to stderr from deep inside the library; medpipe reports what matters itself.
+  static const bool once = [] {
+    gdcm::Trace::WarningOff();
+    gdcm::Trace::DebugOff();
+    return true;
+  }();
+  (void)once;
+}
+
+bool looksLikeDicom(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char head[132] = {};
+  in.read(head, sizeof head);
+  const auto got = in.gcount();
+  if (got == 132 && std::memcmp(head + 128, "DICM", 4) == 0) return true;
+  // No preamble: a data set that starts with group 0x0008 (little endian), as old exports do.
+  return got >= 8 && static_cast<unsigned char>(head[0]) == 0x08 && head[1] == 0x00;
+}
+
+DicomHeader readDicomHeader(const std::filesystem::path& path) {
+  quietGdcm();
+  const std::string where = path.string();
+  if (!looksLikeDicom(path)) throw Error(where, "", "not a DICOM file");
+
+  gdcm::Reader reader;
+  reader.SetFileName(where.c_str());
+  if (!reader.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010))) throw Error(where, "", "unreadable DICOM header");
+
+  const gdcm::File& file = reader.GetFile();
+  const HeaderFields f(file, where);
+  DicomHeader h;
+  h.path = path;
+  h.transferSyntaxUid = trim(file.GetHeader().GetDataSetTransferSyntax().GetString()
+                                 ? file.GetHeader().GetDataSetTransferSyntax().GetString()
+                                 : "");
+  h.sopClassUid = f.text(0x0008, 0x0016);
+  h.sopInstanceUid = f.text(0x0008, 0x0018);
+  h.studyInstanceUid = f.text(0x0020, 0x000d);
+  h.seriesInstanceUid = f.text(0x0020, 0x000e);
+  h.frameOfReferenceUid = f.text(0x0020, 0x0052);
+  h.modality = f.text(0x0008, 0x0060);
+  h.studyDate = f.text(0x0008, 0x0020);
+  h.studyDescription = f.text(0x0008, 0x1030);
+  h.seriesDescription = f.text(0x0008, 0x103e);
+  h.manufacturer = f.text(0x0008, 0x0070);
+  h.imageType = f.text(0x0008, 0x0008);
+  h.patientName = f.text(0x0010, 0x0010);
+  h.patientId = f.text(0x0010, 0x0020);
+  h.seriesNumber = static_cast<int>(f.number(0x0020, 0x0011, "SeriesNumber", 0));
+  h.instanceNumber = static_cast<int>(f.number(0x0020, 0x0013, "InstanceNumber", 0));
+  h.acquisitionNumber = static_cast<int>(f.number(0x0020, 0x0012, "AcquisitionNumber", 0));
+  h.echoNumber = static_cast<int>(f.number(0x0018, 0x0086, "EchoNumbers", 0));
+
+  h.rows = static_cast<unsigned>(f.number(0x0028, 0x0010, "Rows", 0));
+  h.columns = static_cast<unsigned>(f.number(0x0028, 0x0011, "Columns", 0));
+  h.numberOfFrames = static_cast<unsigned>(f.number(0x0028, 0x0008, "NumberOfFrames", 1));
+  h.bitsAllocated = static_cast<unsigned>(f.number(0x0028, 0x0100, "BitsAllocated", 0));
+  h.bitsStored = static_cast<unsigned>(f.number(0x0028, 0x0101, "BitsStored", 0));
+  h.pixelRepresentation = static_cast<unsigned>(f.number(0x0028, 0x0103, "PixelRepresentation", 0));
+  h.samplesPerPixel = static_cast<unsigned>(f.number(0x0028, 0x0002, "SamplesPerPixel", 1));
+  h.photometricInterpretation = f.text(0x0028, 0x0004);
+  h.hasPixelData = file.GetDataSet().FindDataElement(gdcm::Tag(0x7fe0, 0x0010));
+
+  h.imagePosition = f.vector<3>(0x0020, 0x0032, "ImagePositionPatient");
+  h.imageOrientation = f.vector<6>(0x0020, 0x0037, "ImageOrientationPatient");
+  h.pixelSpacing = f.vector<2>(0x0028, 0x0030, "PixelSpacing");
+  h.sliceThickness = f.number(0x0018, 0x0050, "SliceThickness", 0);
+  h.rescaleSlope = f.number(0x0028, 0x1053, "RescaleSlope", 1);
+  h.rescaleIntercept = f.number(0x0028, 0x1052, "RescaleIntercept", 0);
+  if (h.rescaleSlope == 0) throw Error(where, "RescaleSlope", "is zero");
+
+  h.kvp = f.number(0x0018, 0x0060, "KVP", 0);
+  h.repetitionTime = f.number(0x0018, 0x0080, "RepetitionTime", 0);
+  h.echoTime = f.number(0x0018, 0x0081, "EchoTime", 0);
+  h.flipAngle = f.number(0x0018, 0x1314, "FlipAngle", 0);
+  h.magneticFieldStrength = f.number(0x0018, 0x0087, "MagneticFieldStrength", 0);
+  return h;
+}
+
+std::string transferSyntaxName(const std::string& uid) {
+  gdcm::UIDs uids;
+  if (!uids.SetFromUID(uid.c_str()) || !uids.GetName()) return uid;
+  const std::string name = uids.GetName();
+  return name.substr(0, name.find(':'));  // drop GDCM's ": Default Transfer Syntax for DICOM" tails
+}
+
+}  // namespace medpipe

@@ -1,0 +1,117 @@
+#include "medpipe/io/dicom_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+#include <tuple>
+
+namespace medpipe {
+namespace fs = std::filesystem;
+namespace {
+
+// Orientation rounded so that float noise in IOP does not split a series.
+std::string orientationKey(const DicomHeader& h) {
+  if (!h.imageOrientation) return "none";
+  std::ostringstream key;
+  for (double c : *h.imageOrientation) key << std::lround(c * 1e4) << ',';
+  return key.str();
+}
+
+std::string positionKey(const DicomHeader& h) {
+  if (!h.imagePosition) return "none";
+  std::ostringstream key;
+  for (double c : *h.imagePosition) key << std::lround(c * 1e3) << ',';
+  return key.str();
+}
+
+// Slices of one series that share a position go to successive volumes (repeats, dynamics).
+std::vector<std::vector<DicomHeader>> splitRepeatedPositions(std::vector<DicomHeader> slices) {
+  std::stable_sort(slices.begin(), slices.end(), [](const DicomHeader& a, const DicomHeader& b) {
+    return std::tie(a.acquisitionNumber, a.instanceNumber) < std::tie(b.acquisitionNumber, b.instanceNumber);
+  });
+  std::map<std::string, size_t> seen;
+  std::vector<std::vector<DicomHeader>> volumes;
+  for (auto& h : slices) {
+    const size_t n = seen[positionKey(h)]++;
+    if (volumes.size() <= n) volumes.emplace_back();
+    volumes[n].push_back(std::move(h));
+  }
+  return volumes;
+}
+
+}  // namespace
+
+std::vector<SeriesVolume> groupIntoVolumes(std::vector<DicomHeader> headers) {
+  using SeriesKey = std::tuple<std::string, int, std::string>;  // study, series number, series UID
+  std::map<SeriesKey, std::map<std::string, std::vector<DicomHeader>>> series;
+  std::vector<SeriesVolume> multiFrame;
+  for (auto& h : headers) {
+    SeriesKey key{h.studyInstanceUid, h.seriesNumber, h.seriesInstanceUid};
+    if (h.numberOfFrames > 1) {
+      multiFrame.push_back(SeriesVolume{{std::move(h)}, 1, ""});
+      continue;
+    }
+    std::ostringstream sub;
+    sub << orientationKey(h) << '|' << h.rows << 'x' << h.columns << "|echo" << h.echoNumber;
+    series[key][sub.str()].push_back(std::move(h));
+  }
+
+  std::vector<SeriesVolume> volumes;
+  for (auto& [key, groups] : series) {
+    std::string reason = groups.size() > 1 ? "slices differ in orientation, size or echo" : "";
+    int index = 0;
+    for (auto& [sub, slices] : groups) {
+      auto parts = splitRepeatedPositions(std::move(slices));
+      const std::string why = parts.size() > 1 ? "the same position occurs more than once" : reason;
+      for (auto& part : parts) volumes.push_back(SeriesVolume{std::move(part), ++index, why});
+    }
+  }
+  for (auto& v : multiFrame) volumes.push_back(std::move(v));
+  std::stable_sort(volumes.begin(), volumes.end(), [](const SeriesVolume& a, const SeriesVolume& b) {
+    return std::tie(a.first().studyDate, a.first().studyInstanceUid, a.first().seriesNumber) <
+           std::tie(b.first().studyDate, b.first().studyInstanceUid, b.first().seriesNumber);
+  });
+  return volumes;
+}
+
+DicomIndex indexDicomFolder(const fs::path& root, const Progress* progress) {
+  std::error_code ec;
+  if (!fs::exists(root, ec)) throw Error(root.string(), "", "no such file or folder");
+  std::vector<fs::path> files;
+  if (fs::is_regular_file(root, ec)) {
+    files.push_back(root);
+  } else {
+    if (!fs::is_directory(root, ec)) throw Error(root.string(), "", "not a folder");
+    fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+    if (ec) throw Error(root.string(), "", "cannot list folder: " + ec.message());
+    for (; it != end; it.increment(ec)) {
+      if (ec) break;
+      if (it->is_regular_file(ec)) files.push_back(it->path());
+    }
+    std::sort(files.begin(), files.end());
+  }
+
+  DicomIndex index;
+  std::vector<DicomHeader> images;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const auto& file = files[i];
+    if (progress) progress->report(double(i) / files.size(), "scanning headers");
+    if (!looksLikeDicom(file)) {
+      ++index.ignoredFiles;
+      continue;
+    }
+    try {
+      DicomHeader h = readDicomHeader(file);
+      if (h.isImage()) images.push_back(std::move(h));
+      else index.nonImages.push_back(std::move(h));
+    } catch (const Error& e) {
+      index.unreadable.push_back(e.info());
+    }
+  }
+  if (progress) progress->report(1.0, "scanning headers");
+  index.volumes = groupIntoVolumes(std::move(images));
+  return index;
+}
+
+}  // namespace medpipe

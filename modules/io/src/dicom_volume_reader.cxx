@@ -1,0 +1,124 @@
+#include "medpipe/io/dicom_volume_reader.h"
+
+#include <gdcmImageReader.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "medpipe/core/error.h"
+#include "medpipe/core/log.h"
+#include "medpipe/io/stack_resampler.h"
+
+namespace medpipe {
+namespace {
+
+template <typename T>
+T load(const char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Stored integer of one pixel, masked to BitsStored and sign-extended where signed.
+double storedValue(const char* p, const gdcm::PixelFormat& pf) {
+  const unsigned allocated = pf.GetBitsAllocated();
+  const unsigned stored = pf.GetBitsStored();
+  const bool isSigned = pf.GetPixelRepresentation() == 1;
+  if (pf.GetScalarType() == gdcm::PixelFormat::FLOAT32) return load<float>(p);
+  if (pf.GetScalarType() == gdcm::PixelFormat::FLOAT64) return load<double>(p);
+  uint64_t raw = 0;
+  switch (allocated) {
+    case 8: raw = load<uint8_t>(p); break;
+    case 16: raw = load<uint16_t>(p); break;
+    case 32: raw = load<uint32_t>(p); break;
+    default: raw = 0;
+  }
+  if (stored > 0 && stored < 64) raw &= (uint64_t{1} << stored) - 1;
+  if (isSigned && stored > 0 && (raw >> (stored - 1)) & 1u) return static_cast<double>(raw) - std::ldexp(1.0, stored);
+  return static_cast<double>(raw);
+}
+
+// MONOCHROME1 shows low values bright: mirror the stored range so bright means high, as ITK does.
+double invertMonochrome1(double v, const gdcm::PixelFormat& pf) {
+  const unsigned stored = pf.GetBitsStored();
+  return pf.GetPixelRepresentation() == 1 ? -v - 1 : std::ldexp(1.0, stored) - 1 - v;
+}
+
+void readSliceInto(const DicomHeader& h, float* out, size_t pixelsPerSlice) {
+  const std::string where = h.path.string();
+  quietGdcm();
+  gdcm::ImageReader reader;
+  reader.SetFileName(where.c_str());
+  if (!reader.Read()) throw Error(where, "PixelData", "cannot be read or decoded");
+  const gdcm::Image& image = reader.GetImage();
+  const gdcm::PixelFormat& pf = image.GetPixelFormat();
+  if (pf.GetSamplesPerPixel() != 1) throw Error(where, "SamplesPerPixel", "colour images are not supported");
+  if (image.GetColumns() != h.columns || image.GetRows() != h.rows)
+    throw Error(where, "Rows/Columns", "pixel data does not match the header size");
+  const unsigned bytes = pf.GetBitsAllocated() / 8;
+  if (bytes != 1 && bytes != 2 && bytes != 4 && bytes != 8)
+    throw Error(where, "BitsAllocated", "unsupported value " + std::to_string(pf.GetBitsAllocated()));
+  const size_t needed = pixelsPerSlice * bytes;
+  const size_t length = image.GetBufferLength();
+  if (length < needed) throw Error(where, "PixelData", "shorter than Rows x Columns (file truncated?)");
+  std::vector<char> buffer(length);
+  if (!image.GetBuffer(buffer.data())) throw Error(where, "PixelData", "cannot be decoded");
+
+  const bool monochrome1 = h.photometricInterpretation == "MONOCHROME1";
+  for (size_t i = 0; i < pixelsPerSlice; ++i) {
+    double v = storedValue(buffer.data() + i * bytes, pf);
+    if (monochrome1) v = invertMonochrome1(v, pf);
+    out[i] = static_cast<float>(v * h.rescaleSlope + h.rescaleIntercept);
+  }
+}
+
+ImageF::Pointer allocateVolume(const SliceStack& stack) {
+  const auto& h = stack.slices.front();
+  auto image = ImageF::New();
+  ImageF::SizeType size{{h.columns, h.rows, static_cast<itk::SizeValueType>(stack.slices.size())}};
+  image->SetRegions(ImageF::RegionType(size));
+  ImageF::DirectionType direction;
+  for (unsigned r = 0; r < 3; ++r) {
+    direction(r, 0) = stack.rowDirection[r];
+    direction(r, 1) = stack.columnDirection[r];
+    direction(r, 2) = stack.normal[r];
+  }
+  image->SetDirection(direction);
+  image->SetOrigin(stack.origin.data());
+  image->SetSpacing(stack.spacing.data());
+  image->Allocate();
+  return image;
+}
+
+}  // namespace
+
+IrregularGeometry parseIrregularGeometry(const std::string& text) {
+  if (text == "resample") return IrregularGeometry::Resample;
+  if (text == "fail") return IrregularGeometry::Fail;
+  throw Error("", "--irregular", "'" + text + "' is not one of: resample, fail");
+}
+
+ImageF::Pointer readSliceStack(const SliceStack& stack, IrregularGeometry policy, const Progress* progress) {
+  const auto& first = stack.slices.front();
+  const std::string series = first.path.parent_path().string();
+  if (!stack.health.regular() && policy == IrregularGeometry::Fail)
+    throw Error(series, "ImagePositionPatient", "irregular slice geometry: " + stack.health.summary());
+  for (const auto& h : stack.slices) {
+    if (h.rows != first.rows || h.columns != first.columns)
+      throw Error(h.path.string(), "Rows/Columns", "differs from the other slices of the series");
+  }
+
+  auto image = allocateVolume(stack);
+  const size_t pixelsPerSlice = size_t{first.rows} * first.columns;
+  float* out = image->GetBufferPointer();
+  for (size_t k = 0; k < stack.slices.size(); ++k) {
+    readSliceInto(stack.slices[k], out + k * pixelsPerSlice, pixelsPerSlice);
+    if (progress) progress->report(double(k + 1) / stack.slices.size(), "reading slices");
+  }
+  if (stack.health.regular()) return image;
+  logWarning(series + ": " + stack.health.summary() + "; resampled onto a regular grid");
+  return resampleToRegularGrid(*image, stack);
+}
+
+}  // namespace medpipe

@@ -1,0 +1,7 @@
+#include "medpipe/io/gdcm_version.h"
+
+#include <gdcmVersion.h>
+
+namespace medpipe {
+std::string gdcmVersion() { return gdcm::Version::GetVersion(); }
+}  // namespace medpipe

@@ -1,0 +1,36 @@
+#pragma once
+#include <array>
+#include <cstdint>
+
+#include "medpipe/core/image.h"
+
+namespace medpipe {
+
+// Ground-truth classes of the phantom's label map.
+enum PhantomLabel : std::uint8_t { kAir = 0, kSoftTissue = 1, kLung = 2, kBone = 3 };
+
+// Hounsfield units of each class before noise.
+struct PhantomHu {
+  float air = -1000, softTissue = 40, lung = -850, bone = 700;
+};
+
+struct PhantomSpec {
+  std::array<unsigned, 3> size{256, 256, 64};
+  std::array<double, 3> spacing{0.8, 0.8, 2.5};  // mm
+  // Rotation of the whole grid about the patient's left-right axis, degrees (0 = axial).
+  double obliqueDegrees = 0;
+  double noiseSigma = 20;  // HU, Gaussian
+  std::uint32_t seed = 1;
+  PhantomHu hu;
+};
+
+struct Phantom {
+  ImageF::Pointer image;        // HU, whole numbers, noise included
+  LabelImage::Pointer labels;   // PhantomLabel per voxel
+};
+
+// The body is an elliptic cylinder centred on the grid; two ellipsoid lungs, a spine behind them and
+// one arm bone on the patient's left (+x in LPS) so left and right can be told apart.
+Phantom makeBodyPhantom(const PhantomSpec& spec = {});
+
+}  // namespace medpipe

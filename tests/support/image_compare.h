@@ -1,0 +1,24 @@
+#pragma once
+// Compares two images voxel by voxel in physical space, so grids that differ only in axis order
+// or flips (dcm2niix's RAS rows vs ITK's LPS) still line up.
+#include <string>
+
+#include "medpipe/core/image.h"
+
+namespace medpipe::test {
+
+struct PhysicalComparison {
+  bool sameGrid = false;         // every voxel centre of `a` falls on a voxel centre of `b`
+  std::string gridProblem;       // why not, when sameGrid is false
+  double maxCornerDistance = 0;  // mm, between matching grid corners
+  double maxValueDifference = 0;
+  size_t voxelsCompared = 0;
+};
+
+// `tolerance` is the largest distance (mm) accepted between matching voxel centres.
+PhysicalComparison compareInPhysicalSpace(const ImageF& a, const ImageF& b, double tolerance = 1e-3);
+
+// Label maps and images of the same geometry (size, spacing, origin, direction) within tolerance.
+bool sameGeometry(const itk::ImageBase<3>& a, const itk::ImageBase<3>& b, double tolerance, std::string* why);
+
+}  // namespace medpipe::test
