@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything medpipe needs to build and test, from Debian 12 packages only.
+# Idempotent: packages already present are not fetched again. Run as root.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  cmake g++ ninja-build ccache pkg-config
+  # ITK 5.2 (+ FFTW, which linking all of ITK needs), GDCM 3.0 and its tools, VTK 9.1
+  libinsighttoolkit5-dev libfftw3-dev libgdcm-dev libgdcm-tools libvtk9-dev
+  # CLI, configs and tests
+  libboost-program-options-dev libyaml-cpp-dev libgtest-dev
+  # offscreen rendering for the VTK module (Debian's VTK is GLX-only)
+  xvfb xauth
+  # test oracles: dcm2niix for conversion, dcmtk for dumping DICOM
+  dcm2niix dcmtk
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: run as root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all ${#packages[@]} packages present"
+fi
