@@ -28,11 +28,11 @@ std::string formatNumber(double v) {
 VolumeRow describe(const SeriesVolume& volume) {
   VolumeRow row{&volume, "", "", ""};
   const auto& h = volume.first();
-  const size_t depth = h.numberOfFrames > 1 ? h.numberOfFrames : volume.slices.size();
+  const size_t depth = h.isUnplacedMultiFrame() ? h.numberOfFrames : volume.slices.size();
   row.dimensions = std::to_string(h.columns) + "x" + std::to_string(h.rows) + "x" + std::to_string(depth);
   try {
-    if (h.numberOfFrames > 1) {
-      row.health = "multi-frame";
+    if (h.isUnplacedMultiFrame()) {
+      row.health = "multi-frame without plane positions";
       if (h.pixelSpacing) row.spacingValues = {(*h.pixelSpacing)[1], (*h.pixelSpacing)[0], h.sliceThickness};
     } else {
       const SliceStack stack = buildSliceStack(volume.slices);

@@ -13,8 +13,9 @@ namespace fs = std::filesystem;
 
 ImageF::Pointer readVolume(const SeriesVolume& volume, IrregularGeometry irregular, StackHealth* health,
                            const Progress* progress) {
-  if (volume.first().numberOfFrames > 1)
-    throw Error(volume.first().path.string(), "NumberOfFrames", "multi-frame objects are not supported yet");
+  if (volume.first().isUnplacedMultiFrame())
+    throw Error(volume.first().path.string(), "PerFrameFunctionalGroupsSequence",
+                "multi-frame object without per-frame plane positions is not supported");
   const SliceStack stack = buildSliceStack(volume.slices);
   if (health) *health = stack.health;
   return readSliceStack(stack, irregular, progress);

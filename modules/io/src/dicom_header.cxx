@@ -24,16 +24,34 @@ std::string trim(std::string s) {
 
 class HeaderFields {
  public:
-  HeaderFields(const gdcm::File& file, std::string path) : path_(std::move(path)) {
-    filter_.SetFile(file);
-    dataset_ = &file.GetDataSet();
-  }
+  HeaderFields(const gdcm::StringFilter& filter, const gdcm::DataSet& dataset, std::string path)
+      : filter_(filter), dataset_(&dataset), path_(std::move(path)) {}
 
   std::string text(uint16_t group, uint16_t element) const {
     const gdcm::Tag tag(group, element);
-    if (!dataset_->FindDataElement(tag) || dataset_->GetDataElement(tag).IsEmpty()) return {};
-    return trim(filter_.ToString(tag));
+    if (!dataset_->FindDataElement(tag)) return {};
+    const gdcm::DataElement& de = dataset_->GetDataElement(tag);
+    if (de.IsEmpty() || de.GetVR() == gdcm::VR::SQ) return {};
+    return trim(filter_.ToString(de));
   }
+
+  // The first item of a sequence as a data set, or nullptr.
+  const gdcm::DataSet* item(uint16_t group, uint16_t element, size_t index = 1) const {
+    const gdcm::Tag tag(group, element);
+    if (!dataset_->FindDataElement(tag)) return nullptr;
+    const auto sequence = dataset_->GetDataElement(tag).GetValueAsSQ();
+    if (!sequence || sequence->GetNumberOfItems() < index) return nullptr;
+    return &sequence->GetItem(index).GetNestedDataSet();
+  }
+
+  size_t items(uint16_t group, uint16_t element) const {
+    const gdcm::Tag tag(group, element);
+    if (!dataset_->FindDataElement(tag)) return 0;
+    const auto sequence = dataset_->GetDataElement(tag).GetValueAsSQ();
+    return sequence ? sequence->GetNumberOfItems() : 0;
+  }
+
+  HeaderFields nested(const gdcm::DataSet& ds) const { return HeaderFields(filter_, ds, path_); }
 
   std::vector<double> numbers(uint16_t group, uint16_t element, const char* name) const {
     std::vector<double> values;
@@ -70,10 +88,54 @@ class HeaderFields {
   }
 
  private:
-  gdcm::StringFilter filter_;
+  const gdcm::StringFilter& filter_;
   const gdcm::DataSet* dataset_ = nullptr;
   std::string path_;
 };
+
+// Reads a functional group macro (shared or per frame) into the header's geometry fields.
+void readFunctionalGroup(const HeaderFields& group, DicomHeader& h) {
+  if (const auto* measures = group.item(0x0028, 0x9110)) {
+    const HeaderFields m = group.nested(*measures);
+    if (auto spacing = m.vector<2>(0x0028, 0x0030, "PixelSpacing")) h.pixelSpacing = spacing;
+    h.sliceThickness = m.number(0x0018, 0x0050, "SliceThickness", h.sliceThickness);
+  }
+  if (const auto* orientation = group.item(0x0020, 0x9116)) {
+    if (auto iop = group.nested(*orientation).vector<6>(0x0020, 0x0037, "ImageOrientationPatient"))
+      h.imageOrientation = iop;
+  }
+  if (const auto* rescale = group.item(0x0028, 0x9145)) {
+    const HeaderFields r = group.nested(*rescale);
+    h.rescaleSlope = r.number(0x0028, 0x1053, "RescaleSlope", h.rescaleSlope);
+    h.rescaleIntercept = r.number(0x0028, 0x1052, "RescaleIntercept", h.rescaleIntercept);
+  }
+}
+
+// Enhanced multi-frame: geometry from the shared and per-frame functional groups.
+void readEnhancedGeometry(const HeaderFields& f, DicomHeader& h) {
+  if (const auto* shared = f.item(0x5200, 0x9229)) readFunctionalGroup(f.nested(*shared), h);
+  const size_t count = f.items(0x5200, 0x9230);
+  if (count == 0) return;
+  if (count != h.numberOfFrames)
+    throw Error(h.path.string(), "PerFrameFunctionalGroupsSequence",
+                std::to_string(count) + " items for " + std::to_string(h.numberOfFrames) + " frames");
+  for (size_t i = 1; i <= count; ++i) {
+    const HeaderFields perFrame = f.nested(*f.item(0x5200, 0x9230, i));
+    DicomHeader frame = h;  // per-frame values override the shared ones
+    frame.frames.clear();
+    readFunctionalGroup(perFrame, frame);
+    const auto* plane = perFrame.item(0x0020, 0x9113);
+    const auto position = plane ? perFrame.nested(*plane).vector<3>(0x0020, 0x0032, "ImagePositionPatient") : std::nullopt;
+    if (!position) throw Error(h.path.string(), "PlanePositionSequence", "missing for frame " + std::to_string(i));
+    if (i == 1) {
+      h.pixelSpacing = frame.pixelSpacing;
+      h.imageOrientation = frame.imageOrientation;
+      h.sliceThickness = frame.sliceThickness;
+      h.imagePosition = position;
+    }
+    h.frames.push_back({*position, frame.rescaleSlope, frame.rescaleIntercept});
+  }
+}
 
 }  // namespace
 
@@ -107,7 +169,9 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   if (!reader.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010))) throw Error(where, "", "unreadable DICOM header");
 
   const gdcm::File& file = reader.GetFile();
-  const HeaderFields f(file, where);
+  gdcm::StringFilter filter;
+  filter.SetFile(file);
+  const HeaderFields f(filter, file.GetDataSet(), where);
   DicomHeader h;
   h.path = path;
   h.transferSyntaxUid = trim(file.GetHeader().GetDataSetTransferSyntax().GetString()
@@ -147,6 +211,7 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.sliceThickness = f.number(0x0018, 0x0050, "SliceThickness", 0);
   h.rescaleSlope = f.number(0x0028, 0x1053, "RescaleSlope", 1);
   h.rescaleIntercept = f.number(0x0028, 0x1052, "RescaleIntercept", 0);
+  if (h.numberOfFrames > 1) readEnhancedGeometry(f, h);
   if (h.rescaleSlope == 0) throw Error(where, "RescaleSlope", "is zero");
 
   h.kvp = f.number(0x0018, 0x0060, "KVP", 0);

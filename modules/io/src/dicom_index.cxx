@@ -40,6 +40,23 @@ std::vector<std::vector<DicomHeader>> splitRepeatedPositions(std::vector<DicomHe
   return volumes;
 }
 
+// An enhanced multi-frame object becomes one virtual slice per frame; other headers stay as they are.
+std::vector<DicomHeader> expandFrames(DicomHeader h) {
+  if (h.frames.empty()) return {std::move(h)};
+  std::vector<DicomHeader> slices;
+  const auto frames = std::move(h.frames);
+  h.frames.clear();
+  for (size_t i = 0; i < frames.size(); ++i) {
+    DicomHeader slice = h;
+    slice.frameIndex = static_cast<int>(i);
+    slice.imagePosition = frames[i].position;
+    slice.rescaleSlope = frames[i].rescaleSlope;
+    slice.rescaleIntercept = frames[i].rescaleIntercept;
+    slices.push_back(std::move(slice));
+  }
+  return slices;
+}
+
 }  // namespace
 
 std::vector<SeriesVolume> groupIntoVolumes(std::vector<DicomHeader> headers) {
@@ -48,13 +65,15 @@ std::vector<SeriesVolume> groupIntoVolumes(std::vector<DicomHeader> headers) {
   std::vector<SeriesVolume> multiFrame;
   for (auto& h : headers) {
     SeriesKey key{h.studyInstanceUid, h.seriesNumber, h.seriesInstanceUid};
-    if (h.numberOfFrames > 1) {
+    if (h.isUnplacedMultiFrame()) {
       multiFrame.push_back(SeriesVolume{{std::move(h)}, 1, ""});
       continue;
     }
-    std::ostringstream sub;
-    sub << orientationKey(h) << '|' << h.rows << 'x' << h.columns << "|echo" << h.echoNumber;
-    series[key][sub.str()].push_back(std::move(h));
+    for (auto& slice : expandFrames(std::move(h))) {
+      std::ostringstream sub;
+      sub << orientationKey(slice) << '|' << slice.rows << 'x' << slice.columns << "|echo" << slice.echoNumber;
+      series[key][sub.str()].push_back(std::move(slice));
+    }
   }
 
   std::vector<SeriesVolume> volumes;

@@ -45,8 +45,17 @@ double invertMonochrome1(double v, const gdcm::PixelFormat& pf) {
   return pf.GetPixelRepresentation() == 1 ? -v - 1 : std::ldexp(1.0, stored) - 1 - v;
 }
 
-void readSliceInto(const DicomHeader& h, float* out, size_t pixelsPerSlice) {
+// The decoded pixel data of one file; multi-frame files are decoded once for all their frames.
+struct DecodedFile {
+  std::string path;
+  std::vector<char> buffer;
+  gdcm::PixelFormat format;
+  size_t frames = 0;
+};
+
+void decodeFile(const DicomHeader& h, size_t pixelsPerFrame, DecodedFile& decoded) {
   const std::string where = h.path.string();
+  if (decoded.path == where) return;
   quietGdcm();
   gdcm::ImageReader reader;
   reader.SetFileName(where.c_str());
@@ -59,15 +68,25 @@ void readSliceInto(const DicomHeader& h, float* out, size_t pixelsPerSlice) {
   const unsigned bytes = pf.GetBitsAllocated() / 8;
   if (bytes != 1 && bytes != 2 && bytes != 4 && bytes != 8)
     throw Error(where, "BitsAllocated", "unsupported value " + std::to_string(pf.GetBitsAllocated()));
-  const size_t needed = pixelsPerSlice * bytes;
+  const size_t frames = std::max(1u, h.numberOfFrames);
   const size_t length = image.GetBufferLength();
-  if (length < needed) throw Error(where, "PixelData", "shorter than Rows x Columns (file truncated?)");
-  std::vector<char> buffer(length);
-  if (!image.GetBuffer(buffer.data())) throw Error(where, "PixelData", "cannot be decoded");
+  if (length < pixelsPerFrame * bytes * frames)
+    throw Error(where, "PixelData", "shorter than Rows x Columns x NumberOfFrames (file truncated?)");
+  decoded.buffer.resize(length);
+  if (!image.GetBuffer(decoded.buffer.data())) throw Error(where, "PixelData", "cannot be decoded");
+  decoded.path = where;
+  decoded.format = pf;
+  decoded.frames = frames;
+}
 
+void readSliceInto(const DicomHeader& h, float* out, size_t pixelsPerSlice, DecodedFile& decoded) {
+  decodeFile(h, pixelsPerSlice, decoded);
+  const gdcm::PixelFormat& pf = decoded.format;
+  const unsigned bytes = pf.GetBitsAllocated() / 8;
+  const char* pixels = decoded.buffer.data() + std::max(0, h.frameIndex) * pixelsPerSlice * bytes;
   const bool monochrome1 = h.photometricInterpretation == "MONOCHROME1";
   for (size_t i = 0; i < pixelsPerSlice; ++i) {
-    double v = storedValue(buffer.data() + i * bytes, pf);
+    double v = storedValue(pixels + i * bytes, pf);
     if (monochrome1) v = invertMonochrome1(v, pf);
     out[i] = static_cast<float>(v * h.rescaleSlope + h.rescaleIntercept);
   }
@@ -112,8 +131,9 @@ ImageF::Pointer readSliceStack(const SliceStack& stack, IrregularGeometry policy
   auto image = allocateVolume(stack);
   const size_t pixelsPerSlice = size_t{first.rows} * first.columns;
   float* out = image->GetBufferPointer();
+  DecodedFile decoded;
   for (size_t k = 0; k < stack.slices.size(); ++k) {
-    readSliceInto(stack.slices[k], out + k * pixelsPerSlice, pixelsPerSlice);
+    readSliceInto(stack.slices[k], out + k * pixelsPerSlice, pixelsPerSlice, decoded);
     if (progress) progress->report(double(k + 1) / stack.slices.size(), "reading slices");
   }
   if (stack.health.regular()) return image;

@@ -108,6 +108,10 @@ SliceStack buildSliceStack(std::vector<DicomHeader> slices) {
         health.nonUniformSpacing = true;
       }
     }
+    // On a regular stack, the end-to-end distance is the best spacing estimate: single gaps carry
+    // the rounding of DS values (e.g. 2.000 vs 2.001), which adds up over hundreds of slices.
+    if (health.missingSliceAt.empty() && !health.nonUniformSpacing)
+      stack.spacing[2] = (pos.back() - pos.front()) / static_cast<double>(pos.size() - 1);
     // Gantry tilt: the stack advances along a direction that is not the slice normal.
     const auto& last = *slices.back().imagePosition;
     const Vec3 travel = normalized({last[0] - first[0], last[1] - first[1], last[2] - first[2]});

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace medpipe {
 
@@ -55,6 +56,20 @@ struct DicomHeader {
   double echoTime = 0;
   double flipAngle = 0;
   double magneticFieldStrength = 0;
+
+  // Enhanced multi-frame objects: the position and rescale of every frame, from the per-frame
+  // functional groups (empty for single-frame files). A volume reader turns each frame into a
+  // "virtual slice": a copy of this header with frameIndex set and `frames` left empty.
+  struct Frame {
+    std::array<double, 3> position{};
+    double rescaleSlope = 1;
+    double rescaleIntercept = 0;
+  };
+  std::vector<Frame> frames;
+  int frameIndex = -1;  // >= 0 for a virtual slice taken from frame `frameIndex` of `path`
+
+  // A multi-frame object whose frames could not be placed in space (no per-frame positions).
+  bool isUnplacedMultiFrame() const { return numberOfFrames > 1 && frames.empty() && frameIndex < 0; }
 
   // A 2D/3D image this reader can turn into a volume (not SR, presentation state, RT struct...).
   bool isImage() const { return hasPixelData && rows > 0 && columns > 0; }

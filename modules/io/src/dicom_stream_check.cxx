@@ -1,0 +1,299 @@
+#include "medpipe/io/dicom_stream_check.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+namespace medpipe {
+namespace {
+
+using Problem = std::optional<StreamProblem>;
+
+constexpr uint32_t kUndefinedLength = 0xFFFFFFFFu;
+constexpr int kMaxDepth = 32;
+constexpr uint32_t kMetaGroupLength = 0x00020000, kTransferSyntax = 0x00020010;
+constexpr uint32_t kPixelData = 0x7FE00010;
+constexpr uint32_t kItem = 0xFFFEE000, kItemEnd = 0xFFFEE00D, kSequenceEnd = 0xFFFEE0DD;
+constexpr const char* kImplicitLittle = "1.2.840.10008.1.2";
+constexpr const char* kExplicitBig = "1.2.840.10008.1.2.2";
+constexpr const char* kDeflated = "1.2.840.10008.1.2.1.99";
+
+struct Encoding {
+  bool explicitVr = true;
+  bool bigEndian = false;
+};
+
+struct Header {
+  uint32_t tag = 0;
+  char vr[2] = {0, 0};  // zero for implicit VR and for item/delimiter tags
+  uint32_t length = 0;
+  uint64_t valueStart = 0;
+  bool isVr(const char* name) const { return vr[0] == name[0] && vr[1] == name[1]; }
+};
+
+bool isKnownVr(const char* vr) {
+  static const char kVrs[] = "AEASATCSDADSDTFLFDISLOLTOBODOFOLOVOWPNSHSLSQSSSTSVTMUCUIULUNURUSUTUV";
+  if (vr[0] < 'A' || vr[0] > 'Z' || vr[1] < 'A' || vr[1] > 'Z') return false;
+  for (const char* p = kVrs; *p; p += 2)
+    if (p[0] == vr[0] && p[1] == vr[1]) return true;
+  return false;
+}
+
+// VRs whose explicit header is 2 reserved bytes + a 32-bit length (PS3.5 7.1.2).
+bool hasLongLength(const char* vr) {
+  static const char kLong[] = "OBODOFOLOVOWSQUCUNURUTSVUV";
+  for (const char* p = kLong; *p; p += 2)
+    if (p[0] == vr[0] && p[1] == vr[1]) return true;
+  return false;
+}
+
+std::string tagText(uint32_t tag) {
+  char text[16];
+  std::snprintf(text, sizeof text, "(%04X,%04X)", unsigned(tag >> 16), unsigned(tag & 0xFFFF));
+  return text;
+}
+
+uint32_t number(const unsigned char* p, int bytes, bool bigEndian) {
+  uint32_t value = 0;
+  for (int i = 0; i < bytes; ++i) value |= uint32_t(p[bigEndian ? bytes - 1 - i : i]) << (8 * i);
+  return value;
+}
+
+class StreamWalker {
+ public:
+  StreamWalker(std::ifstream& in, uint64_t size) : in_(in), size_(size) {}
+
+  Problem check() {
+    unsigned char start[132] = {};
+    if (!read(0, start, size_t(std::min<uint64_t>(size_, 132)))) return StreamProblem{"", "cannot read the file"};
+    const bool part10 = size_ >= 132 && std::memcmp(start + 128, "DICM", 4) == 0;
+    uint64_t pos = part10 ? 132 : 0;
+    if (!part10 && !looksLikeDataSet(start))
+      return StreamProblem{"", size_ < 132 ? "too short to be DICOM" : "no DICM prefix and no data set start"};
+    std::string syntax;
+    if (part10 || number(start, 2, false) == 0x0002) {
+      if (auto problem = checkMeta(pos, syntax, part10)) return problem;
+    }
+    if (syntax == kDeflated) return std::nullopt;  // a deflate stream cannot be walked with seeks
+    Encoding encoding;
+    encoding.explicitVr = syntax != kImplicitLittle;
+    encoding.bigEndian = syntax == kExplicitBig || (syntax.empty() && number(start, 2, false) == 0x0800);
+    // No meta header, or a meta header that says explicit while the data set is implicit: GDCM
+    // then reads implicit VR little endian, and so do we when the first VR is not a VR.
+    char vr[2] = {0, 0};
+    if (encoding.explicitVr && !encoding.bigEndian && !(read(pos + 4, vr, 2) && isKnownVr(vr)))
+      encoding.explicitVr = false;
+    return walkDataSet(pos, size_, encoding, 0, false);
+  }
+
+ private:
+  bool read(uint64_t pos, void* buffer, size_t bytes) {
+    in_.clear();
+    in_.seekg(std::streamoff(pos));
+    return bool(in_.read(static_cast<char*>(buffer), std::streamsize(bytes)));
+  }
+
+  // A bare data set (no preamble) starts with a low even group (0002, 0004 or 0008; 0800 is
+  // group 0008 in big endian).
+  bool looksLikeDataSet(const unsigned char* start) const {
+    if (size_ < 8) return false;
+    const uint32_t group = number(start, 2, false);
+    return group == 0x0002 || group == 0x0004 || group == 0x0008 || group == 0x0800;
+  }
+
+  StreamProblem pastEnd(uint32_t tag, uint32_t length, uint64_t end, uint64_t pos) const {
+    const std::string what = "value length " + std::to_string(length);
+    if (end != size_)
+      return {tagText(tag), what + " runs past the end of the enclosing item (" + std::to_string(end - pos) +
+                                " bytes left)"};
+    if (tag == kPixelData) return {"PixelData", what + " runs past the end of the file (truncated?)"};
+    return {tagText(tag), what + " runs past the end of the file (file is " + std::to_string(size_) + " bytes)"};
+  }
+
+  StreamProblem headerCut(uint64_t end) const {
+    return {"", end == size_ ? "file ends inside an element header"
+                             : "element header runs past the end of the enclosing item"};
+  }
+
+  // Reads tag, VR and length at pos; item and delimiter tags (FFFE,xxxx) have no VR.
+  Problem readHeader(uint64_t pos, uint64_t end, Encoding encoding, Header& header) {
+    unsigned char bytes[12];
+    if (end - pos < 8 || !read(pos, bytes, 8)) return headerCut(end);
+    const bool big = encoding.bigEndian;
+    header.tag = number(bytes, 2, big) << 16 | number(bytes + 2, 2, big);
+    header.valueStart = pos + 8;
+    if (!encoding.explicitVr || header.tag >> 16 == 0xFFFE) {
+      header.length = number(bytes + 4, 4, big);
+      return std::nullopt;
+    }
+    std::memcpy(header.vr, bytes + 4, 2);
+    if (!isKnownVr(header.vr)) {
+      char shown[8];
+      std::snprintf(shown, sizeof shown, "%02X %02X", bytes[4], bytes[5]);
+      return StreamProblem{tagText(header.tag), std::string("invalid VR (bytes ") + shown + ")"};
+    }
+    if (!hasLongLength(header.vr)) {
+      header.length = number(bytes + 6, 2, big);
+      return std::nullopt;
+    }
+    if (end - pos < 12 || !read(pos + 8, bytes + 8, 4)) return headerCut(end);
+    header.length = number(bytes + 8, 4, big);
+    header.valueStart = pos + 12;
+    return std::nullopt;
+  }
+
+  // Group 0002 elements, always explicit VR little endian; pos ends at the first data set element.
+  Problem checkMeta(uint64_t& pos, std::string& syntax, bool part10) {
+    unsigned char group[2];
+    while (size_ - pos >= 2 && read(pos, group, 2) && number(group, 2, false) == 0x0002) {
+      Header header;
+      if (auto problem = readHeader(pos, size_, Encoding{}, header)) return problem;
+      const uint64_t left = size_ - header.valueStart;
+      if (header.length > left) return pastEnd(header.tag, header.length, size_, header.valueStart);
+      if (header.tag == kMetaGroupLength && header.length == 4) {
+        unsigned char value[4];
+        read(header.valueStart, value, 4);
+        const uint32_t groupLength = number(value, 4, false);
+        if (groupLength > left - 4)
+          return StreamProblem{"(0002,0000)", "meta group length " + std::to_string(groupLength) +
+                                                  " runs past the end of the file (file is " +
+                                                  std::to_string(size_) + " bytes)"};
+      }
+      if (header.tag == kTransferSyntax) {
+        syntax.assign(header.length, '\0');
+        read(header.valueStart, &syntax[0], header.length);
+        syntax.erase(syntax.find_last_not_of(std::string(" \0", 2)) + 1);
+      }
+      pos = header.valueStart + header.length;
+    }
+    if (pos >= size_) return StreamProblem{"meta header", "file ends at the end of the meta header (no data set)"};
+    if (part10 && syntax.empty()) return StreamProblem{"TransferSyntaxUID", "missing from the meta header"};
+    return std::nullopt;
+  }
+
+  // Elements up to `end`, or up to an item delimiter when the enclosing item has undefined length.
+  Problem walkDataSet(uint64_t& pos, uint64_t end, Encoding encoding, int depth, bool untilItemEnd) {
+    uint32_t previous = 0;
+    while (pos < end) {
+      if (depth == 0 && isZeroPadding(pos)) return std::nullopt;
+      Header header;
+      if (auto problem = readHeader(pos, end, encoding, header)) return problem;
+      pos = header.valueStart;
+      if (header.tag == kItemEnd && untilItemEnd) return std::nullopt;
+      if (header.tag >> 16 == 0xFFFE) return StreamProblem{tagText(header.tag), "unexpected item or delimiter tag"};
+      if (header.tag < previous)
+        return StreamProblem{tagText(header.tag), "tags out of order (after " + tagText(previous) + ")"};
+      previous = header.tag;
+      if (auto problem = walkValue(header, end, encoding, depth, pos)) return problem;
+    }
+    if (untilItemEnd) return StreamProblem{"", end == size_ ? "file ends inside an item of undefined length"
+                                                            : "item has no delimiter before the end of its sequence"};
+    return std::nullopt;
+  }
+
+  // Some scanners pad files with zeros after the last element; GDCM stops reading at tag (0000,0000).
+  bool isZeroPadding(uint64_t pos) {
+    char chunk[65536];
+    const char zeros[8] = {};
+    if (size_ - pos < 8 || !read(pos, chunk, 8) || std::memcmp(chunk, zeros, 8) != 0) return false;
+    for (uint64_t at = pos + 8; at < size_; at += sizeof chunk) {
+      const size_t bytes = size_t(std::min<uint64_t>(sizeof chunk, size_ - at));
+      if (!read(at, chunk, bytes)) return false;
+      for (size_t i = 0; i < bytes; ++i)
+        if (chunk[i] != 0) return false;
+    }
+    return true;
+  }
+
+  Problem walkValue(const Header& header, uint64_t end, Encoding encoding, int depth, uint64_t& pos) {
+    if (header.tag == kPixelData && header.isVr("SQ"))
+      return StreamProblem{"PixelData", "VR SQ is not allowed for pixel data"};
+    if (header.length == kUndefinedLength) {
+      if (header.tag == kPixelData) return walkFragments(pos, end);
+      // UN of undefined length holds implicit VR little endian content (PS3.5 6.2.2, CP-246).
+      if (header.isVr("UN")) return walkSequence(header.tag, pos, end, Encoding{false, false}, depth + 1, true);
+      if (!encoding.explicitVr || header.isVr("SQ")) return walkSequence(header.tag, pos, end, encoding, depth + 1, true);
+      return StreamProblem{tagText(header.tag), "undefined length is only allowed for SQ, UN and pixel data (VR " +
+                                                    std::string(header.vr, 2) + ")"};
+    }
+    if (header.length > end - pos) return pastEnd(header.tag, header.length, end, pos);
+    const uint64_t valueEnd = pos + header.length;
+    if (header.isVr("SQ") || (!encoding.explicitVr && startsWithItem(pos, valueEnd))) {
+      if (auto problem = walkSequence(header.tag, pos, valueEnd, encoding, depth + 1, false)) return problem;
+    }
+    pos = valueEnd;
+    return std::nullopt;
+  }
+
+  // Implicit VR does not say SQ; a value that opens with an item tag is read as a sequence.
+  bool startsWithItem(uint64_t pos, uint64_t end) {
+    unsigned char bytes[4];
+    return end - pos >= 8 && read(pos, bytes, 4) && number(bytes, 2, false) == 0xFFFE &&
+           number(bytes + 2, 2, false) == 0xE000;
+  }
+
+  Problem walkSequence(uint32_t tag, uint64_t& pos, uint64_t end, Encoding encoding, int depth, bool undefined) {
+    if (depth > kMaxDepth)
+      return StreamProblem{tagText(tag), "sequences nested deeper than " + std::to_string(kMaxDepth) + " levels"};
+    while (pos < end) {
+      Header item;
+      if (auto problem = readHeader(pos, end, Encoding{false, encoding.bigEndian}, item)) return problem;
+      pos = item.valueStart;
+      if (item.tag == kSequenceEnd) {  // also tolerated inside a defined length, as GDCM does
+        if (!undefined) pos = end;
+        return std::nullopt;
+      }
+      if (item.tag != kItem)
+        return StreamProblem{tagText(item.tag), "expected an item (FFFE,E000) in sequence " + tagText(tag)};
+      if (item.length == kUndefinedLength) {
+        if (auto problem = walkDataSet(pos, end, encoding, depth, true)) return problem;
+        continue;
+      }
+      if (item.length > end - pos) return pastEnd(kItem, item.length, end, pos);
+      uint64_t itemPos = pos;
+      if (auto problem = walkDataSet(itemPos, pos + item.length, encoding, depth, false)) return problem;
+      pos += item.length;
+    }
+    if (undefined)
+      return StreamProblem{tagText(tag), end == size_ ? "file ends inside a sequence of undefined length"
+                                                      : "sequence has no delimiter before the end of its item"};
+    return std::nullopt;
+  }
+
+  // Encapsulated pixel data: items of defined length (offset table, fragments), then (FFFE,E0DD).
+  Problem walkFragments(uint64_t& pos, uint64_t end) {
+    while (true) {
+      Header item;
+      if (end - pos < 8) return StreamProblem{"PixelData", "file ends inside the encapsulated pixel data"};
+      if (auto problem = readHeader(pos, end, Encoding{false, false}, item)) return problem;
+      pos = item.valueStart;
+      if (item.tag == kSequenceEnd) return std::nullopt;
+      if (item.tag != kItem)
+        return StreamProblem{"PixelData", "expected a fragment item (FFFE,E000), found " + tagText(item.tag)};
+      if (item.length == kUndefinedLength) return StreamProblem{"PixelData", "fragment of undefined length"};
+      if (item.length > end - pos)
+        return StreamProblem{"PixelData", "fragment length " + std::to_string(item.length) +
+                                              " runs past the end of the file (truncated?)"};
+      pos += item.length;
+    }
+  }
+
+  std::ifstream& in_;
+  const uint64_t size_;
+};
+
+}  // namespace
+
+std::optional<StreamProblem> checkDicomStream(const std::filesystem::path& path) {
+  std::error_code error;
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  if (error) return StreamProblem{"", "cannot read the file size: " + error.message()};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return StreamProblem{"", "cannot open the file"};
+  return StreamWalker(in, size).check();
+}
+
+}  // namespace medpipe
