@@ -13,6 +13,7 @@ find_package(ITK 5.2 REQUIRED COMPONENTS ${MEDPIPE_ITK_COMPONENTS})
 include(${ITK_USE_FILE})
 
 find_package(GDCM 3.0 REQUIRED)
+find_package(ZLIB REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 
 if(MEDPIPE_WITH_VTK)

@@ -7,13 +7,15 @@ packages=(
   # toolchain
   cmake g++ ninja-build ccache pkg-config
   # ITK 5.2 (+ FFTW, which linking all of ITK needs), GDCM 3.0 and its tools, VTK 9.1
-  libinsighttoolkit5-dev libfftw3-dev libgdcm-dev libgdcm-tools libvtk9-dev
+  libinsighttoolkit5-dev libfftw3-dev libgdcm-dev libgdcm-tools libvtk9-dev zlib1g-dev
   # CLI, configs and tests
   libboost-program-options-dev libyaml-cpp-dev libgtest-dev
   # offscreen rendering for the VTK module (Debian's VTK is GLX-only)
   xvfb xauth
   # test oracles: dcm2niix for conversion, dcmtk for dumping DICOM
   dcm2niix dcmtk
+  # benchmarks: peak memory
+  time
 )
 
 missing=()

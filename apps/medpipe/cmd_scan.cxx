@@ -70,7 +70,8 @@ void printTable(const DicomIndex& index, const std::vector<VolumeRow>& rows, boo
   std::cout << "\n" << rows.size() << " volume(s), " << index.nonImages.size() << " non-image DICOM object(s), "
             << index.unreadable.size() << " unreadable file(s), " << index.ignoredFiles << " non-DICOM file(s)\n";
   for (const auto& n : index.nonImages)
-    std::cout << "  non-image: " << n.path.string() << " (" << n.modality << ", SOP class " << n.sopClassUid << ")\n";
+    std::cout << "  non-image: " << n.path.string() << " (" << (n.modality.empty() ? "no modality" : n.modality)
+              << ", SOP class " << (n.sopClassUid.empty() ? "none" : n.sopClassUid) << ")\n";
   for (const auto& u : index.unreadable) std::cout << "  unreadable: " << formatError(u) << "\n";
 }
 

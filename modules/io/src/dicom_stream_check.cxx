@@ -178,9 +178,10 @@ class StreamWalker {
   Problem walkDataSet(uint64_t& pos, uint64_t end, Encoding encoding, int depth, bool untilItemEnd) {
     uint32_t previous = 0;
     while (pos < end) {
-      if (depth == 0 && isZeroPadding(pos)) return std::nullopt;
       Header header;
-      if (auto problem = readHeader(pos, end, encoding, header)) return problem;
+      const Problem problem = readHeader(pos, end, encoding, header);
+      if ((problem || header.tag == 0) && depth == 0 && isZeroPadding(pos)) return std::nullopt;
+      if (problem) return problem;
       pos = header.valueStart;
       if (header.tag == kItemEnd && untilItemEnd) return std::nullopt;
       if (header.tag >> 16 == 0xFFFE) return StreamProblem{tagText(header.tag), "unexpected item or delimiter tag"};
@@ -194,7 +195,8 @@ class StreamWalker {
     return std::nullopt;
   }
 
-  // Some scanners pad files with zeros after the last element; GDCM stops reading at tag (0000,0000).
+  // Some scanners pad files with zeros after the last element; GDCM stops reading at tag (0000,0000),
+  // so an all-zero rest of the file (at least one header long) is accepted.
   bool isZeroPadding(uint64_t pos) {
     char chunk[65536];
     const char zeros[8] = {};

@@ -4,7 +4,11 @@
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
 
+#include <zlib.h>
+
 #include <cmath>
+#include <fstream>
+#include <vector>
 #include <limits>
 
 #include "medpipe/core/atomic_file.h"
@@ -26,19 +30,55 @@ bool holdsOnlyInt16Values(const ImageF& image) {
 }
 
 template <typename TImage>
+void writeItkFile(const TImage& image, const fs::path& file, const fs::path& reportedPath, bool compress, int level) {
+  auto writer = itk::ImageFileWriter<TImage>::New();
+  writer->SetInput(&image);
+  writer->SetFileName(file.string());
+  writer->SetUseCompression(compress);
+  if (compress) writer->SetCompressionLevel(level);
+  try {
+    writer->Update();
+  } catch (const itk::ExceptionObject& e) {
+    throw Error(reportedPath.string(), "", std::string("cannot write image: ") + e.GetDescription());
+  }
+}
+
+// ITK 5.2's NIfTI writer ignores the compression level (always zlib's default, ~6): write plain
+// NIfTI, then gzip it at the level asked for.
+void gzipFile(const fs::path& from, const fs::path& to, int level, const fs::path& reportedPath) {
+  std::ifstream in(from, std::ios::binary);
+  const std::string mode = "wb" + std::to_string(level);
+  gzFile out = gzopen(to.string().c_str(), mode.c_str());
+  if (!in || !out) throw Error(reportedPath.string(), "", "cannot write image");
+  std::vector<char> buffer(1 << 20);
+  bool ok = true;
+  while (ok && in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const auto got = static_cast<unsigned>(in.gcount());
+    if (got > 0) ok = gzwrite(out, buffer.data(), got) == static_cast<int>(got);
+  }
+  ok = gzclose(out) == Z_OK && ok;
+  if (!ok) throw Error(reportedPath.string(), "", "cannot write image (disk full?)");
+}
+
+template <typename TImage>
 void writeWithItk(const TImage& image, const fs::path& path, const ImageWriteOptions& options) {
   writeAtomically(path, [&](const fs::path& tmp) {
-    auto writer = itk::ImageFileWriter<TImage>::New();
-    writer->SetInput(&image);
-    writer->SetFileName(tmp.string());
-    const bool compressed = fullExtension(path) != ".nii";
-    writer->SetUseCompression(compressed);
-    if (compressed) writer->SetCompressionLevel(options.compressionLevel);
-    try {
-      writer->Update();
-    } catch (const itk::ExceptionObject& e) {
-      throw Error(path.string(), "", std::string("cannot write image: ") + e.GetDescription());
+    if (fullExtension(path) != ".nii.gz") {
+      writeItkFile(image, tmp, path, fullExtension(path) != ".nii", options.compressionLevel);
+      return;
     }
+    fs::path plain = tmp;
+    plain.replace_extension();  // drop ".gz"
+    try {
+      writeItkFile(image, plain, path, false, options.compressionLevel);
+      gzipFile(plain, tmp, options.compressionLevel, path);
+    } catch (...) {
+      std::error_code ignored;
+      fs::remove(plain, ignored);
+      throw;
+    }
+    fs::remove(plain);
   });
 }
 
