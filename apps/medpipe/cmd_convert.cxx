@@ -42,8 +42,10 @@ int runConvert(const Args& args) {
     const Progress progress = terminalProgress("convert");
     const ConversionReport report = convertDicom(options, &progress);
     for (const auto& v : report.written) std::cout << v.image.string() << "  [" << v.health << "]\n";
+    for (const auto& f : report.unreadableFiles)
+      std::cerr << "medpipe convert: error: " << formatError(f) << " (file skipped)\n";
     for (const auto& f : report.failed) std::cerr << "medpipe convert: error: " << formatError(f) << "\n";
-    return report.failed.empty() ? kSuccess : kFailure;
+    return report.failed.empty() && report.unreadableFiles.empty() ? kSuccess : kFailure;
   });
 }
 

@@ -25,8 +25,7 @@ ConversionReport convertDicom(const ConversionOptions& options, const Progress* 
   const DicomIndex index = indexDicomFolder(options.input, progress);
   ConversionReport report;
   report.skippedNonImages = index.nonImages.size();
-  report.unreadableFiles = index.unreadable.size();
-  for (const auto& bad : index.unreadable) logWarning(formatError(bad) + " (skipped)");
+  report.unreadableFiles = index.unreadable;
 
   std::vector<const SeriesVolume*> selected;
   for (const auto& v : index.volumes)

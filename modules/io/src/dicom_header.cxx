@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "medpipe/core/error.h"
+#include "medpipe/io/dicom_stream_check.h"
 
 namespace medpipe {
 namespace {
@@ -163,6 +164,11 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   quietGdcm();
   const std::string where = path.string();
   if (!looksLikeDicom(path)) throw Error(where, "", "not a DICOM file");
+  // GDCM aborts the process on some malformed streams: refuse those before it parses them.
+  // A problem confined to the pixel data (a truncated file) still leaves a usable header, so the
+  // file stays in its series and reading that series fails with the reason.
+  const auto problem = checkDicomStream(path);
+  if (problem && problem->field != "PixelData") throw Error(where, problem->field, problem->reason);
 
   gdcm::Reader reader;
   reader.SetFileName(where.c_str());
@@ -203,7 +209,8 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.pixelRepresentation = static_cast<unsigned>(f.number(0x0028, 0x0103, "PixelRepresentation", 0));
   h.samplesPerPixel = static_cast<unsigned>(f.number(0x0028, 0x0002, "SamplesPerPixel", 1));
   h.photometricInterpretation = f.text(0x0028, 0x0004);
-  h.hasPixelData = file.GetDataSet().FindDataElement(gdcm::Tag(0x7fe0, 0x0010));
+  h.hasPixelData = file.GetDataSet().FindDataElement(gdcm::Tag(0x7fe0, 0x0010)) || problem;
+  if (problem) h.pixelDataProblem = problem->reason;
 
   h.imagePosition = f.vector<3>(0x0020, 0x0032, "ImagePositionPatient");
   h.imageOrientation = f.vector<6>(0x0020, 0x0037, "ImageOrientationPatient");

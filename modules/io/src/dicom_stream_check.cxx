@@ -34,21 +34,18 @@ struct Header {
   bool isVr(const char* name) const { return vr[0] == name[0] && vr[1] == name[1]; }
 };
 
-bool isKnownVr(const char* vr) {
-  static const char kVrs[] = "AEASATCSDADSDTFLFDISLOLTOBODOFOLOVOWPNSHSLSQSSSTSVTMUCUIULUNURUSUTUV";
-  if (vr[0] < 'A' || vr[0] > 'Z' || vr[1] < 'A' || vr[1] > 'Z') return false;
-  for (const char* p = kVrs; *p; p += 2)
+bool inPairs(const char* pairs, const char* vr) {
+  for (const char* p = pairs; *p; p += 2)
     if (p[0] == vr[0] && p[1] == vr[1]) return true;
   return false;
 }
 
-// VRs whose explicit header is 2 reserved bytes + a 32-bit length (PS3.5 7.1.2).
-bool hasLongLength(const char* vr) {
-  static const char kLong[] = "OBODOFOLOVOWSQUCUNURUTSVUV";
-  for (const char* p = kLong; *p; p += 2)
-    if (p[0] == vr[0] && p[1] == vr[1]) return true;
-  return false;
+bool isKnownVr(const char* vr) {
+  return inPairs("AEASATCSDADSDTFLFDISLOLTOBODOFOLOVOWPNSHSLSQSSSTSVTMUCUIULUNURUSUTUV", vr);
 }
+
+// VRs whose explicit header is 2 reserved bytes + a 32-bit length (PS3.5 7.1.2).
+bool hasLongLength(const char* vr) { return inPairs("OBODOFOLOVOWSQUCUNURUTSVUV", vr); }
 
 std::string tagText(uint32_t tag) {
   char text[16];

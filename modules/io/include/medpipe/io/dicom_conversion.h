@@ -34,7 +34,7 @@ struct ConversionReport {
   std::vector<ConvertedVolume> written;
   std::vector<ErrorInfo> failed;  // volumes that could not be converted
   size_t skippedNonImages = 0;
-  size_t unreadableFiles = 0;
+  std::vector<ErrorInfo> unreadableFiles;  // DICOM files whose header could not be read: skipped
 };
 
 // Throws medpipe::Error when the input holds no matching DICOM image at all; a volume that fails

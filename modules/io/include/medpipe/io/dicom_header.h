@@ -42,6 +42,7 @@ struct DicomHeader {
   unsigned samplesPerPixel = 1;
   std::string photometricInterpretation;
   bool hasPixelData = false;
+  std::string pixelDataProblem;  // e.g. truncated pixel data: the header is usable, the pixels are not
 
   std::optional<std::array<double, 3>> imagePosition;     // (0020,0032), mm, LPS
   std::optional<std::array<double, 6>> imageOrientation;  // (0020,0037): row then column cosines
