@@ -43,26 +43,25 @@ void expectLastSliceAtItsPosition(const ImageF& image, const SeriesVolume& volum
   for (unsigned d = 0; d < 3; ++d) EXPECT_NEAR(last[d], (*stack.slices.back().imagePosition)[d], 1e-4);
 }
 
+void expectFragmentedSeriesMatchesReference(const std::string& folder, const std::string& seriesNumber) {
+  const DicomIndex index = indexDicomFolder(data("mr-frag/" + folder));
+  const auto image = readVolume(onlyVolume(index), IrregularGeometry::Fail);
+  // dcm2niix takes the slice spacing from one gap (2.0001 mm); the positions span 190.0001 mm over
+  // 95 gaps, so its far end lies 0.01 mm off the last slice's ImagePositionPatient. medpipe's is exact:
+  expectLastSliceAtItsPosition(*image, onlyVolume(index));
+  expectMatchesReference(*image, data("mr-frag/reference/anat-T1w_acq-tfl_" + seriesNumber + ".nii"), 0, 0.011);
+}
+
 }  // namespace
 
 TEST(RealData, JpegLosslessFragmentedFramesMatchReference) {
   MEDPIPE_REQUIRE_SHARED_DATA("mr-frag");
-  const DicomIndex index = indexDicomFolder(data("mr-frag/jpeg-lossless"));
-  const auto image = readVolume(onlyVolume(index), IrregularGeometry::Fail);
-  // dcm2niix takes the slice spacing from one gap (2.0001 mm); the positions span 190.0001 mm over
-  // 95 gaps, so its far end lies 0.01 mm off the last slice's ImagePositionPatient. medpipe's is exact:
-  expectLastSliceAtItsPosition(*image, onlyVolume(index));
-  expectMatchesReference(*image, data("mr-frag/reference/anat-T1w_acq-tfl_5001.nii"), 0, 0.011);
+  expectFragmentedSeriesMatchesReference("jpeg-lossless", "5001");
 }
 
 TEST(RealData, Jpeg2000FragmentedFramesMatchReference) {
   MEDPIPE_REQUIRE_SHARED_DATA("mr-frag");
-  const DicomIndex index = indexDicomFolder(data("mr-frag/jpeg2000"));
-  const auto image = readVolume(onlyVolume(index), IrregularGeometry::Fail);
-  // dcm2niix takes the slice spacing from one gap (2.0001 mm); the positions span 190.0001 mm over
-  // 95 gaps, so its far end lies 0.01 mm off the last slice's ImagePositionPatient. medpipe's is exact:
-  expectLastSliceAtItsPosition(*image, onlyVolume(index));
-  expectMatchesReference(*image, data("mr-frag/reference/anat-T1w_acq-tfl_6001.nii"), 0, 0.011);
+  expectFragmentedSeriesMatchesReference("jpeg2000", "6001");
 }
 
 TEST(RealData, ClassicPhilipsMrMatchesReference) {
