@@ -128,6 +128,17 @@ TEST(RealData, GantryTiltAndUnevenSpacingAreReportedAndFailOnRequest) {
   EXPECT_NEAR(image->GetSpacing()[2], stack.health.minSpacing, 1e-6);
   const auto d = image->GetDirection();
   EXPECT_NEAR(std::abs(d(0, 0) * d(0, 2) + d(1, 0) * d(1, 2) + d(2, 0) * d(2, 2)), 0, 1e-9);
+  // dcm2niix's tilt-corrected, equalised volume (another grid) sampled against ours: they agree to
+  // correlation 0.9998 and 1.9 HU mean difference here; a wrong tilt sign gives 0.45 and ~500 HU.
+  test::TempDir work("tilt-oracle");
+  const auto run = test::runCommand("dcm2niix -z n -f t -o '" + work.path().string() + "' '" +
+                                    data("ct-ge-tilt-uneven").string() + "'");
+  ASSERT_EQ(run.exitCode, 0) << run.out << run.err;
+  const auto oracle = readImage(work / "t_Tilt_Eq_1.nii");
+  const auto cmp = test::compareBySampling(*image, *oracle);
+  EXPECT_GT(cmp.samples, 5'000'000u);
+  EXPECT_GT(cmp.correlation, 0.999) << "mean |difference| " << cmp.meanAbsDifference << " HU";
+  EXPECT_LT(cmp.meanAbsDifference, 5.0);
 }
 
 }  // namespace medpipe

@@ -1,5 +1,8 @@
 #include "image_compare.h"
 
+#include <itkImageRegionConstIteratorWithIndex.h>
+#include <itkLinearInterpolateImageFunction.h>
+
 #include <cmath>
 #include <sstream>
 
@@ -79,6 +82,40 @@ bool sameGeometry(const itk::ImageBase<3>& a, const itk::ImageBase<3>& b, double
   }
   if (why) *why = out.str();
   return out.str().empty();
+}
+
+}  // namespace medpipe::test
+
+
+
+namespace medpipe::test {
+
+SampledComparison compareBySampling(const ImageF& image, const ImageF& reference, int margin) {
+  auto interpolator = itk::LinearInterpolateImageFunction<ImageF, double>::New();
+  interpolator->SetInputImage(&image);
+  const auto size = image.GetLargestPossibleRegion().GetSize();
+  SampledComparison result;
+  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, sad = 0;
+  itk::ImageRegionConstIteratorWithIndex<ImageF> it(&reference, reference.GetLargestPossibleRegion());
+  for (; !it.IsAtEnd(); ++it) {
+    ImageF::PointType p;
+    reference.TransformIndexToPhysicalPoint(it.GetIndex(), p);
+    itk::ContinuousIndex<double, 3> c;
+    image.TransformPhysicalPointToContinuousIndex(p, c);
+    bool inside = true;
+    for (unsigned d = 0; d < 3 && inside; ++d) inside = c[d] >= margin && c[d] <= double(size[d]) - 1 - margin;
+    if (!inside) continue;
+    const double a = interpolator->EvaluateAtContinuousIndex(c), b = it.Get();
+    sa += a, sb += b, saa += a * a, sbb += b * b, sab += a * b, sad += std::abs(a - b);
+    ++result.samples;
+  }
+  if (result.samples == 0) return result;
+  const double n = double(result.samples);
+  result.meanAbsDifference = sad / n;
+  const double cov = sab / n - sa / n * sb / n;
+  const double va = saa / n - sa / n * sa / n, vb = sbb / n - sb / n * sb / n;
+  result.correlation = va > 0 && vb > 0 ? cov / std::sqrt(va * vb) : 0;
+  return result;
 }
 
 }  // namespace medpipe::test

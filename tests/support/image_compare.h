@@ -22,3 +22,17 @@ PhysicalComparison compareInPhysicalSpace(const ImageF& a, const ImageF& b, doub
 bool sameGeometry(const itk::ImageBase<3>& a, const itk::ImageBase<3>& b, double tolerance, std::string* why);
 
 }  // namespace medpipe::test
+
+namespace medpipe::test {
+
+struct SampledComparison {
+  size_t samples = 0;           // voxels of `reference` whose centre lies inside `image`
+  double meanAbsDifference = 0;
+  double correlation = 0;       // Pearson correlation of the paired values
+};
+
+// Samples `image` (trilinear) at every voxel centre of `reference` that falls inside it, at least
+// `margin` voxels from its border, and compares the values. For grids that do not coincide.
+SampledComparison compareBySampling(const ImageF& image, const ImageF& reference, int margin = 2);
+
+}  // namespace medpipe::test
