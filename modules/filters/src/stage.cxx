@@ -1,11 +1,15 @@
 #include "medpipe/filters/stage.h"
 
 #include <algorithm>
+#include <mutex>
 #include <sstream>
 
 #include "medpipe/core/error.h"
 
 namespace medpipe {
+
+void registerBuiltinStages();  // generated from src/stages/
+
 namespace {
 
 std::vector<std::unique_ptr<Stage>>& registry() {
@@ -13,19 +17,9 @@ std::vector<std::unique_ptr<Stage>>& registry() {
   return stages;
 }
 
-size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
+void ensureBuiltinStages() {
+  static std::once_flag once;
+  std::call_once(once, registerBuiltinStages);
 }
 
 std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates) {
@@ -33,21 +27,61 @@ std::string didYouMean(const std::string& word, const std::vector<std::string>& 
   return close.empty() ? "" : " (did you mean '" + close + "'?)";
 }
 
+std::string formatLimit(double v) { return formatParameterValue(v); }
+
+// The type check and range check of one given value.
+void checkValue(const StageSpec& stage, const ParameterSpec& p, const ParameterValue& value) {
+  const std::string where = stage.name + "." + p.name;
+  auto expect = [&](bool ok) {
+    if (!ok) throw Error("", where, std::string("expected a ") + toString(p.type) + ", got '" + formatParameterValue(value) + "'");
+  };
+  double number = 0;
+  switch (p.type) {
+    case ParameterType::Number:
+      if (const long* i = std::get_if<long>(&value)) number = static_cast<double>(*i);
+      else expect(std::holds_alternative<double>(value)), number = std::get<double>(value);
+      break;
+    case ParameterType::Integer: expect(std::holds_alternative<long>(value)); number = static_cast<double>(std::get<long>(value)); break;
+    case ParameterType::Boolean: expect(std::holds_alternative<bool>(value)); return;
+    case ParameterType::Points:
+      expect(std::holds_alternative<Points>(value));
+      if (std::get<Points>(value).points.empty()) throw Error("", where, "needs at least one point");
+      return;
+    case ParameterType::Choice: {
+      expect(std::holds_alternative<std::string>(value));
+      const auto& text = std::get<std::string>(value);
+      if (std::find(p.choices.begin(), p.choices.end(), text) != p.choices.end()) return;
+      std::string allowed;
+      for (const auto& c : p.choices) allowed += (allowed.empty() ? "" : ", ") + c;
+      throw Error("", where, "'" + text + "' is not one of: " + allowed + didYouMean(text, p.choices));
+    }
+  }
+  if (number < p.minimum || number > p.maximum)
+    throw Error("", where, formatLimit(number) + " is out of range [" + formatLimit(p.minimum) + ", " + formatLimit(p.maximum) +
+                               "]" + (p.unit.empty() ? "" : " " + p.unit));
+}
+
 }  // namespace
 
-std::string closestName(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t bestDistance = std::max<size_t>(2, word.size() / 3) + 1;
-  for (const auto& c : candidates) {
-    const size_t d = editDistance(word, c);
-    if (d < bestDistance) best = c, bestDistance = d;
+const char* toString(DataKind kind) {
+  switch (kind) {
+    case DataKind::Image: return "image";
+    case DataKind::Labels: return "labels";
+    case DataKind::Table: return "table";
   }
-  return best;
+  return "?";
+}
+
+DataKind StageData::kind() const {
+  if (labels) return DataKind::Labels;
+  if (table) return DataKind::Table;
+  return DataKind::Image;
 }
 
 void registerStage(std::unique_ptr<Stage> stage) { registry().push_back(std::move(stage)); }
 
 std::vector<const Stage*> allStages() {
+  ensureBuiltinStages();
   std::vector<const Stage*> stages;
   for (const auto& s : registry()) stages.push_back(s.get());
   std::sort(stages.begin(), stages.end(), [](const Stage* a, const Stage* b) { return a->spec().name < b->spec().name; });
@@ -63,31 +97,71 @@ const Stage& findStage(const std::string& name) {
   throw Error("", "stage", "unknown stage '" + name + "'" + didYouMean(name, names));
 }
 
-ParameterValues validateParameters(const StageSpec& spec, const ParameterValues& given) {
-  ParameterValues values;
+ParameterValues validateParameters(const StageSpec& spec, const std::map<std::string, ParameterValue>& given) {
+  std::map<std::string, ParameterValue> values;
   std::vector<std::string> names;
-  for (const auto& p : spec.parameters) {
-    values[p.name] = p.defaultValue;
-    names.push_back(p.name);
-  }
+  for (const auto& p : spec.parameters) names.push_back(p.name);
   for (const auto& [name, value] : given) {
     const auto p = std::find_if(spec.parameters.begin(), spec.parameters.end(),
                                 [&](const ParameterSpec& s) { return s.name == name; });
-    if (p == spec.parameters.end())
-      throw Error("", spec.name + "." + name, "unknown parameter" + didYouMean(name, names));
-    if (value < p->minimum || value > p->maximum) {
-      std::ostringstream why;
-      why << value << " is out of range [" << p->minimum << ", " << p->maximum << "]" << (p->unit.empty() ? "" : " " + p->unit);
-      throw Error("", spec.name + "." + name, why.str());
-    }
-    values[name] = value;
+    if (p == spec.parameters.end()) throw Error("", spec.name + "." + name, "unknown parameter" + didYouMean(name, names));
+    checkValue(spec, *p, value);
+    // Integers given for a number are widened so stages read one type.
+    values[name] = p->type == ParameterType::Number && std::holds_alternative<long>(value)
+                       ? ParameterValue(static_cast<double>(std::get<long>(value)))
+                       : value;
   }
-  return values;
+  for (const auto& p : spec.parameters) {
+    if (values.count(p.name)) continue;
+    if (p.required) throw Error("", spec.name + "." + p.name, "is required");
+    values[p.name] = p.defaultValue;
+  }
+  return ParameterValues(std::move(values));
 }
 
-}  // namespace medpipe
+StageData runStage(const Stage& stage, const StageInputs& inputs, const std::map<std::string, ParameterValue>& given,
+                   const Progress& progress) {
+  const StageSpec& spec = stage.spec();
+  const ParameterValues values = validateParameters(spec, given);
+  for (const auto& in : spec.inputs) {
+    const auto it = inputs.find(in.name);
+    if (it == inputs.end()) {
+      if (in.optional) continue;
+      throw Error("", spec.name, std::string("needs input '") + in.name + "' (" + toString(in.kind) + ")");
+    }
+    if (it->second.kind() != in.kind)
+      throw Error("", spec.name, "input '" + in.name + "' must be " + toString(in.kind) + ", got " + toString(it->second.kind()));
+  }
+  for (const auto& [name, data] : inputs) {
+    const bool known = std::any_of(spec.inputs.begin(), spec.inputs.end(), [&](const InputSpec& s) { return s.name == name; });
+    if (!known) throw Error("", spec.name, "has no input '" + name + "'");
+  }
+  return stage.run(inputs, values, progress);
+}
 
-namespace medpipe {
-void linkGaussianStage();
-void linkBuiltinStages() { linkGaussianStage(); }
+std::string describeStage(const StageSpec& spec) {
+  std::ostringstream out;
+  out << spec.name << " (" << spec.category << "): " << spec.summary << "\n\n";
+  out << "Inputs:\n";
+  for (const auto& in : spec.inputs)
+    out << "  " << in.name << " (" << toString(in.kind) << (in.optional ? ", optional" : "") << ")  " << in.doc << "\n";
+  out << "Output: " << toString(spec.output) << "\n\nParameters:\n";
+  if (spec.parameters.empty()) out << "  (none)\n";
+  for (const auto& p : spec.parameters) {
+    out << "  " << p.name << "  " << toString(p.type);
+    if (!p.unit.empty()) out << ", " << p.unit;
+    if (p.required) out << ", required";
+    else out << ", default " << formatParameterValue(p.defaultValue);
+    if (p.type == ParameterType::Number || p.type == ParameterType::Integer)
+      if (p.minimum > -1e300 || p.maximum < 1e300) out << ", range [" << formatLimit(p.minimum) << ", " << formatLimit(p.maximum) << "]";
+    if (!p.choices.empty()) {
+      out << ", one of:";
+      for (const auto& c : p.choices) out << " " << c;
+    }
+    out << "\n      " << p.doc << "\n";
+  }
+  if (!spec.example.empty()) out << "\nExample step:\n" << spec.example << (spec.example.back() == '\n' ? "" : "\n");
+  return out.str();
+}
+
 }  // namespace medpipe

@@ -1,7 +1,6 @@
 #pragma once
-// The stage contract: a stage declares its parameters once (name, unit, default, range, doc);
-// validation, the CLI's `stages` listing and the docs all come from that declaration.
-#include <functional>
+// The stage contract: a stage declares its inputs and parameters once (name, type, unit, default,
+// range, doc); validation, `medpipe stages` and docs/stages.md all come from that declaration.
 #include <map>
 #include <memory>
 #include <string>
@@ -9,52 +8,66 @@
 
 #include "medpipe/core/image.h"
 #include "medpipe/core/progress.h"
+#include "medpipe/filters/label_table.h"
+#include "medpipe/filters/parameters.h"
 
 namespace medpipe {
 
-struct ParameterSpec {
-  std::string name;      // kebab-case, e.g. "sigma"
-  std::string unit;      // "mm", "HU", "" ...
-  double defaultValue = 0;
-  double minimum = 0;
-  double maximum = 0;
+// What flows between stages.
+enum class DataKind { Image, Labels, Table };
+const char* toString(DataKind kind);
+
+struct StageData {
+  ImageF::Pointer image;                      // DataKind::Image
+  LabelImage::Pointer labels;                 // DataKind::Labels (a mask is a label map: non-zero = inside)
+  std::shared_ptr<const LabelTable> table;    // DataKind::Table
+  DataKind kind() const;
+};
+
+struct InputSpec {
+  std::string name;  // "image", "labels", "mask", ...
+  DataKind kind = DataKind::Image;
   std::string doc;
+  bool optional = false;
 };
 
 struct StageSpec {
-  std::string name;     // kebab-case, e.g. "gaussian"
-  std::string summary;  // one line
+  std::string name;      // kebab-case, as ITK/Slicer users would guess it: "median", "otsu-threshold"
+  std::string category;  // "denoise", "segment", "utility", "measure"
+  std::string summary;   // one line
+  std::vector<InputSpec> inputs;
+  DataKind output = DataKind::Image;
   std::vector<ParameterSpec> parameters;
+  std::string example;   // a config step, YAML
 };
 
-using ParameterValues = std::map<std::string, double>;
+using StageInputs = std::map<std::string, StageData>;
 
 class Stage {
  public:
   virtual ~Stage() = default;
   virtual const StageSpec& spec() const = 0;
-  // `parameters` has already been validated and completed with defaults.
-  virtual ImageF::Pointer run(const ImageF& input, const ParameterValues& parameters, const Progress& progress) const = 0;
+  // Inputs are checked against spec().inputs and parameters validated before this is called.
+  virtual StageData run(const StageInputs& inputs, const ParameterValues& parameters, const Progress& progress) const = 0;
 };
 
-// Registry of every stage linked into the program.
+// The registry of every built-in stage (registered on first use).
 void registerStage(std::unique_ptr<Stage> stage);
-const Stage& findStage(const std::string& name);  // throws medpipe::Error, suggesting the closest name
-std::vector<const Stage*> allStages();
+const Stage& findStage(const std::string& name);  // throws medpipe::Error with a did-you-mean
+std::vector<const Stage*> allStages();            // sorted by name
 
-// Checks names and ranges (every error names the stage and the parameter) and fills in defaults.
-ParameterValues validateParameters(const StageSpec& spec, const ParameterValues& given);
+// Checks names, types and ranges (errors name "<stage>.<param>" and what is allowed) and fills defaults.
+ParameterValues validateParameters(const StageSpec& spec, const std::map<std::string, ParameterValue>& given);
 
-// The closest of `candidates` to `word` by edit distance, or "" when none is close.
-std::string closestName(const std::string& word, const std::vector<std::string>& candidates);
+// Validates parameters and inputs, then runs the stage.
+StageData runStage(const Stage& stage, const StageInputs& inputs, const std::map<std::string, ParameterValue>& given,
+                   const Progress& progress = Progress());
 
-// Registers a stage type at static-initialisation time: one line per stage.
-template <typename TStage>
-struct StageRegistration {
-  StageRegistration() { registerStage(std::make_unique<TStage>()); }
-};
-
-// Stages live in a static library: this keeps their registration objects from being dropped.
-void linkBuiltinStages();
+// Human-readable documentation of one stage (used by `medpipe stages NAME` and docs/stages.md).
+std::string describeStage(const StageSpec& spec);
 
 }  // namespace medpipe
+
+// One registration line per stage file src/stages/<file>.cxx: MEDPIPE_REGISTER_STAGE(<file>, ClassName)
+#define MEDPIPE_REGISTER_STAGE(file, StageClass) \
+  void medpipe_register_##file() { ::medpipe::registerStage(std::make_unique<StageClass>()); }

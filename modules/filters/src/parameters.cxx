@@ -1,0 +1,169 @@
+#include "medpipe/filters/parameters.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "medpipe/core/error.h"
+
+namespace medpipe {
+namespace {
+
+size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+template <typename T>
+const T& get(const std::map<std::string, ParameterValue>& values, const std::string& name) {
+  const auto it = values.find(name);
+  if (it == values.end()) throw Error("", name, "no such parameter");
+  if (const T* v = std::get_if<T>(&it->second)) return *v;
+  throw Error("", name, "parameter has another type");
+}
+
+double parseNumber(const std::string& where, const std::string& text) {
+  try {
+    size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw Error("", where, "'" + text + "' is not a number");
+}
+
+}  // namespace
+
+const char* toString(ParameterType type) {
+  switch (type) {
+    case ParameterType::Number: return "number";
+    case ParameterType::Integer: return "integer";
+    case ParameterType::Boolean: return "boolean";
+    case ParameterType::Choice: return "choice";
+    case ParameterType::Points: return "points";
+  }
+  return "?";
+}
+
+ParameterSpec ParameterSpec::number(std::string name, double value, double lo, double hi, std::string unit, std::string doc) {
+  ParameterSpec p;
+  p.name = std::move(name), p.type = ParameterType::Number, p.defaultValue = value;
+  p.minimum = lo, p.maximum = hi, p.unit = std::move(unit), p.doc = std::move(doc);
+  return p;
+}
+
+ParameterSpec ParameterSpec::integer(std::string name, long value, long lo, long hi, std::string doc) {
+  ParameterSpec p;
+  p.name = std::move(name), p.type = ParameterType::Integer, p.defaultValue = value;
+  p.minimum = static_cast<double>(lo), p.maximum = static_cast<double>(hi), p.doc = std::move(doc);
+  return p;
+}
+
+ParameterSpec ParameterSpec::flag(std::string name, bool value, std::string doc) {
+  ParameterSpec p;
+  p.name = std::move(name), p.type = ParameterType::Boolean, p.defaultValue = value, p.doc = std::move(doc);
+  return p;
+}
+
+ParameterSpec ParameterSpec::choice(std::string name, std::string value, std::vector<std::string> choices, std::string doc) {
+  ParameterSpec p;
+  p.name = std::move(name), p.type = ParameterType::Choice, p.defaultValue = std::move(value);
+  p.choices = std::move(choices), p.doc = std::move(doc);
+  return p;
+}
+
+ParameterSpec ParameterSpec::points(std::string name, std::string doc) {
+  ParameterSpec p;
+  p.name = std::move(name), p.type = ParameterType::Points, p.defaultValue = Points{}, p.required = true;
+  p.doc = std::move(doc);
+  return p;
+}
+
+double ParameterValues::number(const std::string& name) const { return get<double>(values_, name); }
+long ParameterValues::integer(const std::string& name) const { return get<long>(values_, name); }
+bool ParameterValues::flag(const std::string& name) const { return get<bool>(values_, name); }
+const std::string& ParameterValues::choice(const std::string& name) const { return get<std::string>(values_, name); }
+const Points& ParameterValues::points(const std::string& name) const { return get<Points>(values_, name); }
+
+std::string closestName(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t bestDistance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    const size_t d = editDistance(word, c);
+    if (d < bestDistance) best = c, bestDistance = d;
+  }
+  return best;
+}
+
+ParameterValue parseParameterText(const std::string& stage, const ParameterSpec& spec, const std::string& text) {
+  const std::string where = stage + "." + spec.name;
+  switch (spec.type) {
+    case ParameterType::Number: return parseNumber(where, text);
+    case ParameterType::Integer: {
+      const double v = parseNumber(where, text);
+      if (v != std::floor(v)) throw Error("", where, "'" + text + "' is not a whole number");
+      return static_cast<long>(v);
+    }
+    case ParameterType::Boolean:
+      if (text == "true" || text == "yes" || text == "on") return true;
+      if (text == "false" || text == "no" || text == "off") return false;
+      throw Error("", where, "'" + text + "' is not true or false");
+    case ParameterType::Choice: return text;
+    case ParameterType::Points: {
+      Points points;
+      std::string list = text;
+      if (list.rfind("voxel:", 0) == 0) points.voxelIndices = true, list = list.substr(6);
+      std::stringstream all(list);
+      std::string one;
+      while (std::getline(all, one, ';')) {
+        std::array<double, 3> p{};
+        std::stringstream coords(one);
+        std::string c;
+        size_t n = 0;
+        while (std::getline(coords, c, ',')) {
+          if (n == 3) throw Error("", where, "a point has more than 3 coordinates: '" + one + "'");
+          p[n++] = parseNumber(where, c);
+        }
+        if (n != 3) throw Error("", where, "a point needs 3 coordinates: '" + one + "'");
+        points.points.push_back(p);
+      }
+      return points;
+    }
+  }
+  return text;
+}
+
+std::string formatParameterValue(const ParameterValue& value) {
+  struct Visitor {
+    std::string operator()(double v) const {
+      char text[32];
+      std::snprintf(text, sizeof text, "%g", v);
+      return text;
+    }
+    std::string operator()(long v) const { return std::to_string(v); }
+    std::string operator()(bool v) const { return v ? "true" : "false"; }
+    std::string operator()(const std::string& v) const { return v; }
+    std::string operator()(const Points& v) const {
+      std::string out = v.voxelIndices ? "voxel:" : "";
+      for (size_t i = 0; i < v.points.size(); ++i) {
+        if (i) out += ";";
+        for (size_t d = 0; d < 3; ++d) out += (d ? "," : "") + (*this)(v.points[i][d]);
+      }
+      return out;
+    }
+  };
+  return std::visit(Visitor{}, value);
+}
+
+}  // namespace medpipe
