@@ -21,7 +21,6 @@ int notImplemented(const char* name, const Args& args) {
 
 int runPipeline(const Args& args) { return notImplemented("run", args); }
 int runValidate(const Args& args) { return notImplemented("validate", args); }
-int runStages(const Args& args) { return notImplemented("stages", args); }
 int runRender(const Args& args) { return notImplemented("render", args); }
 
 }  // namespace medpipe::cli
