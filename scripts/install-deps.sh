@@ -12,8 +12,9 @@ packages=(
   libboost-program-options-dev libyaml-cpp-dev libgtest-dev
   # offscreen rendering for the VTK module (Debian's VTK is GLX-only)
   xvfb xauth
-  # test oracles: dcm2niix for conversion, dcmtk for dumping DICOM
-  dcm2niix dcmtk
+  # test oracles and data: dcm2niix for conversion, dcmtk for dumping and decompressing DICOM,
+  # pydicom's bundled DICOM test files (many transfer syntaxes, broken files)
+  dcm2niix dcmtk python3-pydicom
   # benchmarks: peak memory
   time
 )

@@ -145,6 +145,7 @@ void quietGdcm() {
   static const bool once = [] {
     gdcm::Trace::WarningOff();
     gdcm::Trace::DebugOff();
+    gdcm::Trace::ErrorOff();
     return true;
   }();
   (void)once;
@@ -215,6 +216,7 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.imagePosition = f.vector<3>(0x0020, 0x0032, "ImagePositionPatient");
   h.imageOrientation = f.vector<6>(0x0020, 0x0037, "ImageOrientationPatient");
   h.pixelSpacing = f.vector<2>(0x0028, 0x0030, "PixelSpacing");
+  h.imagerPixelSpacing = f.vector<2>(0x0018, 0x1164, "ImagerPixelSpacing");
   h.sliceThickness = f.number(0x0018, 0x0050, "SliceThickness", 0);
   h.rescaleSlope = f.number(0x0028, 0x1053, "RescaleSlope", 1);
   h.rescaleIntercept = f.number(0x0028, 0x1052, "RescaleIntercept", 0);

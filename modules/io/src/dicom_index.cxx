@@ -81,8 +81,11 @@ std::vector<SeriesVolume> groupIntoVolumes(std::vector<DicomHeader> headers) {
     std::string reason = groups.size() > 1 ? "slices differ in orientation, size or echo" : "";
     int index = 0;
     for (auto& [sub, slices] : groups) {
+      const bool placed = slices.front().imagePosition.has_value();
       auto parts = splitRepeatedPositions(std::move(slices));
-      const std::string why = parts.size() > 1 ? "the same position occurs more than once" : reason;
+      const std::string why = parts.size() <= 1 ? reason
+                              : placed          ? "the same position occurs more than once"
+                                                : "no ImagePositionPatient: one volume per file";
       for (auto& part : parts) volumes.push_back(SeriesVolume{std::move(part), ++index, why});
     }
   }

@@ -32,6 +32,16 @@ void requireGeometry(const DicomHeader& h) {
     throw Error(h.path.string(), "PixelSpacing", "must be positive");
 }
 
+// A lone 2D image without patient geometry (secondary capture, CR, US) is placed as ITK does:
+// origin 0, identity directions, spacing from PixelSpacing or ImagerPixelSpacing, else 1 mm.
+void assumeGeometryOfLoneImage(const DicomHeader& in, DicomHeader& out) {
+  if (in.imagePosition && in.imageOrientation && in.pixelSpacing) return;
+  out.geometryAssumed = true;
+  if (!out.imagePosition) out.imagePosition = std::array<double, 3>{0, 0, 0};
+  if (!out.imageOrientation) out.imageOrientation = std::array<double, 6>{1, 0, 0, 0, 1, 0};
+  if (!out.pixelSpacing) out.pixelSpacing = in.imagerPixelSpacing ? in.imagerPixelSpacing : std::array<double, 2>{1, 1};
+}
+
 }  // namespace
 
 Vec3 cross(const Vec3& a, const Vec3& b) {
@@ -41,6 +51,7 @@ Vec3 cross(const Vec3& a, const Vec3& b) {
 double dot(const Vec3& a, const Vec3& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 
 std::string StackHealth::summary() const {
+  if (geometryAssumed) return "no patient geometry: identity assumed";
   if (regular()) return "OK";
   std::ostringstream out;
   const char* sep = "";
@@ -60,6 +71,7 @@ std::string StackHealth::summary() const {
 
 SliceStack buildSliceStack(std::vector<DicomHeader> slices) {
   if (slices.empty()) throw Error("", "", "no slices to stack");
+  if (slices.size() == 1) assumeGeometryOfLoneImage(slices.front(), slices.front());
   for (const auto& h : slices) requireGeometry(h);
 
   SliceStack stack;
@@ -119,6 +131,7 @@ SliceStack buildSliceStack(std::vector<DicomHeader> slices) {
     const double tilt = std::acos(cosine) * 180.0 / kPi;
     if (tilt > 0.01) health.gantryTiltDegrees = tilt;
   }
+  stack.health.geometryAssumed = slices.front().geometryAssumed;
   stack.slices = std::move(slices);
   return stack;
 }

@@ -47,6 +47,8 @@ struct DicomHeader {
   std::optional<std::array<double, 3>> imagePosition;     // (0020,0032), mm, LPS
   std::optional<std::array<double, 6>> imageOrientation;  // (0020,0037): row then column cosines
   std::optional<std::array<double, 2>> pixelSpacing;      // (0028,0030): row spacing, column spacing
+  std::optional<std::array<double, 2>> imagerPixelSpacing;  // (0018,1164), projection radiography
+  bool geometryAssumed = false;  // set by buildSliceStack for a lone image without geometry
   double sliceThickness = 0;
   double rescaleSlope = 1;
   double rescaleIntercept = 0;

@@ -17,6 +17,7 @@ struct StackHealth {
   bool nonUniformSpacing = false;      // gaps that are not whole multiples of the typical spacing
   double minSpacing = 0, maxSpacing = 0;
   double gantryTiltDegrees = 0;        // angle between the slice normal and the stacking direction
+  bool geometryAssumed = false;        // a lone 2D image without ImagePositionPatient/Orientation
   bool regular() const { return missingSliceAt.empty() && !nonUniformSpacing && gantryTiltDegrees == 0; }
   std::string summary() const;         // "OK", or findings joined by "; "
 };
