@@ -35,7 +35,8 @@ int runPhantom(const Args& args) {
       ("spacing", po::value(&spacing)->default_value(spacing), "mm, x y z")
       ("noise", po::value(&spec.noiseSigma)->default_value(spec.noiseSigma), "Gaussian noise sigma, HU")
       ("seed", po::value(&spec.seed)->default_value(spec.seed), "random seed of the noise")
-      ("oblique", po::value(&spec.obliqueDegrees)->default_value(0.0), "tilt of the slices about the left-right axis, degrees");
+      ("oblique", po::value(&spec.obliqueDegrees)->default_value(0.0), "tilt of the slices about the left-right axis, degrees")
+      ("gantry-tilt", po::value(&spec.gantryTiltDegrees)->default_value(0.0), "CT gantry tilt, degrees (axial slices, sheared stack)");
   po::variables_map vm;
   if (auto done = parseCommandLine(args, line, vm)) return *done;
 

@@ -1,6 +1,7 @@
 // medpipe phantom + medpipe convert through the executable, and convert's messages on bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "image_compare.h"
@@ -96,6 +97,29 @@ TEST(CliConvert, BadFormatIsRejectedBeforeAnyWork) {
   const auto r = test::runMedpipe("convert " + quoted(dir.path()) + " -o " + quoted(dir / "out") + " --format jpg");
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(r.err, "medpipe convert: error: --format: 'jpg' is not one of: nii.gz, nii, nrrd, mha\n");
+}
+
+}  // namespace medpipe
+
+namespace medpipe {
+
+TEST(CliConvert, NrrdAndMetaImageHoldTheSameVolumeAsNifti) {
+  test::TempDir dir("cli-formats");
+  PhantomSpec spec;
+  spec.size = {40, 36, 10};
+  spec.obliqueDegrees = 20;
+  const Phantom expected = test::writePhantomSeries(spec, dir / "dicom");
+  for (const std::string format : {"nrrd", "mha", "nii"}) {
+    SCOPED_TRACE(format);
+    const auto r = test::runMedpipe("convert '" + (dir / "dicom").string() + "' -o '" + (dir / format).string() +
+                                    "' --format " + format);
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto image = readImage(dir / format / ("1_Phantom_CT." + format));
+    std::string why;
+    EXPECT_TRUE(test::sameGeometry(*expected.image, *image, 1e-4, &why)) << why;
+    EXPECT_TRUE(std::equal(image->GetBufferPointer(), image->GetBufferPointer() + image->GetPixelContainer()->Size(),
+                           expected.image->GetBufferPointer()));
+  }
 }
 
 }  // namespace medpipe

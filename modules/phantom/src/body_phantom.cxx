@@ -34,12 +34,22 @@ typename TImage::Pointer allocateLike(const PhantomSpec& spec) {
   direction.SetIdentity();
   direction(1, 1) = std::cos(a), direction(1, 2) = -std::sin(a);
   direction(2, 1) = std::sin(a), direction(2, 2) = std::cos(a);
+  // Gantry tilt: the slice-stacking axis leans in y; spacing along it grows so each step still
+  // advances `spacing[2]` in z. The direction matrix is then sheared (not orthogonal), which ITK
+  // allows and which the DICOM writer turns into per-slice ImagePositionPatient.
+  const double t = spec.gantryTiltDegrees * kPi / 180;
+  auto spacing = spec.spacing;
+  if (t != 0) {
+    direction(1, 2) = std::sin(t), direction(2, 2) = std::cos(t);
+    spacing[2] = spec.spacing[2] / std::cos(t);
+    image->SetSpacing(spacing.data());
+  }
   image->SetDirection(direction);
   // Centre the grid on the physical origin.
   typename TImage::PointType origin;
   for (unsigned r = 0; r < 3; ++r) {
     origin[r] = 0;
-    for (unsigned c = 0; c < 3; ++c) origin[r] -= direction(r, c) * (spec.size[c] - 1) * spec.spacing[c] / 2;
+    for (unsigned c = 0; c < 3; ++c) origin[r] -= direction(r, c) * (spec.size[c] - 1) * spacing[c] / 2;
   }
   image->SetOrigin(origin);
   image->Allocate();
@@ -47,6 +57,8 @@ typename TImage::Pointer allocateLike(const PhantomSpec& spec) {
 }
 
 }  // namespace
+
+PhantomLabel phantomLabelAt(double x, double y, double z) { return classify(x, y, z); }
 
 Phantom makeBodyPhantom(const PhantomSpec& spec) {
   Phantom phantom{allocateLike<ImageF>(spec), allocateLike<LabelImage>(spec)};

@@ -19,6 +19,9 @@ struct PhantomSpec {
   std::array<double, 3> spacing{0.8, 0.8, 2.5};  // mm
   // Rotation of the whole grid about the patient's left-right axis, degrees (0 = axial).
   double obliqueDegrees = 0;
+  // CT gantry tilt, degrees: slices stay axial but each is shifted along y (posterior) by
+  // slice spacing x tan(tilt), as a tilted gantry acquires them. Ignored when 0.
+  double gantryTiltDegrees = 0;
   double noiseSigma = 20;  // HU, Gaussian
   std::uint32_t seed = 1;
   PhantomHu hu;
@@ -32,5 +35,8 @@ struct Phantom {
 // The body is an elliptic cylinder centred on the grid; two ellipsoid lungs, a spine behind them and
 // one arm bone on the patient's left (+x in LPS) so left and right can be told apart.
 Phantom makeBodyPhantom(const PhantomSpec& spec = {});
+
+// The ground-truth class at a physical point (mm, LPS), for checking resampled geometry.
+PhantomLabel phantomLabelAt(double x, double y, double z);
 
 }  // namespace medpipe
