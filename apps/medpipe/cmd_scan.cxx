@@ -49,15 +49,37 @@ VolumeRow describe(const SeriesVolume& volume) {
   return row;
 }
 
-void printTable(const DicomIndex& index, const std::vector<VolumeRow>& rows, bool showPhi) {
-  std::string study;
+// Patients are numbered in scan order so the table can group by patient without printing PHI.
+std::vector<int> patientNumbers(const std::vector<VolumeRow>& rows) {
+  std::vector<int> numbers;
+  std::string previous;
+  int count = 0;
   for (const auto& row : rows) {
     const auto& h = row.volume->first();
+    const std::string key = h.patientId + '\x1f' + h.patientName;
+    if (numbers.empty() || key != previous) ++count, previous = key;
+    numbers.push_back(count);
+  }
+  return numbers;
+}
+
+void printTable(const DicomIndex& index, const std::vector<VolumeRow>& rows, bool showPhi) {
+  std::string study;
+  int patient = 0;
+  const auto patients = patientNumbers(rows);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    const auto& h = row.volume->first();
+    if (patients[i] != patient) {
+      patient = patients[i];
+      std::cout << "\nPatient " << patient;
+      if (showPhi) std::cout << ": " << h.patientName << " [" << h.patientId << "]";
+      std::cout << "\n";
+      study.clear();
+    }
     if (h.studyInstanceUid != study) {
       study = h.studyInstanceUid;
-      std::cout << "\nStudy " << (h.studyDate.empty() ? "(no date)" : h.studyDate) << "  " << h.studyDescription;
-      if (showPhi) std::cout << "  patient " << h.patientName << " [" << h.patientId << "]";
-      std::cout << "\n";
+      std::cout << "\n  Study " << (h.studyDate.empty() ? "(no date)" : h.studyDate) << "  " << h.studyDescription << "\n";
       std::cout << std::left << std::setw(4) << "Mod" << std::setw(6) << "Ser" << std::setw(28) << "Description"
                 << std::setw(8) << "Slices" << std::setw(14) << "Dimensions" << std::setw(20) << "Spacing (mm)"
                 << std::setw(28) << "Transfer syntax" << "Health\n";
@@ -78,9 +100,11 @@ void printTable(const DicomIndex& index, const std::vector<VolumeRow>& rows, boo
 void printJson(const DicomIndex& index, const std::vector<VolumeRow>& rows, bool showPhi) {
   JsonWriter json(std::cout);
   json.beginObject().key("volumes").beginArray();
-  for (const auto& row : rows) {
+  const auto patients = patientNumbers(rows);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& row = rows[i];
     const auto& h = row.volume->first();
-    json.beginObject();
+    json.beginObject().field("patient", patients[i]);
     if (showPhi) json.field("patientName", h.patientName).field("patientId", h.patientId);
     json.field("studyInstanceUid", h.studyInstanceUid).field("studyDate", h.studyDate);
     json.field("seriesInstanceUid", h.seriesInstanceUid).field("seriesNumber", h.seriesNumber);

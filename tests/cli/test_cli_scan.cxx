@@ -71,12 +71,14 @@ TEST_F(ScanExport, TableListsBothSeriesTheReportAndTheJunkWithoutPhi) {
   EXPECT_EQ(r.out.find("SECRET-ID-42"), std::string::npos);
   EXPECT_EQ(r.out.find("MÜLLER"), std::string::npos);
   EXPECT_EQ(r.out.find("TEST^PHANTOM"), std::string::npos);
+  EXPECT_NE(r.out.find("\nPatient 1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nPatient 2\n"), std::string::npos) << r.out;
 }
 
 TEST_F(ScanExport, ShowPhiPrintsPatientNamesAndIds) {
   const auto r = test::runMedpipe("scan --show-phi '" + dir_.path().string() + "'");
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_NE(r.out.find("patient MÜLLER^JÖRG [SECRET-ID-42]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Patient 1: MÜLLER^JÖRG [SECRET-ID-42]\n"), std::string::npos) << r.out;
 }
 
 TEST_F(ScanExport, JsonHasOneEntryPerVolume) {

@@ -91,8 +91,9 @@ std::vector<SeriesVolume> groupIntoVolumes(std::vector<DicomHeader> headers) {
   }
   for (auto& v : multiFrame) volumes.push_back(std::move(v));
   std::stable_sort(volumes.begin(), volumes.end(), [](const SeriesVolume& a, const SeriesVolume& b) {
-    return std::tie(a.first().studyDate, a.first().studyInstanceUid, a.first().seriesNumber) <
-           std::tie(b.first().studyDate, b.first().studyInstanceUid, b.first().seriesNumber);
+    const DicomHeader &x = a.first(), &y = b.first();
+    return std::tie(x.patientId, x.patientName, x.studyDate, x.studyInstanceUid, x.seriesNumber) <
+           std::tie(y.patientId, y.patientName, y.studyDate, y.studyInstanceUid, y.seriesNumber);
   });
   return volumes;
 }
