@@ -81,6 +81,20 @@ TEST(DebianDicomFiles, TruncatedFileFailsNamingThePixelData) {
   }
 }
 
+// GDCM's image reader aborts the process on these (FrameIncrementPointer without NumberOfFrames).
+TEST(DebianDicomFiles, HeadersGdcmWouldAbortOnAreRefusedWithAReason) {
+  REQUIRE_PYDICOM_FILES();
+  for (const char* name : {"rtdose_1frame.dcm", "rtdose_expb_1frame.dcm", "rtdose_rle_1frame.dcm"}) {
+    const auto file = kPydicomFiles / name;
+    try {
+      readSingleFile(file);
+      ADD_FAILURE() << name << ": expected an error";
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), file.string() + ": NumberOfFrames: missing although FrameIncrementPointer is set");
+    }
+  }
+}
+
 TEST(DebianDicomFiles, ScanningTheWholeFolderSortsObjectsWithoutCrashing) {
   REQUIRE_PYDICOM_FILES();
   const DicomIndex index = indexDicomFolder(kPydicomFiles);

@@ -211,7 +211,13 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.samplesPerPixel = static_cast<unsigned>(f.number(0x0028, 0x0002, "SamplesPerPixel", 1));
   h.photometricInterpretation = f.text(0x0028, 0x0004);
   h.hasPixelData = file.GetDataSet().FindDataElement(gdcm::Tag(0x7fe0, 0x0010)) || problem;
-  if (problem) h.pixelDataProblem = problem->reason;
+  if (problem) h.pixelDataProblem = problem->reason, h.pixelDataProblemField = problem->field;
+  // GDCM's image reader asserts (aborts) on a FrameIncrementPointer without NumberOfFrames.
+  const gdcm::DataSet& ds = file.GetDataSet();
+  if (ds.FindDataElement(gdcm::Tag(0x0028, 0x0009)) && !ds.FindDataElement(gdcm::Tag(0x0028, 0x0008))) {
+    h.pixelDataProblem = "missing although FrameIncrementPointer is set";
+    h.pixelDataProblemField = "NumberOfFrames";
+  }
 
   h.imagePosition = f.vector<3>(0x0020, 0x0032, "ImagePositionPatient");
   h.imageOrientation = f.vector<6>(0x0020, 0x0037, "ImageOrientationPatient");

@@ -176,9 +176,9 @@ class StreamWalker {
     uint32_t previous = 0;
     while (pos < end) {
       Header header;
-      const Problem problem = readHeader(pos, end, encoding, header);
-      if ((problem || header.tag == 0) && depth == 0 && isZeroPadding(pos)) return std::nullopt;
-      if (problem) return problem;
+      const Problem bad = readHeader(pos, end, encoding, header);
+      if ((bad || header.tag == 0) && depth == 0 && isZeroPadding(pos)) return std::nullopt;
+      if (bad) return bad;
       pos = header.valueStart;
       if (header.tag == kItemEnd && untilItemEnd) return std::nullopt;
       if (header.tag >> 16 == 0xFFFE) return StreamProblem{tagText(header.tag), "unexpected item or delimiter tag"};

@@ -56,7 +56,7 @@ struct DecodedFile {
 void decodeFile(const DicomHeader& h, size_t pixelsPerFrame, DecodedFile& decoded) {
   const std::string where = h.path.string();
   if (decoded.path == where) return;
-  if (!h.pixelDataProblem.empty()) throw Error(where, "PixelData", h.pixelDataProblem);
+  if (!h.pixelDataProblem.empty()) throw Error(where, h.pixelDataProblemField, h.pixelDataProblem);
   quietGdcm();
   gdcm::ImageReader reader;
   reader.SetFileName(where.c_str());

@@ -42,7 +42,10 @@ struct DicomHeader {
   unsigned samplesPerPixel = 1;
   std::string photometricInterpretation;
   bool hasPixelData = false;
-  std::string pixelDataProblem;  // e.g. truncated pixel data: the header is usable, the pixels are not
+  // Why the pixels cannot be read although the header can (truncated pixel data, or a header GDCM's
+  // image reader would abort on); the field names the attribute at fault.
+  std::string pixelDataProblem;
+  std::string pixelDataProblemField;
 
   std::optional<std::array<double, 3>> imagePosition;     // (0020,0032), mm, LPS
   std::optional<std::array<double, 6>> imageOrientation;  // (0020,0037): row then column cosines
