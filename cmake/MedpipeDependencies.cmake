@@ -14,6 +14,7 @@ include(${ITK_USE_FILE})
 
 find_package(GDCM 3.0 REQUIRED)
 find_package(ZLIB REQUIRED)
+find_package(yaml-cpp REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 
 if(MEDPIPE_WITH_VTK)

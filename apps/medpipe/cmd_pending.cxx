@@ -19,8 +19,6 @@ int notImplemented(const char* name, const Args& args) {
 
 }  // namespace
 
-int runPipeline(const Args& args) { return notImplemented("run", args); }
-int runValidate(const Args& args) { return notImplemented("validate", args); }
 int runRender(const Args& args) { return notImplemented("render", args); }
 
 }  // namespace medpipe::cli

@@ -1,0 +1,142 @@
+// medpipe run CONFIG: the pipeline on one series, an image file or a whole PACS export.
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <mutex>
+
+#include "pipeline_options.h"
+#include "medpipe/core/error.h"
+#include "medpipe/pipeline/batch_runner.h"
+
+namespace medpipe::cli {
+namespace {
+
+Progress* interruptTarget = nullptr;
+extern "C" void onInterrupt(int) {
+  if (interruptTarget) interruptTarget->cancel();
+}
+
+void printPlan(const PipelineConfig& config, const PipelinePlan& plan, const std::vector<WorkUnit>& units,
+               const std::string& output) {
+  std::cout << "Input: " << config.inputPath << (config.seriesSelector.empty() ? "" : " (series " + config.seriesSelector + ")")
+            << "\n" << units.size() << " unit(s):\n";
+  for (const auto& u : units) std::cout << "  " << u.id << "  " << u.description << "\n";
+  std::cout << "Steps:\n";
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    const auto& s = plan.steps[i];
+    std::cout << "  " << i + 1 << ". " << s.config->name << " = " << s.stage->spec().name << "(";
+    const char* sep = "";
+    for (const auto& [slot, source] : s.inputs) std::cout << sep << slot << "=" << source, sep = ", ";
+    for (const auto& [name, value] : s.parameters.all()) std::cout << sep << name << "=" << formatParameterValue(value), sep = ", ";
+    std::cout << ")\n";
+  }
+  std::cout << "Outputs (in " << output << (units.size() > 1 ? "/<unit>" : "") << "):\n";
+  for (const auto& o : config.outputs) std::cout << "  " << o.file << "  <- " << o.step << "\n";
+}
+
+// A progress bar per step on a terminal; one line per finished step otherwise.
+StepProgress stepPrinter(bool terminal, bool quiet, int jobs) {
+  auto started = std::make_shared<std::chrono::steady_clock::time_point>();
+  auto mutex = std::make_shared<std::mutex>();
+  return [=](size_t index, size_t count, const std::string& step, double fraction) {
+    std::lock_guard<std::mutex> lock(*mutex);
+    if (fraction < 0) {
+      *started = std::chrono::steady_clock::now();
+      return;
+    }
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - *started).count();
+    if (terminal && jobs == 1 && fraction < 1.0) {
+      const int width = 24, filled = static_cast<int>(fraction * width);
+      const double eta = fraction > 0.01 ? elapsed * (1 - fraction) / fraction : 0;
+      std::fprintf(stderr, "\r[%zu/%zu] %-20s [%s%s] %3d%% %6.1fs ETA %5.1fs", index + 1, count, step.c_str(),
+                   std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
+                   static_cast<int>(fraction * 100), elapsed, eta);
+      return;
+    }
+    if (fraction >= 1.0 && !quiet) {
+      if (terminal && jobs == 1) std::fprintf(stderr, "\r\033[K");
+      std::fprintf(stderr, "[%zu/%zu] %s done in %.1f s\n", index + 1, count, step.c_str(), elapsed);
+    }
+  };
+}
+
+void printSummary(const std::vector<UnitOutcome>& outcomes) {
+  std::cout << "\n" << std::left << std::setw(44) << "Unit" << std::setw(9) << "Status" << std::setw(10) << "Seconds" << "Detail\n";
+  for (const auto& o : outcomes) {
+    const std::string status = !o.ok ? "FAILED" : o.skipped ? "skipped" : "ok";
+    std::cout << std::setw(44) << o.id << std::setw(9) << status << std::setw(10) << std::fixed << std::setprecision(1)
+              << o.seconds << (o.ok ? o.report.outputFolder.string() : o.error) << "\n";
+  }
+  size_t failed = 0;
+  for (const auto& o : outcomes) failed += !o.ok;
+  std::cout << outcomes.size() << " unit(s), " << failed << " failed\n";
+}
+
+}  // namespace
+
+int runPipeline(const Args& args) {
+  CommandLine line;
+  line.usage = "medpipe run CONFIG [--input PATH] [--output DIR] [--set STEP.PARAM=VALUE]... [-j N] [--dry-run]";
+  ConfigOptions config;
+  config.addTo(line);
+  std::string input, output = "medpipe-output", irregular = "resample";
+  int jobs = 1;
+  line.options.add_options()
+      ("input,i", po::value(&input), "DICOM folder, PACS export root or image file (overrides the config's input)")
+      ("output,o", po::value(&output)->default_value(output), "output folder")
+      ("jobs,j", po::value(&jobs)->default_value(jobs), "units (series) run in parallel")
+      ("dry-run", "print the plan (units, steps, outputs) and stop")
+      ("force", "redo units whose outputs are already complete")
+      ("irregular", po::value(&irregular)->default_value(irregular), "irregular slice geometry: resample or fail")
+      ("quiet,q", "only warnings, errors and the summary")
+      ("verbose,v", "debug messages too");
+  po::variables_map vm;
+  if (auto done = parseCommandLine(args, line, vm)) return *done;
+  const bool quiet = vm.count("quiet") > 0;
+  installLogSink(quiet, vm.count("verbose") > 0);
+
+  return reportErrors("run", [&] {
+    if (jobs < 1) throw Error("", "--jobs", "must be at least 1");
+    std::map<std::string, std::string> builtins{{"output_dir", output}};
+    if (!input.empty()) builtins["input_dir"] = input;
+    PipelineConfig pipeline = config.load(builtins);
+    if (!input.empty()) pipeline.inputPath = input;
+    const PipelinePlan plan = planPipeline(pipeline);
+    if (!plan.ok()) {
+      for (const auto& p : plan.problems) std::cerr << p.str() << "\n";
+      throw Error(config.configPath, "", std::to_string(plan.problems.size()) + " problem(s) in the config (see above)");
+    }
+    const auto units = planWorkUnits(pipeline);
+    if (vm.count("dry-run")) {
+      printPlan(pipeline, plan, units, output);
+      return kSuccess;
+    }
+    Progress cancel;
+    interruptTarget = &cancel;
+    std::signal(SIGINT, onInterrupt);
+    BatchOptions options;
+    options.outputFolder = output;
+    options.jobs = jobs;
+    options.irregular = parseIrregularGeometry(irregular);
+    options.run.force = vm.count("force") > 0;
+    options.run.cancel = &cancel;
+    options.run.onProgress = stepPrinter(::isatty(STDERR_FILENO), quiet, jobs);
+    options.onUnitDone = [&](const UnitOutcome& o) {
+      if (!o.ok) std::cerr << "medpipe run: error: " << o.id << ": " << o.error << "\n";
+      else if (!quiet) std::cerr << "medpipe run: " << o.id << (o.skipped ? ": already complete, skipped\n" : ": done\n");
+    };
+    const auto outcomes = runBatch(pipeline, plan, units, options);
+    std::signal(SIGINT, SIG_DFL);
+    interruptTarget = nullptr;
+    printSummary(outcomes);
+    for (const auto& o : outcomes)
+      if (!o.ok) return kFailure;
+    return kSuccess;
+  });
+}
+
+}  // namespace medpipe::cli

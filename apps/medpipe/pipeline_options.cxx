@@ -1,0 +1,27 @@
+#include "pipeline_options.h"
+
+#include <filesystem>
+
+#include "medpipe/core/error.h"
+
+namespace medpipe::cli {
+
+void ConfigOptions::addTo(CommandLine& line) {
+  line.options.add_options()
+      ("config", po::value(&configPath)->required(), "pipeline config (YAML or JSON)")
+      ("set", po::value(&sets)->composing(), "override a parameter: STEP.PARAM=VALUE, or input.path= / input.series= (repeatable)")
+      ("var", po::value(&vars)->composing(), "define a variable used as ${NAME} in the config: NAME=VALUE (repeatable)");
+  line.positional.add("config", 1);
+}
+
+PipelineConfig ConfigOptions::load(std::map<std::string, std::string> variables) const {
+  variables["config_dir"] = std::filesystem::absolute(configPath).parent_path().string();
+  for (const auto& v : vars) {
+    const auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error("--var", v, "expected NAME=VALUE");
+    variables[v.substr(0, eq)] = v.substr(eq + 1);
+  }
+  return loadPipelineConfig(configPath, sets, variables);
+}
+
+}  // namespace medpipe::cli

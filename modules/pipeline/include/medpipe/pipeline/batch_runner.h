@@ -1,0 +1,47 @@
+#pragma once
+// One pipeline over many inputs: every matching series of a DICOM folder or PACS export (or one
+// image file) is a work unit with a stable ID; units run in parallel, a failed unit is reported
+// and the others go on, finished units are skipped on the next run.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "medpipe/io/dicom_index.h"
+#include "medpipe/io/dicom_volume_reader.h"
+#include "medpipe/pipeline/pipeline_runner.h"
+
+namespace medpipe {
+
+struct WorkUnit {
+  std::string id;           // "<series number>_<description>_<8 hex of the series UID>", or the file stem
+  std::string description;  // for humans, without PHI
+  SeriesVolume volume;      // DICOM input; empty for an image file
+  std::filesystem::path imageFile;
+  std::vector<std::filesystem::path> files() const;
+};
+
+// The units the config's input selects; throws medpipe::Error when none matches.
+std::vector<WorkUnit> planWorkUnits(const PipelineConfig& config);
+
+struct UnitOutcome {
+  std::string id, description;
+  bool ok = false, skipped = false;
+  std::string error;
+  double seconds = 0;
+  UnitReport report;
+};
+
+struct BatchOptions {
+  std::filesystem::path outputFolder;
+  int jobs = 1;  // units run at once; ITK's threads are divided among them
+  IrregularGeometry irregular = IrregularGeometry::Resample;
+  RunOptions run;
+  std::function<void(const UnitOutcome&)> onUnitDone;
+};
+
+// With one unit, outputs go straight into outputFolder; with several, into outputFolder/<unit id>/.
+std::vector<UnitOutcome> runBatch(const PipelineConfig& config, const PipelinePlan& plan,
+                                  const std::vector<WorkUnit>& units, const BatchOptions& options);
+
+}  // namespace medpipe

@@ -1,0 +1,56 @@
+#pragma once
+// A pipeline config as read from YAML (or JSON): input, named steps forming a graph, outputs.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "medpipe/filters/parameters.h"
+
+namespace medpipe {
+
+struct SourcePosition {
+  std::string file;
+  int line = 0;    // 1-based; 0 when unknown (e.g. a --set override)
+  int column = 0;  // 1-based
+  std::string str() const;  // "file:line:column"
+};
+
+struct StepConfig {
+  std::string name;
+  std::string stage;
+  std::map<std::string, std::string> inputs;  // stage input slot -> step name ("input" = the input volume)
+  std::string defaultInput;                   // `input: name` given as a scalar: the stage's first slot
+  std::map<std::string, std::string> parameterText;  // raw values as written (after ${var} expansion)
+  std::map<std::string, Points> parameterPoints;      // seeds written as YAML lists
+  SourcePosition position;
+  std::map<std::string, SourcePosition> parameterPositions;
+};
+
+struct OutputConfig {
+  std::string step;
+  std::string file;  // relative to the output folder; the extension says the format
+  SourcePosition position;
+};
+
+struct PipelineConfig {
+  std::string sourceFile;
+  std::string inputPath;       // DICOM folder / export root, or an image file
+  std::string seriesSelector;  // see SeriesSelector
+  SourcePosition inputPosition;
+  std::map<std::string, std::string> variables;
+  std::vector<StepConfig> steps;  // in file order
+  std::vector<OutputConfig> outputs;
+};
+
+// Reads a YAML/JSON config. `overrides` are --set assignments: "step.param=value",
+// "input.path=...", "input.series=...", or "var=value" for a variable. Syntax errors throw
+// medpipe::Error with file:line:column; semantic checks are validatePipeline()'s job.
+PipelineConfig loadPipelineConfig(const std::string& path, const std::vector<std::string>& overrides = {},
+                                  const std::map<std::string, std::string>& variables = {});
+
+// The same from text (tests); `name` stands for the file in positions.
+PipelineConfig parsePipelineConfig(const std::string& text, const std::string& name,
+                                   const std::vector<std::string>& overrides = {},
+                                   const std::map<std::string, std::string>& variables = {});
+
+}  // namespace medpipe

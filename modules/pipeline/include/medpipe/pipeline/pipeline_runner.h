@@ -1,0 +1,59 @@
+#pragma once
+// Runs a planned pipeline on one input volume: steps in dependency order, each intermediate
+// released as soon as no later step needs it, outputs written atomically, provenance recorded.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "medpipe/core/image.h"
+#include "medpipe/core/progress.h"
+#include "medpipe/io/image_file.h"
+#include "medpipe/pipeline/config_validation.h"
+
+namespace medpipe {
+
+// Where the input volume came from, for provenance and resuming.
+struct InputIdentity {
+  std::string description;              // "series 3 'T1 MPRAGE'" or the file name
+  std::vector<std::string> seriesUids;  // empty for image files
+  std::string contentHash;              // of the input files' bytes
+};
+
+struct StepReport {
+  std::string step, stage;
+  double seconds = 0;
+};
+
+struct UnitReport {
+  std::filesystem::path outputFolder;
+  std::vector<std::filesystem::path> outputs;
+  std::vector<StepReport> steps;
+  bool skipped = false;  // finished earlier with the same config and input
+};
+
+// Called when a step starts (fraction < 0) and as it progresses (0..1).
+using StepProgress = std::function<void(size_t index, size_t count, const std::string& step, double fraction)>;
+
+struct RunOptions {
+  bool force = false;  // redo units whose outputs are already complete
+  ImageWriteOptions write;
+  StepProgress onProgress;
+  const Progress* cancel = nullptr;  // cancellation shared with the caller (SIGINT)
+};
+
+// A hash of everything in the config that decides the outputs (steps, parameters, outputs).
+std::string configHash(const PipelineConfig& config, const PipelinePlan& plan);
+
+// FNV-1a 64 over the bytes of `files`, in the given order, as 16 hex digits.
+std::string hashFiles(const std::vector<std::filesystem::path>& files);
+
+UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& plan, const ImageF::Pointer& input,
+                           const InputIdentity& identity, const std::filesystem::path& outputFolder,
+                           const RunOptions& options);
+
+// True when `outputFolder` holds a provenance record of this config and input with every output.
+bool unitIsComplete(const std::filesystem::path& outputFolder, const std::string& configHashValue,
+                    const std::string& inputHash, const PipelineConfig& config);
+
+}  // namespace medpipe

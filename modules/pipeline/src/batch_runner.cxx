@@ -1,0 +1,125 @@
+#include "medpipe/pipeline/batch_runner.h"
+
+#include <itkMultiThreaderBase.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "medpipe/core/error.h"
+#include "medpipe/io/dicom_conversion.h"
+#include "medpipe/io/image_file.h"
+#include "medpipe/io/series_selector.h"
+#include "medpipe/io/volume_naming.h"
+
+namespace medpipe {
+namespace fs = std::filesystem;
+namespace {
+
+bool isImageFile(const fs::path& path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec) && extensionAccepts(path.filename().string(), DataKind::Image);
+}
+
+std::string shortHash(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ull;
+  char out[9];
+  std::snprintf(out, sizeof out, "%08llx", static_cast<unsigned long long>(h & 0xffffffffull));
+  return out;
+}
+
+UnitOutcome runUnit(const PipelineConfig& config, const PipelinePlan& plan, const WorkUnit& unit, const fs::path& folder,
+                    const BatchOptions& options) {
+  UnitOutcome outcome;
+  outcome.id = unit.id;
+  outcome.description = unit.description;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    InputIdentity identity{unit.description, {}, hashFiles(unit.files())};
+    if (unit.imageFile.empty()) identity.seriesUids.push_back(unit.volume.first().seriesInstanceUid);
+    RunOptions run = options.run;
+    // Skip before reading: the hash of the files is enough to know the unit is done.
+    if (!run.force && unitIsComplete(folder, configHash(config, plan), identity.contentHash, config)) {
+      outcome.ok = outcome.skipped = true;
+      outcome.report.outputFolder = folder;
+      return outcome;
+    }
+    const ImageF::Pointer input =
+        unit.imageFile.empty() ? readVolume(unit.volume, options.irregular) : readImage(unit.imageFile);
+    outcome.report = runPipelineUnit(config, plan, input, identity, folder, run);
+    outcome.ok = true;
+  } catch (const Error& e) {
+    outcome.error = e.what();
+  } catch (const std::exception& e) {
+    outcome.error = e.what();
+  }
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return outcome;
+}
+
+}  // namespace
+
+std::vector<fs::path> WorkUnit::files() const {
+  if (!imageFile.empty()) return {imageFile};
+  std::vector<fs::path> paths;
+  for (const auto& s : volume.slices)
+    if (paths.empty() || paths.back() != s.path) paths.push_back(s.path);
+  return paths;
+}
+
+std::vector<WorkUnit> planWorkUnits(const PipelineConfig& config) {
+  const fs::path input = config.inputPath;
+  if (input.empty()) throw Error("", "input", "no input: give 'input:' in the config or --input");
+  if (isImageFile(input)) return {WorkUnit{input.stem().stem().string(), input.filename().string(), {}, input}};
+  const DicomIndex index = indexDicomFolder(input);
+  const SeriesSelector selector(config.seriesSelector);
+  std::vector<WorkUnit> units;
+  for (const auto& volume : index.volumes) {
+    if (!selector.matches(volume.first())) continue;
+    const auto& h = volume.first();
+    WorkUnit unit;
+    unit.id = volumeFileStem(volume) + "_" + shortHash(h.seriesInstanceUid + "#" + std::to_string(volume.volumeInSeries));
+    unit.description = "series " + std::to_string(h.seriesNumber) + " '" + h.seriesDescription + "' (" + h.modality + ", " +
+                       std::to_string(volume.slices.size()) + " slices)";
+    unit.volume = volume;
+    units.push_back(std::move(unit));
+  }
+  if (units.empty())
+    throw Error(input.string(), "", index.volumes.empty() ? "no DICOM images found" : "no series matches the selection");
+  return units;
+}
+
+std::vector<UnitOutcome> runBatch(const PipelineConfig& config, const PipelinePlan& plan, const std::vector<WorkUnit>& units,
+                                  const BatchOptions& options) {
+  const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(units.size())));
+  // Divide the cores among parallel units instead of letting each ITK filter take them all.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  itk::MultiThreaderBase::SetGlobalDefaultNumberOfThreads(std::max(1, cores / jobs));
+
+  std::vector<UnitOutcome> outcomes(units.size());
+  std::atomic<size_t> next{0};
+  std::mutex reportMutex;
+  auto worker = [&] {
+    for (size_t i = next++; i < units.size(); i = next++) {
+      if (options.run.cancel && options.run.cancel->cancelled()) {
+        outcomes[i].id = units[i].id;
+        outcomes[i].description = units[i].description;
+        outcomes[i].error = "cancelled";
+        continue;
+      }
+      const fs::path folder = units.size() == 1 ? options.outputFolder : options.outputFolder / units[i].id;
+      outcomes[i] = runUnit(config, plan, units[i], folder, options);
+      std::lock_guard<std::mutex> lock(reportMutex);
+      if (options.onUnitDone) options.onUnitDone(outcomes[i]);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 1; t < jobs; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+  return outcomes;
+}
+
+}  // namespace medpipe

@@ -1,0 +1,171 @@
+#include "medpipe/pipeline/config_validation.h"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "medpipe/core/atomic_file.h"
+#include "medpipe/core/error.h"
+
+namespace medpipe {
+namespace {
+
+constexpr const char* kInputName = "input";  // the pipeline's input volume, usable as a step name
+
+struct Planner {
+  const PipelineConfig& config;
+  PipelinePlan plan;
+  std::map<std::string, const StepConfig*> byName;
+  std::map<std::string, PlannedStep> planned;
+
+  void problem(const SourcePosition& where, const std::string& step, const std::string& message) {
+    plan.problems.push_back({where, step, message});
+  }
+
+  std::vector<std::string> stepNames() const {
+    std::vector<std::string> names{kInputName};
+    for (const auto& s : config.steps) names.push_back(s.name);
+    return names;
+  }
+
+  void checkStep(const StepConfig& step) {
+    if (step.name == kInputName) problem(step.position, step.name, "'input' is reserved for the pipeline's input volume");
+    if (step.stage.empty()) return problem(step.position, step.name, "missing 'stage:'");
+    const Stage* stage = nullptr;
+    try {
+      stage = &findStage(step.stage);
+    } catch (const Error& e) {
+      return problem(step.position, step.name, e.info().reason);
+    }
+    PlannedStep p{&step, stage, {}, {}};
+    const StageSpec& spec = stage->spec();
+
+    // Inputs: a scalar `input:` feeds the stage's first slot.
+    p.inputs = step.inputs;
+    if (!step.defaultInput.empty() && !spec.inputs.empty()) p.inputs[spec.inputs.front().name] = step.defaultInput;
+    for (const auto& [slot, source] : p.inputs) {
+      const bool known = std::any_of(spec.inputs.begin(), spec.inputs.end(), [&](const InputSpec& s) { return s.name == slot; });
+      if (!known) problem(step.position, step.name, "stage '" + spec.name + "' has no input '" + slot + "'");
+      const auto names = stepNames();
+      if (std::find(names.begin(), names.end(), source) == names.end()) {
+        const std::string close = closestName(source, names);
+        problem(step.position, step.name, "input '" + source + "' names no step" +
+                                              (close.empty() ? "" : " (did you mean '" + close + "'?)"));
+      }
+    }
+    for (const auto& in : spec.inputs)
+      if (!in.optional && !p.inputs.count(in.name))
+        problem(step.position, step.name, "stage '" + spec.name + "' needs input '" + in.name + "' (" + toString(in.kind) + ")");
+
+    // Parameters, one at a time so every error is reported with its own position.
+    std::map<std::string, ParameterValue> values;
+    bool parametersOk = true;
+    auto add = [&](const std::string& name, const std::function<ParameterValue(const ParameterSpec&)>& make) {
+      const auto where = step.parameterPositions.count(name) ? step.parameterPositions.at(name) : step.position;
+      const auto spec_ = std::find_if(spec.parameters.begin(), spec.parameters.end(),
+                                      [&](const ParameterSpec& s) { return s.name == name; });
+      try {
+        if (spec_ == spec.parameters.end()) {
+          validateParameters(spec, {{name, 0.0}});  // produces the unknown-parameter message
+        } else {
+          const ParameterValue value = make(*spec_);
+          validateParameters(spec, {{name, value}});
+          values[name] = value;
+          return;
+        }
+      } catch (const Error& e) {
+        if (e.info().reason.find("is required") == std::string::npos) {
+          problem(where, step.name, e.info().field + ": " + e.info().reason);
+          parametersOk = false;
+          return;
+        }
+        values[name] = make(*spec_);  // only "another parameter is required": fine for this one
+      }
+    };
+    for (const auto& [name, text] : step.parameterText)
+      add(name, [&, text = text](const ParameterSpec& s) { return parseParameterText(spec.name, s, text); });
+    for (const auto& [name, points] : step.parameterPoints)
+      add(name, [&, points = points](const ParameterSpec& s) {
+        if (s.type != ParameterType::Points)
+          throw Error("", spec.name + "." + s.name, std::string("expected a ") + toString(s.type) + ", got a list of points");
+        return ParameterValue(points);
+      });
+    if (!parametersOk) return;
+    try {
+      p.parameters = validateParameters(spec, values);
+    } catch (const Error& e) {
+      return problem(step.position, step.name, e.info().field + ": " + e.info().reason);
+    }
+    planned[step.name] = p;
+  }
+
+  // Depth-first topological order; a cycle is reported once with its path.
+  void order() {
+    std::map<std::string, int> state;  // 0 new, 1 visiting, 2 done
+    std::vector<std::string> path;
+    std::function<bool(const std::string&)> visit = [&](const std::string& name) -> bool {
+      if (name == kInputName || !planned.count(name)) return true;
+      if (state[name] == 2) return true;
+      if (state[name] == 1) {
+        std::string cycle;
+        for (auto it = std::find(path.begin(), path.end(), name); it != path.end(); ++it) cycle += *it + " -> ";
+        problem(byName.at(name)->position, name, "steps form a cycle: " + cycle + name);
+        return false;
+      }
+      state[name] = 1;
+      path.push_back(name);
+      for (const auto& [slot, source] : planned.at(name).inputs)
+        if (!visit(source)) return false;
+      path.pop_back();
+      state[name] = 2;
+      plan.steps.push_back(planned.at(name));
+      return true;
+    };
+    for (const auto& step : config.steps)
+      if (!visit(step.name)) return;
+  }
+
+  void checkOutputs() {
+    for (const auto& out : config.outputs) {
+      if (!byName.count(out.step)) {
+        const std::string close = closestName(out.step, stepNames());
+        problem(out.position, "", "output names no step '" + out.step + "'" + (close.empty() ? "" : " (did you mean '" + close + "'?)"));
+        continue;
+      }
+      const DataKind kind = out.step == kInputName ? DataKind::Image
+                            : planned.count(out.step) ? planned.at(out.step).stage->spec().output
+                                                      : DataKind::Image;
+      if (!extensionAccepts(out.file, kind))
+        problem(out.position, out.step, "output '" + out.file + "' cannot hold a " + toString(kind) +
+                                            (kind == DataKind::Table ? " (use .csv or .json)" : " (use .nii.gz, .nii, .nrrd or .mha)"));
+    }
+  }
+};
+
+}  // namespace
+
+std::string ConfigProblem::str() const {
+  return position.str() + ": " + (step.empty() ? "" : "step '" + step + "': ") + message;
+}
+
+bool extensionAccepts(const std::string& file, DataKind kind) {
+  const std::string ext = fullExtension(file);
+  if (kind == DataKind::Table) return ext == ".csv" || ext == ".json";
+  return ext == ".nii.gz" || ext == ".nii" || ext == ".nrrd" || ext == ".mha";
+}
+
+PipelinePlan planPipeline(const PipelineConfig& config) {
+  Planner planner{config, {}, {}, {}};
+  for (const auto& step : config.steps) {
+    if (!planner.byName.emplace(step.name, &step).second)
+      planner.problem(step.position, step.name, "a step with this name exists already");
+  }
+  planner.byName[kInputName] = nullptr;
+  if (config.inputPath.empty()) planner.problem({config.sourceFile, 0, 0}, "", "no input: give 'input:' or --input");
+  for (const auto& step : config.steps) planner.checkStep(step);
+  if (planner.plan.problems.empty()) planner.order();
+  planner.checkOutputs();
+  return planner.plan;
+}
+
+}  // namespace medpipe

@@ -1,0 +1,203 @@
+#include "medpipe/pipeline/pipeline_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "medpipe/core/error.h"
+
+namespace medpipe {
+namespace {
+
+SourcePosition positionOf(const YAML::Node& node, const std::string& file) {
+  const YAML::Mark mark = node.Mark();
+  return {file, mark.line + 1, mark.column + 1};
+}
+
+// ${name} -> value; an unknown variable is an error naming it and its position.
+std::string expand(const std::string& text, const std::map<std::string, std::string>& variables,
+                   const SourcePosition& where) {
+  static const std::regex reference(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)\})");
+  std::string out;
+  auto begin = std::sregex_iterator(text.begin(), text.end(), reference);
+  size_t last = 0;
+  for (auto it = begin; it != std::sregex_iterator(); ++it) {
+    const auto found = variables.find((*it)[1]);
+    if (found == variables.end()) throw Error(where.str(), "", "unknown variable ${" + (*it)[1].str() + "}");
+    out += text.substr(last, it->position() - last) + found->second;
+    last = it->position() + it->length();
+  }
+  return out + text.substr(last);
+}
+
+class ConfigReader {
+ public:
+  ConfigReader(std::string file, std::map<std::string, std::string> variables)
+      : file_(std::move(file)), variables_(std::move(variables)) {}
+
+  PipelineConfig read(const YAML::Node& root) {
+    PipelineConfig config;
+    config.sourceFile = file_;
+    if (!root.IsMap()) throw Error(positionOf(root, file_).str(), "", "a config is a mapping with input, steps and outputs");
+    if (const auto vars = root["variables"]) {
+      for (const auto& v : vars) variables_.emplace(v.first.as<std::string>(), scalar(v.second));
+    }
+    config.variables = variables_;
+    readInput(root["input"], config);
+    const auto steps = root["steps"];
+    if (steps && !steps.IsMap() && !steps.IsNull())
+      throw Error(positionOf(steps, file_).str(), "steps", "expected a mapping of named steps");
+    if (steps && steps.IsMap())
+      for (const auto& s : steps) config.steps.push_back(readStep(s.first.as<std::string>(), s.second));
+    if (const auto outputs = root["outputs"]) {
+      if (!outputs.IsSequence()) throw Error(positionOf(outputs, file_).str(), "outputs", "expected a list of {step, file}");
+      for (const auto& o : outputs) config.outputs.push_back(readOutput(o));
+    }
+    for (const auto& key : root) {
+      const std::string name = key.first.as<std::string>();
+      if (name != "input" && name != "steps" && name != "outputs" && name != "variables")
+        throw Error(positionOf(key.first, file_).str(), name, "unknown section (expected input, variables, steps, outputs)");
+    }
+    return config;
+  }
+
+ private:
+  std::string scalar(const YAML::Node& node) {
+    if (!node.IsScalar()) throw Error(positionOf(node, file_).str(), "", "expected a single value");
+    return expand(node.Scalar(), variables_, positionOf(node, file_));
+  }
+
+  void readInput(const YAML::Node& input, PipelineConfig& config) {
+    if (!input) return;  // may come from --input
+    config.inputPosition = positionOf(input, file_);
+    if (input.IsScalar()) {
+      config.inputPath = scalar(input);
+      return;
+    }
+    if (auto path = input["path"]) config.inputPath = scalar(path);
+    if (auto series = input["series"]) config.seriesSelector = scalar(series);
+  }
+
+  StepConfig readStep(const std::string& name, const YAML::Node& node) {
+    StepConfig step;
+    step.name = name;
+    step.position = positionOf(node, file_);
+    if (!node.IsMap()) throw Error(step.position.str(), "", "step '" + name + "' must be a mapping with 'stage:'");
+    for (const auto& entry : node) {
+      const std::string key = entry.first.as<std::string>();
+      const YAML::Node& value = entry.second;
+      if (key == "stage") {
+        step.stage = scalar(value);
+      } else if (key == "input") {
+        if (value.IsMap()) {
+          for (const auto& slot : value) step.inputs[slot.first.as<std::string>()] = scalar(slot.second);
+        } else {
+          step.defaultInput = scalar(value);
+        }
+      } else if (value.IsSequence()) {
+        step.parameterPoints[key] = readPoints(value, false);
+        step.parameterPositions[key] = positionOf(value, file_);
+      } else if (value.IsMap() && value["voxel"]) {
+        step.parameterPoints[key] = readPoints(value["voxel"], true);
+        step.parameterPositions[key] = positionOf(value, file_);
+      } else {
+        step.parameterText[key] = scalar(value);
+        step.parameterPositions[key] = positionOf(value, file_);
+      }
+    }
+    return step;
+  }
+
+  Points readPoints(const YAML::Node& list, bool voxels) {
+    Points points;
+    points.voxelIndices = voxels;
+    for (const auto& p : list) {
+      if (!p.IsSequence() || p.size() != 3) throw Error(positionOf(p, file_).str(), "", "a point is a list of 3 numbers");
+      std::array<double, 3> xyz{};
+      for (size_t d = 0; d < 3; ++d) {
+        try {
+          xyz[d] = p[d].as<double>();
+        } catch (const YAML::Exception&) {
+          throw Error(positionOf(p[d], file_).str(), "", "'" + p[d].Scalar() + "' is not a number");
+        }
+      }
+      points.points.push_back(xyz);
+    }
+    return points;
+  }
+
+  OutputConfig readOutput(const YAML::Node& node) {
+    OutputConfig output;
+    output.position = positionOf(node, file_);
+    if (!node.IsMap() || !node["step"] || !node["file"])
+      throw Error(output.position.str(), "outputs", "each output needs 'step:' and 'file:'");
+    output.step = scalar(node["step"]);
+    output.file = scalar(node["file"]);
+    return output;
+  }
+
+  std::string file_;
+  std::map<std::string, std::string> variables_;
+};
+
+void applyOverride(PipelineConfig& config, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos) throw Error("--set", "", "'" + assignment + "' is not NAME=VALUE or STEP.PARAM=VALUE");
+  const std::string key = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+  const auto dot = key.find('.');
+  if (dot == std::string::npos) throw Error("--set", key, "give STEP.PARAM=VALUE (variables are set with --var)");
+  const std::string target = key.substr(0, dot), field = key.substr(dot + 1);
+  const SourcePosition where{"--set", 0, 0};
+  if (target == "input") {
+    if (field == "path") config.inputPath = value;
+    else if (field == "series") config.seriesSelector = value;
+    else throw Error("--set", key, "input has 'path' and 'series'");
+    return;
+  }
+  for (auto& step : config.steps) {
+    if (step.name != target) continue;
+    if (field == "stage") {
+      step.stage = value;
+    } else {
+      step.parameterPoints.erase(field);
+      step.parameterText[field] = value;
+      step.parameterPositions[field] = where;
+    }
+    return;
+  }
+  throw Error("--set", key, "no step named '" + target + "'");
+}
+
+}  // namespace
+
+std::string SourcePosition::str() const {
+  if (line == 0) return file;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+PipelineConfig parsePipelineConfig(const std::string& text, const std::string& name,
+                                   const std::vector<std::string>& overrides,
+                                   const std::map<std::string, std::string>& variables) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw Error(SourcePosition{name, e.mark.line + 1, e.mark.column + 1}.str(), "", e.msg);
+  }
+  PipelineConfig config = ConfigReader(name, variables).read(root);
+  for (const auto& o : overrides) applyOverride(config, o);
+  return config;
+}
+
+PipelineConfig loadPipelineConfig(const std::string& path, const std::vector<std::string>& overrides,
+                                  const std::map<std::string, std::string>& variables) {
+  std::ifstream in(path);
+  if (!in) throw Error(path, "", "cannot read config");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parsePipelineConfig(text.str(), path, overrides, variables);
+}
+
+}  // namespace medpipe
