@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <set>
 
 #include "medpipe/core/atomic_file.h"
@@ -12,11 +13,29 @@ namespace {
 
 constexpr const char* kInputName = "input";  // the pipeline's input volume, usable as a step name
 
+std::string withArticle(DataKind kind) {
+  switch (kind) {
+    case DataKind::Image: return "an image";
+    case DataKind::Labels: return "a label map";
+    case DataKind::Table: return "a table";
+  }
+  return "?";
+}
+
 struct Planner {
   const PipelineConfig& config;
   PipelinePlan plan;
   std::map<std::string, const StepConfig*> byName;
   std::map<std::string, PlannedStep> planned;
+  std::map<std::string, const Stage*> stageOf;  // every step whose stage exists, planned or not
+
+  // The kind of data a step (or the pipeline input) produces, when it is known.
+  std::optional<DataKind> kindOf(const std::string& name) const {
+    if (name == kInputName) return DataKind::Image;
+    const auto it = stageOf.find(name);
+    if (it == stageOf.end()) return std::nullopt;
+    return it->second->spec().output;
+  }
 
   void problem(const SourcePosition& where, const std::string& step, const std::string& message) {
     plan.problems.push_back({where, step, message});
@@ -35,8 +54,9 @@ struct Planner {
     try {
       stage = &findStage(step.stage);
     } catch (const Error& e) {
-      return problem(step.position, step.name, e.info().reason);
+      return problem(step.at("stage"), step.name, e.info().reason);
     }
+    stageOf[step.name] = stage;
     PlannedStep p{&step, stage, {}, {}};
     const StageSpec& spec = stage->spec();
 
@@ -45,23 +65,28 @@ struct Planner {
     if (!step.defaultInput.empty() && !spec.inputs.empty()) p.inputs[spec.inputs.front().name] = step.defaultInput;
     for (const auto& [slot, source] : p.inputs) {
       const bool known = std::any_of(spec.inputs.begin(), spec.inputs.end(), [&](const InputSpec& s) { return s.name == slot; });
-      if (!known) problem(step.position, step.name, "stage '" + spec.name + "' has no input '" + slot + "'");
+      if (!known) problem(step.at("input"), step.name, "stage '" + spec.name + "' has no input '" + slot + "'");
+      const auto slotSpec = std::find_if(spec.inputs.begin(), spec.inputs.end(), [&](const InputSpec& s) { return s.name == slot; });
+      const auto sourceKind = kindOf(source);
+      if (slotSpec != spec.inputs.end() && sourceKind && *sourceKind != slotSpec->kind)
+        problem(step.at("input"), step.name, "input '" + slot + "' must be " + toString(slotSpec->kind) + ", got " +
+                                                 toString(*sourceKind) + " from '" + source + "'");
       const auto names = stepNames();
       if (std::find(names.begin(), names.end(), source) == names.end()) {
         const std::string close = closestName(source, names);
-        problem(step.position, step.name, "input '" + source + "' names no step" +
+        problem(step.at("input"), step.name, "input '" + source + "' names no step" +
                                               (close.empty() ? "" : " (did you mean '" + close + "'?)"));
       }
     }
     for (const auto& in : spec.inputs)
       if (!in.optional && !p.inputs.count(in.name))
-        problem(step.position, step.name, "stage '" + spec.name + "' needs input '" + in.name + "' (" + toString(in.kind) + ")");
+        problem(step.at("input"), step.name, "stage '" + spec.name + "' needs input '" + in.name + "' (" + toString(in.kind) + ")");
 
     // Parameters, one at a time so every error is reported with its own position.
     std::map<std::string, ParameterValue> values;
     bool parametersOk = true;
     auto add = [&](const std::string& name, const std::function<ParameterValue(const ParameterSpec&)>& make) {
-      const auto where = step.parameterPositions.count(name) ? step.parameterPositions.at(name) : step.position;
+      const auto where = step.at(name);
       const auto spec_ = std::find_if(spec.parameters.begin(), spec.parameters.end(),
                                       [&](const ParameterSpec& s) { return s.name == name; });
       try {
@@ -104,12 +129,12 @@ struct Planner {
     std::map<std::string, int> state;  // 0 new, 1 visiting, 2 done
     std::vector<std::string> path;
     std::function<bool(const std::string&)> visit = [&](const std::string& name) -> bool {
-      if (name == kInputName || !planned.count(name)) return true;
+      if (name == kInputName || !planned.count(name)) return true;  // unknown names are reported elsewhere
       if (state[name] == 2) return true;
       if (state[name] == 1) {
         std::string cycle;
         for (auto it = std::find(path.begin(), path.end(), name); it != path.end(); ++it) cycle += *it + " -> ";
-        problem(byName.at(name)->position, name, "steps form a cycle: " + cycle + name);
+        problem(byName.at(name)->at("input"), name, "steps form a cycle: " + cycle + name);
         return false;
       }
       state[name] = 1;
@@ -132,11 +157,11 @@ struct Planner {
         problem(out.position, "", "output names no step '" + out.step + "'" + (close.empty() ? "" : " (did you mean '" + close + "'?)"));
         continue;
       }
-      const DataKind kind = out.step == kInputName ? DataKind::Image
-                            : planned.count(out.step) ? planned.at(out.step).stage->spec().output
-                                                      : DataKind::Image;
+      const auto known = kindOf(out.step);
+      if (!known) continue;  // the step's unknown stage is reported already
+      const DataKind kind = *known;
       if (!extensionAccepts(out.file, kind))
-        problem(out.position, out.step, "output '" + out.file + "' cannot hold a " + toString(kind) +
+        problem(out.position, out.step, "output '" + out.file + "' cannot hold " + withArticle(kind) +
                                             (kind == DataKind::Table ? " (use .csv or .json)" : " (use .nii.gz, .nii, .nrrd or .mha)"));
     }
   }
@@ -162,8 +187,14 @@ PipelinePlan planPipeline(const PipelineConfig& config) {
   }
   planner.byName[kInputName] = nullptr;
   if (config.inputPath.empty()) planner.problem({config.sourceFile, 0, 0}, "", "no input: give 'input:' or --input");
+  for (const auto& step : config.steps) {
+    try {
+      if (!step.stage.empty()) planner.stageOf[step.name] = &findStage(step.stage);
+    } catch (const Error&) {
+    }
+  }
   for (const auto& step : config.steps) planner.checkStep(step);
-  if (planner.plan.problems.empty()) planner.order();
+  planner.order();
   planner.checkOutputs();
   return planner.plan;
 }

@@ -88,6 +88,7 @@ class ConfigReader {
     for (const auto& entry : node) {
       const std::string key = entry.first.as<std::string>();
       const YAML::Node& value = entry.second;
+      if (key == "stage" || key == "input") step.parameterPositions[key] = positionOf(value, file_);
       if (key == "stage") {
         step.stage = scalar(value);
       } else if (key == "input") {

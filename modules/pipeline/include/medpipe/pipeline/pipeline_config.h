@@ -23,7 +23,11 @@ struct StepConfig {
   std::map<std::string, std::string> parameterText;  // raw values as written (after ${var} expansion)
   std::map<std::string, Points> parameterPoints;      // seeds written as YAML lists
   SourcePosition position;
-  std::map<std::string, SourcePosition> parameterPositions;
+  std::map<std::string, SourcePosition> parameterPositions;  // also "stage" and "input"
+  SourcePosition at(const std::string& key) const {  // the key's value, else the step
+    const auto it = parameterPositions.find(key);
+    return it == parameterPositions.end() ? position : it->second;
+  }
 };
 
 struct OutputConfig {
