@@ -15,6 +15,8 @@ packages=(
   # test oracles and data: dcm2niix for conversion, dcmtk for dumping and decompressing DICOM,
   # pydicom's bundled DICOM test files (many transfer syntaxes, broken files)
   dcm2niix dcmtk python3-pydicom
+  # workflow engine for scaling out (workflows/Snakefile)
+  snakemake
   # benchmarks: peak memory
   time
 )

@@ -3,13 +3,16 @@
 
 #include <chrono>
 #include <csignal>
+#include <fstream>
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <mutex>
 
 #include "pipeline_options.h"
+#include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
+#include "medpipe/core/json_writer.h"
 #include "medpipe/pipeline/batch_runner.h"
 
 namespace medpipe::cli {
@@ -76,6 +79,17 @@ void printSummary(const std::vector<UnitOutcome>& outcomes) {
   std::cout << outcomes.size() << " unit(s), " << failed << " failed\n";
 }
 
+// What a workflow engine reads back per unit: done or failed, and why.
+void writeUnitStatus(const std::filesystem::path& path, const UnitOutcome& outcome) {
+  std::filesystem::create_directories(path.parent_path());
+  writeAtomically(path, [&](const std::filesystem::path& tmp) {
+    std::ofstream out(tmp);
+    JsonWriter json(out);
+    json.beginObject().field("unit", outcome.id).field("ok", outcome.ok).field("skipped", outcome.skipped);
+    json.field("error", outcome.error).field("seconds", outcome.seconds).endObject();
+  });
+}
+
 }  // namespace
 
 int runPipeline(const Args& args) {
@@ -83,13 +97,16 @@ int runPipeline(const Args& args) {
   line.usage = "medpipe run CONFIG [--input PATH] [--output DIR] [--set STEP.PARAM=VALUE]... [-j N] [--dry-run]";
   ConfigOptions config;
   config.addTo(line);
-  std::string input, output = "medpipe-output", irregular = "resample";
+  std::string input, output = "medpipe-output", irregular = "resample", unitId;
   int jobs = 1;
   line.options.add_options()
       ("input,i", po::value(&input), "DICOM folder, PACS export root or image file (overrides the config's input)")
       ("output,o", po::value(&output)->default_value(output), "output folder")
       ("jobs,j", po::value(&jobs)->default_value(jobs), "units (series) run in parallel")
       ("dry-run", "print the plan (units, steps, outputs) and stop")
+      ("unit", po::value(&unitId), "run only this work unit (an id from `medpipe plan`), into OUTPUT/<unit id>/")
+      ("record-failure", "with --unit: a unit that fails on its data still exits 0, its status.json says why "
+                         "(workflow engines then do not retry a corrupt series)")
       ("force", "redo units whose outputs are already complete")
       ("irregular", po::value(&irregular)->default_value(irregular), "irregular slice geometry: resample or fail")
       ("quiet,q", "only warnings, errors and the summary")
@@ -110,7 +127,9 @@ int runPipeline(const Args& args) {
       for (const auto& p : plan.problems) std::cerr << p.str() << "\n";
       throw Error(config.configPath, "", std::to_string(plan.problems.size()) + " problem(s) in the config (see above)");
     }
-    const auto units = planWorkUnits(pipeline);
+    auto units = planWorkUnits(pipeline);
+    const bool singleUnit = !unitId.empty();
+    if (singleUnit) units = {selectUnit(units, unitId)};
     if (vm.count("dry-run")) {
       printPlan(pipeline, plan, units, output);
       return kSuccess;
@@ -120,6 +139,7 @@ int runPipeline(const Args& args) {
     std::signal(SIGINT, onInterrupt);
     BatchOptions options;
     options.outputFolder = output;
+    options.unitFolders = singleUnit;
     options.jobs = jobs;
     options.irregular = parseIrregularGeometry(irregular);
     options.run.force = vm.count("force") > 0;
@@ -133,8 +153,10 @@ int runPipeline(const Args& args) {
     std::signal(SIGINT, SIG_DFL);
     interruptTarget = nullptr;
     printSummary(outcomes);
+    if (singleUnit) writeUnitStatus(unitOutputFolder(options, units[0], 1) / "status.json", outcomes[0]);
+    const bool recordOnly = singleUnit && vm.count("record-failure") > 0;
     for (const auto& o : outcomes)
-      if (!o.ok) return kFailure;
+      if (!o.ok && !recordOnly) return kFailure;
     return kSuccess;
   });
 }

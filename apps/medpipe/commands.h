@@ -13,6 +13,7 @@ int runConvert(const Args& args);
 int runPhantom(const Args& args);
 int runPipeline(const Args& args);
 int runValidate(const Args& args);
+int runPlan(const Args& args);
 int runStages(const Args& args);
 int runRender(const Args& args);
 

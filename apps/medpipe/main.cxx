@@ -13,6 +13,7 @@ const std::vector<Command>& commands() {
       {"convert", "convert DICOM series to NIfTI / NRRD / MetaImage volumes", runConvert},
       {"run", "run a pipeline config on a series or a whole export", runPipeline},
       {"validate", "check a pipeline config and report every error", runValidate},
+      {"plan", "list the work units of a run (JSON for workflow engines)", runPlan},
       {"stages", "list the processing stages and their parameters", runStages},
       {"render", "render a volume or label map to a PNG", runRender},
       {"phantom", "write a synthetic CT phantom as a DICOM series with its ground-truth labels", runPhantom},

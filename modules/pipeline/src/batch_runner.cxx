@@ -91,6 +91,20 @@ std::vector<WorkUnit> planWorkUnits(const PipelineConfig& config) {
   return units;
 }
 
+fs::path unitOutputFolder(const BatchOptions& options, const WorkUnit& unit, size_t unitCount) {
+  return unitCount == 1 && !options.unitFolders ? options.outputFolder : options.outputFolder / unit.id;
+}
+
+WorkUnit selectUnit(const std::vector<WorkUnit>& units, const std::string& id) {
+  std::vector<std::string> ids;
+  for (const auto& u : units) {
+    if (u.id == id) return u;
+    ids.push_back(u.id);
+  }
+  const std::string close = closestName(id, ids);
+  throw Error("", "--unit", "no unit '" + id + "' in this input" + (close.empty() ? "" : " (did you mean '" + close + "'?)"));
+}
+
 std::vector<UnitOutcome> runBatch(const PipelineConfig& config, const PipelinePlan& plan, const std::vector<WorkUnit>& units,
                                   const BatchOptions& options) {
   const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(units.size())));
@@ -109,7 +123,7 @@ std::vector<UnitOutcome> runBatch(const PipelineConfig& config, const PipelinePl
         outcomes[i].error = "cancelled";
         continue;
       }
-      const fs::path folder = units.size() == 1 ? options.outputFolder : options.outputFolder / units[i].id;
+      const fs::path folder = unitOutputFolder(options, units[i], units.size());
       outcomes[i] = runUnit(config, plan, units[i], folder, options);
       std::lock_guard<std::mutex> lock(reportMutex);
       if (options.onUnitDone) options.onUnitDone(outcomes[i]);

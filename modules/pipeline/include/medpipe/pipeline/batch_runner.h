@@ -38,7 +38,14 @@ struct BatchOptions {
   IrregularGeometry irregular = IrregularGeometry::Resample;
   RunOptions run;
   std::function<void(const UnitOutcome&)> onUnitDone;
+  bool unitFolders = false;  // OUTPUT/<unit id>/ even for a single unit (workflow engines, --unit)
 };
+
+// The folder a unit's outputs go to, as runBatch chooses it.
+std::filesystem::path unitOutputFolder(const BatchOptions& options, const WorkUnit& unit, size_t unitCount);
+
+// Keeps the unit with this id; throws medpipe::Error naming it (with a did-you-mean) if absent.
+WorkUnit selectUnit(const std::vector<WorkUnit>& units, const std::string& id);
 
 // With one unit, outputs go straight into outputFolder; with several, into outputFolder/<unit id>/.
 std::vector<UnitOutcome> runBatch(const PipelineConfig& config, const PipelinePlan& plan,

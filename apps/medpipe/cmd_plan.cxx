@@ -1,0 +1,59 @@
+// medpipe plan CONFIG: the work units a run would process, for workflow engines (Snakemake).
+#include <iostream>
+
+#include "pipeline_options.h"
+#include "medpipe/core/error.h"
+#include "medpipe/core/json_writer.h"
+#include "medpipe/pipeline/batch_runner.h"
+
+namespace medpipe::cli {
+
+int runPlan(const Args& args) {
+  CommandLine line;
+  line.usage = "medpipe plan CONFIG [--input PATH] [--output DIR] [--json]";
+  ConfigOptions config;
+  config.addTo(line);
+  std::string input, output = "medpipe-output";
+  line.options.add_options()
+      ("input,i", po::value(&input), "DICOM folder, PACS export root or image file (overrides the config's input)")
+      ("output,o", po::value(&output)->default_value(output), "output root; each unit writes to OUTPUT/<unit id>/")
+      ("json", "machine-readable output");
+  po::variables_map vm;
+  if (auto done = parseCommandLine(args, line, vm)) return *done;
+  installLogSink(true, false);
+  return reportErrors("plan", [&] {
+    std::map<std::string, std::string> builtins{{"output_dir", output}};
+    if (!input.empty()) builtins["input_dir"] = input;
+    PipelineConfig pipeline = config.load(builtins);
+    if (!input.empty()) pipeline.inputPath = input;
+    const PipelinePlan plan = planPipeline(pipeline);
+    if (!plan.ok()) {
+      for (const auto& p : plan.problems) std::cerr << p.str() << "\n";
+      throw Error(config.configPath, "", std::to_string(plan.problems.size()) + " problem(s) in the config (see above)");
+    }
+    const auto units = planWorkUnits(pipeline);
+    const std::filesystem::path root(output);
+    if (!vm.count("json")) {
+      for (const auto& u : units) std::cout << u.id << "  " << u.description << "\n";
+      return kSuccess;
+    }
+    JsonWriter json(std::cout);
+    json.beginObject().field("config", config.configPath).field("input", pipeline.inputPath).field("output", output);
+    json.key("units").beginArray();
+    for (const auto& u : units) {
+      json.beginObject().field("id", u.id).field("description", u.description);
+      std::vector<std::string> files;
+      for (const auto& f : u.files()) files.push_back(f.string());
+      json.array("inputs", files);
+      std::vector<std::string> outputs;
+      for (const auto& o : pipeline.outputs) outputs.push_back((root / u.id / o.file).string());
+      outputs.push_back((root / u.id / "provenance.json").string());
+      json.array("outputs", outputs).field("status", (root / u.id / "status.json").string());
+      json.endObject();
+    }
+    json.endArray().endObject();
+    return kSuccess;
+  });
+}
+
+}  // namespace medpipe::cli

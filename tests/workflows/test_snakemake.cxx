@@ -1,0 +1,65 @@
+// workflows/Snakefile run by Snakemake on a generated export with one corrupt series: the good
+// units finish, the bad one is reported, and a second invocation does no work.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "medpipe/io/dicom_series_writer.h"
+#include "test_support.h"
+
+namespace medpipe {
+
+TEST(Snakemake, RunsEveryUnitReportsTheCorruptOneAndResumes) {
+  if (test::runCommand("command -v snakemake").exitCode != 0)
+    GTEST_SKIP() << "snakemake not found (Debian package snakemake, installed by scripts/install-deps.sh); skipping";
+  test::TempDir dir("snakemake");
+  PhantomSpec spec;
+  spec.size = {48, 48, 8};
+  spec.spacing = {4, 4, 10};
+  for (int series = 1; series <= 4; ++series) {
+    spec.seed = series;
+    DicomSeriesInfo info;
+    info.seriesNumber = series;
+    info.seriesDescription = "Series " + std::to_string(series);
+    info.rescaleIntercept = -1024;
+    writeDicomSeries(*makeBodyPhantom(spec).image, dir / "export" / ("S" + std::to_string(series)), info);
+  }
+  const auto victim = dir / "export" / "S3" / "IM0002.dcm";
+  std::filesystem::resize_file(victim, std::filesystem::file_size(victim) - 700);
+
+  const std::string exeDir = std::filesystem::path(MEDPIPE_EXE).parent_path().string();
+  const std::string command = "cd '" + dir.path().string() + "' && PATH='" + exeDir + "':$PATH snakemake -s '" +
+                              MEDPIPE_SOURCE_DIR + "/workflows/Snakefile' -j 2 --config medpipe_config='" +
+                              MEDPIPE_SOURCE_DIR + "/configs/ct-bone.yaml' input='" + (dir / "export").string() +
+                              "' output='" + (dir / "out").string() + "'";
+  const auto first = test::runCommand(command);
+  ASSERT_EQ(first.exitCode, 0) << first.out << first.err;
+  EXPECT_NE(first.err.find("medpipe: failed unit 3_Series_3_"), std::string::npos) << first.err;
+
+  std::ifstream summary(dir / "out" / "summary.tsv");
+  std::stringstream text;
+  text << summary.rdbuf();
+  size_t ok = 0, failed = 0;
+  std::string line;
+  while (std::getline(text, line)) {
+    ok += line.find("\tok\t") != std::string::npos;
+    if (line.find("\tFAILED\t") != std::string::npos) {
+      ++failed;
+      EXPECT_NE(line.find("IM0002.dcm: PixelData: value length"), std::string::npos) << line;
+    }
+  }
+  EXPECT_EQ(ok, 3u) << text.str();
+  EXPECT_EQ(failed, 1u) << text.str();
+  for (const auto& unit : std::filesystem::directory_iterator(dir / "out")) {
+    const std::string name = unit.path().filename().string();
+    if (name.rfind("1_", 0) == 0 || name.rfind("2_", 0) == 0 || name.rfind("4_", 0) == 0)
+      EXPECT_TRUE(std::filesystem::exists(unit.path() / "spine-stats.csv")) << name;
+  }
+
+  const auto second = test::runCommand(command);
+  ASSERT_EQ(second.exitCode, 0) << second.err;
+  EXPECT_NE((second.out + second.err).find("Nothing to be done"), std::string::npos) << second.out << second.err;
+}
+
+}  // namespace medpipe
