@@ -122,3 +122,30 @@ TEST(ConfigValidation, JsonIsAcceptedToo) {
 }
 
 }  // namespace medpipe
+
+namespace medpipe {
+
+// The example step every stage documents is valid config: its stage, parameters and values check
+// out (its inputs name steps of an imagined pipeline, so only those complaints are expected).
+TEST(ConfigValidation, EveryStageExampleIsAValidStep) {
+  for (const Stage* stage : allStages()) {
+    const StageSpec& spec = stage->spec();
+    ASSERT_FALSE(spec.example.empty()) << spec.name;
+    std::string indented;
+    for (size_t start = 0; start < spec.example.size();) {
+      const size_t end = spec.example.find('\n', start);
+      indented += "  " + spec.example.substr(start, end - start) + "\n";
+      start = end == std::string::npos ? spec.example.size() : end + 1;
+    }
+    const PipelineConfig config = parsePipelineConfig("input: /data\nsteps:\n" + indented, spec.name + ".example");
+    ASSERT_EQ(config.steps.size(), 1u) << spec.name;
+    EXPECT_EQ(config.steps[0].stage, spec.name);
+    for (const auto& problem : planPipeline(config).problems) {
+      const bool aboutInputs = problem.message.find("names no step") != std::string::npos ||
+                               problem.message.find("needs input") != std::string::npos;
+      EXPECT_TRUE(aboutInputs) << problem.str();
+    }
+  }
+}
+
+}  // namespace medpipe

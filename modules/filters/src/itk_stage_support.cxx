@@ -12,7 +12,7 @@ void updateFilter(itk::ProcessObject& filter, const Progress& progress, const st
     std::string stage;
   } context{&filter, &progress, stage};
   observer->SetClientData(&context);
-  observer->SetConstCallback([](const itk::Object*, const itk::EventObject&, void* data) {
+  observer->SetCallback([](itk::Object*, const itk::EventObject&, void* data) {
     auto* c = static_cast<Context*>(data);
     if (c->progress->cancelled()) {
       c->filter->AbortGenerateDataOn();
@@ -32,6 +32,7 @@ void updateFilter(itk::ProcessObject& filter, const Progress& progress, const st
   }
   filter.RemoveObserver(tag);
   if (progress.cancelled()) throw Error("", stage, "cancelled");
+  progress.report(1.0, stage);  // some ITK filters stop reporting short of 1
 }
 
 std::vector<ImageF::IndexType> seedIndices(const Points& seeds, const itk::ImageBase<3>& image, const std::string& where) {

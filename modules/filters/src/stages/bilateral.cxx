@@ -1,0 +1,37 @@
+// bilateral: averages neighbours weighted by distance (domain sigma, mm) and by intensity
+// difference (range sigma, HU), so voxels across an edge barely contribute.
+#include <itkBilateralImageFilter.h>
+
+#include "itk_stage_support.h"
+#include "medpipe/filters/stage.h"
+
+namespace medpipe {
+namespace {
+
+class BilateralStage : public Stage {
+ public:
+  const StageSpec& spec() const override {
+    static const StageSpec spec{
+        "bilateral", "denoise", "Edge-preserving bilateral filter: spatial sigma in mm, intensity sigma in HU",
+        {{"image", DataKind::Image, "image to smooth"}}, DataKind::Image,
+        {ParameterSpec::number("domain-sigma", 2.0, 0.01, 50.0, "mm",
+                               "spatial standard deviation; the kernel reaches 2.5 sigma"),
+         ParameterSpec::number("range-sigma", 100.0, 0.01, 10000.0, "HU",
+                               "intensity standard deviation; differences well above it (edges) are not averaged")},
+        "smooth:\n  stage: bilateral\n  input: ct\n  domain-sigma: 2.0\n  range-sigma: 80\n"};
+    return spec;
+  }
+
+  StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
+    auto filter = itk::BilateralImageFilter<ImageF, ImageF>::New();
+    filter->SetInput(in.at("image").image);
+    filter->SetDomainSigma(p.number("domain-sigma"));  // ITK measures it in physical units
+    filter->SetRangeSigma(p.number("range-sigma"));
+    return {runFilter(*filter, progress, spec().name), nullptr, nullptr};
+  }
+};
+
+}  // namespace
+}  // namespace medpipe
+
+MEDPIPE_REGISTER_STAGE(bilateral, medpipe::BilateralStage)

@@ -1,0 +1,53 @@
+// connected-threshold: region growing from seeds through voxels inside an intensity window, e.g.
+// each lung from one seed without the air around the body.
+#include <itkConnectedThresholdImageFilter.h>
+
+#include <limits>
+
+#include "itk_stage_support.h"
+#include "medpipe/filters/stage.h"
+
+namespace medpipe {
+namespace {
+
+constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+
+class ConnectedThresholdStage : public Stage {
+ public:
+  const StageSpec& spec() const override {
+    static const StageSpec spec{
+        "connected-threshold", "segment", "Grows label 1 from seeds through voxels whose value lies in [lower, upper]",
+        {{"image", DataKind::Image, "image to segment"}}, DataKind::Labels,
+        {ParameterSpec::points("seeds", "start points, mm (LPS) or voxel:i,j,k; each must lie inside the window"),
+         ParameterSpec::number("lower", -950, -kUnbounded, kUnbounded, "HU", "lowest value inside (inclusive)"),
+         ParameterSpec::number("upper", -400, -kUnbounded, kUnbounded, "HU", "highest value inside (inclusive)"),
+         ParameterSpec::flag("fully-connected", false,
+                             "grow through edges and corners too, not only through faces")},
+        "lungs:\n  stage: connected-threshold\n  input: ct\n"
+        "  seeds: [[-38, -2, 0], [38, -2, 0]]\n  lower: -950\n  upper: -400\n"};
+    return spec;
+  }
+
+  StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
+    const double lower = p.number("lower"), upper = p.number("upper");
+    if (lower > upper)
+      throw Error("", spec().name + ".lower",
+                  formatParameterValue(lower) + " HU is above upper (" + formatParameterValue(upper) + " HU)");
+    const ImageF::Pointer& image = in.at("image").image;
+    using Filter = itk::ConnectedThresholdImageFilter<ImageF, LabelImage>;
+    auto filter = Filter::New();
+    filter->SetInput(image);
+    for (const auto& seed : seedIndices(p.points("seeds"), *image, spec().name + ".seeds")) filter->AddSeed(seed);
+    filter->SetLower(static_cast<float>(lower));
+    filter->SetUpper(static_cast<float>(upper));
+    filter->SetReplaceValue(1);
+    filter->SetConnectivity(p.flag("fully-connected") ? Filter::ConnectivityEnum::FullConnectivity
+                                                      : Filter::ConnectivityEnum::FaceConnectivity);
+    return {nullptr, runFilter(*filter, progress, spec().name), nullptr};
+  }
+};
+
+}  // namespace
+}  // namespace medpipe
+
+MEDPIPE_REGISTER_STAGE(connected_threshold, medpipe::ConnectedThresholdStage)

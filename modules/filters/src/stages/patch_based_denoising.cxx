@@ -1,0 +1,75 @@
+// patch-based-denoising: non-local means style smoothing: each voxel becomes a weighted average of
+// voxels whose surrounding patches look alike, drawn at random near it to bound the cost.
+#include <itkGaussianRandomSpatialNeighborSubsampler.h>
+#include <itkMinimumMaximumImageCalculator.h>
+#include <itkPatchBasedDenoisingImageFilter.h>
+
+#include "itk_stage_support.h"
+#include "medpipe/filters/stage.h"
+
+namespace medpipe {
+namespace {
+
+class PatchBasedDenoisingStage : public Stage {
+ public:
+  const StageSpec& spec() const override {
+    static const StageSpec spec{
+        "patch-based-denoising", "denoise", "Non-local (patch similarity) denoising; slow on full-size volumes",
+        {{"image", DataKind::Image, "image to denoise"}}, DataKind::Image,
+        {ParameterSpec::integer("patch-radius", 1, 1, 5,
+                                "patch half-width in voxels along the coarsest axis; ITK keeps patches isotropic in "
+                                "mm, so finer axes get proportionally more voxels"),
+         ParameterSpec::integer("iterations", 5, 1, 100,
+                                "denoising passes; each moves a voxel 20% of the way to its patch-weighted mean"),
+         ParameterSpec::integer("patches", 20, 5, 10000,
+                                "patches compared per voxel, drawn at random within 10 voxels; cost grows with it"),
+         ParameterSpec::choice("noise-model", "gaussian", {"gaussian", "rician", "poisson"},
+                               "noise model of the fidelity term: gaussian for CT, rician for MR magnitude, "
+                               "poisson for counts; rician and poisson need non-negative intensities"),
+         ParameterSpec::number("fidelity-weight", 0.0, 0.0, 1.0, "",
+                               "weight of the noise-model term pulling the result back to the data; 0 = off")},
+        "denoise:\n  stage: patch-based-denoising\n  input: mr\n  noise-model: rician\n  fidelity-weight: 0.1\n"};
+    return spec;
+  }
+
+  StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
+    using Filter = itk::PatchBasedDenoisingImageFilter<ImageF, ImageF>;
+    const auto& image = in.at("image").image;
+    const std::string& model = p.choice("noise-model");
+    if (model != "gaussian") {
+      // ITK refuses negative voxels for these models with a message that names none of our parameters.
+      auto range = itk::MinimumMaximumImageCalculator<ImageF>::New();
+      range->SetImage(image);
+      range->ComputeMinimum();
+      if (range->GetMinimum() < 0)
+        throw Error("", spec().name + ".noise-model",
+                    model + " needs non-negative intensities; the image's minimum is " +
+                        formatParameterValue(static_cast<double>(range->GetMinimum())));
+    }
+    using Sampler =
+        itk::Statistics::GaussianRandomSpatialNeighborSubsampler<Filter::PatchSampleType, ImageF::RegionType>;
+    auto sampler = Sampler::New();
+    sampler->SetVariance(25);  // sd 5 voxels: most patches come from close by, where similar structure is likeliest
+    sampler->SetRadius(10);
+    sampler->SetNumberOfResultsRequested(static_cast<Sampler::SearchSizeType>(p.integer("patches")));
+
+    auto filter = Filter::New();
+    filter->SetInput(image);
+    filter->SetSampler(sampler);
+    filter->SetPatchRadius(static_cast<unsigned>(p.integer("patch-radius")));
+    filter->SetNumberOfIterations(static_cast<unsigned>(p.integer("iterations")));
+    filter->SetNoiseModel(model == "rician"    ? Filter::NoiseModelEnum::RICIAN
+                          : model == "poisson" ? Filter::NoiseModelEnum::POISSON
+                                               : Filter::NoiseModelEnum::GAUSSIAN);
+    filter->SetNoiseModelFidelityWeight(p.number("fidelity-weight"));
+    // Estimating the similarity scale adapts it to the image's noise; 5% of the voxels suffice for it.
+    filter->KernelBandwidthEstimationOn();
+    filter->SetKernelBandwidthFractionPixelsForEstimation(0.05);
+    return {runFilter(*filter, progress, spec().name), nullptr, nullptr};
+  }
+};
+
+}  // namespace
+}  // namespace medpipe
+
+MEDPIPE_REGISTER_STAGE(patch_based_denoising, medpipe::PatchBasedDenoisingStage)

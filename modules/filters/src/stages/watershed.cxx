@@ -1,0 +1,83 @@
+// watershed: morphological watershed of the gradient magnitude, either flooding from given
+// markers or from every regional minimum deeper than `level` (oversegments unless level is high).
+#include <itkGradientMagnitudeRecursiveGaussianImageFilter.h>
+#include <itkMorphologicalWatershedFromMarkersImageFilter.h>
+#include <itkMorphologicalWatershedImageFilter.h>
+#include <itkRelabelComponentImageFilter.h>
+
+#include <cstdint>
+
+#include "itk_stage_support.h"
+#include "medpipe/filters/stage.h"
+#include "voxel_grid.h"
+
+namespace medpipe {
+namespace {
+
+// Watershed basins can outnumber uint8 labels, so they are counted in 32 bits first.
+using RegionImage = itk::Image<std::uint32_t, Dimension>;
+
+class WatershedStage : public Stage {
+ public:
+  const StageSpec& spec() const override {
+    static const StageSpec spec{
+        "watershed", "segment", "Splits the image into regions along gradient ridges (morphological watershed)",
+        {{"image", DataKind::Image, "image to split"},
+         {"markers", DataKind::Labels,
+          "one label per region to grow (0 = unknown); without it every deep enough minimum starts a region",
+          true}},
+        DataKind::Labels,
+        {ParameterSpec::number("sigma", 1.0, 0.01, 100, "mm", "Gaussian smoothing of the gradient magnitude"),
+         ParameterSpec::number("level", 30, 0, 1e6, "HU/mm",
+                               "without markers: minima shallower than this merge into their neighbours. Regions "
+                               "are numbered by size (1 = largest); beyond 255 the smallest become 0. Ignored with "
+                               "markers, whose labels the regions take"),
+         ParameterSpec::flag("fully-connected", false, "regions meet through edges and corners too, not only faces"),
+         ParameterSpec::flag("watershed-lines", false, "leave the voxels between regions at 0")},
+        "regions:\n  stage: watershed\n  input: {image: ct, markers: seeds}\n  sigma: 1.5\n"};
+    return spec;
+  }
+
+  StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
+    const ImageF::Pointer& image = in.at("image").image;
+    const auto markers = in.find("markers");
+    if (markers != in.end()) requireSameGrid(*image, *markers->second.labels, spec().name, "markers");
+    auto gradient = itk::GradientMagnitudeRecursiveGaussianImageFilter<ImageF, ImageF>::New();
+    gradient->SetInput(image);
+    gradient->SetSigma(p.number("sigma"));
+    const ImageF::Pointer edges = runFilter(*gradient, progress, spec().name);
+
+    if (markers != in.end()) {
+      auto filter = itk::MorphologicalWatershedFromMarkersImageFilter<ImageF, LabelImage>::New();
+      filter->SetInput(edges);
+      filter->SetMarkerImage(markers->second.labels);
+      filter->SetFullyConnected(p.flag("fully-connected"));
+      filter->SetMarkWatershedLine(p.flag("watershed-lines"));
+      return {nullptr, runFilter(*filter, progress, spec().name), nullptr};
+    }
+
+    auto filter = itk::MorphologicalWatershedImageFilter<ImageF, RegionImage>::New();
+    filter->SetInput(edges);
+    filter->SetLevel(static_cast<float>(p.number("level")));
+    filter->SetFullyConnected(p.flag("fully-connected"));
+    filter->SetMarkWatershedLine(p.flag("watershed-lines"));
+    auto bySize = itk::RelabelComponentImageFilter<RegionImage, RegionImage>::New();
+    bySize->SetInput(runFilter(*filter, progress, spec().name));
+    const RegionImage::Pointer regions = runFilter(*bySize, progress, spec().name);
+
+    auto labels = LabelImage::New();
+    labels->CopyInformation(regions);
+    labels->SetRegions(regions->GetLargestPossibleRegion());
+    labels->Allocate();
+    const std::uint32_t* from = regions->GetBufferPointer();
+    std::uint8_t* to = labels->GetBufferPointer();
+    for (size_t i = 0, n = regions->GetLargestPossibleRegion().GetNumberOfPixels(); i < n; ++i)
+      to[i] = from[i] <= 255 ? static_cast<std::uint8_t>(from[i]) : 0;
+    return {nullptr, labels, nullptr};
+  }
+};
+
+}  // namespace
+}  // namespace medpipe
+
+MEDPIPE_REGISTER_STAGE(watershed, medpipe::WatershedStage)
