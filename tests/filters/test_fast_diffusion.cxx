@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "medpipe/filters/itk/FastCurvatureAnisotropicDiffusionImageFilter.h"
+#include "medpipe/filters/stage.h"
 #include "medpipe/phantom/body_phantom.h"
 
 namespace medpipe {
@@ -45,6 +46,25 @@ TEST(FastCurvatureDiffusion, MatchesItksFilterWithinFloatRounding) {
   EXPECT_LT(maxDifference, 0.01) << "largest difference " << maxDifference << " HU";
   EXPECT_EQ(fast->GetOutput()->GetSpacing(), phantom.image->GetSpacing());
   EXPECT_EQ(fast->GetOutput()->GetOrigin(), phantom.image->GetOrigin());
+}
+
+}  // namespace medpipe
+
+namespace medpipe {
+
+TEST(FastCurvatureDiffusion, StageImplementationsAgree) {
+  PhantomSpec spec;
+  spec.size = {40, 40, 10};
+  spec.spacing = {0.45, 0.45, 1.0};
+  const Phantom phantom = makeBodyPhantom(spec);
+  const StageInputs in{{"image", {phantom.image, nullptr, nullptr}}};
+  const Stage& stage = findStage("curvature-anisotropic-diffusion");
+  const auto fast = runStage(stage, in, {{"iterations", 3L}}).image;
+  const auto itk = runStage(stage, in, {{"iterations", 3L}, {"implementation", std::string("itk")}}).image;
+  double maxDifference = 0;
+  for (size_t i = 0; i < fast->GetPixelContainer()->Size(); ++i)
+    maxDifference = std::max(maxDifference, double(std::abs(fast->GetBufferPointer()[i] - itk->GetBufferPointer()[i])));
+  EXPECT_LT(maxDifference, 0.01);
 }
 
 }  // namespace medpipe

