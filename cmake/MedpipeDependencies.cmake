@@ -6,7 +6,8 @@ set(MEDPIPE_ITK_COMPONENTS
   ITKAnisotropicSmoothing ITKImageStatistics ITKLabelMap ITKConnectedComponents
   ITKRegionGrowing ITKMathematicalMorphology ITKBinaryMathematicalMorphology
   ITKImageGrid ITKCurvatureFlow ITKDenoising ITKWatersheds ITKLevelSets
-  ITKBiasCorrection ITKImageLabel ITKDistanceMap ITKImageFeature)
+  ITKBiasCorrection ITKImageLabel ITKDistanceMap ITKImageFeature
+  ITKIOPNG)  # PNG: slice montages (medpipe::preview) and rendered pictures
 find_package(ITK 5.2 REQUIRED COMPONENTS ${MEDPIPE_ITK_COMPONENTS})
 # Without the use file only the IO modules named above register factories inconsistently
 # and writing .nii.gz fails at run time (see shared BUILD-NOTES).
@@ -18,5 +19,10 @@ find_package(yaml-cpp REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 
 if(MEDPIPE_WITH_VTK)
-  find_package(VTK 9.1 REQUIRED COMPONENTS CommonCore)
+  # medpipe::render: volume rendering, label surfaces and mesh export. Debian's VTK is GLX-only,
+  # so rendering needs an X display (the CLI starts Xvfb when there is none).
+  set(MEDPIPE_VTK_COMPONENTS
+    CommonCore CommonDataModel CommonTransforms FiltersCore FiltersGeneral IOGeometry IOXML
+    RenderingCore RenderingOpenGL2 RenderingVolume RenderingVolumeOpenGL2)
+  find_package(VTK 9.1 REQUIRED COMPONENTS ${MEDPIPE_VTK_COMPONENTS})
 endif()

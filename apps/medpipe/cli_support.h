@@ -12,7 +12,7 @@ namespace medpipe::cli {
 
 namespace po = boost::program_options;
 
-enum ExitCode : int { kSuccess = 0, kFailure = 1, kUsage = 2 };
+enum ExitCode : int { kSuccess = 0, kFailure = 1, kUsage = 2, kInterrupted = 130 };  // 130: 128 + SIGINT
 
 struct CommandLine {
   std::string usage;  // "medpipe convert DIR -o OUTDIR [options]"

@@ -19,8 +19,18 @@ namespace medpipe::cli {
 namespace {
 
 Progress* interruptTarget = nullptr;
-extern "C" void onInterrupt(int) {
-  if (interruptTarget) interruptTarget->cancel();
+// SIGINT/SIGTERM: the first one cancels the run (the file being written is finished and renamed
+// into place, nothing new starts, finished units stay finished); a second one ends the process at
+// once. Only async-signal-safe calls here.
+extern "C" void onInterrupt(int number) {
+  if (!interruptTarget || interruptTarget->cancelled()) {
+    std::signal(number, SIG_DFL);
+    std::raise(number);
+    return;
+  }
+  interruptTarget->cancel();
+  static const char message[] = "\nmedpipe run: interrupted: finishing the file being written, then stopping (interrupt again to stop at once)\n";
+  [[maybe_unused]] const auto written = ::write(STDERR_FILENO, message, sizeof message - 1);
 }
 
 void printPlan(const PipelineConfig& config, const PipelinePlan& plan, const std::vector<WorkUnit>& units,
@@ -137,6 +147,7 @@ int runPipeline(const Args& args) {
     Progress cancel;
     interruptTarget = &cancel;
     std::signal(SIGINT, onInterrupt);
+    std::signal(SIGTERM, onInterrupt);
     BatchOptions options;
     options.outputFolder = output;
     options.unitFolders = singleUnit;
@@ -151,8 +162,11 @@ int runPipeline(const Args& args) {
     };
     const auto outcomes = runBatch(pipeline, plan, units, options);
     std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
     interruptTarget = nullptr;
     printSummary(outcomes);
+    // Interrupted: no status.json (a workflow engine must retry the unit), exit code as for SIGINT.
+    if (cancel.cancelled()) return kInterrupted;
     if (singleUnit) writeUnitStatus(unitOutputFolder(options, units[0], 1) / "status.json", outcomes[0]);
     const bool recordOnly = singleUnit && vm.count("record-failure") > 0;
     for (const auto& o : outcomes)

@@ -15,7 +15,8 @@ const std::vector<Command>& commands() {
       {"validate", "check a pipeline config and report every error", runValidate},
       {"plan", "list the work units of a run (JSON for workflow engines)", runPlan},
       {"stages", "list the processing stages and their parameters", runStages},
-      {"render", "render a volume or label map to a PNG", runRender},
+      {"render", "preview a volume and its labels: 3D rendering or slice montage, to PNG", runRender},
+      {"export-mesh", "write a label map as a surface mesh (STL, OBJ, VTP) for 3D Slicer or printing", runExportMesh},
       {"phantom", "write a synthetic CT phantom as a DICOM series with its ground-truth labels", runPhantom},
   };
   return table;
@@ -24,8 +25,12 @@ const std::vector<Command>& commands() {
 namespace {
 void printOverview() {
   std::cout << "Usage: medpipe COMMAND [options]   (medpipe COMMAND --help for details)\n\nCommands:\n";
-  for (const auto& c : commands()) std::cout << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
-  std::cout << "\n  --version  print the versions of medpipe, ITK, GDCM and VTK\n";
+  for (const auto& c : commands()) {
+    // Names longer than the column (export-mesh) still get one space before their summary.
+    const size_t name = std::string(c.name).size();
+    std::cout << "  " << c.name << std::string(name < 12 ? 12 - name : 1, ' ') << c.summary << "\n";
+  }
+  std::cout << "\n  --version    print the versions of medpipe, ITK, GDCM and VTK\n";
 }
 }  // namespace
 
