@@ -22,15 +22,8 @@ int runPlan(const Args& args) {
   if (auto done = parseCommandLine(args, line, vm)) return *done;
   installLogSink(true, false);
   return reportErrors("plan", [&] {
-    std::map<std::string, std::string> builtins{{"output_dir", output}};
-    if (!input.empty()) builtins["input_dir"] = input;
-    PipelineConfig pipeline = config.load(builtins);
-    if (!input.empty()) pipeline.inputPath = input;
-    const PipelinePlan plan = planPipeline(pipeline);
-    if (!plan.ok()) {
-      for (const auto& p : plan.problems) std::cerr << p.str() << "\n";
-      throw Error(config.configPath, "", std::to_string(plan.problems.size()) + " problem(s) in the config (see above)");
-    }
+    const auto loaded = config.loadAndPlan(input, output);
+    const PipelineConfig& pipeline = loaded->config;
     const auto units = planWorkUnits(pipeline);
     const std::filesystem::path root(output);
     if (!vm.count("json")) {

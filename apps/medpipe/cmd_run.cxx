@@ -128,15 +128,9 @@ int runPipeline(const Args& args) {
 
   return reportErrors("run", [&] {
     if (jobs < 1) throw Error("", "--jobs", "must be at least 1");
-    std::map<std::string, std::string> builtins{{"output_dir", output}};
-    if (!input.empty()) builtins["input_dir"] = input;
-    PipelineConfig pipeline = config.load(builtins);
-    if (!input.empty()) pipeline.inputPath = input;
-    const PipelinePlan plan = planPipeline(pipeline);
-    if (!plan.ok()) {
-      for (const auto& p : plan.problems) std::cerr << p.str() << "\n";
-      throw Error(config.configPath, "", std::to_string(plan.problems.size()) + " problem(s) in the config (see above)");
-    }
+    const auto loaded = config.loadAndPlan(input, output);
+    const PipelineConfig& pipeline = loaded->config;
+    const PipelinePlan& plan = loaded->plan;
     auto units = planWorkUnits(pipeline);
     const bool singleUnit = !unitId.empty();
     if (singleUnit) units = {selectUnit(units, unitId)};

@@ -1,6 +1,7 @@
 #include "pipeline_options.h"
 
 #include <filesystem>
+#include <iostream>
 
 #include "medpipe/core/error.h"
 
@@ -22,6 +23,20 @@ PipelineConfig ConfigOptions::load(std::map<std::string, std::string> variables)
     variables[v.substr(0, eq)] = v.substr(eq + 1);
   }
   return loadPipelineConfig(configPath, sets, variables);
+}
+
+std::unique_ptr<ConfigOptions::Loaded> ConfigOptions::loadAndPlan(const std::string& input, const std::string& output) const {
+  std::map<std::string, std::string> builtins{{"output_dir", output}};
+  if (!input.empty()) builtins["input_dir"] = input;
+  auto loaded = std::make_unique<Loaded>();
+  loaded->config = load(builtins);
+  if (!input.empty()) loaded->config.inputPath = input;
+  loaded->plan = planPipeline(loaded->config);
+  if (!loaded->plan.ok()) {
+    for (const auto& p : loaded->plan.problems) std::cerr << p.str() << "\n";
+    throw Error(configPath, "", std::to_string(loaded->plan.problems.size()) + " problem(s) in the config (see above)");
+  }
+  return loaded;
 }
 
 }  // namespace medpipe::cli

@@ -1,10 +1,12 @@
 #pragma once
 // Options shared by `run` and `validate`: the config, --set overrides and --var variables.
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cli_support.h"
+#include "medpipe/pipeline/config_validation.h"
 #include "medpipe/pipeline/pipeline_config.h"
 
 namespace medpipe::cli {
@@ -16,6 +18,14 @@ struct ConfigOptions {
   void addTo(CommandLine& line);
   // Loads the config with config_dir, the given built-ins and --var variables, then --set.
   PipelineConfig load(std::map<std::string, std::string> builtins) const;
+
+  // What `run` and `plan` share: the config with --input/--output applied, and its checked plan.
+  // Problems are printed one per line and end in a medpipe::Error.
+  struct Loaded {
+    PipelineConfig config;
+    PipelinePlan plan;  // points into `config`
+  };
+  std::unique_ptr<Loaded> loadAndPlan(const std::string& input, const std::string& output) const;
 };
 
 }  // namespace medpipe::cli

@@ -180,7 +180,7 @@ bool extensionAccepts(const std::string& file, DataKind kind) {
 }
 
 PipelinePlan planPipeline(const PipelineConfig& config) {
-  Planner planner{config, {}, {}, {}};
+  Planner planner{config, {}, {}, {}, {}};
   for (const auto& step : config.steps) {
     if (!planner.byName.emplace(step.name, &step).second)
       planner.problem(step.position, step.name, "a step with this name exists already");

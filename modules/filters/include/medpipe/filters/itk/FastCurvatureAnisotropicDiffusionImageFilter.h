@@ -21,16 +21,16 @@ class FastCurvatureAnisotropicDiffusionImageFilter : public itk::ImageToImageFil
   using Pointer = itk::SmartPointer<Self>;
   using ConstPointer = itk::SmartPointer<const Self>;
 
-  itkNewMacro(Self);
-  itkTypeMacro(FastCurvatureAnisotropicDiffusionImageFilter, ImageToImageFilter);
+  itkNewMacro(Self)
+  itkTypeMacro(FastCurvatureAnisotropicDiffusionImageFilter, ImageToImageFilter)
 
-  itkSetMacro(NumberOfIterations, unsigned int);
-  itkGetConstMacro(NumberOfIterations, unsigned int);
-  itkSetMacro(ConductanceParameter, double);
-  itkGetConstMacro(ConductanceParameter, double);
+  itkSetMacro(NumberOfIterations, unsigned int)
+  itkGetConstMacro(NumberOfIterations, unsigned int)
+  itkSetMacro(ConductanceParameter, double)
+  itkGetConstMacro(ConductanceParameter, double)
   // In the image's physical units, as ITK's filter with UseImageSpacing on (its default).
-  itkSetMacro(TimeStep, double);
-  itkGetConstMacro(TimeStep, double);
+  itkSetMacro(TimeStep, double)
+  itkGetConstMacro(TimeStep, double)
 
  protected:
   FastCurvatureAnisotropicDiffusionImageFilter() = default;
