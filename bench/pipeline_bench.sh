@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 work=${1:-/tmp/medpipe-pipeline-bench}
 runs=${RUNS:-3}
 iterations=${ITERATIONS:-3}
-build=build-bench
+build=${BUILD_DIR:-build-bench}
 cmake -S . -B "$build" -G Ninja -DMEDPIPE_BUILD_BENCH=ON -DMEDPIPE_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build" --target medpipe itk_chain stage_bench >/dev/null
 medpipe=$build/apps/medpipe/medpipe

@@ -4,7 +4,7 @@
 # Usage: bash bench/stage_bench.sh [X Y Z [RUNS]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=build-bench
+build=${BUILD_DIR:-build-bench}
 cmake -S . -B "$build" -G Ninja -DMEDPIPE_BUILD_BENCH=ON -DMEDPIPE_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build" --target stage_bench >/dev/null
 size=("${1:-512}" "${2:-512}" "${3:-300}")

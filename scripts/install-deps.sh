@@ -12,9 +12,12 @@ packages=(
   libboost-program-options-dev libyaml-cpp-dev libgtest-dev
   # offscreen rendering for the VTK module (Debian's VTK is GLX-only)
   xvfb xauth
+  # medpipe render --turntable: animated GIF from the PNG frames (ImageMagick's convert)
+  imagemagick
   # test oracles and data: dcm2niix for conversion, dcmtk for dumping and decompressing DICOM,
+  # dicom3tools' dciodvfy for validating written DICOM against its IOD,
   # pydicom's bundled DICOM test files (many transfer syntaxes, broken files)
-  dcm2niix dcmtk python3-pydicom
+  dcm2niix dcmtk dicom3tools python3-pydicom
   # workflow engine for scaling out (workflows/Snakefile)
   snakemake
   # benchmarks: peak memory

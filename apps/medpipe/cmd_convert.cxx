@@ -1,4 +1,4 @@
-// medpipe convert: DICOM series -> NIfTI / NRRD / MetaImage with JSON sidecars.
+// medpipe convert: DICOM series -> NIfTI / NRRD / MetaImage with JSON sidecars, or -> derived DICOM series.
 #include <iostream>
 
 #include "cli_support.h"
@@ -9,8 +9,8 @@ namespace medpipe::cli {
 
 int runConvert(const Args& args) {
   CommandLine line;
-  line.usage = "medpipe convert DIR -o OUTDIR [--format nii.gz|nii|nrrd|mha] [--series SEL] [options]";
-  std::string input, output, format = "nii.gz", series, irregular = "resample";
+  line.usage = "medpipe convert DIR -o OUTDIR [--format nii.gz|nii|nrrd|mha | --to-dicom] [--series SEL] [options]";
+  std::string input, output, format = "nii.gz", series, irregular = "resample", uidMap;
   int level = 1;
   line.options.add_options()
       ("input", po::value(&input)->required(), "DICOM folder (one series or a whole export) or file")
@@ -22,10 +22,25 @@ int runConvert(const Args& args) {
       ("compression-level", po::value(&level)->default_value(level), "gzip level 1 (fast) .. 9 (small)")
       ("force", "overwrite existing outputs")
       ("show-phi", "write patient name, ID, dates and UIDs into the sidecars")
+      ("to-dicom", "write each volume as a derived DICOM series OUTDIR/<name>/IM0001.dcm... (same patient, study and "
+                   "frame of reference; new series and instance UIDs)")
+      ("deidentify", "DICOM PS3.15 basic confidentiality profile: DICOM output de-identified, UIDs replaced; "
+                     "names and sidecars without series description or PHI (see docs/deidentification.md)")
+      ("uid-map", po::value(&uidMap), "with --to-dicom --deidentify: CSV of original -> new UIDs, read when it exists "
+                                      "and updated after the run; it re-identifies the data, keep it private")
       ("quiet,q", "only warnings and errors");
   line.positional.add("input", 1);
   po::variables_map vm;
   if (auto done = parseCommandLine(args, line, vm)) return *done;
+  const char* conflict = vm.count("deidentify") && vm.count("show-phi") ? "--show-phi and --deidentify exclude each other"
+                         : vm.count("to-dicom") && !vm["format"].defaulted() ? "--format and --to-dicom exclude each other"
+                         : vm.count("uid-map") && !(vm.count("to-dicom") && vm.count("deidentify"))
+                             ? "--uid-map needs --to-dicom and --deidentify"
+                             : nullptr;
+  if (conflict) {
+    std::cerr << "medpipe: error: " << conflict << "\nUsage: " << line.usage << " (see --help)\n";
+    return kUsage;
+  }
   installLogSink(vm.count("quiet") > 0, false);
 
   return reportErrors("convert", [&] {
@@ -37,6 +52,9 @@ int runConvert(const Args& args) {
     options.irregular = parseIrregularGeometry(irregular);
     options.overwrite = vm.count("force") > 0;
     options.includePhi = vm.count("show-phi") > 0;
+    options.toDicom = vm.count("to-dicom") > 0;
+    options.deidentify = vm.count("deidentify") > 0;
+    options.uidMap = uidMap;
     if (level < 1 || level > 9) throw Error("", "--compression-level", "must be between 1 and 9");
     options.write.compressionLevel = level;
     const Progress progress = terminalProgress("convert");

@@ -117,7 +117,10 @@ int main(int argc, char** argv) {
          auto c = itk::ConnectedComponentImageFilter<LabelImage, LabelU32>::New();
          c->SetInput(labels);
          auto r = itk::RelabelComponentImageFilter<LabelU32, LabelU32>::New();
-         r->SetInput(c->GetOutput()), update(r);
+         r->SetInput(c->GetOutput());
+         auto keep = itk::BinaryThresholdImageFilter<LabelU32, LabelImage>::New();  // the largest, as uint8
+         keep->SetInput(r->GetOutput()), keep->SetLowerThreshold(1), keep->SetUpperThreshold(1);
+         keep->SetInsideValue(1), keep->SetOutsideValue(0), update(keep);
        }},
       {"label-statistics", {}, "both", [](auto img, auto labels) {
          auto f = itk::LabelStatisticsImageFilter<ImageF, LabelImage>::New();

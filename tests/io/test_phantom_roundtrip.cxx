@@ -194,7 +194,7 @@ TEST(PhantomRoundTrip, GantryTiltIsMeasuredAndCorrected) {
         q[d] += s * spacing[d];
         uniform = uniform && phantomLabelAt(q[0], q[1], q[2]) == label;
       }
-    if (!uniform || it.Get() == -1000.0f && label != kAir) continue;  // outside the acquired slab
+    if (!uniform || (it.Get() == -1000.0f && label != kAir)) continue;  // outside the acquired slab
     ++interior;
     right += std::abs(it.Get() - classHu[label]) <= 1.0f;
   }

@@ -5,7 +5,7 @@
 namespace medpipe {
 
 void Progress::report(double fraction, const std::string& what) const {
-  if (cancelled_) throw Error("", "", "cancelled");
+  if (cancelled()) throw Error("", "", "cancelled");
   if (callback_) callback_(fraction, what);
 }
 

@@ -54,15 +54,21 @@ double averageGradientMagnitudeSquared(const Grid& g, const double scale[3]) {
 // fluxes through its two faces per axis. Rows are processed as arrays so the compiler vectorises.
 class SliceWorker {
  public:
-  SliceWorker(const Grid& g, const double scale[3], double k, double timeStep)
-      : g_(g), k_(static_cast<float>(k)), dt_(timeStep), n_(size_t(g.nx) * g.ny) {
+  // The update is done in place: `below` and `above` are copies of the slices just outside the slab
+  // (null at the volume's ends) taken before any slab started writing.
+  SliceWorker(const Grid& g, const double scale[3], double k, double timeStep, const float* below, const float* above)
+      : g_(g), k_(static_cast<float>(k)), dt_(timeStep), n_(size_t(g.nx) * g.ny), below_(below), above_(above) {
     for (int d = 0; d < 3; ++d) s_[d] = static_cast<float>(scale[d]);
-    for (auto* b : {&cdx_, &cdy_, &cdz_, &cdxBelow_, &cdyBelow_, &cdxAbove_, &cdyAbove_, &fx_, &fy_, &fzBelow_, &fzAbove_})
+    for (auto* b : {&cdx_, &cdy_, &cdz_, &cdxBelow_, &cdyBelow_, &cdxAbove_, &cdyAbove_, &fx_, &fy_, &fzBelow_, &fzAbove_,
+                    &pending_[0], &pending_[1]})
       b->resize(n_);
   }
 
-  // Diffuses slices [z0, z1) into `out` (the whole next volume).
-  void run(long z0, long z1, float* out) {
+  // Diffuses slices [z0, z1) of the volume in place. A slice's new values wait in `pending_` until
+  // the next slice is done, since computing slice z still reads the old slice z - 1.
+  void run(long z0, long z1) {
+    z0_ = z0, z1_ = z1;
+    float* volume = const_cast<float*>(g_.data);
     centralXY(z0 - 1, cdxBelow_, cdyBelow_);
     centralXY(z0, cdx_, cdy_);
     centralZ(z0, cdz_);
@@ -71,17 +77,25 @@ class SliceWorker {
       centralXY(z + 1, cdxAbove_, cdyAbove_);
       zFlux(z, cdx_, cdy_, cdxAbove_, cdyAbove_, fzAbove_);
       inPlaneFluxes(z);
-      update(z, out + size_t(z) * n_);
+      update(z, pending_[z % 2].data());
       // Slide the window up one slice.
       cdx_.swap(cdxBelow_), cdy_.swap(cdyBelow_);
       cdx_.swap(cdxAbove_), cdy_.swap(cdyAbove_);
       fzBelow_.swap(fzAbove_);
       if (z + 1 < z1) centralZ(z + 1, cdz_);
+      if (z > z0) std::copy(pending_[(z - 1) % 2].begin(), pending_[(z - 1) % 2].end(), volume + size_t(z - 1) * n_);
     }
+    std::copy(pending_[(z1 - 1) % 2].begin(), pending_[(z1 - 1) % 2].end(), volume + size_t(z1 - 1) * n_);
   }
 
  private:
-  const float* slice(long z) const { return g_.data + size_t(std::clamp(z, 0L, g_.nz - 1)) * n_; }
+  // Old values of slice z (clamped to the volume): from the copies outside the slab, else in place.
+  const float* slice(long z) const {
+    z = std::clamp(z, 0L, g_.nz - 1);
+    if (z < z0_) return below_;
+    if (z >= z1_) return above_;
+    return g_.data + size_t(z) * n_;
+  }
 
   // Central differences along x and y within slice z (clamped borders), scaled by 1/spacing.
   void centralXY(long z, std::vector<float>& cx, std::vector<float>& cy) const {
@@ -176,7 +190,11 @@ class SliceWorker {
   float k_;
   double dt_;
   size_t n_;
+  const float* below_;
+  const float* above_;
+  long z0_ = 0, z1_ = 0;
   std::vector<float> cdx_, cdy_, cdz_, cdxBelow_, cdyBelow_, cdxAbove_, cdyAbove_, fx_, fy_, fzBelow_, fzAbove_;
+  std::vector<float> pending_[2];
 };
 
 }  // namespace
@@ -202,26 +220,36 @@ void FastCurvatureAnisotropicDiffusionImageFilter::GenerateData() {
   double scale[3];
   for (unsigned d = 0; d < 3; ++d) scale[d] = 1.0 / input->GetSpacing()[d];
 
-  // Double buffering: each iteration reads `current` and writes `next`, then they swap.
-  std::vector<float> current(input->GetBufferPointer(), input->GetBufferPointer() + count), next(count);
+  // In place in the output buffer: besides input and output, only a few slices per slab are kept.
+  float* volume = output->GetBufferPointer();
+  std::copy(input->GetBufferPointer(), input->GetBufferPointer() + count, volume);
+  const size_t sliceSize = size_t(nx) * ny;
+  // Contiguous slabs of slices, one per work item, so each carries its z fluxes upwards.
+  const long slabs = std::min<long>(nz, 4L * std::max(1u, itk::MultiThreaderBase::GetGlobalDefaultNumberOfThreads()));
+  auto slabStart = [&](long slab) { return nz * slab / slabs; };
+  std::vector<float> edges(2 * size_t(slabs) * sliceSize);  // old first and last slice of every slab
   itk::ProgressReporter progress(this, 0, m_NumberOfIterations);
   for (unsigned iteration = 0; iteration < m_NumberOfIterations; ++iteration) {
-    const Grid grid{nx, ny, nz, current.data()};
+    const Grid grid{nx, ny, nz, volume};
     const double k = static_cast<float>(averageGradientMagnitudeSquared(grid, scale) * m_ConductanceParameter *
                                         m_ConductanceParameter * -2.0f);
-    // Contiguous slabs of slices, one per work item, so each carries its z fluxes upwards.
-    const long slabs = std::min<long>(nz, 4L * std::max(1u, itk::MultiThreaderBase::GetGlobalDefaultNumberOfThreads()));
+    for (long slab = 0; slab < slabs; ++slab) {
+      const float* first = volume + size_t(slabStart(slab)) * sliceSize;
+      const float* last = volume + size_t(slabStart(slab + 1) - 1) * sliceSize;
+      std::copy(first, first + sliceSize, edges.begin() + 2 * slab * sliceSize);
+      std::copy(last, last + sliceSize, edges.begin() + (2 * slab + 1) * sliceSize);
+    }
     itk::MultiThreaderBase::New()->ParallelizeArray(
         0, static_cast<itk::SizeValueType>(slabs),
-        [&](itk::SizeValueType slab) {
-          const long z0 = nz * static_cast<long>(slab) / slabs, z1 = nz * (static_cast<long>(slab) + 1) / slabs;
-          SliceWorker(grid, scale, k, m_TimeStep).run(z0, z1, next.data());
+        [&](itk::SizeValueType item) {
+          const long slab = static_cast<long>(item);
+          const float* below = slab > 0 ? edges.data() + (2 * (slab - 1) + 1) * sliceSize : nullptr;
+          const float* above = slab + 1 < slabs ? edges.data() + 2 * (slab + 1) * sliceSize : nullptr;
+          SliceWorker(grid, scale, k, m_TimeStep, below, above).run(slabStart(slab), slabStart(slab + 1));
         },
         nullptr);
-    current.swap(next);
     progress.CompletedPixel();  // one "pixel" per iteration: ProgressEvent and abort checks per iteration
   }
-  std::copy(current.begin(), current.end(), output->GetBufferPointer());
 }
 
 }  // namespace medpipe

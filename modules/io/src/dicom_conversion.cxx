@@ -4,6 +4,8 @@
 
 #include "medpipe/core/error.h"
 #include "medpipe/core/log.h"
+#include "medpipe/io/deidentify.h"
+#include "medpipe/io/derived_series.h"
 #include "medpipe/io/dicom_index.h"
 #include "medpipe/io/sidecar.h"
 #include "medpipe/io/volume_naming.h"
@@ -21,6 +23,35 @@ ImageF::Pointer readVolume(const SeriesVolume& volume, IrregularGeometry irregul
   return readSliceStack(stack, irregular, progress);
 }
 
+namespace {
+
+ConvertedVolume convertToImageFile(const SeriesVolume& volume, const std::string& stem,
+                                   const ConversionOptions& options, const Progress* progress) {
+  const fs::path image = options.outputFolder / (stem + fileExtension(options.format));
+  const fs::path sidecar = options.outputFolder / (stem + ".json");
+  if (!options.overwrite && fs::exists(image))
+    throw Error(image.string(), "", "already exists (use --force to overwrite)");
+  StackHealth health;
+  auto volumeImage = readVolume(volume, options.irregular, &health, progress);
+  writeImage(*volumeImage, image, options.write);
+  writeSidecar(volume, health, *volumeImage, sidecar, {options.includePhi, options.deidentify});
+  return {image, sidecar, health.summary()};
+}
+
+ConvertedVolume convertToDerivedSeries(const SeriesVolume& volume, const std::string& stem,
+                                       const ConversionOptions& options, const Deidentifier* deidentifier,
+                                       const Progress* progress) {
+  StackHealth health;
+  auto volumeImage = readVolume(volume, options.irregular, &health, progress);
+  DerivedSeriesOptions derived;
+  derived.overwrite = options.overwrite;
+  derived.deidentifier = deidentifier;
+  const DerivedSeries written = writeDerivedSeries(*volumeImage, volume, derived, options.outputFolder / stem);
+  return {written.folder, {}, health.summary()};
+}
+
+}  // namespace
+
 ConversionReport convertDicom(const ConversionOptions& options, const Progress* progress) {
   const DicomIndex index = indexDicomFolder(options.input, progress);
   ConversionReport report;
@@ -36,27 +67,28 @@ ConversionReport convertDicom(const ConversionOptions& options, const Progress* 
                 index.volumes.empty() ? "no DICOM images found" : "no series matches the selection");
   }
 
+  UidMap uids;
+  const bool keepUidMap = options.toDicom && options.deidentify && !options.uidMap.empty();
+  if (keepUidMap && fs::exists(options.uidMap)) uids.load(options.uidMap);
+  const Deidentifier deidentifier(uids);
+
   std::error_code ec;
   fs::create_directories(options.outputFolder, ec);
   if (ec) throw Error(options.outputFolder.string(), "", "cannot create output folder: " + ec.message());
 
   std::set<std::string> stems;
   for (const SeriesVolume* volume : selected) {
-    std::string stem = volumeFileStem(*volume);
+    std::string stem = volumeFileStem(*volume, !options.deidentify);
     while (!stems.insert(stem).second) stem += "_" + std::to_string(stems.size());
-    const fs::path image = options.outputFolder / (stem + fileExtension(options.format));
-    const fs::path sidecar = options.outputFolder / (stem + ".json");
     try {
-      if (!options.overwrite && fs::exists(image))
-        throw Error(image.string(), "", "already exists (use --force to overwrite)");
-      StackHealth health;
-      auto volumeImage = readVolume(*volume, options.irregular, &health, progress);
-      writeImage(*volumeImage, image, options.write);
-      writeSidecar(*volume, health, *volumeImage, sidecar, {options.includePhi});
-      report.written.push_back({image, sidecar, health.summary()});
+      report.written.push_back(
+          options.toDicom
+              ? convertToDerivedSeries(*volume, stem, options, options.deidentify ? &deidentifier : nullptr, progress)
+              : convertToImageFile(*volume, stem, options, progress));
     } catch (const Error& e) {
       report.failed.push_back(e.info());
     }
+    if (keepUidMap) uids.save(options.uidMap);  // after every series: what is written stays mappable
   }
   return report;
 }

@@ -1,17 +1,24 @@
 #include "medpipe/io/dicom_header.h"
 
+#include <gdcmDicts.h>
+#include <gdcmGlobal.h>
 #include <gdcmReader.h>
+#include <gdcmSequenceOfItems.h>
 #include <gdcmStringFilter.h>
 #include <gdcmTrace.h>
 #include <gdcmUIDs.h>
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <vector>
 
 #include "medpipe/core/error.h"
 #include "medpipe/io/dicom_stream_check.h"
+#include "medpipe/io/resource_limits.h"
 
 namespace medpipe {
 namespace {
@@ -67,8 +74,24 @@ class HeaderFields {
       } catch (const std::exception&) {
         throw Error(path_, name, "'" + item + "' is not a number");
       }
+      // nan or inf would poison slice sorting and geometry further on.
+      if (!std::isfinite(values.back())) throw Error(path_, name, "'" + item + "' is not a finite number");
     }
     return values;
+  }
+
+  // An integer attribute (US, IS, ...) that must fit [min, max]: casting a larger value is undefined.
+  long long integer(uint16_t group, uint16_t element, const char* name, long long fallback, long long min,
+                    long long max) const {
+    const auto values = numbers(group, element, name);
+    if (values.empty()) return fallback;
+    const double value = values.front();
+    if (value < double(min) || value > double(max)) {
+      std::ostringstream message;
+      message << "value " << value << " is out of range (" << min << " to " << max << ")";
+      throw Error(path_, name, message.str());
+    }
+    return static_cast<long long>(value);
   }
 
   double number(uint16_t group, uint16_t element, const char* name, double fallback) const {
@@ -138,6 +161,74 @@ void readEnhancedGeometry(const HeaderFields& f, DicomHeader& h) {
   }
 }
 
+// Attributes GDCM's image reader reads through gdcm::Attribute (PixmapReader, ImageHelper in 3.0.21),
+// which asserts — aborts the process — when the VR in the file does not match the dictionary's.
+bool readThroughGdcmAttribute(const gdcm::Tag& tag) {
+  const uint16_t g = tag.GetGroup(), e = tag.GetElement();
+  switch (g) {
+    case 0x0028: return true;
+    case 0x0020: return e == 0x0030 || e == 0x0032 || e == 0x0035 || e == 0x0037;
+    case 0x0018: return e == 0x0050 || e == 0x0088 || e == 0x1063 || e == 0x1164 || e == 0x602c || e == 0x602e;
+    case 0x0040: return e == 0x9224 || e == 0x9225;
+    case 0x0048: return e == 0x0006 || e == 0x0007;
+    case 0x3004: return e == 0x000c || e == 0x000e;
+    case 0x0008: return e == 0x0100 || e == 0x0104;
+    default: return false;
+  }
+}
+
+// The first such attribute with an incompatible VR, in the data set or its sequences.
+std::optional<StreamProblem> incompatibleVr(const gdcm::DataSet& dataSet, int depth = 0) {
+  static const gdcm::Dicts& dicts = gdcm::Global::GetInstance().GetDicts();
+  for (const gdcm::DataElement& de : dataSet.GetDES()) {
+    const gdcm::VR vr = de.GetVR();
+    if (vr != gdcm::VR::INVALID && readThroughGdcmAttribute(de.GetTag())) {
+      const gdcm::DictEntry& entry = dicts.GetDictEntry(de.GetTag());
+      if (entry.GetVR() != gdcm::VR::INVALID && !entry.GetVR().Compatible(vr)) {
+        char tag[16];
+        std::snprintf(tag, sizeof tag, "(%04X,%04X)", unsigned(de.GetTag().GetGroup()), unsigned(de.GetTag().GetElement()));
+        const std::string keyword = entry.GetKeyword() ? entry.GetKeyword() : "";
+        return StreamProblem{keyword.empty() ? tag : keyword, std::string("VR ") + gdcm::VR::GetVRString(vr) +
+                                                             " where the standard has " + gdcm::VR::GetVRString(entry.GetVR())};
+      }
+    }
+    // Only sequences GDCM already parsed: GetValueAsSQ() would parse other bytes as one.
+    const auto* items = de.IsEmpty() || de.GetByteValue() ? nullptr : dynamic_cast<const gdcm::SequenceOfItems*>(&de.GetValue());
+    if (!items || depth >= 32) continue;
+    for (size_t i = 1; i <= items->GetNumberOfItems(); ++i)
+      if (auto problem = incompatibleVr(items->GetItem(i).GetNestedDataSet(), depth + 1)) return problem;
+  }
+  return std::nullopt;
+}
+
+constexpr long long kIntMax = std::numeric_limits<int>::max(), kIntMin = std::numeric_limits<int>::min();
+
+// The pixel data a header describes must be in the file (native) or plausibly decode from it
+// (compressed), and stay below the limits of resource_limits.h; otherwise the header is still
+// usable but reading its pixels fails with this reason, before anything of that size is allocated.
+std::string pixelDataSizeProblem(const DicomHeader& h, const DicomStreamLayout& layout) {
+  if (!layout.hasPixelData) return {};
+  const double frames = std::max(1u, h.numberOfFrames), samples = std::max(1u, h.samplesPerPixel);
+  const double claimed = std::ceil(double(h.rows) * h.columns * frames * samples * h.bitsAllocated / 8);
+  char what[200];
+  std::snprintf(what, sizeof what, "%.0f bytes (Rows %u x Columns %u x NumberOfFrames %.0f x SamplesPerPixel %.0f x BitsAllocated %u / 8)",
+                claimed, h.rows, h.columns, frames, samples, h.bitsAllocated);
+  const std::string present = std::to_string(layout.pixelDataLength);
+  if (claimed > double(kMaxPixelDataBytes))
+    return std::string("the header describes ") + what + ", more than a DICOM file can hold";
+  if (!layout.encapsulated) {
+    if (double(layout.pixelDataLength) < claimed)
+      return "value length " + present + " is shorter than the header describes: " + what;
+    return {};
+  }
+  const double allowed = std::max(double(kCompressedAllowanceBytes), kMaxCompressionRatio * layout.pixelDataLength);
+  if (claimed > allowed)
+    return std::string("the header describes ") + what + ", implausibly many for " + present +
+           " bytes of compressed data (at most " + std::to_string(int(kMaxCompressionRatio)) + " times as many, or " +
+           std::to_string(kCompressedAllowanceBytes >> 20) + " MiB)";
+  return {};
+}
+
 }  // namespace
 
 void quietGdcm() {
@@ -164,16 +255,28 @@ bool looksLikeDicom(const std::filesystem::path& path) {
 DicomHeader readDicomHeader(const std::filesystem::path& path) {
   quietGdcm();
   const std::string where = path.string();
+  std::error_code missing;
+  if (!std::filesystem::exists(path, missing)) throw Error(where, "", "no such file");
   if (!looksLikeDicom(path)) throw Error(where, "", "not a DICOM file");
   // GDCM aborts the process on some malformed streams: refuse those before it parses them.
   // A problem confined to the pixel data (a truncated file) still leaves a usable header, so the
   // file stays in its series and reading that series fails with the reason.
-  const auto problem = checkDicomStream(path);
+  const DicomStreamLayout layout = inspectDicomStream(path);
+  const auto& problem = layout.problem;
   if (problem && problem->field != "PixelData") throw Error(where, problem->field, problem->reason);
 
   gdcm::Reader reader;
-  reader.SetFileName(where.c_str());
-  if (!reader.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010))) throw Error(where, "", "unreadable DICOM header");
+  std::istringstream corrected;
+  if (layout.needsCorrectedStream()) {
+    corrected.str(correctedDicomStream(path, layout, layout.hasPixelData ? layout.pixelDataOffset + 12 : UINT64_MAX));
+    reader.SetStream(corrected);
+  } else {
+    reader.SetFileName(where.c_str());
+  }
+  // Skipping the pixel data: GDCM would otherwise load its whole value (as long as the length
+  // claims) just to read a header.
+  const gdcm::Tag pixelData(0x7fe0, 0x0010);
+  if (!reader.ReadUpToTag(pixelData, {pixelData})) throw Error(where, "", "unreadable DICOM header");
 
   const gdcm::File& file = reader.GetFile();
   gdcm::StringFilter filter;
@@ -184,6 +287,7 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.transferSyntaxUid = trim(file.GetHeader().GetDataSetTransferSyntax().GetString()
                                  ? file.GetHeader().GetDataSetTransferSyntax().GetString()
                                  : "");
+  if (layout.needsCorrectedStream()) h.transferSyntaxUid = layout.transferSyntax, h.needsCorrectedStream = true;
   h.sopClassUid = f.text(0x0008, 0x0016);
   h.sopInstanceUid = f.text(0x0008, 0x0018);
   h.studyInstanceUid = f.text(0x0020, 0x000d);
@@ -197,21 +301,28 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.imageType = f.text(0x0008, 0x0008);
   h.patientName = f.text(0x0010, 0x0010);
   h.patientId = f.text(0x0010, 0x0020);
-  h.seriesNumber = static_cast<int>(f.number(0x0020, 0x0011, "SeriesNumber", 0));
-  h.instanceNumber = static_cast<int>(f.number(0x0020, 0x0013, "InstanceNumber", 0));
-  h.acquisitionNumber = static_cast<int>(f.number(0x0020, 0x0012, "AcquisitionNumber", 0));
-  h.echoNumber = static_cast<int>(f.number(0x0018, 0x0086, "EchoNumbers", 0));
+  h.seriesNumber = static_cast<int>(f.integer(0x0020, 0x0011, "SeriesNumber", 0, kIntMin, kIntMax));
+  h.instanceNumber = static_cast<int>(f.integer(0x0020, 0x0013, "InstanceNumber", 0, kIntMin, kIntMax));
+  h.acquisitionNumber = static_cast<int>(f.integer(0x0020, 0x0012, "AcquisitionNumber", 0, kIntMin, kIntMax));
+  h.echoNumber = static_cast<int>(f.integer(0x0018, 0x0086, "EchoNumbers", 0, kIntMin, kIntMax));
 
-  h.rows = static_cast<unsigned>(f.number(0x0028, 0x0010, "Rows", 0));
-  h.columns = static_cast<unsigned>(f.number(0x0028, 0x0011, "Columns", 0));
-  h.numberOfFrames = static_cast<unsigned>(f.number(0x0028, 0x0008, "NumberOfFrames", 1));
-  h.bitsAllocated = static_cast<unsigned>(f.number(0x0028, 0x0100, "BitsAllocated", 0));
-  h.bitsStored = static_cast<unsigned>(f.number(0x0028, 0x0101, "BitsStored", 0));
-  h.pixelRepresentation = static_cast<unsigned>(f.number(0x0028, 0x0103, "PixelRepresentation", 0));
-  h.samplesPerPixel = static_cast<unsigned>(f.number(0x0028, 0x0002, "SamplesPerPixel", 1));
+  constexpr long long us = 0xFFFF;  // the range of a US value
+  h.rows = static_cast<unsigned>(f.integer(0x0028, 0x0010, "Rows", 0, 0, us));
+  h.columns = static_cast<unsigned>(f.integer(0x0028, 0x0011, "Columns", 0, 0, us));
+  h.numberOfFrames = static_cast<unsigned>(f.integer(0x0028, 0x0008, "NumberOfFrames", 1, 0, kIntMax));
+  h.bitsAllocated = static_cast<unsigned>(f.integer(0x0028, 0x0100, "BitsAllocated", 0, 0, us));
+  h.bitsStored = static_cast<unsigned>(f.integer(0x0028, 0x0101, "BitsStored", 0, 0, us));
+  h.pixelRepresentation = static_cast<unsigned>(f.integer(0x0028, 0x0103, "PixelRepresentation", 0, 0, us));
+  h.samplesPerPixel = static_cast<unsigned>(f.integer(0x0028, 0x0002, "SamplesPerPixel", 1, 0, us));
   h.photometricInterpretation = f.text(0x0028, 0x0004);
-  h.hasPixelData = file.GetDataSet().FindDataElement(gdcm::Tag(0x7fe0, 0x0010)) || problem;
-  if (problem) h.pixelDataProblem = problem->reason, h.pixelDataProblemField = problem->field;
+  h.hasPixelData = layout.hasPixelData || problem;
+  if (problem) {
+    h.pixelDataProblem = problem->reason, h.pixelDataProblemField = problem->field;
+  } else if (const auto badVr = incompatibleVr(file.GetDataSet())) {
+    h.pixelDataProblem = badVr->reason, h.pixelDataProblemField = badVr->field;
+  } else if (const std::string tooBig = pixelDataSizeProblem(h, layout); !tooBig.empty()) {
+    h.pixelDataProblem = tooBig, h.pixelDataProblemField = "PixelData";
+  }
   // GDCM's image reader asserts (aborts) on a FrameIncrementPointer without NumberOfFrames.
   const gdcm::DataSet& ds = file.GetDataSet();
   if (ds.FindDataElement(gdcm::Tag(0x0028, 0x0009)) && !ds.FindDataElement(gdcm::Tag(0x0028, 0x0008))) {

@@ -5,7 +5,12 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <system_error>
+
+#include <zlib.h>
+
+#include "medpipe/io/resource_limits.h"
 
 namespace medpipe {
 namespace {
@@ -18,6 +23,7 @@ constexpr uint32_t kMetaGroupLength = 0x00020000, kTransferSyntax = 0x00020010;
 constexpr uint32_t kPixelData = 0x7FE00010;
 constexpr uint32_t kItem = 0xFFFEE000, kItemEnd = 0xFFFEE00D, kSequenceEnd = 0xFFFEE0DD;
 constexpr const char* kImplicitLittle = "1.2.840.10008.1.2";
+constexpr const char* kExplicitLittle = "1.2.840.10008.1.2.1";
 constexpr const char* kExplicitBig = "1.2.840.10008.1.2.2";
 constexpr const char* kDeflated = "1.2.840.10008.1.2.1.99";
 
@@ -59,9 +65,38 @@ uint32_t number(const unsigned char* p, int bytes, bool bigEndian) {
   return value;
 }
 
+// The raw deflate stream (PS3.5 A.5) from pos to the end of `in`, inflated into `out`.
+Problem inflateDataSet(std::istream& in, uint64_t pos, uint64_t size, std::string& out) {
+  std::string compressed(size_t(size - pos), '\0');
+  in.clear();
+  in.seekg(std::streamoff(pos));
+  if (!in.read(&compressed[0], std::streamsize(compressed.size()))) return StreamProblem{"", "cannot read the file"};
+  z_stream z{};
+  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) return StreamProblem{"", "cannot inflate the deflated data set"};
+  z.next_in = reinterpret_cast<Bytef*>(&compressed[0]);
+  z.avail_in = uInt(compressed.size());
+  std::string chunk(1 << 16, '\0');
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(&chunk[0]);
+    z.avail_out = uInt(chunk.size());
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(chunk, 0, chunk.size() - z.avail_out);
+    if (out.size() > kMaxInflatedDataSetBytes) rc = Z_MEM_ERROR;
+    if (rc == Z_BUF_ERROR && z.avail_in == 0) break;  // the input ended inside the stream
+  }
+  const std::string message = z.msg ? z.msg : "";
+  inflateEnd(&z);
+  if (rc == Z_STREAM_END) return std::nullopt;
+  if (out.size() > kMaxInflatedDataSetBytes)
+    return StreamProblem{"", "deflated data set inflates to more than " + std::to_string(kMaxInflatedDataSetBytes >> 20) + " MiB"};
+  if (rc == Z_BUF_ERROR || rc == Z_OK) return StreamProblem{"", "deflated data set ends early (truncated?)"};
+  return StreamProblem{"", "deflated data set cannot be inflated" + (message.empty() ? "" : ": " + message)};
+}
+
 class StreamWalker {
  public:
-  StreamWalker(std::ifstream& in, uint64_t size) : in_(in), size_(size) {}
+  StreamWalker(std::istream& in, uint64_t size, DicomStreamLayout& layout) : in_(in), size_(size), layout_(layout) {}
 
   Problem check() {
     unsigned char start[132] = {};
@@ -74,15 +109,25 @@ class StreamWalker {
     if (part10 || number(start, 2, false) == 0x0002) {
       if (auto problem = checkMeta(pos, syntax, part10)) return problem;
     }
-    if (syntax == kDeflated) return std::nullopt;  // a deflate stream cannot be walked with seeks
+    layout_.transferSyntax = syntax;
+    layout_.dataSetOffset = pos;
+    if (syntax == kDeflated) return checkDeflated(pos);
     Encoding encoding;
     encoding.explicitVr = syntax != kImplicitLittle;
     encoding.bigEndian = syntax == kExplicitBig || (syntax.empty() && number(start, 2, false) == 0x0800);
-    // No meta header, or a meta header that says explicit while the data set is implicit: GDCM
-    // then reads implicit VR little endian, and so do we when the first VR is not a VR.
+    return checkDataSet(pos, encoding, !syntax.empty());
+  }
+
+  // The data set from pos on. No meta header, or a meta header that says explicit while the data
+  // set is implicit: GDCM then reads implicit VR little endian (after a first explicit attempt),
+  // and so do we when the first VR is not a VR.
+  Problem checkDataSet(uint64_t pos, Encoding encoding, bool declared) {
     char vr[2] = {0, 0};
-    if (encoding.explicitVr && !encoding.bigEndian && !(read(pos + 4, vr, 2) && isKnownVr(vr)))
+    base_ = pos;
+    if (encoding.explicitVr && !encoding.bigEndian && !(read(pos + 4, vr, 2) && isKnownVr(vr))) {
       encoding.explicitVr = false;
+      layout_.implicitDespiteMeta = declared;
+    }
     return walkDataSet(pos, size_, encoding, 0, false);
   }
 
@@ -210,8 +255,15 @@ class StreamWalker {
   Problem walkValue(const Header& header, uint64_t end, Encoding encoding, int depth, uint64_t& pos) {
     if (header.tag == kPixelData && header.isVr("SQ"))
       return StreamProblem{"PixelData", "VR SQ is not allowed for pixel data"};
+    const bool topLevelPixels = header.tag == kPixelData && depth == 0;
+    if (topLevelPixels) {
+      layout_.hasPixelData = true;
+      layout_.pixelDataOffset = header.valueStart - (encoding.explicitVr && hasLongLength(header.vr) ? 12 : 8) - base_;
+      layout_.encapsulated = header.length == kUndefinedLength;
+      layout_.pixelDataLength = layout_.encapsulated ? 0 : header.length;
+    }
     if (header.length == kUndefinedLength) {
-      if (header.tag == kPixelData) return walkFragments(pos, end);
+      if (header.tag == kPixelData) return walkFragments(pos, end, topLevelPixels);
       // UN of undefined length holds implicit VR little endian content (PS3.5 6.2.2, CP-246).
       if (header.isVr("UN")) return walkSequence(header.tag, pos, end, Encoding{false, false}, depth + 1, true);
       if (!encoding.explicitVr || header.isVr("SQ")) return walkSequence(header.tag, pos, end, encoding, depth + 1, true);
@@ -263,7 +315,7 @@ class StreamWalker {
   }
 
   // Encapsulated pixel data: items of defined length (offset table, fragments), then (FFFE,E0DD).
-  Problem walkFragments(uint64_t& pos, uint64_t end) {
+  Problem walkFragments(uint64_t& pos, uint64_t end, bool topLevel) {
     while (true) {
       Header item;
       if (end - pos < 8) return StreamProblem{"PixelData", "file ends inside the encapsulated pixel data"};
@@ -276,23 +328,94 @@ class StreamWalker {
       if (item.length > end - pos)
         return StreamProblem{"PixelData", "fragment length " + std::to_string(item.length) +
                                               " runs past the end of the file (truncated?)"};
+      if (topLevel) layout_.pixelDataLength += item.length;
       pos += item.length;
     }
   }
 
-  std::ifstream& in_;
+  // A deflated data set cannot be walked with seeks: inflate it (bounded) and walk that, as GDCM
+  // will be given it (correctedDicomStream) instead of inflating it itself.
+  Problem checkDeflated(uint64_t pos) {
+    layout_.deflated = true;
+    std::string inflated;
+    if (auto problem = inflateDataSet(in_, pos, size_, inflated)) return problem;
+    std::istringstream stream(inflated);
+    DicomStreamLayout inner;
+    const Problem problem = StreamWalker(stream, inflated.size(), inner).checkDataSet(0, Encoding{}, true);
+    layout_.implicitDespiteMeta = inner.implicitDespiteMeta;
+    layout_.hasPixelData = inner.hasPixelData;
+    layout_.encapsulated = inner.encapsulated;
+    layout_.pixelDataOffset = inner.pixelDataOffset;
+    layout_.pixelDataLength = inner.pixelDataLength;
+    return problem;
+  }
+
+  std::istream& in_;
   const uint64_t size_;
+  DicomStreamLayout& layout_;
+  uint64_t base_ = 0;  // where the data set starts
 };
 
 }  // namespace
 
-std::optional<StreamProblem> checkDicomStream(const std::filesystem::path& path) {
+DicomStreamLayout inspectDicomStream(const std::filesystem::path& path) {
+  DicomStreamLayout layout;
   std::error_code error;
   const uintmax_t size = std::filesystem::file_size(path, error);
-  if (error) return StreamProblem{"", "cannot read the file size: " + error.message()};
+  if (error) {
+    layout.problem = StreamProblem{"", "cannot read the file size: " + error.message()};
+    return layout;
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return StreamProblem{"", "cannot open the file"};
-  return StreamWalker(in, size).check();
+  if (!in) {
+    layout.problem = StreamProblem{"", "cannot open the file"};
+    return layout;
+  }
+  layout.problem = StreamWalker(in, size, layout).check();
+  return layout;
+}
+
+std::optional<StreamProblem> checkDicomStream(const std::filesystem::path& path) {
+  return inspectDicomStream(path).problem;
+}
+
+std::string correctedDicomStream(const std::filesystem::path& path, const DicomStreamLayout& layout,
+                                 uint64_t dataSetEnd) {
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  const uint64_t fileSize = std::filesystem::file_size(path, ec);
+  const uint64_t end = layout.deflated ? fileSize : std::min(fileSize, layout.dataSetOffset + dataSetEnd);
+  std::string bytes(size_t(std::max(end, layout.dataSetOffset)), '\0');
+  in.read(&bytes[0], std::streamsize(bytes.size()));
+  bytes.resize(size_t(in.gcount()));
+  if (bytes.size() < layout.dataSetOffset) return bytes;
+  std::string dataSet = bytes.substr(layout.dataSetOffset);
+  if (layout.deflated) {
+    dataSet.clear();
+    inflateDataSet(in, layout.dataSetOffset, fileSize, dataSet);  // walked sound already
+    if (dataSetEnd < dataSet.size()) dataSet.resize(size_t(dataSetEnd));
+  }
+  auto u16 = [](uint32_t v) { return std::string{char(v & 0xFF), char(v >> 8 & 0xFF)}; };
+  // Meta elements (explicit VR little endian, walked sound already) without group length and syntax.
+  const uint64_t metaStart = bytes.compare(128, 4, "DICM") == 0 ? 132 : 0;
+  const std::string syntax = std::string(layout.implicitDespiteMeta ? kImplicitLittle : kExplicitLittle) + '\0';
+  const std::string syntaxElement = u16(0x0002) + u16(0x0010) + "UI" + u16(uint32_t(syntax.size())) + syntax;
+  std::string meta;
+  bool syntaxWritten = false;
+  for (uint64_t pos = metaStart; pos + 8 <= layout.dataSetOffset;) {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data() + pos);
+    const uint32_t tag = number(p, 2, false) << 16 | number(p + 2, 2, false);
+    const bool isLong = hasLongLength(reinterpret_cast<const char*>(p + 4));
+    const uint64_t headerLength = isLong ? 12 : 8;
+    const uint64_t length = isLong ? number(p + 8, 4, false) : number(p + 6, 2, false);
+    if (tag > kTransferSyntax && !syntaxWritten) meta += syntaxElement, syntaxWritten = true;
+    if (tag != kMetaGroupLength && tag != kTransferSyntax) meta += bytes.substr(pos, headerLength + length);
+    pos += headerLength + length;
+  }
+  if (!syntaxWritten) meta += syntaxElement;
+  std::string groupLength = u16(0x0002) + u16(0x0000) + "UL" + u16(4);
+  for (int i = 0; i < 4; ++i) groupLength += char(meta.size() >> (8 * i) & 0xFF);
+  return bytes.substr(0, metaStart) + groupLength + meta + dataSet;
 }
 
 }  // namespace medpipe

@@ -4,10 +4,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <sstream>
 #include <vector>
 
 #include "medpipe/core/error.h"
 #include "medpipe/core/log.h"
+#include "medpipe/io/dicom_stream_check.h"
+#include "medpipe/io/resource_limits.h"
 #include "medpipe/io/stack_resampler.h"
 
 namespace medpipe {
@@ -57,9 +60,26 @@ void decodeFile(const DicomHeader& h, size_t pixelsPerFrame, DecodedFile& decode
   const std::string where = h.path.string();
   if (decoded.path == where) return;
   if (!h.pixelDataProblem.empty()) throw Error(where, h.pixelDataProblemField, h.pixelDataProblem);
+  // The file may have changed or gone since the scan, and GDCM aborts on malformed input: check
+  // it again as it is now (structure, and pixel data against the header) before GDCM reads it.
+  const DicomHeader now = readDicomHeader(h.path);
+  if (!now.pixelDataProblem.empty()) throw Error(where, now.pixelDataProblemField, now.pixelDataProblem);
+  if (now.rows != h.rows || now.columns != h.columns || now.numberOfFrames != h.numberOfFrames ||
+      now.bitsAllocated != h.bitsAllocated || now.samplesPerPixel != h.samplesPerPixel)
+    throw Error(where, "", "file changed since the scan (image size or pixel format differs)");
   quietGdcm();
   gdcm::ImageReader reader;
-  reader.SetFileName(where.c_str());
+  std::istringstream corrected;
+  if (now.needsCorrectedStream) {
+    const DicomStreamLayout layout = inspectDicomStream(h.path);
+    if (layout.implicitDespiteMeta && layout.encapsulated)
+      throw Error(where, "TransferSyntaxUID", "the data set is implicit VR although " + transferSyntaxName(now.transferSyntaxUid) +
+                                                  " is declared: its compressed pixel data are not decoded");
+    corrected.str(correctedDicomStream(h.path, layout));
+    reader.SetStream(corrected);
+  } else {
+    reader.SetFileName(where.c_str());
+  }
   if (!reader.Read()) throw Error(where, "PixelData", "cannot be read or decoded");
   const gdcm::Image& image = reader.GetImage();
   const gdcm::PixelFormat& pf = image.GetPixelFormat();
@@ -73,6 +93,8 @@ void decodeFile(const DicomHeader& h, size_t pixelsPerFrame, DecodedFile& decode
   const size_t length = image.GetBufferLength();
   if (length < pixelsPerFrame * bytes * frames)
     throw Error(where, "PixelData", "shorter than Rows x Columns x NumberOfFrames (file truncated?)");
+  if (length > kMaxPixelDataBytes)
+    throw Error(where, "PixelData", "decodes to " + std::to_string(length) + " bytes, more than a DICOM file can hold");
   decoded.buffer.resize(length);
   if (!image.GetBuffer(decoded.buffer.data())) throw Error(where, "PixelData", "cannot be decoded");
   decoded.path = where;
@@ -129,6 +151,11 @@ ImageF::Pointer readSliceStack(const SliceStack& stack, IrregularGeometry policy
       throw Error(h.path.string(), "Rows/Columns", "differs from the other slices of the series");
   }
 
+  const double voxels = double(first.columns) * first.rows * double(stack.slices.size());
+  if (voxels > double(kMaxVolumeVoxels))
+    throw Error(series, "Rows/Columns", std::to_string(first.columns) + " x " + std::to_string(first.rows) + " x " +
+                                            std::to_string(stack.slices.size()) + " voxels exceed the limit of " +
+                                            std::to_string(kMaxVolumeVoxels) + " per volume");
   auto image = allocateVolume(stack);
   const size_t pixelsPerSlice = size_t{first.rows} * first.columns;
   float* out = image->GetBufferPointer();

@@ -5,6 +5,7 @@
 #include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
 #include "medpipe/core/json_writer.h"
+#include "medpipe/io/deidentify.h"
 #include "medpipe/io/dicom_header.h"
 
 namespace medpipe {
@@ -19,7 +20,8 @@ void writeSidecar(const SeriesVolume& volume, const StackHealth& health, const I
     JsonWriter json(out);
     json.beginObject();
     json.field("Modality", h.modality).field("Manufacturer", h.manufacturer);
-    json.field("SeriesNumber", h.seriesNumber).field("SeriesDescription", h.seriesDescription);
+    json.field("SeriesNumber", h.seriesNumber);
+    if (!options.deidentified) json.field("SeriesDescription", h.seriesDescription);
     json.field("ImageType", h.imageType);
     json.field("TransferSyntax", transferSyntaxName(h.transferSyntaxUid));
     if (h.kvp > 0) json.field("KVP", h.kvp);
@@ -36,7 +38,8 @@ void writeSidecar(const SeriesVolume& volume, const StackHealth& health, const I
     json.field("SlicesRead", volume.slices.size());
     json.field("Health", health.summary());
     if (!health.regular()) json.field("ResampledToRegularGrid", true);
-    if (options.includePhi) {
+    if (options.deidentified) json.field("DeidentificationMethod", kDeidentificationMethod);
+    if (options.includePhi && !options.deidentified) {
       json.field("PatientName", h.patientName).field("PatientID", h.patientId).field("StudyDate", h.studyDate);
       json.field("StudyInstanceUID", h.studyInstanceUid).field("SeriesInstanceUID", h.seriesInstanceUid);
     }

@@ -13,6 +13,8 @@ constexpr double kPi = 3.14159265358979323846;
 // Positions agree to this many mm; spacings are uniform within this fraction of the typical gap.
 constexpr double kPositionTolerance = 1e-3;
 constexpr double kSpacingTolerance = 0.01;
+// A gap of more whole spacings than this is not "missing slices" but non-uniform spacing.
+constexpr double kMaxMissingPerGap = 1000;
 
 Vec3 normalized(const Vec3& v) {
   const double n = std::sqrt(dot(v, v));
@@ -86,6 +88,16 @@ SliceStack buildSliceStack(std::vector<DicomHeader> slices) {
     const auto& p = *h.imagePosition;
     return dot({p[0], p[1], p[2]}, stack.normal);
   };
+  // Finite DS values can still overflow here (1e308 + 1e308); sorting on inf or nan is undefined.
+  double lowest = 0, highest = 0;
+  for (const auto& h : slices) {
+    const double at = along(h);
+    if (!std::isfinite(at)) throw Error(h.path.string(), "ImagePositionPatient", "position out of range");
+    lowest = &h == &slices.front() ? at : std::min(lowest, at);
+    highest = &h == &slices.front() ? at : std::max(highest, at);
+  }
+  if (!std::isfinite(highest - lowest))
+    throw Error(slices.front().path.string(), "ImagePositionPatient", "positions out of range");
   std::stable_sort(slices.begin(), slices.end(),
                    [&](const DicomHeader& a, const DicomHeader& b) { return along(a) < along(b); });
 
@@ -114,7 +126,7 @@ SliceStack buildSliceStack(std::vector<DicomHeader> slices) {
       const double ratio = gaps[i] / typical;
       const double whole = std::round(ratio);
       if (std::abs(gaps[i] - typical) <= tolerance) continue;
-      if (whole >= 2 && std::abs(gaps[i] - whole * typical) <= tolerance) {
+      if (whole >= 2 && whole <= kMaxMissingPerGap && std::abs(gaps[i] - whole * typical) <= tolerance) {
         for (int k = 1; k < static_cast<int>(whole); ++k) health.missingSliceAt.push_back(pos[i] + k * typical);
       } else {
         health.nonUniformSpacing = true;

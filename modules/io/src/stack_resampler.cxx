@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "medpipe/core/error.h"
+#include "medpipe/io/resource_limits.h"
 
 namespace medpipe {
 namespace {
@@ -46,9 +51,19 @@ ImageF::Pointer resampleToRegularGrid(const ImageF& raw, const SliceStack& stack
   for (auto& p : planes) p.shiftX -= minX, p.shiftY -= minY;
 
   const double dz = stack.health.nonUniformSpacing ? stack.health.minSpacing : stack.spacing[2];
-  const long nz = static_cast<long>(std::floor((pos.back() - pos.front()) / dz + 1e-6)) + 1;
-  const long outX = nx + static_cast<long>(std::ceil((maxX - minX) / dx - 1e-6));
-  const long outY = ny + static_cast<long>(std::ceil((maxY - minY) / dy - 1e-6));
+  // The grid follows from positions and spacings, which a header can make absurd (a 1e6 mm gap
+  // at 0.001 mm spacing): refuse it before allocating, and before casting it to integers.
+  const double sizeZ = std::floor((pos.back() - pos.front()) / dz + 1e-6) + 1;
+  const double sizeX = nx + std::ceil((maxX - minX) / dx - 1e-6), sizeY = ny + std::ceil((maxY - minY) / dy - 1e-6);
+  const double voxels = sizeX * sizeY * sizeZ;
+  if (!std::isfinite(voxels) || voxels > double(kMaxVolumeVoxels)) {
+    char grid[96];
+    std::snprintf(grid, sizeof grid, "%.0f x %.0f x %.0f", sizeX, sizeY, sizeZ);
+    throw Error(stack.slices.front().path.parent_path().string(), "ImagePositionPatient",
+                std::string("resampling onto a regular grid needs ") + grid + " voxels, more than the limit of " +
+                    std::to_string(kMaxVolumeVoxels) + " per volume");
+  }
+  const long nz = static_cast<long>(sizeZ), outX = static_cast<long>(sizeX), outY = static_cast<long>(sizeY);
 
   auto out = ImageF::New();
   ImageF::SizeType outSize{{static_cast<itk::SizeValueType>(outX), static_cast<itk::SizeValueType>(outY),

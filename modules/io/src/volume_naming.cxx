@@ -14,10 +14,10 @@ std::string sanitizeFileName(const std::string& text) {
   return out;
 }
 
-std::string volumeFileStem(const SeriesVolume& volume) {
+std::string volumeFileStem(const SeriesVolume& volume, bool withDescription) {
   const auto& h = volume.first();
   std::string stem = std::to_string(h.seriesNumber);
-  const std::string description = sanitizeFileName(h.seriesDescription);
+  const std::string description = withDescription ? sanitizeFileName(h.seriesDescription) : "";
   if (!description.empty()) stem += "_" + description;
   if (!volume.splitReason.empty()) stem += "_v" + std::to_string(volume.volumeInSeries);
   return stem;

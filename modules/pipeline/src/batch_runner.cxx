@@ -38,7 +38,10 @@ UnitOutcome runUnit(const PipelineConfig& config, const PipelinePlan& plan, cons
   const auto start = std::chrono::steady_clock::now();
   try {
     InputIdentity identity{unit.description, {}, hashFiles(unit.files())};
-    if (unit.imageFile.empty()) identity.seriesUids.push_back(unit.volume.first().seriesInstanceUid);
+    if (unit.imageFile.empty()) {
+      identity.seriesUids.push_back(unit.volume.first().seriesInstanceUid);
+      identity.dicomSource = &unit.volume;
+    }
     RunOptions run = options.run;
     // Skip before reading: the hash of the files is enough to know the unit is done.
     if (!run.force && unitIsComplete(folder, configHash(config, plan), identity.contentHash, config)) {
@@ -46,8 +49,10 @@ UnitOutcome runUnit(const PipelineConfig& config, const PipelinePlan& plan, cons
       outcome.report.outputFolder = folder;
       return outcome;
     }
-    const ImageF::Pointer input =
-        unit.imageFile.empty() ? readVolume(unit.volume, options.irregular) : readImage(unit.imageFile);
+    // The run's cancellation doubles as the reader's progress: reading stops between slices.
+    const ImageF::Pointer input = unit.imageFile.empty()
+                                      ? readVolume(unit.volume, options.irregular, nullptr, options.run.cancel)
+                                      : readImage(unit.imageFile);
     outcome.report = runPipelineUnit(config, plan, input, identity, folder, run);
     outcome.ok = true;
   } catch (const Error& e) {

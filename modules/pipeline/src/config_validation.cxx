@@ -160,6 +160,16 @@ struct Planner {
       const auto known = kindOf(out.step);
       if (!known) continue;  // the step's unknown stage is reported already
       const DataKind kind = *known;
+      if (!out.format.empty() && out.format != "dicom") {
+        problem(out.position, out.step, "output format '" + out.format + "' is not known (only 'dicom'; otherwise the extension decides)");
+        continue;
+      }
+      if (out.isDicom()) {
+        if (kind == DataKind::Table) problem(out.position, out.step, "a table cannot be written as DICOM (use .csv or .json)");
+        else if (kind == DataKind::Labels && fullExtension(out.file) != ".dcm")
+          problem(out.position, out.step, "a label map is written as one DICOM SEG file: give 'file:' a .dcm name");
+        continue;
+      }
       if (!extensionAccepts(out.file, kind))
         problem(out.position, out.step, "output '" + out.file + "' cannot hold " + withArticle(kind) +
                                             (kind == DataKind::Table ? " (use .csv or .json)" : " (use .nii.gz, .nii, .nrrd or .mha)"));

@@ -42,7 +42,9 @@ class ConfigReader {
     config.sourceFile = file_;
     if (!root.IsMap()) throw Error(positionOf(root, file_).str(), "", "a config is a mapping with input, steps and outputs");
     if (const auto vars = root["variables"]) {
-      for (const auto& v : vars) variables_.emplace(v.first.as<std::string>(), scalar(v.second));
+      if (!vars.IsMap() && !vars.IsNull())
+        throw Error(positionOf(vars, file_).str(), "variables", "expected a mapping of NAME: value");
+      for (const auto& v : vars) variables_.emplace(key(v.first), scalar(v.second));
     }
     config.variables = variables_;
     readInput(root["input"], config);
@@ -50,13 +52,13 @@ class ConfigReader {
     if (steps && !steps.IsMap() && !steps.IsNull())
       throw Error(positionOf(steps, file_).str(), "steps", "expected a mapping of named steps");
     if (steps && steps.IsMap())
-      for (const auto& s : steps) config.steps.push_back(readStep(s.first.as<std::string>(), s.second));
+      for (const auto& s : steps) config.steps.push_back(readStep(key(s.first), s.second));
     if (const auto outputs = root["outputs"]) {
       if (!outputs.IsSequence()) throw Error(positionOf(outputs, file_).str(), "outputs", "expected a list of {step, file}");
       for (const auto& o : outputs) config.outputs.push_back(readOutput(o));
     }
     for (const auto& key : root) {
-      const std::string name = key.first.as<std::string>();
+      const std::string name = this->key(key.first);
       if (name != "input" && name != "steps" && name != "outputs" && name != "variables")
         throw Error(positionOf(key.first, file_).str(), name, "unknown section (expected input, variables, steps, outputs)");
     }
@@ -64,6 +66,19 @@ class ConfigReader {
   }
 
  private:
+  // Mapping keys are plain names; YAML also allows lists and mappings there ("? [a, b]: x").
+  std::string key(const YAML::Node& node) {
+    if (!node.IsScalar()) throw Error(positionOf(node, file_).str(), "", "a key must be a plain name, not a list or mapping");
+    return node.Scalar();
+  }
+
+  bool parseFlag(const YAML::Node& node) {
+    const std::string text = scalar(node);
+    if (text == "true" || text == "yes") return true;
+    if (text == "false" || text == "no") return false;
+    throw Error(positionOf(node, file_).str(), "", "'" + text + "' is not true or false");
+  }
+
   std::string scalar(const YAML::Node& node) {
     if (!node.IsScalar()) throw Error(positionOf(node, file_).str(), "", "expected a single value");
     return expand(node.Scalar(), variables_, positionOf(node, file_));
@@ -86,14 +101,14 @@ class ConfigReader {
     step.position = positionOf(node, file_);
     if (!node.IsMap()) throw Error(step.position.str(), "", "step '" + name + "' must be a mapping with 'stage:'");
     for (const auto& entry : node) {
-      const std::string key = entry.first.as<std::string>();
+      const std::string key = this->key(entry.first);
       const YAML::Node& value = entry.second;
       if (key == "stage" || key == "input") step.parameterPositions[key] = positionOf(value, file_);
       if (key == "stage") {
         step.stage = scalar(value);
       } else if (key == "input") {
         if (value.IsMap()) {
-          for (const auto& slot : value) step.inputs[slot.first.as<std::string>()] = scalar(slot.second);
+          for (const auto& slot : value) step.inputs[this->key(slot.first)] = scalar(slot.second);
         } else {
           step.defaultInput = scalar(value);
         }
@@ -136,6 +151,14 @@ class ConfigReader {
       throw Error(output.position.str(), "outputs", "each output needs 'step:' and 'file:'");
     output.step = scalar(node["step"]);
     output.file = scalar(node["file"]);
+    for (const auto& entry : node) {
+      const std::string name = key(entry.first);
+      if (name == "format") output.format = scalar(entry.second);
+      else if (name == "description") output.description = scalar(entry.second);
+      else if (name == "deidentify") output.deidentify = parseFlag(entry.second);
+      else if (name != "step" && name != "file")
+        throw Error(positionOf(entry.first, file_).str(), name, "unknown output key (expected step, file, format, description, deidentify)");
+    }
     return output;
   }
 
@@ -187,9 +210,13 @@ PipelineConfig parsePipelineConfig(const std::string& text, const std::string& n
   } catch (const YAML::ParserException& e) {
     throw Error(SourcePosition{name, e.mark.line + 1, e.mark.column + 1}.str(), "", e.msg);
   }
-  PipelineConfig config = ConfigReader(name, variables).read(root);
-  for (const auto& o : overrides) applyOverride(config, o);
-  return config;
+  try {
+    PipelineConfig config = ConfigReader(name, variables).read(root);
+    for (const auto& o : overrides) applyOverride(config, o);
+    return config;
+  } catch (const YAML::Exception& e) {  // a shape the reader did not expect (conversions, subscripts)
+    throw Error(SourcePosition{name, e.mark.line + 1, e.mark.column + 1}.str(), "", e.msg);
+  }
 }
 
 PipelineConfig loadPipelineConfig(const std::string& path, const std::vector<std::string>& overrides,

@@ -8,7 +8,10 @@
 #include "medpipe/core/error.h"
 #include "medpipe/core/json_writer.h"
 #include "medpipe/core/version.h"
+#include "medpipe/io/deidentify.h"
+#include "medpipe/io/derived_series.h"
 #include "medpipe/io/gdcm_version.h"
+#include "medpipe/io/segmentation.h"
 
 namespace medpipe {
 namespace fs = std::filesystem;
@@ -29,8 +32,33 @@ struct Fnv1a {
   }
 };
 
-void writeOutput(const StageData& data, const fs::path& path, const ImageWriteOptions& write) {
+// Results back into the input's study: a derived series for an image, a SEG object for labels.
+void writeDicomOutput(const StageData& data, const OutputConfig& output, const fs::path& path, const InputIdentity& identity) {
+  if (!identity.dicomSource)
+    throw Error(path.string(), "output '" + output.file + "'", "DICOM outputs need a DICOM input series");
+  UidMap uids;
+  const Deidentifier deidentifier(uids);
+  const Deidentifier* deidentify = output.deidentify ? &deidentifier : nullptr;
+  if (data.kind() == DataKind::Labels) {
+    SegmentationOptions options;
+    if (!output.description.empty()) options.seriesDescription = output.description;
+    options.overwrite = true;
+    options.deidentifier = deidentify;
+    writeSegmentation(*data.labels, *identity.dicomSource, options, path);
+    return;
+  }
+  DerivedSeriesOptions options;
+  options.seriesDescription = output.description;
+  options.derivationDescription = "medpipe pipeline step '" + output.step + "'";
+  options.overwrite = true;
+  options.deidentifier = deidentify;
+  writeDerivedSeries(*data.image, *identity.dicomSource, options, path);
+}
+
+void writeOutput(const StageData& data, const OutputConfig& output, const fs::path& path, const ImageWriteOptions& write,
+                 const InputIdentity& identity) {
   fs::create_directories(path.parent_path());
+  if (output.isDicom()) return writeDicomOutput(data, output, path, identity);
   switch (data.kind()) {
     case DataKind::Image: return writeImage(*data.image, path, write);
     case DataKind::Labels: return writeLabelImage(*data.labels, path, write);
@@ -80,7 +108,8 @@ std::string configHash(const PipelineConfig& config, const PipelinePlan& plan) {
     for (const auto& [slot, source] : step.inputs) h.add(slot + "=" + source);
     for (const auto& [name, value] : step.parameters.all()) h.add(name + "=" + formatParameterValue(value));
   }
-  for (const auto& o : config.outputs) h.add(o.step + ">" + o.file);
+  for (const auto& o : config.outputs)
+    h.add(o.step + ">" + o.file + "|" + o.format + "|" + o.description + (o.deidentify ? "|deid" : ""));
   return h.hex();
 }
 
@@ -137,7 +166,7 @@ UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& pla
   auto writeOutputsOf = [&](const std::string& step) {
     for (const auto& o : config.outputs) {
       if (o.step != step) continue;
-      writeOutput(results.at(step), outputFolder / o.file, options.write);
+      writeOutput(results.at(step), o, outputFolder / o.file, options.write, identity);
       report.outputs.push_back(outputFolder / o.file);
     }
   };
@@ -148,9 +177,10 @@ UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& pla
     const std::string& name = step.config->name;
     StageInputs inputs;
     for (const auto& [slot, source] : step.inputs) inputs[slot] = results.at(source);
+    // Cancelled with the run (SIGINT): ITK stages abort at their next progress event.
     Progress progress([&](double fraction, const std::string&) {
       if (options.onProgress) options.onProgress(i, plan.steps.size(), name, fraction);
-    });
+    }, options.cancel);
     if (options.cancel && options.cancel->cancelled()) throw Error("", name, "cancelled");
     if (options.onProgress) options.onProgress(i, plan.steps.size(), name, -1);
     const auto start = std::chrono::steady_clock::now();

@@ -11,15 +11,19 @@ class Progress {
   using Callback = std::function<void(double fraction, const std::string& what)>;
 
   Progress() = default;
-  explicit Progress(Callback callback) : callback_(std::move(callback)) {}
+  // A progress that is also cancelled when `parent` is (e.g. one step's progress inside a run
+  // that SIGINT cancels); the parent must outlive it.
+  explicit Progress(Callback callback, const Progress* parent = nullptr)
+      : callback_(std::move(callback)), parent_(parent) {}
 
-  // fraction in [0, 1]; throws medpipe::Error("", "", "cancelled") once cancel() was called.
+  // fraction in [0, 1]; throws medpipe::Error("", "", "cancelled") once cancelled().
   void report(double fraction, const std::string& what = {}) const;
-  void cancel() { cancelled_ = true; }
-  bool cancelled() const { return cancelled_; }
+  void cancel() { cancelled_ = true; }  // async-signal-safe: a lock-free atomic store
+  bool cancelled() const { return cancelled_ || (parent_ && parent_->cancelled()); }
 
  private:
   Callback callback_;
+  const Progress* parent_ = nullptr;
   std::atomic<bool> cancelled_{false};
 };
 

@@ -22,11 +22,20 @@ struct ConversionOptions {
   bool overwrite = false;   // --force
   bool includePhi = false;  // in sidecars
   ImageWriteOptions write;
+  // Each volume as a derived DICOM series, <outputFolder>/<stem>/IM0001.dcm..., instead of an image
+  // file and sidecar (see writeDerivedSeries).
+  bool toDicom = false;
+  // DICOM output goes through the PS3.15 basic profile (Deidentifier); output names leave out the
+  // series description, and sidecars carry no PHI whatever includePhi says.
+  bool deidentify = false;
+  // With deidentify and toDicom: the UID mapping is loaded from this CSV when it exists and saved
+  // to it after the run, so later runs map the same UIDs the same way. Empty: kept in memory only.
+  std::filesystem::path uidMap;
 };
 
 struct ConvertedVolume {
-  std::filesystem::path image;
-  std::filesystem::path sidecar;
+  std::filesystem::path image;    // the image file, or the folder of a DICOM series
+  std::filesystem::path sidecar;  // empty for DICOM output
   std::string health;
 };
 

@@ -46,6 +46,9 @@ struct DicomHeader {
   // image reader would abort on); the field names the attribute at fault.
   std::string pixelDataProblem;
   std::string pixelDataProblemField;
+  // A deflated data set, or one that is implicit VR where the meta header declares explicit:
+  // GDCM is given a corrected copy of such a file (DicomStreamLayout::needsCorrectedStream).
+  bool needsCorrectedStream = false;
 
   std::optional<std::array<double, 3>> imagePosition;     // (0020,0032), mm, LPS
   std::optional<std::array<double, 6>> imageOrientation;  // (0020,0037): row then column cosines

@@ -27,6 +27,7 @@ struct DicomSeriesInfo {
   std::string modality = "CT";      // CT and MR get their own SOP class; others Secondary Capture
   std::string manufacturer = "medpipe";
   std::string imageType = "ORIGINAL\\PRIMARY\\AXIAL";
+  std::string bodyPartExamined;  // written when not empty
   double rescaleSlope = 1;
   double rescaleIntercept = 0;
 };

@@ -10,6 +10,9 @@ namespace medpipe {
 
 struct SidecarOptions {
   bool includePhi = false;  // patient name/ID, dates and UIDs only when asked
+  // De-identified output (convert --deidentify): no PHI even when includePhi is set, and no
+  // SeriesDescription (free text the PS3.15 basic profile removes).
+  bool deidentified = false;
 };
 
 void writeSidecar(const SeriesVolume& volume, const StackHealth& health, const ImageF& image,

@@ -32,8 +32,14 @@ struct StepConfig {
 
 struct OutputConfig {
   std::string step;
-  std::string file;  // relative to the output folder; the extension says the format
+  std::string file;  // relative to the output folder; the extension says the format, unless `format`
+  // "dicom": an image becomes a derived DICOM series in folder `file`, a label map a DICOM SEG
+  // object `file` (.dcm), both of the input series' study; needs a DICOM input.
+  std::string format;
+  std::string description;  // SeriesDescription of a DICOM output
+  bool deidentify = false;  // DICOM output de-identified (PS3.15 basic profile)
   SourcePosition position;
+  bool isDicom() const { return format == "dicom"; }
 };
 
 struct PipelineConfig {

@@ -8,6 +8,7 @@
 
 #include "medpipe/core/image.h"
 #include "medpipe/core/progress.h"
+#include "medpipe/io/dicom_index.h"
 #include "medpipe/io/image_file.h"
 #include "medpipe/pipeline/config_validation.h"
 
@@ -18,6 +19,7 @@ struct InputIdentity {
   std::string description;              // "series 3 'T1 MPRAGE'" or the file name
   std::vector<std::string> seriesUids;  // empty for image files
   std::string contentHash;              // of the input files' bytes
+  const SeriesVolume* dicomSource = nullptr;  // the input series, for DICOM outputs; null for image files
 };
 
 struct StepReport {
