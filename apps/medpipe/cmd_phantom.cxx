@@ -6,6 +6,7 @@
 #include "medpipe/core/error.h"
 #include "medpipe/io/dicom_series_writer.h"
 #include "medpipe/io/image_file.h"
+#include "medpipe/io/multiframe_writer.h"
 #include "medpipe/phantom/body_phantom.h"
 
 namespace medpipe::cli {
@@ -36,7 +37,8 @@ int runPhantom(const Args& args) {
       ("noise", po::value(&spec.noiseSigma)->default_value(spec.noiseSigma), "Gaussian noise sigma, HU")
       ("seed", po::value(&spec.seed)->default_value(spec.seed), "random seed of the noise")
       ("oblique", po::value(&spec.obliqueDegrees)->default_value(0.0), "tilt of the slices about the left-right axis, degrees")
-      ("gantry-tilt", po::value(&spec.gantryTiltDegrees)->default_value(0.0), "CT gantry tilt, degrees (axial slices, sheared stack)");
+      ("gantry-tilt", po::value(&spec.gantryTiltDegrees)->default_value(0.0), "CT gantry tilt, degrees (axial slices, sheared stack)")
+      ("multiframe", "write one Enhanced CT multi-frame object (dicom/phantom.dcm) instead of one file per slice");
   po::variables_map vm;
   if (auto done = parseCommandLine(args, line, vm)) return *done;
 
@@ -55,7 +57,8 @@ int runPhantom(const Args& args) {
     info.seriesNumber = 1;
     info.rescaleIntercept = -1024;  // stored unsigned, as most CT scanners do
     const std::filesystem::path dir(output);
-    writeDicomSeries(*phantom.image, dir / "dicom", info);
+    if (vm.count("multiframe")) writeEnhancedMultiFrame(*phantom.image, dir / "dicom" / "phantom.dcm", info);
+    else writeDicomSeries(*phantom.image, dir / "dicom", info);
     writeLabelImage(*phantom.labels, dir / "labels.nii.gz", {9, false});
     std::cout << (dir / "dicom").string() << "\n" << (dir / "labels.nii.gz").string() << "\n";
     return kSuccess;

@@ -14,6 +14,7 @@
 #include "medpipe/io/dicom_index.h"
 #include "medpipe/io/dicom_series_writer.h"
 #include "medpipe/io/image_file.h"
+#include "medpipe/io/multiframe_writer.h"
 #include "test_support.h"
 
 namespace medpipe {
@@ -200,6 +201,60 @@ TEST(PhantomRoundTrip, GantryTiltIsMeasuredAndCorrected) {
   }
   EXPECT_GT(interior, 50000u);
   EXPECT_GT(double(right) / interior, 0.995) << right << " of " << interior;
+}
+
+}  // namespace medpipe
+
+namespace medpipe {
+
+// MONOCHROME1 stores bright as low: medpipe mirrors the stored range (as ITK does), so an image
+// marked MONOCHROME1 reads back as (2^BitsStored - 1 - stored) * slope + intercept.
+TEST(PhantomRoundTrip, Monochrome1IsInverted) {
+  test::TempDir dir("monochrome1");
+  PhantomSpec spec;
+  spec.size = {24, 24, 4};
+  const Phantom phantom = test::writePhantomSeries(spec, dir / "dicom");
+  const auto r = test::runCommand("dcmodify -nb -m '(0028,0004)=MONOCHROME1' '" + (dir / "dicom").string() + "'/*.dcm");
+  ASSERT_EQ(r.exitCode, 0) << "dcmodify (dcmtk) failed: " << r.err;
+  const DicomIndex index = indexDicomFolder(dir / "dicom");
+  ASSERT_EQ(index.volumes.size(), 1u);
+  EXPECT_EQ(index.volumes[0].first().photometricInterpretation, "MONOCHROME1");
+  const auto image = readVolume(index.volumes[0], IrregularGeometry::Fail);
+  size_t wrong = 0;
+  for (size_t i = 0; i < image->GetPixelContainer()->Size(); ++i) {
+    const double stored = phantom.image->GetBufferPointer()[i] + 1024;  // written with intercept -1024
+    wrong += image->GetBufferPointer()[i] != float((65535 - stored) - 1024);
+  }
+  EXPECT_EQ(wrong, 0u);
+}
+
+}  // namespace medpipe
+
+namespace medpipe {
+
+// One Enhanced CT multi-frame object: frames placed by the per-frame functional groups, read
+// back as the same volume, and dcm2niix agrees.
+TEST(PhantomRoundTrip, EnhancedMultiFrameObjectReadsBackExactly) {
+  test::TempDir dir("multiframe");
+  PhantomSpec spec;
+  spec.size = {40, 32, 9};
+  spec.spacing = {1.5, 1.25, 3.0};
+  spec.obliqueDegrees = 12;
+  const Phantom phantom = makeBodyPhantom(spec);
+  DicomSeriesInfo info;
+  info.seriesDescription = "Enhanced";
+  info.rescaleIntercept = -1024;
+  writeEnhancedMultiFrame(*phantom.image, dir / "dicom" / "enhanced.dcm", info);
+  const DicomIndex index = indexDicomFolder(dir / "dicom");
+  ASSERT_EQ(index.volumes.size(), 1u);
+  EXPECT_EQ(index.volumes[0].slices.size(), 9u);  // one virtual slice per frame
+  EXPECT_EQ(index.volumes[0].first().numberOfFrames, 9u);
+  expectSameVoxels(*phantom.image, *readVolume(index.volumes[0], IrregularGeometry::Fail));
+  const auto oracle = test::convertWithDcm2niix(dir / "dicom", dir / "oracle");
+  ASSERT_NE(oracle, nullptr);
+  const auto cmp = test::compareInPhysicalSpace(*phantom.image, *oracle, 1e-3);
+  ASSERT_TRUE(cmp.sameGrid) << cmp.gridProblem;
+  EXPECT_EQ(cmp.maxValueDifference, 0.0);
 }
 
 }  // namespace medpipe
