@@ -1,49 +1,24 @@
 // open: erosion then dilation removes specks and thin bridges smaller than the ball and keeps the rest.
-#include <itkBinaryBallStructuringElement.h>
 #include <itkBinaryMorphologicalOpeningImageFilter.h>
 
-#include <cmath>
-
-#include "itk_stage_support.h"
-#include "medpipe/filters/stage.h"
+#include "binary_morphology.h"
 
 namespace medpipe {
 namespace {
 
-using Ball = itk::BinaryBallStructuringElement<LabelImage::PixelType, Dimension>;
-
-// The radius rounded to whole voxels per axis, so a ball in mm stays round on anisotropic grids;
-// an axis whose spacing is over twice the radius gets 0 (the ball does not reach the next voxel).
-Ball ballInMm(const LabelImage& labels, double mm) {
-  Ball::SizeType radius;
-  for (unsigned d = 0; d < Dimension; ++d)
-    radius[d] = static_cast<itk::SizeValueType>(std::lround(mm / labels.GetSpacing()[d]));
-  Ball ball;
-  ball.SetRadius(radius);
-  ball.CreateStructuringElement();
-  return ball;
-}
-
 class OpenStage : public Stage {
  public:
   const StageSpec& spec() const override {
-    static const StageSpec spec{
-        "open", "segment", "Removes parts of a label thinner than a ball in mm (erosion then dilation)",
-        {{"labels", DataKind::Labels, "label map or mask"}}, DataKind::Labels,
-        {ParameterSpec::number("radius", 1, 0, 100, "mm", "radius of the ball, rounded to whole voxels on each axis"),
-         ParameterSpec::integer("foreground-value", 1, 1, 255, "the label to process; removed voxels become 0")},
-        "opened:\n  stage: open\n  input: mask\n  radius: 2\n"};
+    static const StageSpec spec =
+        morphologySpec("open", "Removes parts of a label thinner than a ball in mm (erosion then dilation)",
+                       "the label to process; removed voxels become 0", "opened");
     return spec;
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    const LabelImage::Pointer& labels = in.at("labels").labels;
-    auto filter = itk::BinaryMorphologicalOpeningImageFilter<LabelImage, LabelImage, Ball>::New();
-    filter->SetInput(labels);
-    filter->SetKernel(ballInMm(*labels, p.number("radius")));
-    filter->SetForegroundValue(static_cast<LabelImage::PixelType>(p.integer("foreground-value")));
-    filter->SetBackgroundValue(0);  // removed voxels become background
-    return {nullptr, runFilter(*filter, progress, spec().name), nullptr};
+    return runMorphology<itk::BinaryMorphologicalOpeningImageFilter>(in, p, progress, spec().name, [](auto& filter) {
+      filter.SetBackgroundValue(0);  // removed voxels become background
+    });
   }
 };
 
