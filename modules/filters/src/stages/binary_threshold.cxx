@@ -4,12 +4,11 @@
 #include <limits>
 
 #include "itk_stage_support.h"
+#include "intensity_window.h"
 #include "medpipe/filters/stage.h"
 
 namespace medpipe {
 namespace {
-
-constexpr double kUnbounded = std::numeric_limits<double>::infinity();
 
 class BinaryThresholdStage : public Stage {
  public:
@@ -17,8 +16,8 @@ class BinaryThresholdStage : public Stage {
     static const StageSpec spec{
         "binary-threshold", "segment", "Labels the voxels whose value lies in [lower, upper]",
         {{"image", DataKind::Image, "image to threshold (HU for CT)"}}, DataKind::Labels,
-        {ParameterSpec::number("lower", 300, -kUnbounded, kUnbounded, "HU", "lowest value inside (inclusive)"),
-         ParameterSpec::number("upper", 3000, -kUnbounded, kUnbounded, "HU", "highest value inside (inclusive)"),
+        {windowBound("lower", 300, "lowest value inside (inclusive)"),
+         windowBound("upper", 3000, "highest value inside (inclusive)"),
          ParameterSpec::integer("inside-value", 1, 1, 255,
                                 "label given to voxels inside the window; all others get 0")},
         "bone:\n  stage: binary-threshold\n  input: ct\n  lower: 300\n  upper: 3000\n"};
@@ -26,10 +25,7 @@ class BinaryThresholdStage : public Stage {
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    const double lower = p.number("lower"), upper = p.number("upper");
-    if (lower > upper)
-      throw Error("", spec().name + ".lower",
-                  formatParameterValue(lower) + " HU is above upper (" + formatParameterValue(upper) + " HU)");
+    const auto [lower, upper] = checkedWindow(spec().name, p);
     auto filter = itk::BinaryThresholdImageFilter<ImageF, LabelImage>::New();
     filter->SetInput(in.at("image").image);
     filter->SetLowerThreshold(static_cast<float>(lower));

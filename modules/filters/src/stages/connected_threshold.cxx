@@ -5,12 +5,11 @@
 #include <limits>
 
 #include "itk_stage_support.h"
+#include "intensity_window.h"
 #include "medpipe/filters/stage.h"
 
 namespace medpipe {
 namespace {
-
-constexpr double kUnbounded = std::numeric_limits<double>::infinity();
 
 class ConnectedThresholdStage : public Stage {
  public:
@@ -19,8 +18,8 @@ class ConnectedThresholdStage : public Stage {
         "connected-threshold", "segment", "Grows label 1 from seeds through voxels whose value lies in [lower, upper]",
         {{"image", DataKind::Image, "image to segment"}}, DataKind::Labels,
         {ParameterSpec::points("seeds", "start points, mm (LPS) or voxel:i,j,k; each must lie inside the window"),
-         ParameterSpec::number("lower", -950, -kUnbounded, kUnbounded, "HU", "lowest value inside (inclusive)"),
-         ParameterSpec::number("upper", -400, -kUnbounded, kUnbounded, "HU", "highest value inside (inclusive)"),
+         windowBound("lower", -950, "lowest value inside (inclusive)"),
+         windowBound("upper", -400, "highest value inside (inclusive)"),
          ParameterSpec::flag("fully-connected", false,
                              "grow through edges and corners too, not only through faces")},
         "lungs:\n  stage: connected-threshold\n  input: ct\n"
@@ -29,10 +28,7 @@ class ConnectedThresholdStage : public Stage {
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    const double lower = p.number("lower"), upper = p.number("upper");
-    if (lower > upper)
-      throw Error("", spec().name + ".lower",
-                  formatParameterValue(lower) + " HU is above upper (" + formatParameterValue(upper) + " HU)");
+    const auto [lower, upper] = checkedWindow(spec().name, p);
     const ImageF::Pointer& image = in.at("image").image;
     using Filter = itk::ConnectedThresholdImageFilter<ImageF, LabelImage>;
     auto filter = Filter::New();

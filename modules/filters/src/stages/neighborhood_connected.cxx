@@ -5,12 +5,11 @@
 #include <limits>
 
 #include "itk_stage_support.h"
+#include "intensity_window.h"
 #include "medpipe/filters/stage.h"
 
 namespace medpipe {
 namespace {
-
-constexpr double kUnbounded = std::numeric_limits<double>::infinity();
 
 ParameterSpec inVoxels(ParameterSpec p) {
   p.unit = "voxels";
@@ -25,8 +24,8 @@ class NeighborhoodConnectedStage : public Stage {
         "Grows label 1 from seeds through voxels whose whole neighbourhood lies in [lower, upper]",
         {{"image", DataKind::Image, "image to segment"}}, DataKind::Labels,
         {ParameterSpec::points("seeds", "start points, mm (LPS) or voxel:i,j,k"),
-         ParameterSpec::number("lower", -950, -kUnbounded, kUnbounded, "HU", "lowest value inside (inclusive)"),
-         ParameterSpec::number("upper", -400, -kUnbounded, kUnbounded, "HU", "highest value inside (inclusive)"),
+         windowBound("lower", -950, "lowest value inside (inclusive)"),
+         windowBound("upper", -400, "highest value inside (inclusive)"),
          inVoxels(ParameterSpec::integer("radius", 1, 0, 20,
                                          "half-size of the neighbourhood box on every axis; the region ends this "
                                          "many voxels short of its boundary"))},
@@ -35,10 +34,7 @@ class NeighborhoodConnectedStage : public Stage {
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    const double lower = p.number("lower"), upper = p.number("upper");
-    if (lower > upper)
-      throw Error("", spec().name + ".lower",
-                  formatParameterValue(lower) + " HU is above upper (" + formatParameterValue(upper) + " HU)");
+    const auto [lower, upper] = checkedWindow(spec().name, p);
     const ImageF::Pointer& image = in.at("image").image;
     auto filter = itk::NeighborhoodConnectedImageFilter<ImageF, LabelImage>::New();
     filter->SetInput(image);

@@ -9,12 +9,11 @@
 #include <vector>
 
 #include "itk_stage_support.h"
+#include "intensity_window.h"
 #include "medpipe/filters/stage.h"
 
 namespace medpipe {
 namespace {
-
-constexpr double kUnbounded = std::numeric_limits<double>::infinity();
 
 // Signed distance (mm) to the union of balls around the seeds: negative inside, as ITK's level
 // sets expect.
@@ -50,8 +49,8 @@ class ThresholdLevelSetStage : public Stage {
         {ParameterSpec::points("seeds",
                                "start points, mm (LPS) or voxel:i,j,k; the surface starts as balls around them"),
          ParameterSpec::number("seed-radius", 5, 0.1, 1000, "mm", "radius of the starting ball around each seed"),
-         ParameterSpec::number("lower", -950, -kUnbounded, kUnbounded, "HU", "lowest value the surface grows through"),
-         ParameterSpec::number("upper", -400, -kUnbounded, kUnbounded, "HU", "highest value the surface grows through"),
+         windowBound("lower", -950, "lowest value the surface grows through"),
+         windowBound("upper", -400, "highest value the surface grows through"),
          ParameterSpec::number("curvature-scaling", 1, 0, 1000, "",
                                "weight of smoothness against growth; higher gives rounder, less leaky surfaces"),
          ParameterSpec::integer("iterations", 1000, 1, 100000,
@@ -62,10 +61,7 @@ class ThresholdLevelSetStage : public Stage {
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    const double lower = p.number("lower"), upper = p.number("upper");
-    if (lower > upper)
-      throw Error("", spec().name + ".lower",
-                  formatParameterValue(lower) + " HU is above upper (" + formatParameterValue(upper) + " HU)");
+    const auto [lower, upper] = checkedWindow(spec().name, p);
     const ImageF::Pointer& image = in.at("image").image;
     const auto seeds = seedIndices(p.points("seeds"), *image, spec().name + ".seeds");
 
