@@ -2,6 +2,8 @@
 // phantom against its analytic lung volume.
 #include <gtest/gtest.h>
 
+#include "stage_test_support.h"
+
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -13,6 +15,9 @@
 #include "medpipe/phantom/body_phantom.h"
 
 namespace medpipe {
+
+using test::errorOf;
+using test::interiorPsnr;
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
@@ -61,15 +66,6 @@ struct TinyCase {
         .table;
   }
 };
-
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 // hand-made label maps with exact voxel counts, and the errors a user can hit.
 #include <gtest/gtest.h>
 
+#include "stage_test_support.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -18,6 +20,9 @@
 #include "medpipe/phantom/body_phantom.h"
 
 namespace medpipe {
+
+using test::errorOf;
+using test::interiorPsnr;
 namespace {
 
 using Parameters = std::map<std::string, ParameterValue>;
@@ -118,15 +123,6 @@ std::uint8_t regionAt(const LabelImage& labels, const std::array<double, 3>& mm)
   LabelImage::IndexType index;
   labels.TransformPhysicalPointToIndex(LabelImage::PointType(mm.data()), index);
   return labels.GetPixel(index);
-}
-
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 const Points kLungSeeds{{{-38, -2, 0}, {38, -2, 0}}};

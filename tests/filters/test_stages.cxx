@@ -1,6 +1,8 @@
 // The stage contract and the gaussian stage, on the phantom with a known clean image.
 #include <gtest/gtest.h>
 
+#include "stage_test_support.h"
+
 #include <cmath>
 
 #include "medpipe/core/error.h"
@@ -8,39 +10,10 @@
 #include "medpipe/phantom/body_phantom.h"
 
 namespace medpipe {
+
+using test::errorOf;
+using test::interiorPsnr;
 namespace {
-
-// PSNR against the clean phantom over voxels at least two voxels away from any tissue boundary,
-// so it measures noise removal; edge blurring is bounded separately.
-double interiorPsnr(const Phantom& clean, const ImageF& test) {
-  const auto size = clean.labels->GetLargestPossibleRegion().GetSize();
-  double sum = 0;
-  size_t n = 0;
-  for (long z = 1; z + 1 < long(size[2]); ++z)
-    for (long y = 2; y + 2 < long(size[1]); ++y)
-      for (long x = 2; x + 2 < long(size[0]); ++x) {
-        const auto label = clean.labels->GetPixel({{x, y, z}});
-        bool interior = true;
-        for (long dz = -1; dz <= 1 && interior; ++dz)
-          for (long dy = -2; dy <= 2 && interior; ++dy)
-            for (long dx = -2; dx <= 2 && interior; ++dx)
-              interior = clean.labels->GetPixel({{x + dx, y + dy, z + dz}}) == label;
-        if (!interior) continue;
-        sum += std::pow(double(clean.image->GetPixel({{x, y, z}})) - test.GetPixel({{x, y, z}}), 2);
-        ++n;
-      }
-  const double range = 1700;  // -1000 .. 700 HU
-  return 10 * std::log10(range * range / (sum / n));
-}
-
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 // intensity maps, masks), N4 on a phantom with a known bias, and the errors users will meet.
 #include <gtest/gtest.h>
 
+#include "stage_test_support.h"
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -13,16 +15,10 @@
 #include "medpipe/phantom/body_phantom.h"
 
 namespace medpipe {
-namespace {
 
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::errorOf;
+using test::interiorPsnr;
+namespace {
 
 // A row of voxels (n x 1 x 1, 1 mm, origin 0) holding `values`.
 template <typename TImage>

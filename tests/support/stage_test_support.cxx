@@ -1,0 +1,39 @@
+#include "stage_test_support.h"
+
+#include <cmath>
+
+#include "medpipe/core/error.h"
+
+namespace medpipe::test {
+
+std::string errorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+double interiorPsnr(const Phantom& clean, const ImageF& test) {
+  const auto size = clean.labels->GetLargestPossibleRegion().GetSize();
+  double sum = 0;
+  size_t n = 0;
+  for (long z = 1; z + 1 < long(size[2]); ++z)
+    for (long y = 2; y + 2 < long(size[1]); ++y)
+      for (long x = 2; x + 2 < long(size[0]); ++x) {
+        const auto label = clean.labels->GetPixel({{x, y, z}});
+        bool interior = true;
+        for (long dz = -1; dz <= 1 && interior; ++dz)
+          for (long dy = -2; dy <= 2 && interior; ++dy)
+            for (long dx = -2; dx <= 2 && interior; ++dx)
+              interior = clean.labels->GetPixel({{x + dx, y + dy, z + dz}}) == label;
+        if (!interior) continue;
+        sum += std::pow(double(clean.image->GetPixel({{x, y, z}})) - test.GetPixel({{x, y, z}}), 2);
+        ++n;
+      }
+  const double range = 1700;  // -1000 .. 700 HU
+  return 10 * std::log10(range * range / (sum / n));
+}
+
+}  // namespace medpipe::test
