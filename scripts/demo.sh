@@ -10,6 +10,10 @@ medpipe=build/apps/medpipe/medpipe
 out=demo-output
 "$medpipe" scan testdata/sample-ct
 "$medpipe" run configs/ct-bone.yaml --input testdata/sample-ct --output "$out" --force
+# A 3D picture of the result: the segmented bone in the translucent body, seen from the front left (medpipe starts a
+# private Xvfb when there is no display). The README shows this picture.
+"$medpipe" render "$out/denoised.nii.gz" --labels "$out/bone.nii.gz" --preset ct-soft-tissue --view 30,15 \
+  --size 512x512 -o "$out/bone-render.png"
 echo
 echo "demo: outputs written to $(pwd)/$out:"
 ls -l "$out"

@@ -55,3 +55,17 @@ Progress terminalProgress(const std::string& label) {
 }
 
 }  // namespace medpipe::cli
+
+namespace medpipe::cli {
+
+std::pair<unsigned, unsigned> parsePictureSize(const std::string& option, const std::string& text) {
+  unsigned w = 0, h = 0;
+  char x = 0;
+  int used = 0;
+  if (std::sscanf(text.c_str(), "%u%c%u%n", &w, &x, &h, &used) != 3 || x != 'x' ||
+      static_cast<size_t>(used) != text.size() || w == 0 || h == 0)
+    throw Error("", option, "'" + text + "' is not WIDTHxHEIGHT in pixels");
+  return {w, h};
+}
+
+}  // namespace medpipe::cli

@@ -30,6 +30,9 @@ int reportErrors(const std::string& command, const std::function<int()>& body);
 // Installs a stderr log sink honouring --quiet / --verbose.
 void installLogSink(bool quiet, bool verbose);
 
+// "512x384" -> {512, 384}; throws medpipe::Error naming `option` otherwise.
+std::pair<unsigned, unsigned> parsePictureSize(const std::string& option, const std::string& text);
+
 // A progress line on stderr when it is a terminal; silent otherwise.
 Progress terminalProgress(const std::string& label);
 

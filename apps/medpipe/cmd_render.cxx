@@ -27,16 +27,6 @@ struct RenderArgs {
   bool montage = false, quiet = false, verbose = false;
 };
 
-std::pair<unsigned, unsigned> parseSize(const std::string& text) {
-  unsigned w = 0, h = 0;
-  char x = 0;
-  int used = 0;
-  if (std::sscanf(text.c_str(), "%u%c%u%n", &w, &x, &h, &used) != 3 || x != 'x' ||
-      static_cast<size_t>(used) != text.size() || w == 0 || h == 0)
-    throw Error("", "--size", "'" + text + "' is not WIDTHxHEIGHT in pixels");
-  return {w, h};
-}
-
 PointLps parsePoint(const std::string& text) {
   PointLps p{};
   int used = 0;
@@ -64,7 +54,7 @@ int renderMontage(const RenderArgs& a) {
   if (a.turntable) throw Error("", "--turntable", "a montage has no turntable: drop --montage or --turntable");
   MontageOptions options;
   if (!a.preset.empty()) options.window = a.preset;
-  const auto [w, h] = parseSize(a.size.empty() ? "768x256" : a.size);
+  const auto [w, h] = parsePictureSize("--size", a.size.empty() ? "768x256" : a.size);
   options.panelSize = std::min(w / 3, h);
   if (!a.point.empty()) options.slicePoint = parsePoint(a.point);
   if (!a.labelOpacity.empty()) options.labelOpacity = parseOpacity(a.labelOpacity);
@@ -107,7 +97,7 @@ std::map<std::uint8_t, double> parseLabelOpacities(const std::string& text) {
 int renderThreeD(const RenderArgs& a) {
   RenderOptions options;
   if (!a.preset.empty()) options.preset = a.preset;
-  std::tie(options.width, options.height) = parseSize(a.size.empty() ? "512x512" : a.size);
+  std::tie(options.width, options.height) = parsePictureSize("--size", a.size.empty() ? "512x512" : a.size);
   if (!a.labelOpacity.empty()) options.labelOpacity = parseLabelOpacities(a.labelOpacity);
   options.view = parseCameraView(a.view);
   const auto start = std::chrono::steady_clock::now();

@@ -1,6 +1,7 @@
 // medpipe run CONFIG: the pipeline on one series, an image file or a whole PACS export.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -10,6 +11,9 @@
 #include <mutex>
 
 #include "pipeline_options.h"
+#ifdef MEDPIPE_WITH_VTK
+#include "x_server.h"
+#endif
 #include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
 #include "medpipe/core/json_writer.h"
@@ -138,6 +142,12 @@ int runPipeline(const Args& args) {
       printPlan(pipeline, plan, units, output);
       return kSuccess;
     }
+#ifdef MEDPIPE_WITH_VTK
+    // VTK needs an X display even offscreen: start a private Xvfb when a render output needs one.
+    const bool renders = std::any_of(pipeline.outputs.begin(), pipeline.outputs.end(),
+                                     [](const OutputConfig& o) { return o.format == "render"; });
+    const auto xServer = renders ? PrivateXServer::startIfNoDisplay() : nullptr;
+#endif
     Progress cancel;
     interruptTarget = &cancel;
     std::signal(SIGINT, onInterrupt);

@@ -26,6 +26,10 @@ struct Command {
 
 const std::vector<Command>& commands();
 
-std::string versionReport();  // medpipe, ITK, GDCM and (when built in) VTK versions
+std::string versionReport();
+
+#ifdef MEDPIPE_WITH_VTK
+void registerRenderOutputFormat();  // the pipeline's `render` output (render_output_format.cxx)
+#endif  // medpipe, ITK, GDCM and (when built in) VTK versions
 
 }  // namespace medpipe::cli

@@ -7,11 +7,17 @@
 
 #include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
+#include "medpipe/pipeline/output_formats.h"
 
 namespace medpipe {
 namespace {
 
 constexpr const char* kInputName = "input";  // the pipeline's input volume, usable as a step name
+
+std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::string close = closestName(word, candidates);
+  return close.empty() ? "" : " (did you mean '" + close + "'?)";
+}
 
 std::string withArticle(DataKind kind) {
   switch (kind) {
@@ -150,6 +156,45 @@ struct Planner {
       if (!visit(step.name)) return;
   }
 
+  // An output with `format:`: the format exists, takes this kind of result, has the right
+  // extension and knows every option; `over` names an image computed no later than the step.
+  void checkFormattedOutput(const OutputConfig& out, DataKind kind) {
+    const OutputFormat* format = findOutputFormat(out.format);
+    if (!format) {
+      std::string known;
+      for (const auto& name : outputFormatNames()) known += (known.empty() ? "" : ", ") + name;
+      return problem(out.position, out.step, "output format '" + out.format + "' is not one of: " + known +
+                                                 " (without format: the file extension decides)");
+    }
+    if (std::find(format->accepts.begin(), format->accepts.end(), kind) == format->accepts.end())
+      return problem(out.position, out.step, "format '" + out.format + "' cannot write " + withArticle(kind));
+    if (out.format == "dicom" && kind == DataKind::Labels && fullExtension(out.file) != ".dcm")
+      problem(out.position, out.step, "a label map is written as one DICOM SEG file: give 'file:' a .dcm name");
+    if (!format->extension.empty() && fullExtension(out.file) != format->extension)
+      problem(out.position, out.step, "format '" + out.format + "' writes " + format->extension + " files");
+    for (const auto& [name, value] : out.options)
+      if (std::find(format->optionNames.begin(), format->optionNames.end(), name) == format->optionNames.end())
+        problem(out.position, out.step, "format '" + out.format + "' has no option '" + name + "'" +
+                                            didYouMean(name, format->optionNames));
+    if (out.over.empty()) return;
+    const auto overKind = kindOf(out.over);
+    if (!overKind) return problem(out.position, out.step, "'over' names no step '" + out.over + "'");
+    if (*overKind != DataKind::Image) problem(out.position, out.step, "'over' must name an image, '" + out.over + "' is " + withArticle(*overKind));
+    if (!computedNoLaterThan(out.over, out.step))
+      problem(out.position, out.step, "'over' step '" + out.over + "' must come before '" + out.step + "'");
+  }
+
+  // True when `before` is the input or runs no later than `step` in dependency order.
+  bool computedNoLaterThan(const std::string& before, const std::string& step) const {
+    if (before == kInputName || before == step) return true;
+    size_t a = plan.steps.size(), b = plan.steps.size();
+    for (size_t i = 0; i < plan.steps.size(); ++i) {
+      if (plan.steps[i].config->name == before) a = i;
+      if (plan.steps[i].config->name == step) b = i;
+    }
+    return a <= b || b == plan.steps.size();
+  }
+
   void checkOutputs() {
     for (const auto& out : config.outputs) {
       if (!byName.count(out.step)) {
@@ -160,16 +205,13 @@ struct Planner {
       const auto known = kindOf(out.step);
       if (!known) continue;  // the step's unknown stage is reported already
       const DataKind kind = *known;
-      if (!out.format.empty() && out.format != "dicom") {
-        problem(out.position, out.step, "output format '" + out.format + "' is not known (only 'dicom'; otherwise the extension decides)");
+      if (!out.format.empty()) {
+        checkFormattedOutput(out, kind);
         continue;
       }
-      if (out.isDicom()) {
-        if (kind == DataKind::Table) problem(out.position, out.step, "a table cannot be written as DICOM (use .csv or .json)");
-        else if (kind == DataKind::Labels && fullExtension(out.file) != ".dcm")
-          problem(out.position, out.step, "a label map is written as one DICOM SEG file: give 'file:' a .dcm name");
-        continue;
-      }
+      for (const auto& [name, value] : out.options)
+        problem(out.position, out.step, "unknown output key '" + name + "' (without format: step, file)");
+      if (!out.over.empty()) problem(out.position, out.step, "'over' needs a format that draws pictures (preview, render)");
       if (!extensionAccepts(out.file, kind))
         problem(out.position, out.step, "output '" + out.file + "' cannot hold " + withArticle(kind) +
                                             (kind == DataKind::Table ? " (use .csv or .json)" : " (use .nii.gz, .nii, .nrrd or .mha)"));

@@ -72,13 +72,6 @@ class ConfigReader {
     return node.Scalar();
   }
 
-  bool parseFlag(const YAML::Node& node) {
-    const std::string text = scalar(node);
-    if (text == "true" || text == "yes") return true;
-    if (text == "false" || text == "no") return false;
-    throw Error(positionOf(node, file_).str(), "", "'" + text + "' is not true or false");
-  }
-
   std::string scalar(const YAML::Node& node) {
     if (!node.IsScalar()) throw Error(positionOf(node, file_).str(), "", "expected a single value");
     return expand(node.Scalar(), variables_, positionOf(node, file_));
@@ -154,10 +147,8 @@ class ConfigReader {
     for (const auto& entry : node) {
       const std::string name = key(entry.first);
       if (name == "format") output.format = scalar(entry.second);
-      else if (name == "description") output.description = scalar(entry.second);
-      else if (name == "deidentify") output.deidentify = parseFlag(entry.second);
-      else if (name != "step" && name != "file")
-        throw Error(positionOf(entry.first, file_).str(), name, "unknown output key (expected step, file, format, description, deidentify)");
+      else if (name == "over") output.over = scalar(entry.second);
+      else if (name != "step" && name != "file") output.options[name] = scalar(entry.second);
     }
     return output;
   }

@@ -8,10 +8,8 @@
 #include "medpipe/core/error.h"
 #include "medpipe/core/json_writer.h"
 #include "medpipe/core/version.h"
-#include "medpipe/io/deidentify.h"
-#include "medpipe/io/derived_series.h"
 #include "medpipe/io/gdcm_version.h"
-#include "medpipe/io/segmentation.h"
+#include "medpipe/pipeline/output_formats.h"
 
 namespace medpipe {
 namespace fs = std::filesystem;
@@ -32,33 +30,14 @@ struct Fnv1a {
   }
 };
 
-// Results back into the input's study: a derived series for an image, a SEG object for labels.
-void writeDicomOutput(const StageData& data, const OutputConfig& output, const fs::path& path, const InputIdentity& identity) {
-  if (!identity.dicomSource)
-    throw Error(path.string(), "output '" + output.file + "'", "DICOM outputs need a DICOM input series");
-  UidMap uids;
-  const Deidentifier deidentifier(uids);
-  const Deidentifier* deidentify = output.deidentify ? &deidentifier : nullptr;
-  if (data.kind() == DataKind::Labels) {
-    SegmentationOptions options;
-    if (!output.description.empty()) options.seriesDescription = output.description;
-    options.overwrite = true;
-    options.deidentifier = deidentify;
-    writeSegmentation(*data.labels, *identity.dicomSource, options, path);
-    return;
-  }
-  DerivedSeriesOptions options;
-  options.seriesDescription = output.description;
-  options.derivationDescription = "medpipe pipeline step '" + output.step + "'";
-  options.overwrite = true;
-  options.deidentifier = deidentify;
-  writeDerivedSeries(*data.image, *identity.dicomSource, options, path);
-}
-
-void writeOutput(const StageData& data, const OutputConfig& output, const fs::path& path, const ImageWriteOptions& write,
-                 const InputIdentity& identity) {
+void writeOutput(const StageData& data, const ImageF* background, const OutputConfig& output, const fs::path& path,
+                 const ImageWriteOptions& write, const InputIdentity& identity) {
   fs::create_directories(path.parent_path());
-  if (output.isDicom()) return writeDicomOutput(data, output, path, identity);
+  if (!output.format.empty()) {
+    const OutputFormat* format = findOutputFormat(output.format);
+    if (!format) throw Error(path.string(), "format", "unknown output format '" + output.format + "'");
+    return format->write(OutputContext{data, background, output, identity, write}, path);
+  }
   switch (data.kind()) {
     case DataKind::Image: return writeImage(*data.image, path, write);
     case DataKind::Labels: return writeLabelImage(*data.labels, path, write);
@@ -108,8 +87,10 @@ std::string configHash(const PipelineConfig& config, const PipelinePlan& plan) {
     for (const auto& [slot, source] : step.inputs) h.add(slot + "=" + source);
     for (const auto& [name, value] : step.parameters.all()) h.add(name + "=" + formatParameterValue(value));
   }
-  for (const auto& o : config.outputs)
-    h.add(o.step + ">" + o.file + "|" + o.format + "|" + o.description + (o.deidentify ? "|deid" : ""));
+  for (const auto& o : config.outputs) {
+    h.add(o.step + ">" + o.file + "|" + o.format + "|" + o.over);
+    for (const auto& [name, value] : o.options) h.add(name + "=" + value);
+  }
   return h.hex();
 }
 
@@ -158,15 +139,22 @@ UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& pla
 
   // The last step that reads each result: after it ran, the result is released.
   std::map<std::string, size_t> lastUse;
-  for (size_t i = 0; i < plan.steps.size(); ++i)
-    for (const auto& [slot, source] : plan.steps[i].inputs) lastUse[source] = i;
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    for (const auto& [slot, source] : plan.steps[i].inputs) lastUse[source] = std::max(lastUse[source], i);
+    for (const auto& o : config.outputs) {  // a picture's background lives until its step's outputs are written
+      const std::string over = o.over.empty() ? "input" : o.over;
+      if (o.step == plan.steps[i].config->name) lastUse[over] = std::max(lastUse[over], i);
+    }
+  }
 
   std::map<std::string, StageData> results;
   results["input"] = StageData{input, nullptr, nullptr};
   auto writeOutputsOf = [&](const std::string& step) {
     for (const auto& o : config.outputs) {
       if (o.step != step) continue;
-      writeOutput(results.at(step), o, outputFolder / o.file, options.write, identity);
+      const std::string over = o.over.empty() ? "input" : o.over;
+      const ImageF* background = results.count(over) ? results.at(over).image.GetPointer() : nullptr;
+      writeOutput(results.at(step), background, o, outputFolder / o.file, options.write, identity);
       report.outputs.push_back(outputFolder / o.file);
     }
   };

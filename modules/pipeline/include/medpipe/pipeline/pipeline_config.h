@@ -32,14 +32,11 @@ struct StepConfig {
 
 struct OutputConfig {
   std::string step;
-  std::string file;  // relative to the output folder; the extension says the format, unless `format`
-  // "dicom": an image becomes a derived DICOM series in folder `file`, a label map a DICOM SEG
-  // object `file` (.dcm), both of the input series' study; needs a DICOM input.
-  std::string format;
-  std::string description;  // SeriesDescription of a DICOM output
-  bool deidentify = false;  // DICOM output de-identified (PS3.15 basic profile)
+  std::string file;    // relative to the output folder; the extension says the format, unless `format`
+  std::string format;  // "" (by extension), or an output format: dicom, preview, render (output_formats.h)
+  std::string over;    // a label map's background image for preview/render: a step name, default "input"
+  std::map<std::string, std::string> options;  // the format's own keys (description, window, view...)
   SourcePosition position;
-  bool isDicom() const { return format == "dicom"; }
 };
 
 struct PipelineConfig {
