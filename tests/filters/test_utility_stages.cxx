@@ -393,3 +393,24 @@ TEST(UtilityStages, N4RefusesAnImageWithNothingToFit) {
 }
 
 }  // namespace medpipe
+
+namespace medpipe {
+
+TEST(UtilityStages, CastsBetweenImagesAndLabelMapsKeepValuesAndGeometry) {
+  PhantomSpec spec;
+  spec.size = {16, 12, 4};
+  spec.obliqueDegrees = 10;
+  const Phantom phantom = makeBodyPhantom(spec);
+  const auto asImage = runStage(findStage("cast-to-image"), {{"labels", {nullptr, phantom.labels, nullptr}}}, {}).image;
+  const auto back = runStage(findStage("cast-to-labels"), {{"image", {asImage, nullptr, nullptr}}}, {}).labels;
+  EXPECT_EQ(back->GetDirection(), phantom.labels->GetDirection());
+  EXPECT_EQ(back->GetOrigin(), phantom.labels->GetOrigin());
+  EXPECT_TRUE(std::equal(back->GetBufferPointer(), back->GetBufferPointer() + back->GetPixelContainer()->Size(),
+                         phantom.labels->GetBufferPointer()));
+  EXPECT_EQ(asImage->GetPixel({{8, 6, 2}}), float(phantom.labels->GetPixel({{8, 6, 2}})));
+  asImage->SetPixel({{3, 3, 1}}, 300.0f);
+  EXPECT_EQ(test::errorOf([&] { runStage(findStage("cast-to-labels"), {{"image", {asImage, nullptr, nullptr}}}, {}); }),
+            "cast-to-labels: voxel value 300 is not a label number 0..255");
+}
+
+}  // namespace medpipe
