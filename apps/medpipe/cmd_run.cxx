@@ -12,6 +12,8 @@
 
 #include "pipeline_options.h"
 #ifdef MEDPIPE_WITH_VTK
+#include <vtkVersion.h>
+
 #include "x_server.h"
 #endif
 #include "medpipe/core/atomic_file.h"
@@ -159,6 +161,9 @@ int runPipeline(const Args& args) {
     options.irregular = parseIrregularGeometry(irregular);
     options.run.force = vm.count("force") > 0;
     options.run.cancel = &cancel;
+#ifdef MEDPIPE_WITH_VTK
+    options.run.extraVersions["vtk"] = vtkVersion::GetVTKVersion();
+#endif
     options.run.onProgress = stepPrinter(::isatty(STDERR_FILENO), quiet, jobs);
     options.onUnitDone = [&](const UnitOutcome& o) {
       if (!o.ok) std::cerr << "medpipe run: error: " << o.id << ": " << o.error << "\n";

@@ -132,6 +132,10 @@ TEST(CliRun, DemoConfigOnTheSampleStudyFindsTheSpine) {
   std::string header, row;
   std::getline(csv, header);
   std::getline(csv, row);
+  std::ifstream provenance(dir / "provenance.json");
+  const std::string record((std::istreambuf_iterator<char>(provenance)), {});
+  const bool withVtk = test::runMedpipe("--version").out.find("VTK (not built in)") == std::string::npos;
+  EXPECT_EQ(record.find("\"vtk\": \"9.1") != std::string::npos, withVtk) << record;
   // Spine: a 12 mm radius cylinder through all 64 slices of 2.5 mm = pi * 144 * 160 mm^3 = 72.4 mL.
   const double volumeMl = std::stod(row.substr(row.find(',', row.find(',') + 1) + 1));
   EXPECT_NEAR(volumeMl, 72.4, 0.01 * 72.4) << row;

@@ -48,13 +48,16 @@ void writeOutput(const StageData& data, const ImageF* background, const OutputCo
 }
 
 void writeProvenance(const PipelineConfig& config, const PipelinePlan& plan, const InputIdentity& identity,
-                     const std::string& hash, const UnitReport& report) {
+                     const std::string& hash, const UnitReport& report,
+                     const std::map<std::string, std::string>& extraVersions) {
   const fs::path path = report.outputFolder / kProvenanceFile;
   writeAtomically(path, [&](const fs::path& tmp) {
     std::ofstream out(tmp);
     JsonWriter json(out);
     json.beginObject();
-    json.key("versions").beginObject().field("medpipe", medpipeVersion()).field("itk", itkVersion()).field("gdcm", gdcmVersion()).endObject();
+    json.key("versions").beginObject().field("medpipe", medpipeVersion()).field("itk", itkVersion()).field("gdcm", gdcmVersion());
+    for (const auto& [name, version] : extraVersions) json.field(name, version);
+    json.endObject();
     json.field("config", config.sourceFile).field("configHash", hash);
     json.key("input").beginObject().field("description", identity.description);
     json.array("seriesInstanceUids", identity.seriesUids).field("contentHash", identity.contentHash).endObject();
@@ -187,7 +190,7 @@ UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& pla
       it = neededLater ? std::next(it) : results.erase(it);
     }
   }
-  writeProvenance(config, plan, identity, hash, report);
+  writeProvenance(config, plan, identity, hash, report, options.extraVersions);
   return report;
 }
 

@@ -3,6 +3,7 @@
 // released as soon as no later step needs it, outputs written atomically, provenance recorded.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,8 @@ struct RunOptions {
   ImageWriteOptions write;
   StepProgress onProgress;
   const Progress* cancel = nullptr;  // cancellation shared with the caller (SIGINT)
+  // Versions the pipeline module cannot know (VTK when the caller is built with it), for provenance.
+  std::map<std::string, std::string> extraVersions;
 };
 
 // A hash of everything in the config that decides the outputs (steps, parameters, outputs).
