@@ -18,3 +18,8 @@ endif()
 function(medpipe_set_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
 endfunction()
+
+# Debian's ITK headers refuse clang ("Unsupported compiler"); see cmake/itk_clang_compat.h.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  add_compile_options("SHELL:-include ${CMAKE_CURRENT_LIST_DIR}/itk_clang_compat.h")
+endif()

@@ -10,6 +10,7 @@ function(medpipe_add_module name)
     $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:include>)
   target_link_libraries(${target} PUBLIC ${ARG_DEPENDS} PRIVATE ${ARG_PRIVATE_DEPENDS})
+  target_link_options(${target} INTERFACE ${MEDPIPE_SANITIZE_LINK_FLAGS})  # empty unless instrumented
   medpipe_set_warnings(${target})
   set_property(GLOBAL APPEND PROPERTY MEDPIPE_MODULE_TARGETS ${target})
   install(DIRECTORY include/ DESTINATION include)

@@ -16,6 +16,7 @@ int runValidate(const Args& args);
 int runPlan(const Args& args);
 int runStages(const Args& args);
 int runRender(const Args& args);
+int runView(const Args& args);
 int runExportMesh(const Args& args);
 
 struct Command {

@@ -16,6 +16,7 @@ const std::vector<Command>& commands() {
       {"plan", "list the work units of a run (JSON for workflow engines)", runPlan},
       {"stages", "list the processing stages and their parameters", runStages},
       {"render", "preview a volume and its labels: 3D rendering or slice montage, to PNG", runRender},
+      {"view", "look around a volume and its labels in an interactive 3D window (needs a display)", runView},
       {"export-mesh", "write a label map as a surface mesh (STL, OBJ, VTP) for 3D Slicer or printing", runExportMesh},
       {"phantom", "write a synthetic CT phantom as a DICOM series with its ground-truth labels", runPhantom},
   };

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <zlib.h>
+
 namespace fs = std::filesystem;
 using medpipe::checkDicomStream;
 
@@ -251,8 +253,35 @@ TEST_F(DicomStreamCheck, MetaHeaderProblemsAreReported) {
   EXPECT_TRUE(checkDicomStream(dir_ / "does-not-exist.dcm"));
 }
 
-TEST_F(DicomStreamCheck, DeflatedDataSetIsNotWalkedAndZeroPaddingIsAccepted) {
-  EXPECT_FALSE(check(metaHeader("1.2.840.10008.1.2.1.99") + "\x78\x9c garbage deflate stream"));
+// A deflated data set is inflated and walked like any other (GDCM aborts on a damaged one).
+TEST_F(DicomStreamCheck, DeflatedDataSetIsInflatedAndWalked) {
+  const std::string meta = metaHeader("1.2.840.10008.1.2.1.99");
+  const auto garbage = check(meta + "\x78\x9c garbage deflate stream");
+  ASSERT_TRUE(garbage);
+  EXPECT_EQ(garbage->reason.rfind("deflated data set cannot be inflated", 0), 0u) << garbage->reason;
+
+  const TestFile file = smallExplicitFile();
+  const std::string dataSet = file.bytes.substr(metaHeader(kExplicitLittle).size());
+  std::string deflated(dataSet.size() + 64, '\0');
+  z_stream z{};
+  ASSERT_EQ(deflateInit2(&z, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(dataSet.data()));
+  z.avail_in = uInt(dataSet.size());
+  z.next_out = reinterpret_cast<Bytef*>(&deflated[0]);
+  z.avail_out = uInt(deflated.size());
+  ASSERT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+  deflated.resize(z.total_out);
+  deflateEnd(&z);
+  const auto layout = medpipe::inspectDicomStream(write(meta + deflated));
+  EXPECT_FALSE(layout.problem) << layout.problem->reason;
+  EXPECT_TRUE(layout.deflated && layout.hasPixelData);
+  EXPECT_EQ(layout.pixelDataLength, 32u);
+  const auto cut = check(meta + deflated.substr(0, deflated.size() / 2));
+  ASSERT_TRUE(cut);
+  EXPECT_EQ(cut->reason, "deflated data set ends early (truncated?)");
+}
+
+TEST_F(DicomStreamCheck, ZeroPaddingIsAccepted) {
   const std::string good = smallExplicitFile().bytes;
   EXPECT_FALSE(check(good + std::string(1000, '\0')));  // some scanners pad; GDCM stops at (0000,0000)
   EXPECT_TRUE(check(good + std::string(16, '\0') + "x"));

@@ -214,13 +214,13 @@ std::string pixelDataSizeProblem(const DicomHeader& h, const DicomStreamLayout& 
   std::snprintf(what, sizeof what, "%.0f bytes (Rows %u x Columns %u x NumberOfFrames %.0f x SamplesPerPixel %.0f x BitsAllocated %u / 8)",
                 claimed, h.rows, h.columns, frames, samples, h.bitsAllocated);
   const std::string present = std::to_string(layout.pixelDataLength);
-  if (claimed > double(kMaxPixelDataBytes))
-    return std::string("the header describes ") + what + ", more than a DICOM file can hold";
   if (!layout.encapsulated) {
     if (double(layout.pixelDataLength) < claimed)
       return "value length " + present + " is shorter than the header describes: " + what;
     return {};
   }
+  if (claimed > double(kMaxPixelDataBytes))
+    return std::string("the header describes ") + what + ", more than a DICOM file can hold";
   const double allowed = std::max(double(kCompressedAllowanceBytes), kMaxCompressionRatio * layout.pixelDataLength);
   if (claimed > allowed)
     return std::string("the header describes ") + what + ", implausibly many for " + present +
@@ -318,6 +318,10 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.hasPixelData = layout.hasPixelData || problem;
   if (problem) {
     h.pixelDataProblem = problem->reason, h.pixelDataProblemField = problem->field;
+  } else if (h.hasPixelData && h.samplesPerPixel != 1 && h.samplesPerPixel != 3 && h.samplesPerPixel != 4) {
+    // GDCM's image reader asserts on other values.
+    h.pixelDataProblem = "value " + std::to_string(h.samplesPerPixel) + " is not 1, 3 or 4";
+    h.pixelDataProblemField = "SamplesPerPixel";
   } else if (const auto badVr = incompatibleVr(file.GetDataSet())) {
     h.pixelDataProblem = badVr->reason, h.pixelDataProblemField = badVr->field;
   } else if (const std::string tooBig = pixelDataSizeProblem(h, layout); !tooBig.empty()) {

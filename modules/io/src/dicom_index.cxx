@@ -10,18 +10,28 @@ namespace medpipe {
 namespace fs = std::filesystem;
 namespace {
 
+// c rounded to 1/scale; lround of a value beyond the range of long is unspecified (and all such
+// values would share one key), so huge values keep their full text.
+std::string roundedKey(double c, double scale) {
+  if (std::abs(c * scale) < 1e15) return std::to_string(std::lround(c * scale));
+  std::ostringstream text;
+  text.precision(17);
+  text << c;
+  return text.str();
+}
+
 // Orientation rounded so that float noise in IOP does not split a series.
 std::string orientationKey(const DicomHeader& h) {
   if (!h.imageOrientation) return "none";
   std::ostringstream key;
-  for (double c : *h.imageOrientation) key << std::lround(c * 1e4) << ',';
+  for (double c : *h.imageOrientation) key << roundedKey(c, 1e4) << ',';
   return key.str();
 }
 
 std::string positionKey(const DicomHeader& h) {
   if (!h.imagePosition) return "none";
   std::ostringstream key;
-  for (double c : *h.imagePosition) key << std::lround(c * 1e3) << ',';
+  for (double c : *h.imagePosition) key << roundedKey(c, 1e3) << ',';
   return key.str();
 }
 

@@ -252,7 +252,15 @@ class StreamWalker {
     return true;
   }
 
+  // A problem with pixel data is only the pixels' problem (the header stays usable, GDCM skips the
+  // value) for the top-level (7FE0,0010); inside a sequence GDCM reads it like any element.
   Problem walkValue(const Header& header, uint64_t end, Encoding encoding, int depth, uint64_t& pos) {
+    Problem problem = walkValueAt(header, end, encoding, depth, pos);
+    if (problem && depth > 0 && problem->field == "PixelData") problem->field = tagText(kPixelData);
+    return problem;
+  }
+
+  Problem walkValueAt(const Header& header, uint64_t end, Encoding encoding, int depth, uint64_t& pos) {
     if (header.tag == kPixelData && header.isVr("SQ"))
       return StreamProblem{"PixelData", "VR SQ is not allowed for pixel data"};
     const bool topLevelPixels = header.tag == kPixelData && depth == 0;
@@ -384,7 +392,8 @@ std::string correctedDicomStream(const std::filesystem::path& path, const DicomS
   std::ifstream in(path, std::ios::binary);
   std::error_code ec;
   const uint64_t fileSize = std::filesystem::file_size(path, ec);
-  const uint64_t end = layout.deflated ? fileSize : std::min(fileSize, layout.dataSetOffset + dataSetEnd);
+  const bool whole = layout.deflated || dataSetEnd >= fileSize - std::min(fileSize, layout.dataSetOffset);
+  const uint64_t end = whole ? fileSize : layout.dataSetOffset + dataSetEnd;
   std::string bytes(size_t(std::max(end, layout.dataSetOffset)), '\0');
   in.read(&bytes[0], std::streamsize(bytes.size()));
   bytes.resize(size_t(in.gcount()));

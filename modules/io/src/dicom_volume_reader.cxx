@@ -151,6 +151,9 @@ ImageF::Pointer readSliceStack(const SliceStack& stack, IrregularGeometry policy
       throw Error(h.path.string(), "Rows/Columns", "differs from the other slices of the series");
   }
 
+  // Files whose pixels cannot be read are known from their headers: fail before allocating.
+  for (const auto& h : stack.slices)
+    if (!h.pixelDataProblem.empty()) throw Error(h.path.string(), h.pixelDataProblemField, h.pixelDataProblem);
   const double voxels = double(first.columns) * first.rows * double(stack.slices.size());
   if (voxels > double(kMaxVolumeVoxels))
     throw Error(series, "Rows/Columns", std::to_string(first.columns) + " x " + std::to_string(first.rows) + " x " +

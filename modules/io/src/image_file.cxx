@@ -6,7 +6,10 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <vector>
 #include <limits>
@@ -29,8 +32,27 @@ bool holdsOnlyInt16Values(const ImageF& image) {
   return true;
 }
 
+// A compressed MetaImage says how many bytes of data follow its header; ITK reads a truncated one
+// without an error, so the check is done here.
+void checkMetaImageSize(const fs::path& file, uintmax_t size, const fs::path& reportedPath) {
+  std::ifstream in(file, std::ios::binary);
+  std::string head(size_t(std::min<uintmax_t>(size, 65536)), '\0');
+  in.read(&head[0], std::streamsize(head.size()));
+  const std::string last = "ElementDataFile = LOCAL\n", key = "CompressedDataSize = ";
+  const auto end = head.find(last), at = head.find(key);
+  uintmax_t expected = 0;
+  if (end != std::string::npos && at != std::string::npos) expected = end + last.size() + std::stoull(head.substr(at + key.size(), 20));
+  if (end == std::string::npos || at == std::string::npos || size < expected)
+    throw Error(reportedPath.string(), "", "cannot write image (disk full?): " + std::to_string(size) +
+                                               " bytes written, " + std::to_string(expected) + " expected");
+}
+
 template <typename TImage>
 void writeItkFile(const TImage& image, const fs::path& file, const fs::path& reportedPath, bool compress, int level) {
+  {  // ITK's own message for a file it cannot create is vague (or only on stderr): say why first.
+    std::ofstream probe(file, std::ios::binary);
+    if (!probe) throw Error(reportedPath.string(), "", std::string("cannot write image: ") + std::strerror(errno));
+  }
   auto writer = itk::ImageFileWriter<TImage>::New();
   writer->SetInput(&image);
   writer->SetFileName(file.string());
@@ -39,7 +61,29 @@ void writeItkFile(const TImage& image, const fs::path& file, const fs::path& rep
   try {
     writer->Update();
   } catch (const itk::ExceptionObject& e) {
-    throw Error(reportedPath.string(), "", std::string("cannot write image: ") + e.GetDescription());
+    std::string description = e.GetDescription();  // one line, as every medpipe error
+    for (auto& c : description)
+      if (c == '\n') c = ' ';
+    throw Error(reportedPath.string(), "", "cannot write image: " + description);
+  }
+  // ITK's NIfTI and MetaImage writers report a failed write (a full disk) on stderr only and return
+  // normally: check the file before it is renamed into place. Uncompressed: its size; compressed:
+  // it must read back whole.
+  const uintmax_t pixelBytes = image.GetLargestPossibleRegion().GetNumberOfPixels() * sizeof(typename TImage::PixelType);
+  std::error_code ec;
+  const uintmax_t size = fs::file_size(file, ec);
+  if (ec || (!compress && size < pixelBytes))
+    throw Error(reportedPath.string(), "", "cannot write image (disk full?): " + std::to_string(ec ? 0 : size) +
+                                               " bytes written, at least " + std::to_string(pixelBytes) + " expected");
+  if (compress && file.extension() == ".mha") return checkMetaImageSize(file, size, reportedPath);
+  if (compress) {
+    auto reader = itk::ImageFileReader<TImage>::New();
+    reader->SetFileName(file.string());
+    try {
+      reader->Update();
+    } catch (const itk::ExceptionObject&) {
+      throw Error(reportedPath.string(), "", "cannot write image (disk full?): the written file does not read back");
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // 3D previews: a volume rendered with a transfer-function preset, label maps drawn as smoothed
-// coloured surfaces over it, seen from a view named in patient terms, offscreen, to PNG.
+// coloured surfaces over it, seen from a view named in patient terms, offscreen, to PNG, or in an
+// interactive window on the user's screen (showInteractive).
 // Rendering needs an X display (Debian's VTK is GLX-only): without DISPLAY these functions throw
 // medpipe::Error instead of letting VTK abort the process. The CLI starts Xvfb when needed.
 #include <cstdint>
@@ -56,6 +57,22 @@ void renderVolume(const ImageF& image, const LabelImage* labels, const RenderOpt
 std::vector<std::filesystem::path> renderTurntable(const ImageF& image, const LabelImage* labels,
                                                    const RenderOptions& options, unsigned frames,
                                                    const std::filesystem::path& output);
+
+struct InteractiveOptions {
+  std::string windowTitle = "medpipe view";  // the help text (mouse and keys) goes here
+  // Written after the first frame, as a PNG, when not empty.
+  std::filesystem::path screenshot;
+  // Return after the first frame (and screenshot) instead of running the event loop: for tests
+  // and scripts that need the window path exercised without a user.
+  bool exitAfterFirstFrame = false;
+};
+
+// The scene of VolumeRenderer (same presets, label surfaces and LPS world) in a window on the
+// current X display, starting at options.view, with trackball camera interaction (drag: rotate,
+// right drag or wheel: zoom, middle or shift drag: pan, q: quit). Blocks until the window closes.
+// Throws medpipe::Error when DISPLAY is unset or its X server does not answer; it never starts one.
+void showInteractive(const ImageF& image, const LabelImage* labels, const RenderOptions& options,
+                     const InteractiveOptions& interactive = {});
 
 // "spin.png", 7 -> "spin_007.png" beside it.
 std::filesystem::path turntableFramePath(const std::filesystem::path& output, unsigned frame);

@@ -1,0 +1,25 @@
+# Instrumented builds. ITK, GDCM and the other Debian libraries stay uninstrumented: these flags
+# only reach medpipe's own targets (libraries, CLI, tests, fuzz harnesses).
+#   MEDPIPE_SANITIZE  AddressSanitizer + UndefinedBehaviorSanitizer (gcc or clang); scripts/test.sh
+#                     runs the whole suite this way in build-asan/.
+#   MEDPIPE_FUZZ      the same plus libFuzzer's coverage instrumentation (clang only), and the
+#                     harnesses in fuzz/; see CMakePresets.json (preset "fuzz") and scripts/fuzz.sh.
+set(MEDPIPE_SANITIZE_LINK_FLAGS "")
+if(MEDPIPE_SANITIZE OR MEDPIPE_FUZZ)
+  # -g1: line tables only, enough for file:line in sanitizer reports at a fraction of -g's cost
+  # on ITK-heavy translation units.
+  # UB reports stop the program (and fail the test or the fuzz run) instead of scrolling by.
+  set(sanitize_flags -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g1)
+  if(MEDPIPE_FUZZ)
+    if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+      message(FATAL_ERROR "MEDPIPE_FUZZ needs clang >= 16 (libFuzzer; clang 14 rejects lambdas capturing "
+                          "structured bindings): configure with the 'fuzz' preset (clang-16, Debian packages "
+                          "clang-16 libclang-rt-16-dev)")
+    endif()
+    list(APPEND sanitize_flags -fsanitize=fuzzer-no-link)
+  endif()
+  add_compile_options(${sanitize_flags})
+  # Carried by every module target (and so by anything linking one, including a find_package
+  # consumer of an instrumented install): instrumented code needs the sanitizer runtimes.
+  set(MEDPIPE_SANITIZE_LINK_FLAGS -fsanitize=address,undefined)
+endif()
