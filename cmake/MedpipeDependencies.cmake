@@ -23,6 +23,7 @@ if(MEDPIPE_WITH_VTK)
   # so rendering needs an X display (the CLI starts Xvfb when there is none).
   set(MEDPIPE_VTK_COMPONENTS
     CommonCore CommonDataModel CommonTransforms FiltersCore FiltersGeneral IOGeometry IOXML
-    RenderingCore RenderingOpenGL2 RenderingVolume RenderingVolumeOpenGL2)
+    RenderingCore RenderingOpenGL2 RenderingVolume RenderingVolumeOpenGL2
+    InteractionStyle RenderingUI)  # medpipe view: trackball camera and the X11 interactor
   find_package(VTK 9.1 REQUIRED COMPONENTS ${MEDPIPE_VTK_COMPONENTS})
 endif()
