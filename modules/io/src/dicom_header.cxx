@@ -39,24 +39,32 @@ class HeaderFields {
     const gdcm::Tag tag(group, element);
     if (!dataset_->FindDataElement(tag)) return {};
     const gdcm::DataElement& de = dataset_->GetDataElement(tag);
-    if (de.IsEmpty() || de.GetVR() == gdcm::VR::SQ) return {};
+    // Not bytes (a sequence, also one of undefined length in implicit VR): StringFilter asserts.
+    if (de.IsEmpty() || de.GetVR() == gdcm::VR::SQ || !de.GetByteValue()) return {};
     return trim(filter_.ToString(de));
+  }
+
+  // The sequence GDCM parsed while reading, or nullptr. Not GetValueAsSQ(): on other bytes it parses
+  // them as a sequence (unchecked input, and GDCM asserts) and returns a new object, which the
+  // pointers handed out below would outlive.
+  const gdcm::SequenceOfItems* sequence(uint16_t group, uint16_t element) const {
+    const gdcm::Tag tag(group, element);
+    if (!dataset_->FindDataElement(tag)) return nullptr;
+    const gdcm::DataElement& de = dataset_->GetDataElement(tag);
+    if (de.IsEmpty() || de.GetByteValue()) return nullptr;
+    return dynamic_cast<const gdcm::SequenceOfItems*>(&de.GetValue());
   }
 
   // The first item of a sequence as a data set, or nullptr.
   const gdcm::DataSet* item(uint16_t group, uint16_t element, size_t index = 1) const {
-    const gdcm::Tag tag(group, element);
-    if (!dataset_->FindDataElement(tag)) return nullptr;
-    const auto sequence = dataset_->GetDataElement(tag).GetValueAsSQ();
-    if (!sequence || sequence->GetNumberOfItems() < index) return nullptr;
-    return &sequence->GetItem(index).GetNestedDataSet();
+    const auto* items = sequence(group, element);
+    if (!items || items->GetNumberOfItems() < index) return nullptr;
+    return &items->GetItem(index).GetNestedDataSet();
   }
 
   size_t items(uint16_t group, uint16_t element) const {
-    const gdcm::Tag tag(group, element);
-    if (!dataset_->FindDataElement(tag)) return 0;
-    const auto sequence = dataset_->GetDataElement(tag).GetValueAsSQ();
-    return sequence ? sequence->GetNumberOfItems() : 0;
+    const auto* items = sequence(group, element);
+    return items ? items->GetNumberOfItems() : 0;
   }
 
   HeaderFields nested(const gdcm::DataSet& ds) const { return HeaderFields(filter_, ds, path_); }
