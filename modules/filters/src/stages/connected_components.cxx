@@ -47,6 +47,7 @@ class ConnectedComponentsStage : public Stage {
     auto bySize = itk::RelabelComponentImageFilter<ComponentImage, ComponentImage>::New();
     bySize->SetInput(runFilter(*components, progress, spec().name));
     bySize->SetMinimumObjectSize(static_cast<itk::SizeValueType>(p.integer("minimum-size")));
+    bySize->InPlaceOn();  // relabel in the components' own buffer: one 32-bit volume instead of two
     const ComponentImage::Pointer numbered = runFilter(*bySize, progress, spec().name);
 
     const auto keep = static_cast<std::uint32_t>(p.integer("keep-largest"));
