@@ -8,8 +8,9 @@ set(MEDPIPE_SANITIZE_LINK_FLAGS "")
 if(MEDPIPE_SANITIZE OR MEDPIPE_FUZZ)
   # -g1: line tables only, enough for file:line in sanitizer reports at a fraction of -g's cost
   # on ITK-heavy translation units.
-  # UB reports stop the program (and fail the test or the fuzz run) instead of scrolling by.
-  set(sanitize_flags -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g1)
+  # UB stays recoverable so that cmake/ubsan-suppressions.txt (third-party header code) can apply;
+  # the scripts set UBSAN_OPTIONS=halt_on_error=1, so any other report stops the program.
+  set(sanitize_flags -fsanitize=address,undefined -fno-omit-frame-pointer -g1)
   if(MEDPIPE_FUZZ)
     if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
       message(FATAL_ERROR "MEDPIPE_FUZZ needs clang >= 16 (libFuzzer; clang 14 rejects lambdas capturing "

@@ -332,4 +332,66 @@ TEST_F(BadDicom, FuzzImplicitDataSetBehindAnExplicitMetaHeaderReadsCorrectly) {
   EXPECT_FALSE(header.hasPixelData);
 }
 
+// Found by fuzz_series_reader (GDCM abort at gdcmPixmapReader.cxx:633): a RecognitionCode
+// (0008,0010, retired ACR-NEMA) GDCM asserts on. The accepted values still read.
+TEST_F(BadDicom, FuzzRecognitionCodeGdcmAssertsOnIsRefused) {
+  SliceBytes slice(4, 4, 0);
+  slice.set(0x0008, 0x0010, "LO", "ACR-NEMX");
+  const fs::path file = slice.write(dir_ / "bad" / "IM1");
+  EXPECT_EQ(readError(dir_ / "bad"),
+            file.string() + ": RecognitionCode: 'ACR-NEMX' is not an ACR-NEMA recognition code GDCM can read");
+  slice.set(0x0008, 0x0010, "LO", "ACR-NEMA 2.0").write(dir_ / "good" / "IM1");
+  EXPECT_EQ(readError(dir_ / "good"), "(no error)");
+}
+
+// Found by fuzz_dicom_header (GDCM abort at gdcmStringFilter.cxx:419): in implicit VR, an
+// undefined length makes ImagePositionPatient a sequence, which GDCM's StringFilter asserts on.
+TEST_F(BadDicom, FuzzSequenceWhereANumberIsExpectedReadsAsAbsent) {
+  SliceBytes slice(4, 4, 0);
+  slice.transferSyntax = "1.2.840.10008.1.2";
+  slice.implicitVr = true;
+  const std::string items = test::tagBytes(0xFFFE, 0xE000) + test::u32(0xFFFFFFFF) +
+                            test::implicitElement(0x0008, 0x0100, "x") + test::tagBytes(0xFFFE, 0xE00D) + test::u32(0) +
+                            test::tagBytes(0xFFFE, 0xE0DD) + test::u32(0);
+  slice.set(0x0020, 0x0032, "DS", items);
+  std::string bytes = slice.bytes();
+  const size_t at = bytes.find(test::tagBytes(0x0020, 0x0032));
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at + 4, 4, test::u32(0xFFFFFFFF));
+  const DicomHeader header = readDicomHeader(test::writeBytes(dir_ / "IM1", bytes));
+  EXPECT_FALSE(header.imagePosition);
+  EXPECT_EQ(header.rows, 4u);
+}
+
+// Found by fuzz_dicom_header (GDCM abort at gdcmFileMetaInformation.cxx:375): a "deflate stream"
+// that inflates to nothing; GDCM would read a file that ends with its meta header.
+TEST_F(BadDicom, FuzzDeflatedDataSetThatInflatesToNothingIsRefused) {
+  const std::string meta = test::metaHeader("1.2.840.10008.1.2.1.99");
+  const fs::path file = test::writeBytes(dir_ / "IM1", meta + std::string("\x03\x00", 2));  // an empty final block
+  try {
+    readDicomHeader(file);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), file.string() + ": deflated data set is empty");
+  }
+}
+
+// Found by fuzz_series_reader (out-of-memory, malloc(892416302)): a TransferSyntaxUID with a NUL
+// inside. GDCM reads it up to the NUL ("1.2.840.10008.1.2.2", explicit big endian) while the check
+// walked the data set as little endian; both now read it as GDCM does.
+TEST_F(BadDicom, FuzzTransferSyntaxWithANulInsideIsReadAsGdcmReadsIt) {
+  SliceBytes slice(4, 4, 0);
+  slice.transferSyntax = std::string("1.2.840.10008.1.2.2\0 UI2 1.2.3", 31);  // data set: little endian
+  const fs::path file = slice.write(dir_ / "IM1");
+  EXPECT_LT(peakGrowthMb([&] {
+              try {
+                readDicomHeader(file);
+                ADD_FAILURE() << "a little-endian data set was read as big endian";
+              } catch (const Error& e) {
+                EXPECT_EQ(e.info().path, file.string());
+              }
+            }),
+            200);
+}
+
 }  // namespace medpipe

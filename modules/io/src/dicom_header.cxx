@@ -209,6 +209,23 @@ std::optional<StreamProblem> incompatibleVr(const gdcm::DataSet& dataSet, int de
   return std::nullopt;
 }
 
+// Values on which GDCM 3.0.21's image reader (gdcm::PixmapReader) asserts, i.e. aborts the process.
+std::optional<StreamProblem> gdcmImageReaderWouldAbort(const DicomHeader& h, const gdcm::DataSet& dataSet) {
+  if (h.samplesPerPixel != 1 && h.samplesPerPixel != 3 && h.samplesPerPixel != 4)
+    return StreamProblem{"SamplesPerPixel", "value " + std::to_string(h.samplesPerPixel) + " is not 1, 3 or 4"};
+  // A retired ACR-NEMA attribute, asserted to hold one of these exact values.
+  const gdcm::Tag recognitionCode(0x0008, 0x0010);
+  if (dataSet.FindDataElement(recognitionCode) && !dataSet.GetDataElement(recognitionCode).IsEmpty()) {
+    const gdcm::ByteValue* bytes = dataSet.GetDataElement(recognitionCode).GetByteValue();
+    const std::string value = bytes ? std::string(bytes->GetPointer(), bytes->GetLength()) : "";
+    if (value != "ACR-NEMA 1.0" && value != "ACR-NEMA 2.0" && value != "ACRNEMA_LIBIDO_1.0" && value != "ACRNEMA_LIBIDO_1.1")
+      return StreamProblem{"RecognitionCode", "'" + trim(value) + "' is not an ACR-NEMA recognition code GDCM can read"};
+    if (h.photometricInterpretation == "UNKNOWN")
+      return StreamProblem{"PhotometricInterpretation", "UNKNOWN in an ACR-NEMA object"};
+  }
+  return incompatibleVr(dataSet);
+}
+
 constexpr long long kIntMax = std::numeric_limits<int>::max(), kIntMin = std::numeric_limits<int>::min();
 
 // The pixel data a header describes must be in the file (native) or plausibly decode from it
@@ -326,12 +343,8 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.hasPixelData = layout.hasPixelData || problem;
   if (problem) {
     h.pixelDataProblem = problem->reason, h.pixelDataProblemField = problem->field;
-  } else if (h.hasPixelData && h.samplesPerPixel != 1 && h.samplesPerPixel != 3 && h.samplesPerPixel != 4) {
-    // GDCM's image reader asserts on other values.
-    h.pixelDataProblem = "value " + std::to_string(h.samplesPerPixel) + " is not 1, 3 or 4";
-    h.pixelDataProblemField = "SamplesPerPixel";
-  } else if (const auto badVr = incompatibleVr(file.GetDataSet())) {
-    h.pixelDataProblem = badVr->reason, h.pixelDataProblemField = badVr->field;
+  } else if (const auto abort = gdcmImageReaderWouldAbort(h, file.GetDataSet()); abort && h.hasPixelData) {
+    h.pixelDataProblem = abort->reason, h.pixelDataProblemField = abort->field;
   } else if (const std::string tooBig = pixelDataSizeProblem(h, layout); !tooBig.empty()) {
     h.pixelDataProblem = tooBig, h.pixelDataProblemField = "PixelData";
   }

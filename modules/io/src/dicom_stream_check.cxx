@@ -207,7 +207,10 @@ class StreamWalker {
       if (header.tag == kTransferSyntax) {
         syntax.assign(header.length, '\0');
         read(header.valueStart, &syntax[0], header.length);
-        syntax.erase(syntax.find_last_not_of(std::string(" \0", 2)) + 1);
+        // As GDCM reads it (TransferSyntax::GetTSType): up to the first NUL, without trailing
+        // spaces. Anything else and GDCM would decode the data set differently than it was walked.
+        syntax.erase(std::min(syntax.find('\0'), syntax.size()));
+        syntax.erase(syntax.find_last_not_of(' ') + 1);
       }
       pos = header.valueStart + header.length;
     }
@@ -347,6 +350,7 @@ class StreamWalker {
     layout_.deflated = true;
     std::string inflated;
     if (auto problem = inflateDataSet(in_, pos, size_, inflated)) return problem;
+    if (inflated.empty()) return StreamProblem{"", "deflated data set is empty"};  // GDCM asserts
     std::istringstream stream(inflated);
     DicomStreamLayout inner;
     const Problem problem = StreamWalker(stream, inflated.size(), inner).checkDataSet(0, Encoding{}, true);
@@ -406,7 +410,7 @@ std::string correctedDicomStream(const std::filesystem::path& path, const DicomS
   }
   auto u16 = [](uint32_t v) { return std::string{char(v & 0xFF), char(v >> 8 & 0xFF)}; };
   // Meta elements (explicit VR little endian, walked sound already) without group length and syntax.
-  const uint64_t metaStart = bytes.compare(128, 4, "DICM") == 0 ? 132 : 0;
+  const uint64_t metaStart = bytes.size() >= 132 && bytes.compare(128, 4, "DICM") == 0 ? 132 : 0;
   const std::string syntax = std::string(layout.implicitDespiteMeta ? kImplicitLittle : kExplicitLittle) + '\0';
   const std::string syntaxElement = u16(0x0002) + u16(0x0010) + "UI" + u16(uint32_t(syntax.size())) + syntax;
   std::string meta;
