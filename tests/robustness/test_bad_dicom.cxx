@@ -394,4 +394,19 @@ TEST_F(BadDicom, FuzzTransferSyntaxWithANulInsideIsReadAsGdcmReadsIt) {
             200);
 }
 
+// Found by fuzz_dicom_header (out-of-memory, malloc(1330413824)): a big-endian file padded with
+// zeros. GDCM fails on the padding and re-reads the whole data set as little endian (a fallback for
+// broken files), where lengths are garbage; padding is only accepted in little endian now.
+TEST_F(BadDicom, FuzzZeroPaddingAfterABigEndianDataSetIsRefused) {
+  auto be16 = [](uint16_t v) { return std::string{char(v >> 8), char(v & 0xFF)}; };
+  const std::string modality = be16(0x0008) + be16(0x0060) + "CS" + be16(2) + "CT";
+  const fs::path file = test::writeBytes(dir_ / "IM1", test::metaHeader("1.2.840.10008.1.2.2") + modality + std::string(64, '\0'));
+  try {
+    readDicomHeader(file);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), file.string() + ": (0000,0000): invalid VR (bytes 00 00)");
+  }
+}
+
 }  // namespace medpipe

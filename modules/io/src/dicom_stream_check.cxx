@@ -225,7 +225,9 @@ class StreamWalker {
     while (pos < end) {
       Header header;
       const Problem bad = readHeader(pos, end, encoding, header);
-      if ((bad || header.tag == 0) && depth == 0 && isZeroPadding(pos)) return std::nullopt;
+      // Little endian only: in big endian GDCM fails on the padding and re-reads the whole data set
+      // as little endian (its fallback for broken files), with lengths that are garbage.
+      if ((bad || header.tag == 0) && depth == 0 && !encoding.bigEndian && isZeroPadding(pos)) return std::nullopt;
       if (bad) return bad;
       pos = header.valueStart;
       if (header.tag == kItemEnd && untilItemEnd) return std::nullopt;
@@ -240,8 +242,9 @@ class StreamWalker {
     return std::nullopt;
   }
 
-  // Some scanners pad files with zeros after the last element; GDCM stops reading at tag (0000,0000),
-  // so an all-zero rest of the file (at least one header long) is accepted.
+  // Some scanners pad files with zeros after the last element; GDCM gets through them (in little
+  // endian) with its fallback readers, so an all-zero rest of the file (at least one header long)
+  // is accepted.
   bool isZeroPadding(uint64_t pos) {
     char chunk[65536];
     const char zeros[8] = {};
