@@ -1,7 +1,8 @@
 #pragma once
-// What the harnesses share: a private scratch folder per process (in /dev/shm when there is one,
-// so the file round trip stays in memory) and byte-exact file writes. medpipe reads DICOM from
-// files only, so every input goes through a file, as it would in production.
+// What the harnesses share: a private scratch folder per process (in /dev/shm when there is one, so
+// the file round trip stays in memory; libFuzzer ends with _Exit, so scripts/fuzz.sh removes it) and
+// byte-exact file writes. medpipe reads DICOM from files only, so every input goes through a file,
+// as it would in production.
 #include <unistd.h>
 
 #include <cstddef>

@@ -104,6 +104,10 @@ for h in "${harnesses[@]}"; do
   cov=$(grep -o 'cov: [0-9]*' <<<"$last" | grep -o '[0-9]*' || echo "?")
   ft=$(grep -o 'ft: [0-9]*' <<<"$last" | grep -o '[0-9]*' || echo "?")
   findings=$(find "$build/findings/$h" -type f | wc -l)
+  # The harnesses' scratch folders (fuzz/fuzz_support.h) of processes that have ended.
+  for d in /dev/shm/medpipe-fuzz-* "${TMPDIR:-/tmp}"/medpipe-fuzz-*; do
+    [[ -d $d ]] && ! kill -0 "${d##*-}" 2>/dev/null && rm -rf "$d"
+  done
   printf '%-22s %8s %12s %9s %8s %9s %s\n' "$h" "$ran" "$runs" "$speed" "$cov" "$ft" "$findings"
   if ((rc != 0 || findings > 0)); then
     status=1
