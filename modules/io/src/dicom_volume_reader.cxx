@@ -3,12 +3,16 @@
 #include <gdcmImageReader.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <thread>
 #include <cstring>
 #include <sstream>
 #include <vector>
 
 #include "medpipe/core/error.h"
 #include "medpipe/core/log.h"
+#include "medpipe/core/parallel.h"
 #include "medpipe/io/dicom_stream_check.h"
 #include "medpipe/io/resource_limits.h"
 #include "medpipe/io/stack_resampler.h"
@@ -23,29 +27,48 @@ T load(const char* p) {
   return v;
 }
 
-// Stored integer of one pixel, masked to BitsStored and sign-extended where signed.
-double storedValue(const char* p, const gdcm::PixelFormat& pf) {
-  const unsigned allocated = pf.GetBitsAllocated();
-  const unsigned stored = pf.GetBitsStored();
-  const bool isSigned = pf.GetPixelRepresentation() == 1;
-  if (pf.GetScalarType() == gdcm::PixelFormat::FLOAT32) return load<float>(p);
-  if (pf.GetScalarType() == gdcm::PixelFormat::FLOAT64) return load<double>(p);
-  uint64_t raw = 0;
-  switch (allocated) {
-    case 8: raw = load<uint8_t>(p); break;
-    case 16: raw = load<uint16_t>(p); break;
-    case 32: raw = load<uint32_t>(p); break;
-    default: raw = 0;
+// How the stored pixels of one file become values: worked out once per file, then applied to
+// every pixel. Integers are masked to BitsStored and sign-extended where signed; MONOCHROME1
+// (low values shown bright) is mirrored over the stored range so bright means high, as ITK does;
+// then RescaleSlope/Intercept. Values are computed in double, as DICOM's rescale is defined.
+struct PixelMapping {
+  uint64_t mask = ~uint64_t{0};
+  uint64_t signBit = 0;    // 0: unsigned
+  double signRange = 0;    // 2^BitsStored, subtracted from negative values
+  bool monochrome1 = false;
+  double mirror = 0;       // MONOCHROME1: value = mirror - stored
+  double slope = 1, intercept = 0;
+
+  PixelMapping(const gdcm::PixelFormat& pf, const DicomHeader& h)
+      : monochrome1(h.photometricInterpretation == "MONOCHROME1"), slope(h.rescaleSlope), intercept(h.rescaleIntercept) {
+    const unsigned stored = pf.GetBitsStored();
+    const bool isSigned = pf.GetPixelRepresentation() == 1;
+    if (stored > 0 && stored < 64) mask = (uint64_t{1} << stored) - 1;
+    if (isSigned && stored > 0) {
+      signBit = uint64_t{1} << (stored - 1);
+      signRange = std::ldexp(1.0, stored);
+    }
+    mirror = isSigned ? -1.0 : std::ldexp(1.0, stored) - 1;
   }
-  if (stored > 0 && stored < 64) raw &= (uint64_t{1} << stored) - 1;
-  if (isSigned && stored > 0 && (raw >> (stored - 1)) & 1u) return static_cast<double>(raw) - std::ldexp(1.0, stored);
-  return static_cast<double>(raw);
+
+  float operator()(double v) const {
+    if (monochrome1) v = mirror - v;
+    return static_cast<float>(v * slope + intercept);
+  }
+  double integer(uint64_t raw) const {
+    raw &= mask;
+    return (raw & signBit) ? static_cast<double>(raw) - signRange : static_cast<double>(raw);
+  }
+};
+
+template <typename Raw>
+void mapIntegers(const char* pixels, size_t n, const PixelMapping& m, float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = m(m.integer(load<Raw>(pixels + i * sizeof(Raw))));
 }
 
-// MONOCHROME1 shows low values bright: mirror the stored range so bright means high, as ITK does.
-double invertMonochrome1(double v, const gdcm::PixelFormat& pf) {
-  const unsigned stored = pf.GetBitsStored();
-  return pf.GetPixelRepresentation() == 1 ? -v - 1 : std::ldexp(1.0, stored) - 1 - v;
+template <typename Real>
+void mapReals(const char* pixels, size_t n, const PixelMapping& m, float* out) {
+  for (size_t i = 0; i < n; ++i) out[i] = m(static_cast<double>(load<Real>(pixels + i * sizeof(Real))));
 }
 
 // The decoded pixel data of one file; multi-frame files are decoded once for all their frames.
@@ -107,11 +130,14 @@ void readSliceInto(const DicomHeader& h, float* out, size_t pixelsPerSlice, Deco
   const gdcm::PixelFormat& pf = decoded.format;
   const unsigned bytes = pf.GetBitsAllocated() / 8;
   const char* pixels = decoded.buffer.data() + std::max(0, h.frameIndex) * pixelsPerSlice * bytes;
-  const bool monochrome1 = h.photometricInterpretation == "MONOCHROME1";
-  for (size_t i = 0; i < pixelsPerSlice; ++i) {
-    double v = storedValue(pixels + i * bytes, pf);
-    if (monochrome1) v = invertMonochrome1(v, pf);
-    out[i] = static_cast<float>(v * h.rescaleSlope + h.rescaleIntercept);
+  const PixelMapping mapping(pf, h);
+  if (pf.GetScalarType() == gdcm::PixelFormat::FLOAT32) return mapReals<float>(pixels, pixelsPerSlice, mapping, out);
+  if (pf.GetScalarType() == gdcm::PixelFormat::FLOAT64) return mapReals<double>(pixels, pixelsPerSlice, mapping, out);
+  switch (bytes) {
+    case 1: return mapIntegers<uint8_t>(pixels, pixelsPerSlice, mapping, out);
+    case 2: return mapIntegers<uint16_t>(pixels, pixelsPerSlice, mapping, out);
+    case 4: return mapIntegers<uint32_t>(pixels, pixelsPerSlice, mapping, out);
+    default: return mapIntegers<uint64_t>(pixels, pixelsPerSlice, mapping, out);
   }
 }
 
@@ -162,11 +188,21 @@ ImageF::Pointer readSliceStack(const SliceStack& stack, IrregularGeometry policy
   auto image = allocateVolume(stack);
   const size_t pixelsPerSlice = size_t{first.rows} * first.columns;
   float* out = image->GetBufferPointer();
-  DecodedFile decoded;
-  for (size_t k = 0; k < stack.slices.size(); ++k) {
-    readSliceInto(stack.slices[k], out + k * pixelsPerSlice, pixelsPerSlice, decoded);
-    if (progress) progress->report(double(k + 1) / stack.slices.size(), "reading slices");
-  }
+  // Files decode independently: split the slices over ITK's thread count (which `run -j` divides).
+  // Progress is reported by the first part's thread only, with the count of all parts.
+  quietGdcm();
+  std::atomic<size_t> done{0};
+  const std::thread::id reporter = std::this_thread::get_id();
+  forEachPart(stack.slices.size(), workerThreadCount(), [&](size_t begin, size_t end) {
+    DecodedFile decoded;
+    for (size_t k = begin; k < end; ++k) {
+      if (progress && progress->cancelled()) throw Error("", "", "cancelled");
+      readSliceInto(stack.slices[k], out + k * pixelsPerSlice, pixelsPerSlice, decoded);
+      const size_t count = ++done;
+      if (progress && std::this_thread::get_id() == reporter) progress->report(double(count) / stack.slices.size(), "reading slices");
+    }
+  });
+  if (progress) progress->report(1.0, "reading slices");
   if (stack.health.regular()) return image;
   logWarning(series + ": " + stack.health.summary() + "; resampled onto a regular grid");
   return resampleToRegularGrid(*image, stack);

@@ -4,8 +4,6 @@
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -16,6 +14,8 @@
 
 #include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
+#include "medpipe/core/parallel.h"
+#include "medpipe/io/gzip_file.h"
 
 namespace medpipe {
 namespace fs = std::filesystem;
@@ -87,24 +87,6 @@ void writeItkFile(const TImage& image, const fs::path& file, const fs::path& rep
   }
 }
 
-// ITK 5.2's NIfTI writer ignores the compression level (always zlib's default, ~6): write plain
-// NIfTI, then gzip it at the level asked for.
-void gzipFile(const fs::path& from, const fs::path& to, int level, const fs::path& reportedPath) {
-  std::ifstream in(from, std::ios::binary);
-  const std::string mode = "wb" + std::to_string(level);
-  gzFile out = gzopen(to.string().c_str(), mode.c_str());
-  if (!in || !out) throw Error(reportedPath.string(), "", "cannot write image");
-  std::vector<char> buffer(1 << 20);
-  bool ok = true;
-  while (ok && in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const auto got = static_cast<unsigned>(in.gcount());
-    if (got > 0) ok = gzwrite(out, buffer.data(), got) == static_cast<int>(got);
-  }
-  ok = gzclose(out) == Z_OK && ok;
-  if (!ok) throw Error(reportedPath.string(), "", "cannot write image (disk full?)");
-}
-
 template <typename TImage>
 void writeWithItk(const TImage& image, const fs::path& path, const ImageWriteOptions& options) {
   writeAtomically(path, [&](const fs::path& tmp) {
@@ -116,7 +98,9 @@ void writeWithItk(const TImage& image, const fs::path& path, const ImageWriteOpt
     plain.replace_extension();  // drop ".gz"
     try {
       writeItkFile(image, plain, path, false, options.compressionLevel);
-      gzipFile(plain, tmp, options.compressionLevel, path);
+      // ITK 5.2's NIfTI writer ignores the compression level (always zlib's default, ~6) and
+      // compresses on one thread: write plain NIfTI, then gzip it on all threads at the level asked for.
+      gzipFile(plain, tmp, options.compressionLevel, workerThreadCount(), path);
     } catch (...) {
       std::error_code ignored;
       fs::remove(plain, ignored);

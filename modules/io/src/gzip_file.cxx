@@ -1,0 +1,108 @@
+#include "medpipe/io/gzip_file.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "medpipe/core/error.h"
+#include "medpipe/core/parallel.h"
+
+namespace medpipe {
+namespace {
+
+constexpr size_t kWindow = 32768;  // deflate's window: the dictionary a block is primed with
+
+struct Block {
+  size_t begin = 0, size = 0;  // in the batch buffer
+  std::vector<unsigned char> out;
+  uLong crc = 0;
+};
+
+// Raw deflate of one block, primed with the bytes just before it. All blocks but the file's last
+// end with a sync flush (byte aligned, not final), so their outputs concatenate into one stream.
+void deflateBlock(const std::vector<unsigned char>& data, Block& block, int level, bool last) {
+  z_stream z{};
+  if (deflateInit2(&z, level, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw Error("", "", "cannot start zlib");
+  const size_t dict = std::min(block.begin, kWindow);
+  if (dict > 0) deflateSetDictionary(&z, data.data() + block.begin - dict, static_cast<uInt>(dict));
+  block.out.resize(deflateBound(&z, block.size) + 16);  // + the sync flush's empty stored block
+  z.next_in = const_cast<unsigned char*>(data.data() + block.begin);
+  z.avail_in = static_cast<uInt>(block.size);
+  z.next_out = block.out.data();
+  z.avail_out = static_cast<uInt>(block.out.size());
+  const int rc = deflate(&z, last ? Z_FINISH : Z_SYNC_FLUSH);
+  const bool ok = last ? rc == Z_STREAM_END : (rc == Z_OK && z.avail_in == 0 && z.avail_out > 0);
+  block.out.resize(block.out.size() - z.avail_out);
+  deflateEnd(&z);
+  if (!ok) throw Error("", "", "zlib could not compress a block");
+  block.crc = crc32(0L, data.data() + block.begin, static_cast<uInt>(block.size));
+}
+
+void putLittleEndian32(std::ofstream& out, uLong value) {
+  const unsigned char bytes[4] = {static_cast<unsigned char>(value), static_cast<unsigned char>(value >> 8),
+                                  static_cast<unsigned char>(value >> 16), static_cast<unsigned char>(value >> 24)};
+  out.write(reinterpret_cast<const char*>(bytes), 4);
+}
+
+}  // namespace
+
+void gzipFile(const std::filesystem::path& from, const std::filesystem::path& to, int level, unsigned threads,
+              const std::filesystem::path& reportedPath, size_t blockBytes) {
+  const std::string where = reportedPath.string();
+  std::error_code ec;
+  const uintmax_t total = std::filesystem::file_size(from, ec);
+  std::ifstream in(from, std::ios::binary);
+  std::ofstream out(to, std::ios::binary | std::ios::trunc);
+  if (ec || !in || !out) throw Error(where, "", "cannot write image");
+  level = std::clamp(level, 1, 9);
+  threads = std::max(1u, threads);
+  blockBytes = std::max(blockBytes, kWindow);
+
+  // gzip header: deflate, no name, no time stamp, XFL 4 (fastest) or 2 (best), OS 3 (Unix).
+  const unsigned char header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, static_cast<unsigned char>(level == 1 ? 4 : level == 9 ? 2 : 0), 3};
+  out.write(reinterpret_cast<const char*>(header), sizeof header);
+
+  // A batch holds one block per thread, after the previous batch's last 32 KiB (the dictionary).
+  std::vector<unsigned char> data;
+  std::vector<Block> blocks(threads);
+  uLong crc = crc32(0L, Z_NULL, 0);
+  uintmax_t consumed = 0;
+  do {
+    const size_t keep = std::min(data.size(), kWindow);
+    std::copy(data.end() - static_cast<std::ptrdiff_t>(keep), data.end(), data.begin());
+    const size_t want = static_cast<size_t>(std::min<uintmax_t>(total - consumed, uintmax_t{blockBytes} * threads));
+    data.resize(keep + want);
+    in.read(reinterpret_cast<char*>(data.data() + keep), static_cast<std::streamsize>(want));
+    if (static_cast<size_t>(in.gcount()) != want) throw Error(where, "", "cannot write image: the plain file changed");
+    consumed += want;
+    const bool lastBatch = consumed == total;
+
+    size_t used = 0;
+    for (auto& b : blocks) {
+      b.begin = keep + std::min(want, blockBytes * used);
+      b.size = std::min(blockBytes, want - (b.begin - keep));
+      ++used;
+    }
+    // Only the file's very last block (possibly empty) finishes the stream.
+    size_t lastBlock = blocks.size() - 1;
+    while (lastBlock > 0 && blocks[lastBlock].size == 0) --lastBlock;
+    forEachPart(lastBlock + 1, threads, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) deflateBlock(data, blocks[i], level, lastBatch && i == lastBlock);
+    });
+    for (size_t i = 0; i <= lastBlock; ++i) {
+      out.write(reinterpret_cast<const char*>(blocks[i].out.data()), static_cast<std::streamsize>(blocks[i].out.size()));
+      crc = crc32_combine(crc, blocks[i].crc, static_cast<z_off_t>(blocks[i].size));
+    }
+  } while (consumed < total);
+
+  putLittleEndian32(out, crc);
+  putLittleEndian32(out, static_cast<uLong>(total & 0xffffffffu));
+  out.close();
+  if (!out) throw Error(where, "", "cannot write image (disk full?)");
+}
+
+}  // namespace medpipe

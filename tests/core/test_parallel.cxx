@@ -1,0 +1,54 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+#include "medpipe/core/parallel.h"
+
+namespace medpipe {
+
+TEST(Parallel, PartsCoverTheRangeOnceInContiguousPieces) {
+  for (unsigned threads : {1u, 2u, 3u, 8u}) {
+    std::mutex m;
+    std::set<std::pair<size_t, size_t>> parts;
+    std::atomic<size_t> sum{0};
+    forEachPart(10, threads, [&](size_t begin, size_t end) {
+      std::lock_guard<std::mutex> lock(m);
+      parts.insert({begin, end});
+      for (size_t i = begin; i < end; ++i) sum += i;
+    });
+    EXPECT_EQ(sum, 45u) << threads << " threads";
+    EXPECT_EQ(parts.size(), std::min<size_t>(threads, 10)) << threads << " threads";
+    EXPECT_EQ(parts.begin()->first, 0u);
+    EXPECT_EQ(parts.rbegin()->second, 10u);
+  }
+}
+
+TEST(Parallel, RethrowsTheErrorOfTheLowestPart) {
+  // Every part fails; the first part's error is the one a sequential loop meets first.
+  try {
+    forEachPart(4, 4, [](size_t begin, size_t) { throw std::runtime_error("part at " + std::to_string(begin)); });
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "part at 0");
+  }
+  try {
+    forEachPart(4, 2, [](size_t begin, size_t) {
+      if (begin > 0) throw std::runtime_error("second part");
+    });
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "second part");
+  }
+}
+
+TEST(Parallel, EmptyRangeCallsNothing) {
+  bool called = false;
+  forEachPart(0, 2, [&](size_t, size_t) { called = true; });
+  EXPECT_FALSE(called);
+}
+
+}  // namespace medpipe
