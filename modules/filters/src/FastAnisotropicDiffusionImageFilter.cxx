@@ -1,4 +1,4 @@
-#include "medpipe/filters/itk/FastCurvatureAnisotropicDiffusionImageFilter.h"
+#include "medpipe/filters/itk/FastAnisotropicDiffusionImageFilter.h"
 
 #include <itkMultiThreaderBase.h>
 #include <itkProgressReporter.h>
@@ -52,6 +52,9 @@ double averageGradientMagnitudeSquared(const Grid& g, const double scale[3]) {
 // backward term at c + e_i are the same flux through the face between them (same differences, same
 // conductance), so each face's flux is computed once and every voxel takes the difference of the
 // fluxes through its two faces per axis. Rows are processed as arrays so the compiler vectorises.
+// kCurvature: modified curvature diffusion (flux normalised by the gradient, update scaled by the
+// upwind gradient magnitude); otherwise Perona-Malik gradient diffusion (the plain sum of fluxes).
+template <bool kCurvature>
 class SliceWorker {
  public:
   // The update is done in place: `below` and `above` are copies of the slices just outside the slab
@@ -120,10 +123,12 @@ class SliceWorker {
     for (size_t i = 0; i < n_; ++i) cz[i] = 0.5f * (above[i] - below[i]) * s_[2];
   }
 
-  // Flux through the face between c and c + e_i, given the forward difference and the two cross terms.
+  // Flux through the face between c and c + e_i, given the forward difference and the two cross
+  // terms (sums of central differences on both sides of the face).
   float flux(float forward, float crossA, float crossB) const {
     const float gradSq = forward * forward + 0.25f * crossA * crossA + 0.25f * crossB * crossB;
-    return forward / std::sqrt(1.0e-10f + gradSq) * std::exp(gradSq / k_);
+    if constexpr (kCurvature) return forward / std::sqrt(float(kMinNorm) + gradSq) * std::exp(gradSq / k_);
+    return forward * std::exp(gradSq / k_);
   }
 
   // Flux through the faces between slices z and z + 1 (zero outside the volume: zero-flux border).
@@ -157,7 +162,8 @@ class SliceWorker {
     }
   }
 
-  // speed = sum of flux differences; the upwind gradient magnitude uses the one-sided differences.
+  // speed = sum of flux differences. Curvature diffusion scales it by the upwind gradient magnitude
+  // (from the one-sided differences); gradient diffusion takes it as it is.
   void update(long z, float* out) const {
     const float* v = slice(z);
     const float* below = slice(z - 1);
@@ -170,10 +176,14 @@ class SliceWorker {
       for (long x = 0; x < nx; ++x) {
         const size_t i = r + x;
         const float c = v[i];
-        const float fwd[3] = {(v[r + std::min(x + 1, nx - 1)] - c) * s_[0], (rowUp[x] - c) * s_[1], (above[i] - c) * s_[2]};
-        const float bwd[3] = {(c - v[r + std::max(x - 1, 0L)]) * s_[0], (c - rowDown[x]) * s_[1], (c - below[i]) * s_[2]};
         const float speed = (fx_[i] - (x > 0 ? fx_[i - 1] : 0.0f)) + (fy_[i] - (y > 0 ? fy_[i - nx] : 0.0f)) +
                             (fzAbove_[i] - fzBelow_[i]);
+        if constexpr (!kCurvature) {
+          out[i] = static_cast<float>(c + dt_ * speed);
+          continue;
+        }
+        const float fwd[3] = {(v[r + std::min(x + 1, nx - 1)] - c) * s_[0], (rowUp[x] - c) * s_[1], (above[i] - c) * s_[2]};
+        const float bwd[3] = {(c - v[r + std::max(x - 1, 0L)]) * s_[0], (c - rowDown[x]) * s_[1], (c - below[i]) * s_[2]};
         float propagation = 0;
         for (int d = 0; d < 3; ++d) {
           const float b = speed > 0 ? std::min(bwd[d], 0.0f) : std::max(bwd[d], 0.0f);
@@ -199,17 +209,17 @@ class SliceWorker {
 
 }  // namespace
 
-void FastCurvatureAnisotropicDiffusionImageFilter::GenerateInputRequestedRegion() {
+void FastAnisotropicDiffusionImageFilter::GenerateInputRequestedRegion() {
   Superclass::GenerateInputRequestedRegion();
   if (auto* input = const_cast<ImageF*>(this->GetInput())) input->SetRequestedRegionToLargestPossibleRegion();
 }
 
-void FastCurvatureAnisotropicDiffusionImageFilter::EnlargeOutputRequestedRegion(itk::DataObject* output) {
+void FastAnisotropicDiffusionImageFilter::EnlargeOutputRequestedRegion(itk::DataObject* output) {
   Superclass::EnlargeOutputRequestedRegion(output);
   output->SetRequestedRegionToLargestPossibleRegion();
 }
 
-void FastCurvatureAnisotropicDiffusionImageFilter::GenerateData() {
+void FastAnisotropicDiffusionImageFilter::GenerateData() {
   const ImageF* input = this->GetInput();
   ImageF* output = this->GetOutput();
   output->SetBufferedRegion(output->GetRequestedRegion());
@@ -233,6 +243,10 @@ void FastCurvatureAnisotropicDiffusionImageFilter::GenerateData() {
     const Grid grid{nx, ny, nz, volume};
     const double k = static_cast<float>(averageGradientMagnitudeSquared(grid, scale) * m_ConductanceParameter *
                                         m_ConductanceParameter * -2.0f);
+    if (k == 0) {  // a constant image: no gradient anywhere, nothing diffuses (ITK sets the conductance to 0)
+      progress.CompletedPixel();
+      continue;
+    }
     for (long slab = 0; slab < slabs; ++slab) {
       const float* first = volume + size_t(slabStart(slab)) * sliceSize;
       const float* last = volume + size_t(slabStart(slab + 1) - 1) * sliceSize;
@@ -245,7 +259,10 @@ void FastCurvatureAnisotropicDiffusionImageFilter::GenerateData() {
           const long slab = static_cast<long>(item);
           const float* below = slab > 0 ? edges.data() + (2 * (slab - 1) + 1) * sliceSize : nullptr;
           const float* above = slab + 1 < slabs ? edges.data() + 2 * (slab + 1) * sliceSize : nullptr;
-          SliceWorker(grid, scale, k, m_TimeStep, below, above).run(slabStart(slab), slabStart(slab + 1));
+          if (m_Equation == Equation::Curvature)
+            SliceWorker<true>(grid, scale, k, m_TimeStep, below, above).run(slabStart(slab), slabStart(slab + 1));
+          else
+            SliceWorker<false>(grid, scale, k, m_TimeStep, below, above).run(slabStart(slab), slabStart(slab + 1));
         },
         nullptr);
     progress.CompletedPixel();  // one "pixel" per iteration: ProgressEvent and abort checks per iteration

