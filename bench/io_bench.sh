@@ -1,56 +1,56 @@
 #!/usr/bin/env bash
-# DICOM I/O benchmark: `medpipe scan` of a generated export (20 series x 300 slices) and
-# `medpipe convert` of one generated 512x512x300 CT series, each against dcm2niix on the same
-# data in the same run. Median of RUNS runs (default 3), peak resident memory from /usr/bin/time.
-# Usage: bash bench/io_bench.sh [WORKDIR]     (writes the table to stdout and bench/RESULTS-io.md)
+# DICOM I/O against dcm2niix on the same data in the same run: `medpipe scan` of a generated export
+# (20 series x 300 slices, 6000 files; headers only, warm page cache) and `medpipe convert` of one
+# series to .nii.gz / .nii, on the real CT ../shared/data/ct-philips-140 (512x512x140, where
+# present) and on a generated 512x512x300 CT series. Median of RUNS runs (default 3), peak RSS.
+# Usage: bash bench/io_bench.sh [WORKDIR]     (table on stdout and in bench/RESULTS-io.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 work=${1:-/tmp/medpipe-bench}
-runs=${RUNS:-3}
-medpipe=build/apps/medpipe/medpipe
-[[ -x $medpipe ]] || bash scripts/build.sh >/dev/null
-
+build_bench_targets medpipe
 mkdir -p "$work"
 if [[ ! -d $work/export ]]; then
   for i in $(seq -w 1 20); do "$medpipe" phantom -o "$work/export-tmp/s$i" --size 128x128x300 --seed "$i" >/dev/null; done
   mv "$work/export-tmp" "$work/export"
 fi
 [[ -d $work/big ]] || "$medpipe" phantom -o "$work/big" --size 512x512x300 >/dev/null
+cat "$work"/export/*/dicom/* "$work"/big/dicom/* >/dev/null  # warm the page cache
 
-# measure NAME COMMAND...: median wall time (s) and the peak RSS (MB) of that median run.
-measure() {
-  local times=()
-  for _ in $(seq "$runs"); do
-    rm -rf "$work/out" && mkdir -p "$work/out"
-    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1
-    times+=("$(cat "$work/time.txt")")
-  done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p" | awk '{printf "%.2f %.0f\n", $1, $2 / 1024}'
+# row TASK MEDPIPE_ARGS -- DCM2NIIX_ARGS: one line of the table, both tools on the same data.
+row() {
+  local task=$1 mp=() d2n=() a b mp_t mp_m d2n_t d2n_m
+  shift
+  while [[ $1 != -- ]]; do mp+=("$1"); shift; done
+  shift
+  d2n=("$@")
+  a=$(measure "$work" "$medpipe" "${mp[@]}")
+  b=$(measure "$work" dcm2niix "${d2n[@]}")
+  read -r mp_t mp_m <<<"$a"
+  read -r d2n_t d2n_m <<<"$b"
+  echo "| $task | $mp_t | $mp_m | $d2n_t | $d2n_m | $(ratio "$mp_t" "$d2n_t") |"
 }
 
-cat "$work"/export/*/dicom/* >/dev/null  # warm the page cache
-read -r scan_t scan_m < <(measure "$medpipe" scan "$work/export")
-read -r d2n_scan_t d2n_scan_m < <(measure dcm2niix -b o -o "$work/out" "$work/export")
-read -r conv_t conv_m < <(measure "$medpipe" convert "$work/big/dicom" -o "$work/out")
-read -r conv6_t conv6_m < <(measure "$medpipe" convert "$work/big/dicom" -o "$work/out" --compression-level 6)
-read -r d2n_t d2n_m < <(measure dcm2niix -z y -o "$work/out" "$work/big/dicom")
-read -r d2n_raw_t d2n_raw_m < <(measure dcm2niix -z n -o "$work/out" "$work/big/dicom")
-read -r conv_raw_t conv_raw_m < <(measure "$medpipe" convert "$work/big/dicom" -o "$work/out" --format nii)
+# convert_rows LABEL DICOM_FOLDER: .nii.gz at medpipe's default level 1 and at dcm2niix's default
+# level 6, both tools at the same level (dcm2niix -z y: pigz where installed, else its own zlib),
+# then uncompressed.
+convert_rows() {
+  local label=$1 dicom=$2
+  row "convert $label to .nii.gz, gzip 1 (medpipe's default)" convert "$dicom" -o "$work/out" -- -z y -1 -o "$work/out" "$dicom"
+  row "convert $label to .nii.gz, gzip 6 (dcm2niix's default)" convert "$dicom" -o "$work/out" --compression-level 6 -- -z y -6 -o "$work/out" "$dicom"
+  row "convert $label to .nii (no compression)" convert "$dicom" -o "$work/out" --format nii -- -z n -o "$work/out" "$dicom"
+}
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 {
   echo "| task | medpipe s | medpipe MB | dcm2niix s | dcm2niix MB | time ratio |"
   echo "|---|---|---|---|---|---|"
-  echo "| scan 20 series x 300 slices (6000 files; dcm2niix -b o) | $scan_t | $scan_m | $d2n_scan_t | $d2n_scan_m | $(ratio "$scan_t" "$d2n_scan_t") |"
-  echo "| convert 512x512x300 to .nii.gz (medpipe gzip 1, dcm2niix -z y) | $conv_t | $conv_m | $d2n_t | $d2n_m | $(ratio "$conv_t" "$d2n_t") |"
-  echo "| convert 512x512x300 to .nii.gz (medpipe gzip 6, dcm2niix -z y) | $conv6_t | $conv6_m | $d2n_t | $d2n_m | $(ratio "$conv6_t" "$d2n_t") |"
-  echo "| convert 512x512x300 to .nii (no compression) | $conv_raw_t | $conv_raw_m | $d2n_raw_t | $d2n_raw_m | $(ratio "$conv_raw_t" "$d2n_raw_t") |"
-} | tee bench/RESULTS-io.md.tmp
-{
-  echo "# DICOM I/O benchmark"
-  echo
-  echo "\`bash bench/io_bench.sh\` on $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(date -u +%Y-%m-%d); median of $runs runs, warm page cache; peak RSS."
-  echo
-  cat bench/RESULTS-io.md.tmp
-} > bench/RESULTS-io.md
-rm bench/RESULTS-io.md.tmp
+  row "scan 20 series x 300 slices (6000 files; dcm2niix -b o)" scan "$work/export" -- -b o -o "$work/out" "$work/export"
+  if [[ -d $shared_data/ct-philips-140 ]]; then
+    convert_rows "ct-philips-140 (real, 512x512x140)" "$shared_data/ct-philips-140"
+  else
+    echo "skipped ct-philips-140: $shared_data/ct-philips-140 is absent" >&2
+  fi
+  convert_rows "generated CT 512x512x300" "$work/big/dicom"
+} | tee "$work/table.md"
+pigz=$(command -v pigz >/dev/null && echo "pigz installed (dcm2niix -z y uses it)" || echo "no pigz (dcm2niix -z y uses its internal zlib)")
+write_results bench/RESULTS-io.md "DICOM I/O benchmark" "bash bench/io_bench.sh" "Warm page cache; $pigz; medpipe gzips on all cores." "$work/table.md"

@@ -1,53 +1,45 @@
 #!/usr/bin/env bash
-# `medpipe run` of a 4-step chain (bench/chain.yaml: curvature anisotropic diffusion, threshold,
-# largest component, statistics) on a 512x512x300 volume against the same chain as a plain ITK
-# program (bench/src/itk_chain.cxx), in the same run: median of RUNS runs, peak resident memory.
+# The README's demo pipeline end to end (configs/ct-bone.yaml: DICOM series in; curvature
+# anisotropic diffusion, HU threshold, largest component, statistics; volumes, CSV/JSON and a
+# preview out) against the same work as a plain ITK program (bench/src/itk_chain.cxx), in the same
+# run, on the real CT ../shared/data/ct-philips-140 (512x512x140, where present) and on a generated
+# 512x512x300 CT series. Median of RUNS runs (default 3), peak resident memory from /usr/bin/time.
 # Usage: bash bench/pipeline_bench.sh [WORKDIR]   (table on stdout and in bench/RESULTS-pipeline.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 work=${1:-/tmp/medpipe-pipeline-bench}
-runs=${RUNS:-3}
-iterations=${ITERATIONS:-3}
-build=${BUILD_DIR:-build-bench}
-cmake -S . -B "$build" -G Ninja -DMEDPIPE_BUILD_BENCH=ON -DMEDPIPE_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" --target medpipe itk_chain stage_bench >/dev/null
-medpipe=$build/apps/medpipe/medpipe
+build_bench_targets medpipe itk_chain
 mkdir -p "$work"
-if [[ ! -f $work/ct.nii.gz ]]; then
-  "$medpipe" phantom -o "$work/phantom" --size 512x512x300 --spacing 0.8x0.8x1.0 >/dev/null
-  "$medpipe" convert "$work/phantom/dicom" -o "$work/convert" --force >/dev/null
-  mv "$work/convert/1_Phantom_CT.nii.gz" "$work/ct.nii.gz"
-fi
+[[ -d $work/ct300 ]] || "$medpipe" phantom -o "$work/ct300" --size 512x512x300 --spacing 0.8x0.8x1.0 >/dev/null
 
-measure() {  # median seconds and the peak RSS (MB) of that run
-  local times=()
-  for _ in $(seq "$runs"); do
-    rm -rf "$work/out" && mkdir -p "$work/out"
-    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1
-    times+=("$(cat "$work/time.txt")")
-  done
-  printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p" | awk '{printf "%.1f %.0f\n", $1, $2 / 1024}'
+# ROW LABEL DICOM_FOLDER SLICES: the plain ITK program, medpipe with ITK's diffusion, medpipe as shipped.
+rows() {
+  local label=$1 dicom=$2 slices=$3
+  local volume_mb=$(( 512 * 512 * slices * 4 / 1048576 ))
+  local itk mpi mp itk_t itk_m mpi_t mpi_m mp_t mp_m
+  itk=$(measure "$work" "$build/bench/itk_chain" "$dicom" "$work/out" 3)
+  mpi=$(measure "$work" "$medpipe" run configs/ct-bone.yaml --input "$dicom" --output "$work/out" --force --quiet \
+        --set denoised.implementation=itk)
+  mp=$(measure "$work" "$medpipe" run configs/ct-bone.yaml --input "$dicom" --output "$work/out" --force --quiet)
+  read -r itk_t itk_m <<<"$itk"
+  read -r mpi_t mpi_m <<<"$mpi"
+  read -r mp_t mp_m <<<"$mp"
+  echo "| $label | plain ITK program (itk_chain) | $itk_t | $itk_m | 1.00 | $(ratio "$itk_m" "$volume_mb") |"
+  echo "| $label | medpipe run, diffusion implementation=itk | $mpi_t | $mpi_m | $(ratio "$mpi_t" "$itk_t") | $(ratio "$mpi_m" "$volume_mb") |"
+  echo "| $label | medpipe run configs/ct-bone.yaml (as shipped: fast diffusion) | $mp_t | $mp_m | $(ratio "$mp_t" "$itk_t") | $(ratio "$mp_m" "$volume_mb") |"
 }
 
-read -r itk_t itk_m < <(measure "$build/bench/itk_chain" "$work/ct.nii.gz" "$work/out" "$iterations")
-read -r mp_t mp_m < <(measure "$medpipe" run bench/chain.yaml --input "$work/ct.nii.gz" --output "$work/out" --force \
-                      --var iterations="$iterations" --var implementation=itk --quiet)
-read -r fast_t fast_m < <(measure "$medpipe" run bench/chain.yaml --input "$work/ct.nii.gz" --output "$work/out" --force \
-                      --var iterations="$iterations" --var implementation=fast --quiet)
-volume_mb=$(awk 'BEGIN { printf "%.0f", 512 * 512 * 300 * 4 / 1048576 }')
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 {
-  echo "| program | seconds | peak MB | time vs plain ITK | peak / one float volume ($volume_mb MB) |"
-  echo "|---|---|---|---|---|"
-  echo "| plain ITK program (itk_chain) | $itk_t | $itk_m | 1.00 | $(ratio "$itk_m" "$volume_mb") |"
-  echo "| medpipe run, implementation=itk | $mp_t | $mp_m | $(ratio "$mp_t" "$itk_t") | $(ratio "$mp_m" "$volume_mb") |"
-  echo "| medpipe run, implementation=fast (default) | $fast_t | $fast_m | $(ratio "$fast_t" "$itk_t") | $(ratio "$fast_m" "$volume_mb") |"
-} > "$work/table.md"
-cat "$work/table.md"
-{
-  echo "# Pipeline benchmark"
-  echo
-  echo "\`bash bench/pipeline_bench.sh\` on $(nproc) cores, $(date -u +%Y-%m-%d): bench/chain.yaml ($iterations diffusion iterations) on a 512x512x300 float volume; median of $runs runs."
-  echo
-  cat "$work/table.md"
-} > bench/RESULTS-pipeline.md
+  echo "| data | program | seconds | peak MB | time vs plain ITK | peak / one float volume |"
+  echo "|---|---|---|---|---|---|"
+  if [[ -d $shared_data/ct-philips-140 ]]; then
+    rows "ct-philips-140 (real, 512x512x140)" "$shared_data/ct-philips-140" 140
+  else
+    echo "skipped ct-philips-140: $shared_data/ct-philips-140 is absent" >&2
+  fi
+  rows "generated CT 512x512x300" "$work/ct300/dicom" 300
+} | tee "$work/table.md"
+write_results bench/RESULTS-pipeline.md "Pipeline benchmark" "bash bench/pipeline_bench.sh" \
+  "configs/ct-bone.yaml (3 diffusion iterations) end to end from DICOM; one float volume = 512 x 512 x slices x 4 bytes." \
+  "$work/table.md"

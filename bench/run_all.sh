@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
-# All benchmarks in one command: DICOM I/O against dcm2niix, stages against bare ITK filters, the
-# pipeline against a plain ITK program, and workflow throughput. Each writes bench/RESULTS-*.md.
+# All benchmarks in one command, on an otherwise idle machine: DICOM I/O against dcm2niix, each
+# stage against its bare ITK filter, the README's demo pipeline against a plain ITK program, and
+# workflow throughput. Each script writes bench/RESULTS-*.md; this one joins them into
+# bench/RESULTS.md and prints it.   Usage: bash bench/run_all.sh   (RUNS=N: median of N, default 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 bash scripts/install-deps.sh >/dev/null
-for bench in io_bench stage_bench pipeline_bench workflow_bench; do
-  echo "== $bench"
-  bash "bench/$bench.sh"
+start=$(date +%s)
+parts=(io_bench:RESULTS-io.md stage_bench:RESULTS-stages.md pipeline_bench:RESULTS-pipeline.md workflow_bench:RESULTS-workflow.md)
+for part in "${parts[@]}"; do
+  echo "== ${part%%:*}"
+  bash "bench/${part%%:*}.sh"
   echo
 done
+{
+  echo "# Benchmark results"
+  echo
+  echo "\`bash bench/run_all.sh\` on $(date -u +%Y-%m-%d), $(machine), medpipe $(git describe --always --dirty 2>/dev/null || echo unknown);"
+  echo "$(( $(date +%s) - start )) s in all. Each table compares medpipe with its reference measured in the same run."
+  for part in "${parts[@]}"; do
+    echo
+    sed '1s/^# /## /' "bench/${part#*:}"
+  done
+} > bench/RESULTS.md
+cat bench/RESULTS.md

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Throughput of workflows/Snakefile on one machine: series per minute with 1 and 2 parallel jobs,
 # running configs/ct-bone.yaml on a generated export of N series (default 8) of 256x256x64.
-# Usage: bash bench/workflow_bench.sh [WORKDIR]     (prints a table; appends it to bench/RESULTS-workflow.md)
+# Usage: bash bench/workflow_bench.sh [WORKDIR]     (table on stdout and in bench/RESULTS-workflow.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/common.sh
 work=${1:-/tmp/medpipe-workflow-bench}
 series=${SERIES:-8}
-medpipe=$(pwd)/build/apps/medpipe/medpipe
-[[ -x $medpipe ]] || bash scripts/build.sh >/dev/null
+build_bench_targets medpipe
+medpipe=$PWD/$medpipe
 if [[ ! -d $work/export ]]; then
   for i in $(seq 1 "$series"); do
     "$medpipe" phantom -o "$work/gen/s$i" --seed "$i" >/dev/null
@@ -31,11 +32,7 @@ row() {
   echo "|---|---|---|---|"
   row 1
   row 2
-} | tee /tmp/medpipe-workflow-table.md
-{
-  echo "# Workflow throughput"
-  echo
-  echo "\`bash bench/workflow_bench.sh\` on $(nproc) cores, $(date -u +%Y-%m-%d): configs/ct-bone.yaml on $series generated CT series of 256x256x64 through workflows/Snakefile."
-  echo
-  cat /tmp/medpipe-workflow-table.md
-} > bench/RESULTS-workflow.md
+} | tee "$work/table.md"
+runs=1
+write_results bench/RESULTS-workflow.md "Workflow throughput" "bash bench/workflow_bench.sh" \
+  "configs/ct-bone.yaml on $series generated CT series of 256x256x64 through workflows/Snakefile." "$work/table.md"

@@ -4,6 +4,7 @@
 
 #include "stage_test_support.h"
 
+#include <array>
 #include <cmath>
 #include <functional>
 #include <memory>
@@ -169,6 +170,38 @@ TEST(MeasureStages, LabelStatisticsOfThePhantomLungsMatchTheEllipsoids) {
   EXPECT_NEAR(table->at(1, "centroid-x"), 0, 0.5);
   EXPECT_NEAR(table->at(1, "centroid-y"), -2, 0.5);
   EXPECT_NEAR(table->at(1, "centroid-z"), 0, 0.5);
+}
+
+TEST(MeasureStages, LabelStatisticsCentroidsOfScatteredLabelsMatchAPlainSum) {
+  // Rows wider than 8 voxels with labels at every offset, so the pass that skips 8 background
+  // voxels at a time and the split over threads are both exercised; the sums are checked one by one.
+  auto image = ImageF::New();
+  auto labels = LabelImage::New();
+  const ImageF::RegionType region(ImageF::SizeType{{37, 23, 11}});
+  image->SetRegions(region), image->Allocate(), image->FillBuffer(5.0f);
+  labels->SetRegions(region), labels->Allocate(), labels->FillBuffer(0);
+  std::vector<std::array<double, 4>> expected(4, {0, 0, 0, 0});  // count, sum x, y, z per label
+  unsigned state = 12345;
+  for (long z = 0; z < 11; ++z)
+    for (long y = 0; y < 23; ++y)
+      for (long x = 0; x < 37; ++x) {
+        state = state * 1103515245u + 12345u;
+        if ((state >> 16) % 10 != 0) continue;  // about 10 % labelled
+        const unsigned label = 1 + (state >> 8) % 3;
+        labels->SetPixel({{x, y, z}}, static_cast<LabelImage::PixelType>(label));
+        expected[label][0] += 1, expected[label][1] += x, expected[label][2] += y, expected[label][3] += z;
+      }
+  const auto table = runStage(findStage("label-statistics"),
+                              {{"image", {image, nullptr, nullptr}}, {"labels", {nullptr, labels, nullptr}}}, {})
+                         .table;
+  ASSERT_EQ(table->rows.size(), 3u);
+  for (size_t row = 0; row < 3; ++row) {
+    const auto label = static_cast<size_t>(table->at(row, "label"));
+    EXPECT_EQ(table->at(row, "voxels"), expected[label][0]);
+    EXPECT_DOUBLE_EQ(table->at(row, "centroid-x"), expected[label][1] / expected[label][0]) << "label " << label;
+    EXPECT_DOUBLE_EQ(table->at(row, "centroid-y"), expected[label][2] / expected[label][0]) << "label " << label;
+    EXPECT_DOUBLE_EQ(table->at(row, "centroid-z"), expected[label][3] / expected[label][0]) << "label " << label;
+  }
 }
 
 TEST(MeasureStages, LabelStatisticsRefusesLabelsOffTheImageGrid) {

@@ -3,33 +3,58 @@
 #include <itkLabelStatisticsImageFilter.h>
 
 #include <array>
+#include <cstring>
 #include <cmath>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "itk_stage_support.h"
+#include "medpipe/core/parallel.h"
 #include "medpipe/filters/stage.h"
 #include "voxel_grid.h"
 
 namespace medpipe {
 namespace {
 
+using IndexSums = std::vector<std::array<double, 3>>;
+
 // Sums of voxel indices per label value, for the centroid (ITK's label statistics have none). A
-// raw walk over the buffer that skips the background: this pass must not cost more than ITK's own.
-std::vector<std::array<double, 3>> indexSums(const LabelImage& labels) {
-  std::vector<std::array<double, 3>> sums(256, {0, 0, 0});
+// raw walk over the buffer, on all threads, that skips background 8 voxels at a time: this pass
+// must not cost more than a fraction of ITK's own. The sums are of integers, exact in double, so
+// the result does not depend on the thread count.
+IndexSums indexSums(const LabelImage& labels) {
+  IndexSums sums(256, {0, 0, 0});
+  std::mutex merge;
   const auto size = labels.GetBufferedRegion().GetSize();
   const auto start = labels.GetBufferedRegion().GetIndex();
-  const std::uint8_t* p = labels.GetBufferPointer();
-  for (itk::SizeValueType z = 0; z < size[2]; ++z)
-    for (itk::SizeValueType y = 0; y < size[1]; ++y)
-      for (itk::SizeValueType x = 0; x < size[0]; ++x, ++p) {
-        if (*p == 0) continue;
-        auto& sum = sums[*p];
+  const size_t nx = size[0], rowsPerSlice = size[1];
+  forEachPart(size[1] * size[2], workerThreadCount(), [&](size_t firstRow, size_t endRow) {
+    IndexSums local(256, {0, 0, 0});
+    for (size_t row = firstRow; row < endRow; ++row) {
+      const std::uint8_t* p = labels.GetBufferPointer() + row * nx;
+      const double y = double(start[1] + static_cast<long>(row % rowsPerSlice));
+      const double z = double(start[2] + static_cast<long>(row / rowsPerSlice));
+      for (size_t x = 0; x < nx; ++x) {
+        if (x + 8 <= nx) {
+          std::uint64_t eight;
+          std::memcpy(&eight, p + x, 8);
+          if (eight == 0) {
+            x += 7;
+            continue;
+          }
+        }
+        if (p[x] == 0) continue;
+        auto& sum = local[p[x]];
         sum[0] += double(start[0] + static_cast<long>(x));
-        sum[1] += double(start[1] + static_cast<long>(y));
-        sum[2] += double(start[2] + static_cast<long>(z));
+        sum[1] += y;
+        sum[2] += z;
       }
+    }
+    std::lock_guard<std::mutex> lock(merge);
+    for (size_t v = 0; v < sums.size(); ++v)
+      for (int d = 0; d < 3; ++d) sums[v][d] += local[v][d];
+  });
   return sums;
 }
 
