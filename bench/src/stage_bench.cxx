@@ -209,27 +209,35 @@ struct Case {
 
 const Points kOriginSeed{{{0, 0, 0}}, false};
 
-// The anisotropic diffusions, 2 iterations at the stages' stable time step, min spacing / 2^(dim+1):
-// a row per implementation the stage offers (ITK's first, then medpipe's fused "fast"), each against
-// ITK's filter, so the fast rows show what the fused filter gains; one row if there is no choice.
-template <typename Filter>
-void addDiffusionCases(std::vector<Case>& cases, const std::string& stage) {
-  const auto bare = [](const Volume& v) {
-    auto f = Filter::New();
-    f->SetInput(v.image), f->SetNumberOfIterations(2), f->SetConductanceParameter(1.0);
-    f->SetTimeStep(minSpacing(*v.image) / 16), update(f);
-  };
+// A row per implementation the stage offers (ITK's first, then medpipe's "fast"), each against the
+// bare ITK filter, so the fast rows show what medpipe's own filter gains; one row if there is no choice.
+void addImplementationCases(std::vector<Case>& cases, const std::string& stage,
+                            const std::map<std::string, ParameterValue>& parameters,
+                            const std::function<void(const Volume&)>& bare) {
   const auto& declared = findStage(stage).spec().parameters;
   const auto implementation =
       std::find_if(declared.begin(), declared.end(), [](const ParameterSpec& p) { return p.name == "implementation"; });
   if (implementation == declared.end()) {
-    cases.push_back({stage, {{"iterations", 2L}}, kImage, kWhole, bare});
+    cases.push_back({stage, parameters, kImage, kWhole, bare});
     return;
   }
   std::vector<std::string> choices = implementation->choices;
   std::stable_partition(choices.begin(), choices.end(), [](const std::string& c) { return c == "itk"; });
-  for (const auto& choice : choices)
-    cases.push_back({stage, {{"iterations", 2L}, {"implementation", choice}}, kImage, kWhole, bare});
+  for (const auto& choice : choices) {
+    auto withChoice = parameters;
+    withChoice["implementation"] = choice;
+    cases.push_back({stage, withChoice, kImage, kWhole, bare});
+  }
+}
+
+// The anisotropic diffusions, 2 iterations at the stages' stable time step, min spacing / 2^(dim+1).
+template <typename Filter>
+void addDiffusionCases(std::vector<Case>& cases, const std::string& stage) {
+  addImplementationCases(cases, stage, {{"iterations", 2L}}, [](const Volume& v) {
+    auto f = Filter::New();
+    f->SetInput(v.image), f->SetNumberOfIterations(2), f->SetConductanceParameter(1.0);
+    f->SetTimeStep(minSpacing(*v.image) / 16), update(f);
+  });
 }
 
 std::vector<Case> allCases() {
@@ -242,10 +250,6 @@ std::vector<Case> allCases() {
        }},
       {"mean", {{"radius", 1.0}}, image, kWhole, [](const Volume& v) {
          auto f = itk::MeanImageFilter<ImageF, ImageF>::New();
-         f->SetInput(v.image), f->SetRadius(voxelRadius(*v.image, 1.0)), update(f);
-       }},
-      {"median", {{"radius", 1.0}}, image, kWhole, [](const Volume& v) {
-         auto f = itk::MedianImageFilter<ImageF, ImageF>::New();
          f->SetInput(v.image), f->SetRadius(voxelRadius(*v.image, 1.0)), update(f);
        }},
       // ITK takes the domain sigma in mm too: a 2.5-sigma kernel, 15x15x11 voxels at 0.8x0.8x1 mm.
@@ -265,6 +269,10 @@ std::vector<Case> allCases() {
          f->SetStencilRadius(1), update(f);
        }},
   };
+  addImplementationCases(cases, "median", {{"radius", 1.0}}, [](const Volume& v) {
+    auto f = itk::MedianImageFilter<ImageF, ImageF>::New();
+    f->SetInput(v.image), f->SetRadius(voxelRadius(*v.image, 1.0)), update(f);
+  });
   addDiffusionCases<itk::GradientAnisotropicDiffusionImageFilter<ImageF, ImageF>>(cases,
                                                                                   "gradient-anisotropic-diffusion");
   addDiffusionCases<itk::CurvatureAnisotropicDiffusionImageFilter<ImageF, ImageF>>(cases,
