@@ -3,6 +3,8 @@
 // (fuzz/) found. Each must end in medpipe::Error naming the file and field — never an abort
 // inside GDCM, undefined behaviour, or an allocation of the size a header claims.
 #include <gtest/gtest.h>
+
+#include <chrono>
 #include <sys/resource.h>
 
 #include <functional>
@@ -200,6 +202,20 @@ TEST_F(BadDicom, FileReplacedAfterTheScanIsCheckedAgainBeforeGdcmReadsIt) {
   try {
     readVolume(index.volumes.front(), IrregularGeometry::Resample);
     ADD_FAILURE() << "the replaced file was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.info().path, (dir_ / "in" / "IM2").string());
+    EXPECT_FALSE(e.info().reason.empty());
+  }
+
+  // The same size, broken the same way, written later: its time gives it away.
+  const std::string sameSize = good.substr(0, good.size() - 140) + test::tagBytes(0x0029, 0x0010) + "LO" +
+                               test::u16(0x4000) + std::string(132, 'a');
+  ASSERT_EQ(sameSize.size(), good.size());
+  test::writeBytes(dir_ / "in" / "IM2", sameSize);
+  std::filesystem::last_write_time(dir_ / "in" / "IM2", std::filesystem::file_time_type::clock::now() + std::chrono::seconds(2));
+  try {
+    readVolume(index.volumes.front(), IrregularGeometry::Resample);
+    ADD_FAILURE() << "the replaced file of the same size was read";
   } catch (const Error& e) {
     EXPECT_EQ(e.info().path, (dir_ / "in" / "IM2").string());
     EXPECT_FALSE(e.info().reason.empty());

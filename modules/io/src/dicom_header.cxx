@@ -282,6 +282,9 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   const std::string where = path.string();
   std::error_code missing;
   if (!std::filesystem::exists(path, missing)) throw Error(where, "", "no such file");
+  // Taken before the bytes are read: a change while reading shows up as a change later.
+  const uintmax_t fileSize = std::filesystem::file_size(path, missing);
+  const auto modified = std::filesystem::last_write_time(path, missing);
   if (!looksLikeDicom(path)) throw Error(where, "", "not a DICOM file");
   // GDCM aborts the process on some malformed streams: refuse those before it parses them.
   // A problem confined to the pixel data (a truncated file) still leaves a usable header, so the
@@ -309,6 +312,8 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   const HeaderFields f(filter, file.GetDataSet(), where);
   DicomHeader h;
   h.path = path;
+  h.fileSize = fileSize;
+  h.modified = modified;
   h.transferSyntaxUid = trim(file.GetHeader().GetDataSetTransferSyntax().GetString()
                                  ? file.GetHeader().GetDataSetTransferSyntax().GetString()
                                  : "");

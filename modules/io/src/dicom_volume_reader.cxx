@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "medpipe/core/error.h"
+#include "medpipe/core/large_buffer.h"
 #include "medpipe/core/log.h"
 #include "medpipe/core/parallel.h"
 #include "medpipe/io/dicom_stream_check.h"
@@ -71,6 +72,14 @@ void mapReals(const char* pixels, size_t n, const PixelMapping& m, float* out) {
   for (size_t i = 0; i < n; ++i) out[i] = m(static_cast<double>(load<Real>(pixels + i * sizeof(Real))));
 }
 
+bool unchangedSinceRead(const DicomHeader& h) {
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(h.path, ec);
+  if (ec || size != h.fileSize || h.fileSize == 0) return false;
+  const auto modified = std::filesystem::last_write_time(h.path, ec);
+  return !ec && modified == h.modified;
+}
+
 // The decoded pixel data of one file; multi-frame files are decoded once for all their frames.
 struct DecodedFile {
   std::string path;
@@ -83,9 +92,13 @@ void decodeFile(const DicomHeader& h, size_t pixelsPerFrame, DecodedFile& decode
   const std::string where = h.path.string();
   if (decoded.path == where) return;
   if (!h.pixelDataProblem.empty()) throw Error(where, h.pixelDataProblemField, h.pixelDataProblem);
-  // The file may have changed or gone since the scan, and GDCM aborts on malformed input: check
-  // it again as it is now (structure, and pixel data against the header) before GDCM reads it.
-  const DicomHeader now = readDicomHeader(h.path);
+  // The file may have changed or gone since the scan, and GDCM aborts on malformed input: when its
+  // size or time differs, check it again as it is now (structure, and pixel data against the
+  // header) before GDCM reads it.
+  const bool unchanged = unchangedSinceRead(h);
+  DicomHeader recheck;
+  if (!unchanged) recheck = readDicomHeader(h.path);
+  const DicomHeader& now = unchanged ? h : recheck;
   if (!now.pixelDataProblem.empty()) throw Error(where, now.pixelDataProblemField, now.pixelDataProblem);
   if (now.rows != h.rows || now.columns != h.columns || now.numberOfFrames != h.numberOfFrames ||
       now.bitsAllocated != h.bitsAllocated || now.samplesPerPixel != h.samplesPerPixel)
@@ -155,7 +168,7 @@ ImageF::Pointer allocateVolume(const SliceStack& stack) {
   image->SetDirection(direction);
   image->SetOrigin(stack.origin.data());
   image->SetSpacing(stack.spacing.data());
-  image->Allocate();
+  allocateLarge(*image);
   return image;
 }
 

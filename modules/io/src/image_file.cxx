@@ -1,6 +1,5 @@
 #include "medpipe/io/image_file.h"
 
-#include <itkCastImageFilter.h>
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
 
@@ -14,6 +13,7 @@
 
 #include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
+#include "medpipe/core/large_buffer.h"
 #include "medpipe/core/parallel.h"
 #include "medpipe/io/gzip_file.h"
 
@@ -21,15 +21,23 @@ namespace medpipe {
 namespace fs = std::filesystem;
 namespace {
 
-bool holdsOnlyInt16Values(const ImageF& image) {
+// The image as int16 when every voxel is a whole number in int16's range (CT in HU): half the
+// bytes to write and compress. Checked and converted in one pass; null when a voxel does not fit.
+ImageS::Pointer asInt16(const ImageF& image) {
+  auto shrunk = ImageS::New();
+  shrunk->CopyInformation(&image);
+  shrunk->SetRegions(image.GetBufferedRegion());
+  allocateLarge(*shrunk);
   const float* p = image.GetBufferPointer();
+  int16_t* out = shrunk->GetBufferPointer();
   const size_t n = image.GetPixelContainer()->Size();
   for (size_t i = 0; i < n; ++i) {
     const float v = p[i];
-    if (v != std::nearbyint(v) || v < std::numeric_limits<int16_t>::min() || v > std::numeric_limits<int16_t>::max())
-      return false;
+    if (!(v >= std::numeric_limits<int16_t>::min() && v <= std::numeric_limits<int16_t>::max())) return nullptr;
+    out[i] = static_cast<int16_t>(v);
+    if (out[i] != v) return nullptr;
   }
-  return true;
+  return shrunk;
 }
 
 // A compressed MetaImage says how many bytes of data follow its header; ITK reads a truncated one
@@ -145,14 +153,10 @@ std::string fileExtension(ImageFormat format) {
 }
 
 void writeImage(const ImageF& image, const fs::path& path, const ImageWriteOptions& options) {
-  if (options.shrinkToInt16 && holdsOnlyInt16Values(image)) {
-    auto cast = itk::CastImageFilter<ImageF, ImageS>::New();
-    cast->SetInput(&image);
-    cast->Update();
-    writeWithItk(*cast->GetOutput(), path, options);
-  } else {
-    writeWithItk(image, path, options);
+  if (options.shrinkToInt16) {
+    if (const ImageS::Pointer shrunk = asInt16(image)) return writeWithItk(*shrunk, path, options);
   }
+  writeWithItk(image, path, options);
 }
 
 void writeLabelImage(const LabelImage& labels, const fs::path& path, const ImageWriteOptions& options) {

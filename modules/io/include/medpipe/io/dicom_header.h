@@ -10,6 +10,10 @@ namespace medpipe {
 
 struct DicomHeader {
   std::filesystem::path path;
+  // Size and modification time when the header was read: a volume reader checks the file again
+  // (GDCM aborts on malformed input) only when either changed since.
+  uintmax_t fileSize = 0;
+  std::filesystem::file_time_type modified{};
 
   std::string sopClassUid;
   std::string sopInstanceUid;
