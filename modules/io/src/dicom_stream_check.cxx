@@ -1,6 +1,7 @@
 #include "medpipe/io/dicom_stream_check.h"
 
 #include <algorithm>
+#include <vector>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -98,6 +99,8 @@ class StreamWalker {
  public:
   StreamWalker(std::istream& in, uint64_t size, DicomStreamLayout& layout) : in_(in), size_(size), layout_(layout) {}
 
+  static constexpr size_t kWindowBytes = 16384;
+
   Problem check() {
     unsigned char start[132] = {};
     if (!read(0, start, size_t(std::min<uint64_t>(size_, 132)))) return StreamProblem{"", "cannot read the file"};
@@ -132,10 +135,20 @@ class StreamWalker {
   }
 
  private:
+  // Reads through a window of the stream: element headers are a few bytes each and mostly close
+  // together, so a seek and a read per element (two system calls) would dominate a scan.
   bool read(uint64_t pos, void* buffer, size_t bytes) {
-    in_.clear();
-    in_.seekg(std::streamoff(pos));
-    return bool(in_.read(static_cast<char*>(buffer), std::streamsize(bytes)));
+    if (pos < windowStart_ || pos + bytes > windowStart_ + window_.size()) {
+      in_.clear();
+      in_.seekg(std::streamoff(pos));
+      window_.resize(std::max(bytes, kWindowBytes));
+      in_.read(window_.data(), std::streamsize(window_.size()));
+      window_.resize(size_t(std::max<std::streamsize>(0, in_.gcount())));
+      windowStart_ = pos;
+      if (window_.size() < bytes) return false;
+    }
+    std::memcpy(buffer, window_.data() + (pos - windowStart_), bytes);
+    return true;
   }
 
   // A bare data set (no preamble) starts with a low even group (0002, 0004 or 0008; 0800 is
@@ -162,7 +175,7 @@ class StreamWalker {
 
   // Reads tag, VR and length at pos; item and delimiter tags (FFFE,xxxx) have no VR.
   Problem readHeader(uint64_t pos, uint64_t end, Encoding encoding, Header& header) {
-    unsigned char bytes[12];
+    unsigned char bytes[12] = {};
     if (end - pos < 8 || !read(pos, bytes, 8)) return headerCut(end);
     const bool big = encoding.bigEndian;
     header.tag = number(bytes, 2, big) << 16 | number(bytes + 2, 2, big);
@@ -189,14 +202,14 @@ class StreamWalker {
 
   // Group 0002 elements, always explicit VR little endian; pos ends at the first data set element.
   Problem checkMeta(uint64_t& pos, std::string& syntax, bool part10) {
-    unsigned char group[2];
+    unsigned char group[2] = {};
     while (size_ - pos >= 2 && read(pos, group, 2) && number(group, 2, false) == 0x0002) {
       Header header;
       if (auto problem = readHeader(pos, size_, Encoding{}, header)) return problem;
       const uint64_t left = size_ - header.valueStart;
       if (header.length > left) return pastEnd(header.tag, header.length, size_, header.valueStart);
       if (header.tag == kMetaGroupLength && header.length == 4) {
-        unsigned char value[4];
+        unsigned char value[4] = {};
         read(header.valueStart, value, 4);
         const uint32_t groupLength = number(value, 4, false);
         if (groupLength > left - 4)
@@ -295,7 +308,7 @@ class StreamWalker {
 
   // Implicit VR does not say SQ; a value that opens with an item tag is read as a sequence.
   bool startsWithItem(uint64_t pos, uint64_t end) {
-    unsigned char bytes[4];
+    unsigned char bytes[4] = {};
     return end - pos >= 8 && read(pos, bytes, 4) && number(bytes, 2, false) == 0xFFFE &&
            number(bytes + 2, 2, false) == 0xE000;
   }
@@ -368,6 +381,8 @@ class StreamWalker {
   std::istream& in_;
   const uint64_t size_;
   DicomStreamLayout& layout_;
+  std::vector<char> window_;  // bytes of the stream from windowStart_ on
+  uint64_t windowStart_ = 0;
   uint64_t base_ = 0;  // where the data set starts
 };
 
