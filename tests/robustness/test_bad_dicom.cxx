@@ -194,42 +194,33 @@ TEST_F(BadDicom, FileReplacedAfterTheScanIsCheckedAgainBeforeGdcmReadsIt) {
   const DicomIndex index = indexDicomFolder(dir_ / "in");
   ASSERT_EQ(index.volumes.size(), 1u);
 
+  const std::string replaced = (dir_ / "in" / "IM2").string();
+  auto readError = [&]() -> ErrorInfo {  // what reading the scanned series now fails with
+    try {
+      readVolume(index.volumes.front(), IrregularGeometry::Resample);
+    } catch (const Error& e) {
+      return e.info();
+    }
+    return {"", "", "no error: the replaced file was read"};
+  };
+
   // A structurally broken stream (an element length past the end) where a good slice was.
   const std::string good = SliceBytes(8, 8, 1, 2).bytes();
-  const std::string broken = good.substr(0, good.size() - 140) + test::tagBytes(0x0029, 0x0010) + "LO" +
-                             test::u16(0x4000) + "abc";
-  test::writeBytes(dir_ / "in" / "IM2", broken);
-  try {
-    readVolume(index.volumes.front(), IrregularGeometry::Resample);
-    ADD_FAILURE() << "the replaced file was read";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.info().path, (dir_ / "in" / "IM2").string());
-    EXPECT_FALSE(e.info().reason.empty());
-  }
+  const std::string brokenHead = good.substr(0, good.size() - 140) + test::tagBytes(0x0029, 0x0010) + "LO" + test::u16(0x4000);
+  test::writeBytes(replaced, brokenHead + "abc");
+  ErrorInfo error = readError();
+  EXPECT_EQ(error.path, replaced) << error.reason;
 
   // The same size, broken the same way, written later: its time gives it away.
-  const std::string sameSize = good.substr(0, good.size() - 140) + test::tagBytes(0x0029, 0x0010) + "LO" +
-                               test::u16(0x4000) + std::string(132, 'a');
-  ASSERT_EQ(sameSize.size(), good.size());
-  test::writeBytes(dir_ / "in" / "IM2", sameSize);
-  std::filesystem::last_write_time(dir_ / "in" / "IM2", std::filesystem::file_time_type::clock::now() + std::chrono::seconds(2));
-  try {
-    readVolume(index.volumes.front(), IrregularGeometry::Resample);
-    ADD_FAILURE() << "the replaced file of the same size was read";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.info().path, (dir_ / "in" / "IM2").string());
-    EXPECT_FALSE(e.info().reason.empty());
-  }
+  ASSERT_EQ(brokenHead.size() + 132, good.size());
+  test::writeBytes(replaced, brokenHead + std::string(132, 'a'));
+  std::filesystem::last_write_time(replaced, std::filesystem::file_time_type::clock::now() + std::chrono::seconds(2));
+  error = readError();
+  EXPECT_EQ(error.path, replaced) << error.reason;
 
   // A well-formed file of another size.
-  SliceBytes(16, 16, 1, 2).write(dir_ / "in" / "IM2");
-  try {
-    readVolume(index.volumes.front(), IrregularGeometry::Resample);
-    ADD_FAILURE() << "the replaced file was read";
-  } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()),
-              (dir_ / "in" / "IM2").string() + ": file changed since the scan (image size or pixel format differs)");
-  }
+  SliceBytes(16, 16, 1, 2).write(replaced);
+  EXPECT_EQ(formatError(readError()), replaced + ": file changed since the scan (image size or pixel format differs)");
 }
 
 // Found by fuzz_dicom_header (libFuzzer "out-of-memory (malloc(3082270648))"): PixelData claims

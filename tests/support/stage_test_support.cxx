@@ -1,8 +1,12 @@
 #include "stage_test_support.h"
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <cmath>
 
 #include "medpipe/core/error.h"
+#include "medpipe/filters/stage.h"
 
 namespace medpipe::test {
 
@@ -34,6 +38,28 @@ double interiorPsnr(const Phantom& clean, const ImageF& test) {
       }
   const double range = 1700;  // -1000 .. 700 HU
   return 10 * std::log10(range * range / (sum / n));
+}
+
+double maxDifference(const ImageF& a, const ImageF& b) {
+  const size_t n = a.GetPixelContainer()->Size();
+  EXPECT_EQ(n, b.GetPixelContainer()->Size());
+  double largest = 0;
+  for (size_t i = 0; i < n && i < b.GetPixelContainer()->Size(); ++i)
+    largest = std::max(largest, double(std::abs(a.GetBufferPointer()[i] - b.GetBufferPointer()[i])));
+  return largest;
+}
+
+double fastVersusItk(const std::string& stage, const ImageF::Pointer& image,
+                     const std::map<std::string, ParameterValue>& parameters) {
+  const StageInputs in{{"image", {image, nullptr, nullptr}}};
+  auto withItk = parameters;
+  withItk["implementation"] = std::string("itk");
+  const auto fast = runStage(findStage(stage), in, parameters).image;
+  const auto itk = runStage(findStage(stage), in, withItk).image;
+  EXPECT_EQ(fast->GetSpacing(), image->GetSpacing());
+  EXPECT_EQ(fast->GetOrigin(), image->GetOrigin());
+  EXPECT_EQ(fast->GetDirection(), image->GetDirection());
+  return maxDifference(*fast, *itk);
 }
 
 }  // namespace medpipe::test

@@ -1,10 +1,12 @@
 #pragma once
-// Helpers of the stage tests: the message of an expected medpipe::Error, and PSNR of a denoised
-// phantom against the clean one away from tissue boundaries.
+// Helpers of the stage tests: the message of an expected medpipe::Error, PSNR of a denoised
+// phantom against the clean one away from tissue boundaries, and voxel differences between images.
 #include <functional>
+#include <map>
 #include <string>
 
 #include "medpipe/core/image.h"
+#include "medpipe/filters/parameters.h"
 #include "medpipe/phantom/body_phantom.h"
 
 namespace medpipe::test {
@@ -15,5 +17,12 @@ std::string errorOf(const std::function<void()>& f);
 // PSNR (range 1700 HU) against the clean phantom over voxels at least two voxels (in-plane) and
 // one slice away from any tissue boundary, so it measures noise removal, not edge blurring.
 double interiorPsnr(const Phantom& clean, const ImageF& test);
+
+// The largest absolute voxel difference of two images of the same size.
+double maxDifference(const ImageF& a, const ImageF& b);
+
+// The largest voxel difference between a stage's "fast" and "itk" implementations on `image` with
+// `parameters`; also checks (gtest) that the fast output keeps the input's grid.
+double fastVersusItk(const std::string& stage, const ImageF::Pointer& image, const std::map<std::string, ParameterValue>& parameters);
 
 }  // namespace medpipe::test

@@ -209,21 +209,9 @@ class SliceWorker {
 
 }  // namespace
 
-void FastAnisotropicDiffusionImageFilter::GenerateInputRequestedRegion() {
-  Superclass::GenerateInputRequestedRegion();
-  if (auto* input = const_cast<ImageF*>(this->GetInput())) input->SetRequestedRegionToLargestPossibleRegion();
-}
-
-void FastAnisotropicDiffusionImageFilter::EnlargeOutputRequestedRegion(itk::DataObject* output) {
-  Superclass::EnlargeOutputRequestedRegion(output);
-  output->SetRequestedRegionToLargestPossibleRegion();
-}
-
 void FastAnisotropicDiffusionImageFilter::GenerateData() {
   const ImageF* input = this->GetInput();
-  ImageF* output = this->GetOutput();
-  output->SetBufferedRegion(output->GetRequestedRegion());
-  output->Allocate();
+  ImageF* output = this->AllocateWholeOutput();
   const auto size = input->GetLargestPossibleRegion().GetSize();
   const long nx = static_cast<long>(size[0]), ny = static_cast<long>(size[1]), nz = static_cast<long>(size[2]);
   const size_t count = size_t(nx) * ny * nz;

@@ -99,21 +99,9 @@ class RowMedian {
 
 }  // namespace
 
-void FastMedianImageFilter::GenerateInputRequestedRegion() {
-  Superclass::GenerateInputRequestedRegion();
-  if (auto* input = const_cast<ImageF*>(this->GetInput())) input->SetRequestedRegionToLargestPossibleRegion();
-}
-
-void FastMedianImageFilter::EnlargeOutputRequestedRegion(itk::DataObject* output) {
-  Superclass::EnlargeOutputRequestedRegion(output);
-  output->SetRequestedRegionToLargestPossibleRegion();
-}
-
 void FastMedianImageFilter::GenerateData() {
   const ImageF* input = this->GetInput();
-  ImageF* output = this->GetOutput();
-  output->SetBufferedRegion(output->GetRequestedRegion());
-  output->Allocate();
+  ImageF* output = this->AllocateWholeOutput();
   const auto size = input->GetLargestPossibleRegion().GetSize();
   const long nx = long(size[0]), ny = long(size[1]), nz = long(size[2]);
   const long rx = long(m_Radius[0]), ry = long(m_Radius[1]), rz = long(m_Radius[2]);

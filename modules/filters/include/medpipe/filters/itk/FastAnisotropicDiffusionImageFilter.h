@@ -7,22 +7,20 @@
 // iterators, slices and inner products per voxel, it walks raw rows, computes each face's flux once,
 // updates in place, and runs slabs of z-slices in parallel on ITK's thread pool. Results match ITK's
 // filters to float rounding (tests/filters/test_fast_diffusion.cxx measures the difference).
-#include <itkImageToImageFilter.h>
-
-#include "medpipe/core/image.h"
+#include "medpipe/filters/itk/WholeVolumeImageFilter.h"
 
 namespace medpipe {
 
-class FastAnisotropicDiffusionImageFilter : public itk::ImageToImageFilter<ImageF, ImageF> {
+class FastAnisotropicDiffusionImageFilter : public WholeVolumeImageFilter {
  public:
   ITK_DISALLOW_COPY_AND_MOVE(FastAnisotropicDiffusionImageFilter);
 
   using Self = FastAnisotropicDiffusionImageFilter;
-  using Superclass = itk::ImageToImageFilter<ImageF, ImageF>;
+  using Superclass = WholeVolumeImageFilter;
   using Pointer = itk::SmartPointer<Self>;
   using ConstPointer = itk::SmartPointer<const Self>;
 
-  itkTypeMacro(FastAnisotropicDiffusionImageFilter, ImageToImageFilter)
+  itkTypeMacro(FastAnisotropicDiffusionImageFilter, WholeVolumeImageFilter)
 
   itkSetMacro(NumberOfIterations, unsigned int)
   itkGetConstMacro(NumberOfIterations, unsigned int)
@@ -40,8 +38,6 @@ class FastAnisotropicDiffusionImageFilter : public itk::ImageToImageFilter<Image
   explicit FastAnisotropicDiffusionImageFilter(Equation equation) : m_Equation(equation) {}
   ~FastAnisotropicDiffusionImageFilter() override = default;
 
-  void GenerateInputRequestedRegion() override;
-  void EnlargeOutputRequestedRegion(itk::DataObject* output) override;
   void GenerateData() override;
 
  private:

@@ -5,24 +5,22 @@
 // nth_element, it runs Paeth's forgetful selection on rows of 8 voxels at once with min/max only,
 // which the compiler vectorises, and splits the slices over ITK's thread pool.
 // Images with NaN voxels are outside what it handles (min/max ordering).
-#include <itkImageToImageFilter.h>
-
-#include "medpipe/core/image.h"
+#include "medpipe/filters/itk/WholeVolumeImageFilter.h"
 
 namespace medpipe {
 
-class FastMedianImageFilter : public itk::ImageToImageFilter<ImageF, ImageF> {
+class FastMedianImageFilter : public WholeVolumeImageFilter {
  public:
   ITK_DISALLOW_COPY_AND_MOVE(FastMedianImageFilter);
 
   using Self = FastMedianImageFilter;
-  using Superclass = itk::ImageToImageFilter<ImageF, ImageF>;
+  using Superclass = WholeVolumeImageFilter;
   using Pointer = itk::SmartPointer<Self>;
   using ConstPointer = itk::SmartPointer<const Self>;
   using RadiusType = ImageF::SizeType;
 
   itkNewMacro(Self)
-  itkTypeMacro(FastMedianImageFilter, ImageToImageFilter)
+  itkTypeMacro(FastMedianImageFilter, WholeVolumeImageFilter)
 
   // Half-widths of the box in voxels per axis, as itk::MedianImageFilter::SetRadius.
   itkSetMacro(Radius, RadiusType)
@@ -32,8 +30,6 @@ class FastMedianImageFilter : public itk::ImageToImageFilter<ImageF, ImageF> {
   FastMedianImageFilter() { m_Radius.Fill(1); }
   ~FastMedianImageFilter() override = default;
 
-  void GenerateInputRequestedRegion() override;
-  void EnlargeOutputRequestedRegion(itk::DataObject* output) override;
   void GenerateData() override;
 
  private:
