@@ -2,10 +2,8 @@
 // diffusion); the time step defaults to the stable bound for the image's spacing.
 #include <itkCurvatureAnisotropicDiffusionImageFilter.h>
 
-#include "itk_stage_support.h"
+#include "anisotropic_diffusion.h"
 #include "medpipe/filters/itk/FastCurvatureAnisotropicDiffusionImageFilter.h"
-#include "medpipe/filters/stage.h"
-#include "time_step.h"
 
 namespace medpipe {
 namespace {
@@ -16,13 +14,7 @@ class CurvatureAnisotropicDiffusionStage : public Stage {
     static const StageSpec spec{
         "curvature-anisotropic-diffusion", "denoise", "Edge-preserving smoothing by modified curvature diffusion",
         {{"image", DataKind::Image, "image to smooth"}}, DataKind::Image,
-        {ParameterSpec::integer("iterations", 5, 1, 1000, "number of diffusion steps"),
-         ParameterSpec::number("conductance", 1.0, 0.01, 100.0, "",
-                               "edge sensitivity relative to the image's mean gradient; lower keeps more edges"),
-         timeStepParameter(SpacingPower::One),
-         ParameterSpec::choice("implementation", "fast", {"fast", "itk"},
-                               "fast: medpipe's fused multithreaded filter (same equation, within 0.01 HU of ITK's, "
-                               "~5-8x faster); itk: itk::CurvatureAnisotropicDiffusionImageFilter")},
+        anisotropicDiffusionParameters("CurvatureAnisotropicDiffusionImageFilter", "8x"),
         "smooth:\n  stage: curvature-anisotropic-diffusion\n  input: ct\n  iterations: 5\n  conductance: 1.0\n"};
     return spec;
   }
@@ -32,11 +24,7 @@ class CurvatureAnisotropicDiffusionStage : public Stage {
     const double timeStep = checkedTimeStep(spec().name, p.number("time-step"), *image, SpacingPower::One);
     if (p.choice("implementation") == "fast") {
       auto fast = FastCurvatureAnisotropicDiffusionImageFilter::New();
-      fast->SetInput(image);
-      fast->SetNumberOfIterations(static_cast<unsigned>(p.integer("iterations")));
-      fast->SetConductanceParameter(p.number("conductance"));
-      fast->SetTimeStep(timeStep);
-      return {runFilter(*fast, progress, spec().name), nullptr, nullptr};
+      return {runDiffusion(*fast, image, p, timeStep, progress, spec().name), nullptr, nullptr};
     }
     // ITK's curvature filter warns of instability above 0.0625 whatever the spacing. Its update scales
     // with 1/spacing, so spacing / m with time step / m is the same computation: run at unit min spacing.
@@ -48,11 +36,7 @@ class CurvatureAnisotropicDiffusionStage : public Stage {
     unitSpacing->SetSpacing(image->GetSpacing() / scale);
 
     auto filter = itk::CurvatureAnisotropicDiffusionImageFilter<ImageF, ImageF>::New();
-    filter->SetInput(unitSpacing);
-    filter->SetNumberOfIterations(static_cast<unsigned>(p.integer("iterations")));
-    filter->SetConductanceParameter(p.number("conductance"));
-    filter->SetTimeStep(timeStep / scale);
-    const ImageF::Pointer output = runFilter(*filter, progress, spec().name);
+    const ImageF::Pointer output = runDiffusion(*filter, unitSpacing, p, timeStep / scale, progress, spec().name);
     output->SetSpacing(image->GetSpacing());
     return {output, nullptr, nullptr};
   }

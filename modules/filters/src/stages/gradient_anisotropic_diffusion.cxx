@@ -2,10 +2,8 @@
 // conductance); the time step defaults to the stable bound for the image's spacing.
 #include <itkGradientAnisotropicDiffusionImageFilter.h>
 
-#include "itk_stage_support.h"
+#include "anisotropic_diffusion.h"
 #include "medpipe/filters/itk/FastGradientAnisotropicDiffusionImageFilter.h"
-#include "medpipe/filters/stage.h"
-#include "time_step.h"
 
 namespace medpipe {
 namespace {
@@ -16,13 +14,7 @@ class GradientAnisotropicDiffusionStage : public Stage {
     static const StageSpec spec{
         "gradient-anisotropic-diffusion", "denoise", "Edge-preserving smoothing by Perona-Malik gradient diffusion",
         {{"image", DataKind::Image, "image to smooth"}}, DataKind::Image,
-        {ParameterSpec::integer("iterations", 5, 1, 1000, "number of diffusion steps"),
-         ParameterSpec::number("conductance", 1.0, 0.01, 100.0, "",
-                               "edge sensitivity relative to the image's mean gradient; lower keeps more edges"),
-         timeStepParameter(SpacingPower::One),
-         ParameterSpec::choice("implementation", "fast", {"fast", "itk"},
-                               "fast: medpipe's fused multithreaded filter (same equation, within 0.01 HU of ITK's, "
-                               "~10x faster); itk: itk::GradientAnisotropicDiffusionImageFilter")},
+        anisotropicDiffusionParameters("GradientAnisotropicDiffusionImageFilter", "10x"),
         "smooth:\n  stage: gradient-anisotropic-diffusion\n  input: ct\n  iterations: 5\n  conductance: 1.0\n"};
     return spec;
   }
@@ -30,19 +22,12 @@ class GradientAnisotropicDiffusionStage : public Stage {
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
     const auto& image = in.at("image").image;
     const double timeStep = checkedTimeStep(spec().name, p.number("time-step"), *image, SpacingPower::One);
-    auto configure = [&](auto& filter) {
-      filter.SetInput(image);
-      filter.SetNumberOfIterations(static_cast<unsigned>(p.integer("iterations")));
-      filter.SetConductanceParameter(p.number("conductance"));
-      filter.SetTimeStep(timeStep);
-      return runFilter(filter, progress, spec().name);
-    };
     if (p.choice("implementation") == "fast") {
       auto fast = FastGradientAnisotropicDiffusionImageFilter::New();
-      return {configure(*fast), nullptr, nullptr};
+      return {runDiffusion(*fast, image, p, timeStep, progress, spec().name), nullptr, nullptr};
     }
     auto filter = itk::GradientAnisotropicDiffusionImageFilter<ImageF, ImageF>::New();
-    return {configure(*filter), nullptr, nullptr};
+    return {runDiffusion(*filter, image, p, timeStep, progress, spec().name), nullptr, nullptr};
   }
 };
 

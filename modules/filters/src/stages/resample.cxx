@@ -8,10 +8,16 @@
 
 #include "itk_stage_support.h"
 #include "medpipe/filters/stage.h"
-#include "voxel_grid.h"
+#include "resample_grid.h"
 
 namespace medpipe {
 namespace {
+
+std::vector<ParameterSpec> withSpacing(ParameterSpec interpolation) {
+  auto parameters = spacingParameters();
+  parameters.push_back(std::move(interpolation));
+  return parameters;
+}
 
 class ResampleStage : public Stage {
  public:
@@ -19,28 +25,16 @@ class ResampleStage : public Stage {
     static const StageSpec spec{
         "resample", "utility", "Resamples an image to a new voxel spacing in mm",
         {{"image", DataKind::Image, "image to resample"}}, DataKind::Image,
-        {ParameterSpec::number("spacing-x", 1.0, 0.01, 100.0, "mm", "new spacing along the image's first axis"),
-         ParameterSpec::number("spacing-y", 1.0, 0.01, 100.0, "mm", "new spacing along the second axis"),
-         ParameterSpec::number("spacing-z", 1.0, 0.01, 100.0, "mm", "new spacing along the third (slice) axis"),
-         ParameterSpec::choice("interpolation", "linear", {"linear", "bspline", "nearest"},
-                               "linear; bspline (cubic: sharper, may overshoot at edges); nearest (no new values)")},
+        withSpacing(ParameterSpec::choice("interpolation", "linear", {"linear", "bspline", "nearest"},
+                                          "linear; bspline (cubic: sharper, may overshoot at edges); nearest (no new values)")),
         "iso:\n  stage: resample\n  input: ct\n  spacing-x: 1\n  spacing-y: 1\n  spacing-z: 1\n"
         "  interpolation: bspline\n"};
     return spec;
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    const auto& image = in.at("image").image;
-    ImageF::SpacingType spacing;
-    spacing[0] = p.number("spacing-x"), spacing[1] = p.number("spacing-y"), spacing[2] = p.number("spacing-z");
-    const ResampledGrid grid = resampledGrid(*image, spacing);
-
     auto filter = itk::ResampleImageFilter<ImageF, ImageF>::New();
-    filter->SetInput(image);
-    filter->SetSize(grid.size);
-    filter->SetOutputSpacing(grid.spacing);
-    filter->SetOutputOrigin(grid.origin);
-    filter->SetOutputDirection(grid.direction);
+    resampleOntoNewSpacing(*filter, in.at("image").image.GetPointer(), p);
     const std::string& interpolation = p.choice("interpolation");
     if (interpolation == "bspline")
       filter->SetInterpolator(itk::BSplineInterpolateImageFunction<ImageF, double>::New());
