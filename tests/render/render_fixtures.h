@@ -33,6 +33,22 @@ inline PhantomFiles writeSmallPhantom(const TempDir& dir) {
   return files;
 }
 
+// A test suite sharing one small phantom, written once per suite into its own temporary folder.
+class SmallPhantomSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir("render-phantom");
+    files_ = new PhantomFiles(writeSmallPhantom(*dir_));
+  }
+  static void TearDownTestSuite() {
+    delete files_;
+    delete dir_;
+    files_ = nullptr, dir_ = nullptr;
+  }
+  static inline TempDir* dir_ = nullptr;
+  static inline PhantomFiles* files_ = nullptr;
+};
+
 // Hue classes that survive shading (which scales all channels) and a translucent overlay.
 inline bool isYellowish(Rgb c) { return c.r > 90 && c.g > 0.6 * c.r && c.b < 0.5 * c.g; }
 inline bool isBluish(Rgb c) { return c.b > 80 && c.b > 1.3 * c.r && c.b > 1.05 * c.g; }

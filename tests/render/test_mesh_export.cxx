@@ -66,25 +66,13 @@ std::array<double, 2> range(const ObjMesh& m, unsigned axis) {
   return r;
 }
 
-class MeshExportTest : public ::testing::Test {
+class MeshExportTest : public test::SmallPhantomSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir("mesh-export");
-    files_ = new PhantomFiles(test::writeSmallPhantom(*dir_));
-  }
-  static void TearDownTestSuite() {
-    delete files_;
-    delete dir_;
-  }
   static test::CommandResult exportMesh(const std::string& name, const std::string& options) {
     return test::runMedpipe("export-mesh " + test::quoted(files_->labels) + " -o " + test::quoted(*dir_ / name) + " " +
                             options);
   }
-  static TempDir* dir_;
-  static PhantomFiles* files_;
 };
-TempDir* MeshExportTest::dir_ = nullptr;
-PhantomFiles* MeshExportTest::files_ = nullptr;
 
 TEST_F(MeshExportTest, BoneLabelInLpsByDefault) {
   const auto r = exportMesh("bone.obj", "--label 3");

@@ -46,21 +46,7 @@ void expectNear(Rgb actual, Rgb expected, int tolerance, const std::string& wher
   EXPECT_NEAR(actual.b, expected.b, tolerance) << where;
 }
 
-class SliceMontageTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir("montage");
-    files_ = new PhantomFiles(test::writeSmallPhantom(*dir_));
-  }
-  static void TearDownTestSuite() {
-    delete files_;
-    delete dir_;
-  }
-  static TempDir* dir_;
-  static PhantomFiles* files_;
-};
-TempDir* SliceMontageTest::dir_ = nullptr;
-PhantomFiles* SliceMontageTest::files_ = nullptr;
+class SliceMontageTest : public test::SmallPhantomSuite {};
 
 TEST_F(SliceMontageTest, GeometryFollowsTheDocumentedLayout) {
   const auto montage = renderSliceMontage(*files_->phantom.image, files_->phantom.labels.GetPointer(), {});

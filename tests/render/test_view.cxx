@@ -72,21 +72,7 @@ class TestXServer {
   std::string display_;
 };
 
-class ViewTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir("view");
-    files_ = new PhantomFiles(test::writeSmallPhantom(*dir_));
-  }
-  static void TearDownTestSuite() {
-    delete files_;
-    delete dir_;
-  }
-  static TempDir* dir_;
-  static PhantomFiles* files_;
-};
-TempDir* ViewTest::dir_ = nullptr;
-PhantomFiles* ViewTest::files_ = nullptr;
+class ViewTest : public test::SmallPhantomSuite {};
 
 TEST_F(ViewTest, WithoutDisplayItSaysSoInOneLineAndExits1) {
   // MEDPIPE_NO_XVFB is not set: view must refuse on its own, not fall back to Xvfb as render does.

@@ -25,16 +25,8 @@ constexpr unsigned kMirrorFrom = kSide - kBandTo, kMirrorTo = kSide - kBandFrom;
 
 bool haveXvfb() { return test::runCommand("command -v Xvfb").exitCode == 0; }
 
-class VolumeRenderTest : public ::testing::Test {
+class VolumeRenderTest : public test::SmallPhantomSuite {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new TempDir("volume-render");
-    files_ = new PhantomFiles(test::writeSmallPhantom(*dir_));
-  }
-  static void TearDownTestSuite() {
-    delete files_;
-    delete dir_;
-  }
   void SetUp() override {
     if (!haveXvfb()) GTEST_SKIP() << "Xvfb is not installed (apt-get install xvfb): VTK needs an X server here";
   }
@@ -51,11 +43,7 @@ class VolumeRenderTest : public ::testing::Test {
     return r.exitCode == 0 ? readPng(out) : RgbImage();
   }
 
-  static TempDir* dir_;
-  static PhantomFiles* files_;
 };
-TempDir* VolumeRenderTest::dir_ = nullptr;
-PhantomFiles* VolumeRenderTest::files_ = nullptr;
 
 std::string withLabels(const PhantomFiles& f, const std::string& view) {
   return "--labels " + test::quoted(f.labels) + " --view " + view;
