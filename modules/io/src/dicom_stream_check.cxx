@@ -138,6 +138,7 @@ class StreamWalker {
   // Reads through a window of the stream: element headers are a few bytes each and mostly close
   // together, so a seek and a read per element (two system calls) would dominate a scan.
   bool read(uint64_t pos, void* buffer, size_t bytes) {
+    if (bytes == 0) return true;  // memcpy from an empty window would be from a null pointer
     if (pos < windowStart_ || pos + bytes > windowStart_ + window_.size()) {
       in_.clear();
       in_.seekg(std::streamoff(pos));
