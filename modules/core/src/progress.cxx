@@ -4,8 +4,12 @@
 
 namespace medpipe {
 
-void Progress::report(double fraction, const std::string& what) const {
+void Progress::throwIfCancelled() const {
   if (cancelled()) throw Error("", "", "cancelled");
+}
+
+void Progress::report(double fraction, const std::string& what) const {
+  throwIfCancelled();
   if (callback_) callback_(fraction, what);
 }
 

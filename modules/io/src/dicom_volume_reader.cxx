@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <thread>
 #include <cstring>
 #include <sstream>
+#include <thread>
 #include <vector>
 
 #include "medpipe/core/error.h"
@@ -203,13 +203,12 @@ ImageF::Pointer readSliceStack(const SliceStack& stack, IrregularGeometry policy
   float* out = image->GetBufferPointer();
   // Files decode independently: split the slices over ITK's thread count (which `run -j` divides).
   // Progress is reported by the first part's thread only, with the count of all parts.
-  quietGdcm();
   std::atomic<size_t> done{0};
   const std::thread::id reporter = std::this_thread::get_id();
   forEachPart(stack.slices.size(), workerThreadCount(), [&](size_t begin, size_t end) {
     DecodedFile decoded;
     for (size_t k = begin; k < end; ++k) {
-      if (progress && progress->cancelled()) throw Error("", "", "cancelled");
+      if (progress) progress->throwIfCancelled();
       readSliceInto(stack.slices[k], out + k * pixelsPerSlice, pixelsPerSlice, decoded);
       const size_t count = ++done;
       if (progress && std::this_thread::get_id() == reporter) progress->report(double(count) / stack.slices.size(), "reading slices");

@@ -81,19 +81,17 @@ void gzipFile(const std::filesystem::path& from, const std::filesystem::path& to
     consumed += want;
     const bool lastBatch = consumed == total;
 
-    size_t used = 0;
-    for (auto& b : blocks) {
-      b.begin = keep + std::min(want, blockBytes * used);
-      b.size = std::min(blockBytes, want - (b.begin - keep));
-      ++used;
+    // The blocks this batch fills (one, possibly empty, for an empty file); only the file's very
+    // last block finishes the stream.
+    const size_t count = std::max<size_t>(1, (want + blockBytes - 1) / blockBytes);
+    for (size_t i = 0; i < count; ++i) {
+      blocks[i].begin = keep + blockBytes * i;
+      blocks[i].size = std::min(blockBytes, want - blockBytes * i);
     }
-    // Only the file's very last block (possibly empty) finishes the stream.
-    size_t lastBlock = blocks.size() - 1;
-    while (lastBlock > 0 && blocks[lastBlock].size == 0) --lastBlock;
-    forEachPart(lastBlock + 1, threads, [&](size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) deflateBlock(data, blocks[i], level, lastBatch && i == lastBlock);
+    forEachPart(count, threads, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) deflateBlock(data, blocks[i], level, lastBatch && i + 1 == count);
     });
-    for (size_t i = 0; i <= lastBlock; ++i) {
+    for (size_t i = 0; i < count; ++i) {
       out.write(reinterpret_cast<const char*>(blocks[i].out.data()), static_cast<std::streamsize>(blocks[i].out.size()));
       crc = crc32_combine(crc, blocks[i].crc, static_cast<z_off_t>(blocks[i].size));
     }

@@ -5,10 +5,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <fstream>
-#include <vector>
 #include <limits>
 
 #include "medpipe/core/atomic_file.h"

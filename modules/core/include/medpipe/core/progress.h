@@ -18,6 +18,8 @@ class Progress {
 
   // fraction in [0, 1]; throws medpipe::Error("", "", "cancelled") once cancelled().
   void report(double fraction, const std::string& what = {}) const;
+  // Throws medpipe::Error("", "", "cancelled") once cancelled(), for work that checks without reporting.
+  void throwIfCancelled() const;
   void cancel() { cancelled_ = true; }  // async-signal-safe: a lock-free atomic store
   bool cancelled() const { return cancelled_ || (parent_ && parent_->cancelled()); }
 
