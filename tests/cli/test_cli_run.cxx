@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <fstream>
 
-#include "medpipe/io/dicom_series_writer.h"
 #include "test_support.h"
 
 namespace medpipe {
@@ -35,16 +34,7 @@ class RunExport : public ::testing::Test {
     PhantomSpec spec;
     spec.size = {48, 48, 8};
     spec.spacing = {4, 4, 10};
-    for (int series = 1; series <= 3; ++series) {
-      spec.seed = series;
-      const Phantom phantom = makeBodyPhantom(spec);
-      DicomSeriesInfo info;
-      info.seriesNumber = series;
-      info.seriesDescription = "Series " + std::to_string(series);
-      info.rescaleIntercept = -1024;
-      info.studyInstanceUid = "1.2.3.4";
-      writeDicomSeries(*phantom.image, dir_ / "export" / ("S" + std::to_string(series)), info);
-    }
+    test::writePhantomExport(dir_ / "export", 3, spec);
     // Series 2 loses the end of one slice's pixel data.
     const auto victim = dir_ / "export" / "S2" / "IM0003.dcm";
     std::filesystem::resize_file(victim, std::filesystem::file_size(victim) - 500);

@@ -22,7 +22,6 @@
 #include "medpipe/core/error.h"
 #include "medpipe/io/dicom_conversion.h"
 #include "medpipe/io/dicom_index.h"
-#include "medpipe/io/dicom_series_writer.h"
 #include "medpipe/io/image_file.h"
 #include "medpipe/pipeline/batch_runner.h"
 #include "medpipe/pipeline/pipeline_config.h"
@@ -56,21 +55,6 @@ outputs:
   - {step: bone, file: bone.nii.gz}
   - {step: stats, file: stats.csv}
 )";
-
-// A PACS-like export: `count` CT series of a phantom below export/Sn/.
-void writeExport(const fs::path& root, int count, const PhantomSpec& base) {
-  for (int series = 1; series <= count; ++series) {
-    PhantomSpec spec = base;
-    spec.seed = series;
-    const Phantom phantom = makeBodyPhantom(spec);
-    DicomSeriesInfo info;
-    info.seriesNumber = series;
-    info.seriesDescription = "Series " + std::to_string(series);
-    info.rescaleIntercept = -1024;
-    info.studyInstanceUid = "1.2.3.4";
-    writeDicomSeries(*phantom.image, root / ("S" + std::to_string(series)), info);
-  }
-}
 
 PhantomSpec smallPhantom() {
   PhantomSpec spec;
@@ -210,7 +194,7 @@ TEST_F(Faults, FileVanishingBetweenScanAndReadNamesTheFile) {
 
 // The same in a batch: the unit with the vanished file fails and names it, the other one is done.
 TEST_F(Faults, FileVanishingDuringABatchFailsOnlyItsUnit) {
-  writeExport(dir_ / "export", 2, smallPhantom());
+  test::writePhantomExport(dir_ / "export", 2, smallPhantom());
   PipelineConfig config = loadPipelineConfig((dir_ / "config.yaml").string(), {}, {{"input_dir", (dir_ / "export").string()}});
   const PipelinePlan plan = planPipeline(config);
   ASSERT_TRUE(plan.ok());
@@ -318,7 +302,7 @@ TEST_F(Faults, SigintDuringABatchStopsCleanlyAndTheRerunResumes) {
   PhantomSpec spec;
   spec.size = {64, 64, 24};
   spec.spacing = {1, 1, 2};
-  writeExport(dir_ / "export", 4, spec);
+  test::writePhantomExport(dir_ / "export", 4, spec);
   // A slow step (a wide median, about a second) makes each unit last long enough to be interrupted
   // in the middle: ITK filters stop at their next progress event once the run is cancelled.
   writeText(dir_ / "slow.yaml", R"(input:
@@ -446,7 +430,7 @@ std::map<std::string, std::string> fingerprint(const fs::path& root) {
 // A whole batch (with a corrupt series and junk files in the export), a conversion and a scan
 // leave every input file as it was: bytes, size, modification time and mode.
 TEST_F(Faults, InputsAreNeverModified) {
-  writeExport(dir_ / "export", 3, smallPhantom());
+  test::writePhantomExport(dir_ / "export", 3, smallPhantom());
   writeText(dir_ / "export" / "README.txt", "not DICOM\n");
   const fs::path victim = dir_ / "export" / "S2" / "IM0003.dcm";
   fs::resize_file(victim, fs::file_size(victim) - 300);

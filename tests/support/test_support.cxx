@@ -65,6 +65,19 @@ Phantom writePhantomSeries(const PhantomSpec& spec, const fs::path& folder) {
   return phantom;
 }
 
+void writePhantomExport(const fs::path& root, int count, const PhantomSpec& base) {
+  for (int series = 1; series <= count; ++series) {
+    PhantomSpec spec = base;
+    spec.seed = series;
+    DicomSeriesInfo info;
+    info.seriesNumber = series;
+    info.seriesDescription = "Series " + std::to_string(series);
+    info.rescaleIntercept = -1024;
+    info.studyInstanceUid = "1.2.3.4";
+    writeDicomSeries(*makeBodyPhantom(spec).image, root / ("S" + std::to_string(series)), info);
+  }
+}
+
 ImageF::Pointer convertWithDcm2niix(const fs::path& dicomFolder, const fs::path& workFolder) {
   fs::create_directories(workFolder);
   const auto result = runCommand("dcm2niix -z n -f oracle -o '" + workFolder.string() + "' '" + dicomFolder.string() + "'");

@@ -47,6 +47,10 @@ fs::path sharedDataDir();
 // Writes a phantom as a DICOM series into `folder` (CT, stored unsigned with intercept -1024).
 Phantom writePhantomSeries(const PhantomSpec& spec, const fs::path& folder);
 
+// A PACS-like export: `count` CT series of one study below root/S1 .. root/Sn, series n a phantom
+// of `base` with seed n, number n and description "Series n".
+void writePhantomExport(const fs::path& root, int count, const PhantomSpec& base);
+
 // Converts `dicomFolder` with dcm2niix (uncompressed NIfTI) and reads the single result.
 // Fails the current test (returns nullptr) when dcm2niix is missing or writes no single volume.
 ImageF::Pointer convertWithDcm2niix(const fs::path& dicomFolder, const fs::path& workFolder);
