@@ -26,11 +26,15 @@ std::optional<int> parseCommandLine(const Args& args, CommandLine& line, po::var
   return std::nullopt;
 }
 
-int reportErrors(const std::string& command, const std::function<int()>& body) {
+int reportErrors(const std::string& command, const std::function<int()>& body,
+                 const std::map<std::string, std::string>& flags) {
   try {
     return body();
   } catch (const Error& e) {
-    std::cerr << "medpipe " << command << ": error: " << e.what() << "\n";
+    ErrorInfo info = e.info();
+    if (flags.count(info.field)) info.field = flags.at(info.field);
+    if (flags.count(info.path)) info.path = flags.at(info.path);
+    std::cerr << "medpipe " << command << ": error: " << formatError(info) << "\n";
   } catch (const std::exception& e) {
     std::cerr << "medpipe " << command << ": error: " << e.what() << "\n";
   }

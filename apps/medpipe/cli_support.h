@@ -2,6 +2,7 @@
 // What every subcommand shares: option parsing with --help, error reporting, log and progress output.
 #include <boost/program_options.hpp>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -25,7 +26,10 @@ struct CommandLine {
 std::optional<int> parseCommandLine(const Args& args, CommandLine& line, po::variables_map& vm);
 
 // Runs body, turning medpipe::Error and other exceptions into a one-line message on stderr.
-int reportErrors(const std::string& command, const std::function<int()>& body);
+// Library errors name the field ("series"); `flags` maps the fields (or paths) whose values this
+// command took from its command line to the flag, which the message then names ("--series").
+int reportErrors(const std::string& command, const std::function<int()>& body,
+                 const std::map<std::string, std::string>& flags = {});
 
 // Installs a stderr log sink honouring --quiet / --verbose.
 void installLogSink(bool quiet, bool verbose);

@@ -64,7 +64,7 @@ int runConvert(const Args& args) {
       std::cerr << "medpipe convert: error: " << formatError(f) << " (file skipped)\n";
     for (const auto& f : report.failed) std::cerr << "medpipe convert: error: " << formatError(f) << "\n";
     return report.failed.empty() && report.unreadableFiles.empty() ? kSuccess : kFailure;
-  });
+  }, {{"format", "--format"}, {"series", "--series"}, {"irregular", "--irregular"}});
 }
 
 }  // namespace medpipe::cli

@@ -50,7 +50,7 @@ int runExportMesh(const Args& args) {
             std::to_string(summary.points) + " points, SPACE=" + toString(options.space));
     std::cout << output << "\n";
     return kSuccess;
-  });
+  }, {{"space", "--space"}, {"label", "--label"}});
 #else
   std::cerr << "medpipe export-mesh: error: VTK is not built in (this medpipe was built with MEDPIPE_WITH_VTK=OFF)\n";
   return kUsage;

@@ -46,7 +46,7 @@ int runPlan(const Args& args) {
     }
     json.endArray().endObject();
     return kSuccess;
-  });
+  }, withConfigFlags());
 }
 
 }  // namespace medpipe::cli

@@ -154,9 +154,11 @@ int runRender(const Args& args) {
   po::variables_map vm;
   if (auto done = parseCommandLine(args, line, vm)) return *done;
   installLogSink(a.quiet, a.verbose);
-  if (a.montage) return reportErrors("render", [&] { return renderMontage(a); });
+  const std::map<std::string, std::string> flags = {{"preset", "--preset"}, {"window", "--preset"}, {"size", "--size"},
+                                                    {"view", "--view"}, {"labels", "--labels"}, {"turntable", "--turntable"}};
+  if (a.montage) return reportErrors("render", [&] { return renderMontage(a); }, flags);
 #ifdef MEDPIPE_WITH_VTK
-  return reportErrors("render", [&] { return renderThreeD(a); });
+  return reportErrors("render", [&] { return renderThreeD(a); }, flags);
 #else
   std::cerr << "medpipe render: error: VTK is not built in (this medpipe was built with MEDPIPE_WITH_VTK=OFF): "
                "only --montage is available\n";

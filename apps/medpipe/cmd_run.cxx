@@ -19,7 +19,9 @@
 #include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
 #include "medpipe/core/json_writer.h"
+#include "medpipe/io/deidentify.h"
 #include "medpipe/pipeline/batch_runner.h"
+#include "medpipe/pipeline/output_formats.h"
 
 namespace medpipe::cli {
 namespace {
@@ -55,6 +57,13 @@ void printPlan(const PipelineConfig& config, const PipelinePlan& plan, const std
   }
   std::cout << "Outputs (in " << output << (units.size() > 1 ? "/<unit>" : "") << "):\n";
   for (const auto& o : config.outputs) std::cout << "  " << o.file << "  <- " << o.step << "\n";
+}
+
+bool writesDeidentifiedDicom(const PipelineConfig& config) {
+  const OutputFormat* dicom = findOutputFormat("dicom");
+  return std::any_of(config.outputs.begin(), config.outputs.end(), [&](const OutputConfig& o) {
+    return o.format == "dicom" && outputOptionValues(*dicom, o).flag("deidentify");
+  });
 }
 
 // A progress bar per step on a terminal; one line per finished step otherwise.
@@ -113,7 +122,7 @@ int runPipeline(const Args& args) {
   line.usage = "medpipe run CONFIG [--input PATH] [--output DIR] [--set STEP.PARAM=VALUE]... [-j N] [--dry-run]";
   ConfigOptions config;
   config.addTo(line);
-  std::string input, output = "medpipe-output", irregular = "resample", unitId;
+  std::string input, output = "medpipe-output", irregular = "resample", unitId, uidMap;
   int jobs = 1;
   line.options.add_options()
       ("input,i", po::value(&input), "DICOM folder, PACS export root or image file (overrides the config's input)")
@@ -124,6 +133,9 @@ int runPipeline(const Args& args) {
       ("record-failure", "with --unit: a unit that fails on its data still exits 0, its status.json says why "
                          "(workflow engines then do not retry a corrupt series)")
       ("force", "redo units whose outputs are already complete")
+      ("uid-map", po::value(&uidMap), "CSV of original -> new UIDs for de-identified DICOM outputs (deidentify: true), "
+                                      "read and updated as units run; processes sharing it keep one mapping. It "
+                                      "re-identifies the data: keep it private (docs/deidentification.md)")
       ("irregular", po::value(&irregular)->default_value(irregular), "irregular slice geometry: resample or fail")
       ("quiet,q", "only warnings, errors and the summary")
       ("verbose,v", "debug messages too");
@@ -150,6 +162,11 @@ int runPipeline(const Args& args) {
                                      [](const OutputConfig& o) { return o.format == "render"; });
     const auto xServer = renders ? PrivateXServer::startIfNoDisplay() : nullptr;
 #endif
+    UidMap uids;  // one map for every output of every unit of this run
+    if (!uidMap.empty()) {
+      if (!writesDeidentifiedDicom(pipeline)) throw Error("", "--uid-map", "no output of this config is de-identified DICOM (format: dicom, deidentify: true)");
+      uids.share(uidMap);
+    }
     Progress cancel;
     interruptTarget = &cancel;
     std::signal(SIGINT, onInterrupt);
@@ -161,6 +178,7 @@ int runPipeline(const Args& args) {
     options.irregular = parseIrregularGeometry(irregular);
     options.run.force = vm.count("force") > 0;
     options.run.cancel = &cancel;
+    options.run.uids = &uids;
 #ifdef MEDPIPE_WITH_VTK
     options.run.extraVersions["vtk"] = vtkVersion::GetVTKVersion();
 #endif
@@ -170,6 +188,7 @@ int runPipeline(const Args& args) {
       else if (!quiet) std::cerr << "medpipe run: " << o.id << (o.skipped ? ": already complete, skipped\n" : ": done\n");
     };
     const auto outcomes = runBatch(pipeline, plan, units, options);
+    if (!uidMap.empty()) uids.saveShared();
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     interruptTarget = nullptr;
@@ -181,7 +200,7 @@ int runPipeline(const Args& args) {
     for (const auto& o : outcomes)
       if (!o.ok && !recordOnly) return kFailure;
     return kSuccess;
-  });
+  }, withConfigFlags({{"irregular", "--irregular"}, {"unit", "--unit"}}));
 }
 
 }  // namespace medpipe::cli

@@ -17,14 +17,14 @@ int runValidate(const Args& args) {
   return reportErrors("validate", [&] {
     const PipelineConfig pipeline = config.load({{"input_dir", "${input_dir}"}, {"output_dir", "${output_dir}"}});
     const PipelinePlan plan = planPipeline(pipeline);
-    for (const auto& p : plan.problems) std::cerr << p.str() << "\n";
+    for (const auto& p : plan.problems) std::cerr << problemLine(p) << "\n";
     if (!plan.ok()) {
       std::cerr << config.configPath << ": " << plan.problems.size() << " problem(s)\n";
       return kFailure;
     }
     std::cout << config.configPath << ": OK (" << plan.steps.size() << " steps, " << pipeline.outputs.size() << " outputs)\n";
     return kSuccess;
-  });
+  }, withConfigFlags());
 }
 
 }  // namespace medpipe::cli

@@ -71,7 +71,7 @@ int runView(const Args& args) {
   if (auto done = parseCommandLine(args, line, vm)) return *done;
   installLogSink(a.quiet, a.verbose);
 #ifdef MEDPIPE_WITH_VTK
-  return reportErrors("view", [&] { return view(a); });
+  return reportErrors("view", [&] { return view(a); }, {{"preset", "--preset"}, {"size", "--size"}, {"view", "--view"}});
 #else
   std::cerr << "medpipe view: error: VTK is not built in (this medpipe was built with MEDPIPE_WITH_VTK=OFF): "
                "use medpipe render --montage for slice pictures\n";

@@ -27,10 +27,8 @@ struct Command {
 
 const std::vector<Command>& commands();
 
-std::string versionReport();
+std::string versionReport();  // medpipe, ITK, GDCM and (when built in) VTK versions
 
-#ifdef MEDPIPE_WITH_VTK
-void registerRenderOutputFormat();  // the pipeline's `render` output (render_output_format.cxx)
-#endif  // medpipe, ITK, GDCM and (when built in) VTK versions
+void registerRenderOutputFormat();  // the pipeline's `render` output (render_output_format.cxx), every build
 
 }  // namespace medpipe::cli

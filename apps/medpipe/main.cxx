@@ -40,9 +40,7 @@ void printOverview() {
 int main(int argc, char** argv) {
   using namespace medpipe::cli;
   const Args args(argv + 1, argv + argc);
-#ifdef MEDPIPE_WITH_VTK
-  registerRenderOutputFormat();
-#endif
+  registerRenderOutputFormat();  // declared in every build; writable with VTK
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     printOverview();
     return args.empty() ? kUsage : kSuccess;

@@ -7,6 +7,17 @@
 
 namespace medpipe::cli {
 
+std::string problemLine(const ConfigProblem& problem) {
+  ConfigProblem shown = problem;
+  if (shown.position.file == kOverrideSource) shown.position.file = "--set";
+  return shown.str();
+}
+
+std::map<std::string, std::string> withConfigFlags(std::map<std::string, std::string> flags) {
+  flags[kOverrideSource] = "--set";
+  return flags;
+}
+
 void ConfigOptions::addTo(CommandLine& line) {
   line.options.add_options()
       ("config", po::value(&configPath)->required(), "pipeline config (YAML or JSON)")
@@ -33,7 +44,7 @@ std::unique_ptr<ConfigOptions::Loaded> ConfigOptions::loadAndPlan(const std::str
   if (!input.empty()) loaded->config.inputPath = input;
   loaded->plan = planPipeline(loaded->config);
   if (!loaded->plan.ok()) {
-    for (const auto& p : loaded->plan.problems) std::cerr << p.str() << "\n";
+    for (const auto& p : loaded->plan.problems) std::cerr << problemLine(p) << "\n";
     throw Error(configPath, "", std::to_string(loaded->plan.problems.size()) + " problem(s) in the config (see above)");
   }
   return loaded;

@@ -11,6 +11,12 @@
 
 namespace medpipe::cli {
 
+// A problem as the CLI prints it: an override's position is the --set it came from.
+std::string problemLine(const ConfigProblem& problem);
+
+// reportErrors' flags for a config command: overrides are --set, plus the command's own.
+std::map<std::string, std::string> withConfigFlags(std::map<std::string, std::string> flags = {});
+
 struct ConfigOptions {
   std::string configPath;
   std::vector<std::string> sets;  // STEP.PARAM=VALUE

@@ -38,4 +38,16 @@ TEST(CliStages, CommittedDocsMatchTheDeclarations) {
   EXPECT_TRUE(committed.str() == r.out) << "docs/stages.md is out of date: run cmake --build build --target stage-docs";
 }
 
+// docs/outputs.md lists every output format, `render` included (declared in every build).
+TEST(CliStages, CommittedOutputDocsMatchTheDeclarations) {
+  std::ifstream in(std::string(MEDPIPE_SOURCE_DIR) + "/docs/outputs.md");
+  ASSERT_TRUE(in) << "docs/outputs.md is missing: cmake --build build --target output-docs";
+  std::stringstream committed;
+  committed << in.rdbuf();
+  const auto r = test::runMedpipe("stages --outputs-markdown");
+  ASSERT_EQ(r.exitCode, 0);
+  EXPECT_NE(r.out.find("## `render`"), std::string::npos);
+  EXPECT_TRUE(committed.str() == r.out) << "docs/outputs.md is out of date: run cmake --build build --target output-docs";
+}
+
 }  // namespace medpipe

@@ -4,9 +4,12 @@
 #include <gdcmReader.h>
 #include <gdcmSequenceOfItems.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "dicom_output_support.h"
@@ -279,6 +282,71 @@ TEST(UidMap, RejectsMalformedFilesNamingTheLine) {
   EXPECT_EQ(uids.replace("1.2.3"), "1.2.4");
   EXPECT_EQ(uids.size(), 1u);
   EXPECT_EQ(uids.replace(""), "");
+}
+
+}  // namespace medpipe
+
+namespace medpipe {
+
+// Processes sharing one map file (parallel runs, workflow jobs) lose no entry and agree on every
+// replacement: four processes map 150 UIDs of their own and 50 common ones at the same time.
+TEST(UidMap, ProcessesSharingAFileLoseNoEntryAndAgreeOnReplacements) {
+  test::TempDir dir("uid-map-shared");
+  const fs::path file = dir / "map.csv";
+  constexpr int kProcesses = 4, kOwn = 150, kCommon = 50;
+  std::vector<pid_t> children;
+  for (int p = 0; p < kProcesses; ++p) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      int status = 0;
+      try {
+        UidMap uids;
+        uids.share(file);
+        std::ofstream out(dir / ("common-" + std::to_string(p) + ".txt"));
+        for (int i = 0; i < kOwn + kCommon; ++i) {
+          // Interleaved: own UIDs and common ones, so the processes race on the common ones.
+          const bool common = i % 4 == 0 && i / 4 < kCommon;
+          const std::string original = common ? "1.2.9." + std::to_string(i / 4) : "1.2." + std::to_string(p + 10) + "." + std::to_string(i);
+          const std::string replacement = uids.replace(original);
+          if (common) out << original << "," << replacement << "\n";
+        }
+        uids.saveShared();
+      } catch (const std::exception& e) {
+        std::ofstream(dir / ("error-" + std::to_string(p) + ".txt")) << e.what();
+        status = 1;
+      }
+      std::_Exit(status);
+    }
+    children.push_back(pid);
+  }
+  for (const pid_t pid : children) {
+    int status = -1;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  for (int p = 0; p < kProcesses; ++p)
+    EXPECT_FALSE(fs::exists(dir / ("error-" + std::to_string(p) + ".txt"))) << test::readBytes(dir / ("error-" + std::to_string(p) + ".txt"));
+  UidMap merged;
+  merged.load(file);  // well formed: no line twice, no conflict
+  std::map<std::string, std::string> common;
+  size_t commonSeen = 0;
+  for (int p = 0; p < kProcesses; ++p) {
+    std::ifstream in(dir / ("common-" + std::to_string(p) + ".txt"));
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto comma = line.find(',');
+      const std::string original = line.substr(0, comma), replacement = line.substr(comma + 1);
+      ++commonSeen;
+      EXPECT_EQ(merged.find(original).value_or(""), replacement) << original;
+      const auto [it, added] = common.emplace(original, replacement);
+      EXPECT_EQ(it->second, replacement) << "two processes mapped " << original << " differently";
+    }
+  }
+  EXPECT_EQ(common.size(), static_cast<size_t>(kCommon));
+  EXPECT_EQ(commonSeen, static_cast<size_t>(kCommon * kProcesses));
+  // Every process's own UIDs are there (kOwn + kCommon - kCommon own per process), plus the common ones.
+  EXPECT_EQ(merged.size(), static_cast<size_t>(kProcesses * kOwn + kCommon));
 }
 
 }  // namespace medpipe

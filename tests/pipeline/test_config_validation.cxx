@@ -78,18 +78,18 @@ outputs:
   EXPECT_EQ(problems[1], "c.yaml:7:5: step 'stats': output 'stats.nii.gz' cannot hold a table (use .csv or .json)");
 }
 
-TEST(ConfigValidation, SetOverridesParametersAndReportsBadOnesAsSet) {
+TEST(ConfigValidation, OverridesSetParametersAndBadOnesAreReportedAsOverrides) {
   const std::string yaml = "input: /data\nsteps:\n  s:\n    stage: gaussian\n    input: input\n    sigma: 1\n";
   EXPECT_TRUE(problemsOf(yaml, {"s.sigma=2.5"}).empty());
   const PipelinePlan plan = planPipeline(parsePipelineConfig(yaml, "c.yaml", {"s.sigma=2.5"}));
   EXPECT_DOUBLE_EQ(plan.steps.at(0).parameters.number("sigma"), 2.5);
   EXPECT_EQ(problemsOf(yaml, {"s.sigma=900"}),
-            std::vector<std::string>{"--set: step 's': gaussian.sigma: 900 is out of range [0.01, 100] mm"});
+            std::vector<std::string>{"override: step 's': gaussian.sigma: 900 is out of range [0.01, 100] mm"});
   try {
     parsePipelineConfig(yaml, "c.yaml", {"t.sigma=1"});
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()), "--set: t.sigma: no step named 't'");
+    EXPECT_EQ(std::string(e.what()), "override: t.sigma: no step named 't'");
   }
 }
 

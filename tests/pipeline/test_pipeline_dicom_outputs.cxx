@@ -21,7 +21,7 @@ steps:
   bone: {stage: binary-threshold, input: input, lower: 300, upper: 3000}
 outputs:
   - {step: smooth, file: smooth-dicom, format: dicom, description: Smoothed CT}
-  - {step: bone, file: bone-seg.dcm, format: dicom, deidentify: true}
+  - {step: bone, file: bone-seg.dcm, format: dicom, deidentify: Yes}
   - {step: smooth, file: smooth.nii.gz}
   - {step: bone, file: bone.nii.gz}
 )";

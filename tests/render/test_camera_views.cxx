@@ -56,7 +56,7 @@ TEST(CameraViews, UnknownViewsAreErrorsNamingTheOption) {
   try {
     parseCameraView("front");
   } catch (const Error& e) {
-    EXPECT_EQ(e.info().field, "--view");
+    EXPECT_EQ(e.info().field, "view");
   }
 }
 

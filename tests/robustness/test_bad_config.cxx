@@ -46,4 +46,23 @@ TEST(BadConfig, OtherUnexpectedShapesAreErrorsWithPositions) {
   }
 }
 
+// Fields run rejects are rejected by the planner, before any image is read (issue 14, points 1, 4, 11).
+TEST(BadConfig, OutputOptionsSelectorAndPathsAreValidationErrors) {
+  EXPECT_EQ(errorOf("input: /d\noutputs:\n  - {step: input, file: p.png, format: preview, size: abc}\n"),
+            "c.yaml:3:55: step 'input': output 'p.png': option 'size': 'abc' is not a number (allowed: 16 .. 4096)");
+  EXPECT_EQ(errorOf("input: /d\noutputs:\n  - {step: input, file: p.png, format: preview, size: 12x}\n"),
+            "c.yaml:3:55: step 'input': output 'p.png': option 'size': '12x' is not a number (allowed: 16 .. 4096)");
+  EXPECT_EQ(errorOf("input: /d\noutputs:\n  - {step: input, file: s, format: dicom, deidentify: si}\n"),
+            "c.yaml:3:55: step 'input': output 's': option 'deidentify': 'si' is not true or false (also yes/no, on/off, "
+            "in any case)");
+  EXPECT_EQ(errorOf("input: /d\noutputs:\n  - {step: input, file: s, format: dicom, deidentify: Yes}\n"), "");
+  EXPECT_EQ(errorOf("input:\n  path: /d\n  series: modalty=CT\n"),
+            "c.yaml:3:11: input.series: unknown selector 'modalty' (use uid=, number=, description= or modality=)");
+  EXPECT_EQ(errorOf("input: /d\noutputs:\n  - {step: input, file: ../escaped.nii.gz}\n"),
+            "c.yaml:3:25: step 'input': output '../escaped.nii.gz': 'file:' leads out of the output folder ('..')");
+  EXPECT_EQ(errorOf("input: /d\noutputs:\n  - {step: input, file: /tmp/x.nii.gz}\n"),
+            "c.yaml:3:25: step 'input': output '/tmp/x.nii.gz': 'file:' must be relative to the output folder, not an "
+            "absolute path");
+}
+
 }  // namespace medpipe

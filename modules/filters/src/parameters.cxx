@@ -1,6 +1,7 @@
 #include "medpipe/filters/parameters.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -43,6 +44,22 @@ double parseNumber(const std::string& where, const std::string& text) {
   throw Error("", where, "'" + text + "' is not a number");
 }
 
+std::string lowercase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
+
+std::string markdownCell(std::string text) {
+  for (size_t i = 0; (i = text.find('|', i)) != std::string::npos; i += 2) text.replace(i, 1, "\\|");
+  return text;
+}
+
 }  // namespace
 
 const char* toString(ParameterType type) {
@@ -52,6 +69,7 @@ const char* toString(ParameterType type) {
     case ParameterType::Boolean: return "boolean";
     case ParameterType::Choice: return "choice";
     case ParameterType::Points: return "points";
+    case ParameterType::Text: return "text";
   }
   return "?";
 }
@@ -90,10 +108,19 @@ ParameterSpec ParameterSpec::points(std::string name, std::string doc) {
   return p;
 }
 
+ParameterSpec ParameterSpec::text(std::string name, std::string value, std::string allowed, std::string doc,
+                                  std::function<void(const std::string&)> check) {
+  ParameterSpec p;
+  p.name = std::move(name), p.type = ParameterType::Text, p.defaultValue = std::move(value);
+  p.allowedText = std::move(allowed), p.doc = std::move(doc), p.check = std::move(check);
+  return p;
+}
+
 double ParameterValues::number(const std::string& name) const { return get<double>(values_, name); }
 long ParameterValues::integer(const std::string& name) const { return get<long>(values_, name); }
 bool ParameterValues::flag(const std::string& name) const { return get<bool>(values_, name); }
 const std::string& ParameterValues::choice(const std::string& name) const { return get<std::string>(values_, name); }
+const std::string& ParameterValues::text(const std::string& name) const { return get<std::string>(values_, name); }
 const Points& ParameterValues::points(const std::string& name) const { return get<Points>(values_, name); }
 
 std::string closestName(const std::string& word, const std::vector<std::string>& candidates) {
@@ -106,8 +133,8 @@ std::string closestName(const std::string& word, const std::vector<std::string>&
   return best;
 }
 
-ParameterValue parseParameterText(const std::string& stage, const ParameterSpec& spec, const std::string& text) {
-  const std::string where = stage + "." + spec.name;
+ParameterValue parseParameterText(const std::string& owner, const ParameterSpec& spec, const std::string& text) {
+  const std::string where = owner + "." + spec.name;
   switch (spec.type) {
     case ParameterType::Number: return parseNumber(where, text);
     case ParameterType::Integer: {
@@ -115,11 +142,15 @@ ParameterValue parseParameterText(const std::string& stage, const ParameterSpec&
       if (v != std::floor(v)) throw Error("", where, "'" + text + "' is not a whole number");
       return static_cast<long>(v);
     }
-    case ParameterType::Boolean:
-      if (text == "true" || text == "yes" || text == "on") return true;
-      if (text == "false" || text == "no" || text == "off") return false;
-      throw Error("", where, "'" + text + "' is not true or false");
-    case ParameterType::Choice: return text;
+    case ParameterType::Boolean: {
+      // YAML 1.1 booleans, as yaml-cpp and PyYAML read them: `deidentify: Yes` must not mean false.
+      const std::string word = lowercase(text);
+      if (word == "true" || word == "yes" || word == "on") return true;
+      if (word == "false" || word == "no" || word == "off") return false;
+      throw Error("", where, "'" + text + "' is not " + allowedValues(spec));
+    }
+    case ParameterType::Choice:
+    case ParameterType::Text: return text;
     case ParameterType::Points: {
       Points points;
       std::string list = text;
@@ -142,6 +173,75 @@ ParameterValue parseParameterText(const std::string& stage, const ParameterSpec&
     }
   }
   return text;
+}
+
+void validateParameter(const std::string& owner, const ParameterSpec& p, const ParameterValue& value) {
+  const std::string where = owner + "." + p.name;
+  auto expect = [&](bool ok) {
+    if (!ok) throw Error("", where, std::string("expected a ") + toString(p.type) + ", got '" + formatParameterValue(value) + "'");
+  };
+  double number = 0;
+  switch (p.type) {
+    case ParameterType::Number:
+      if (const long* i = std::get_if<long>(&value)) number = static_cast<double>(*i);
+      else expect(std::holds_alternative<double>(value)), number = std::get<double>(value);
+      break;
+    case ParameterType::Integer: expect(std::holds_alternative<long>(value)); number = static_cast<double>(std::get<long>(value)); break;
+    case ParameterType::Boolean: expect(std::holds_alternative<bool>(value)); return;
+    case ParameterType::Points:
+      expect(std::holds_alternative<Points>(value));
+      if (std::get<Points>(value).points.empty()) throw Error("", where, "needs at least one point");
+      return;
+    case ParameterType::Choice: {
+      expect(std::holds_alternative<std::string>(value));
+      const auto& text = std::get<std::string>(value);
+      if (std::find(p.choices.begin(), p.choices.end(), text) != p.choices.end()) return;
+      const std::string close = closestName(text, p.choices);
+      throw Error("", where, "'" + text + "' is not one of: " + joined(p.choices) +
+                                 (close.empty() ? "" : " (did you mean '" + close + "'?)"));
+    }
+    case ParameterType::Text: {
+      expect(std::holds_alternative<std::string>(value));
+      if (!p.check) return;
+      try {
+        p.check(std::get<std::string>(value));
+      } catch (const Error& e) {
+        throw Error("", where, e.info().reason);
+      }
+      return;
+    }
+  }
+  if (number < p.minimum || number > p.maximum)
+    throw Error("", where, formatParameterValue(number) + " is out of range [" + formatParameterValue(p.minimum) + ", " +
+                               formatParameterValue(p.maximum) + "]" + (p.unit.empty() ? "" : " " + p.unit));
+}
+
+std::string allowedValues(const ParameterSpec& p) {
+  switch (p.type) {
+    case ParameterType::Boolean: return "true or false (also yes/no, on/off, in any case)";
+    case ParameterType::Choice: return joined(p.choices);
+    case ParameterType::Text: return p.allowedText;
+    case ParameterType::Points: return "x,y,z;... in mm, or voxel:i,j,k;...";
+    case ParameterType::Number:
+    case ParameterType::Integer:
+      if (p.minimum > -1e300 || p.maximum < 1e300)
+        return formatParameterValue(p.minimum) + " .. " + formatParameterValue(p.maximum);
+      return "";
+  }
+  return "";
+}
+
+std::string parameterTableMarkdown(const std::vector<ParameterSpec>& parameters, const std::string& firstColumn) {
+  std::ostringstream out;
+  out << "| " << firstColumn << " | type | unit | default | allowed | meaning |\n|---|---|---|---|---|---|\n";
+  for (const auto& p : parameters) {
+    // Booleans and points say what they accept by their type; the table keeps to ranges, choices and text forms.
+    const bool spelledOut = p.type == ParameterType::Boolean || p.type == ParameterType::Points;
+    out << "| `" << p.name << "` | " << toString(p.type) << " | " << p.unit << " | "
+        << (p.required ? "required" : markdownCell(formatParameterValue(p.defaultValue))) << " | "
+        << (spelledOut ? "" : markdownCell(allowedValues(p))) << " | " << markdownCell(p.doc) << " |\n";
+  }
+  return out.str();
 }
 
 std::string formatParameterValue(const ParameterValue& value) {

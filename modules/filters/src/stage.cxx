@@ -29,38 +29,6 @@ std::string didYouMean(const std::string& word, const std::vector<std::string>& 
 
 std::string formatLimit(double v) { return formatParameterValue(v); }
 
-// The type check and range check of one given value.
-void checkValue(const StageSpec& stage, const ParameterSpec& p, const ParameterValue& value) {
-  const std::string where = stage.name + "." + p.name;
-  auto expect = [&](bool ok) {
-    if (!ok) throw Error("", where, std::string("expected a ") + toString(p.type) + ", got '" + formatParameterValue(value) + "'");
-  };
-  double number = 0;
-  switch (p.type) {
-    case ParameterType::Number:
-      if (const long* i = std::get_if<long>(&value)) number = static_cast<double>(*i);
-      else expect(std::holds_alternative<double>(value)), number = std::get<double>(value);
-      break;
-    case ParameterType::Integer: expect(std::holds_alternative<long>(value)); number = static_cast<double>(std::get<long>(value)); break;
-    case ParameterType::Boolean: expect(std::holds_alternative<bool>(value)); return;
-    case ParameterType::Points:
-      expect(std::holds_alternative<Points>(value));
-      if (std::get<Points>(value).points.empty()) throw Error("", where, "needs at least one point");
-      return;
-    case ParameterType::Choice: {
-      expect(std::holds_alternative<std::string>(value));
-      const auto& text = std::get<std::string>(value);
-      if (std::find(p.choices.begin(), p.choices.end(), text) != p.choices.end()) return;
-      std::string allowed;
-      for (const auto& c : p.choices) allowed += (allowed.empty() ? "" : ", ") + c;
-      throw Error("", where, "'" + text + "' is not one of: " + allowed + didYouMean(text, p.choices));
-    }
-  }
-  if (number < p.minimum || number > p.maximum)
-    throw Error("", where, formatLimit(number) + " is out of range [" + formatLimit(p.minimum) + ", " + formatLimit(p.maximum) +
-                               "]" + (p.unit.empty() ? "" : " " + p.unit));
-}
-
 }  // namespace
 
 const char* toString(DataKind kind) {
@@ -105,7 +73,7 @@ ParameterValues validateParameters(const StageSpec& spec, const std::map<std::st
     const auto p = std::find_if(spec.parameters.begin(), spec.parameters.end(),
                                 [&](const ParameterSpec& s) { return s.name == name; });
     if (p == spec.parameters.end()) throw Error("", spec.name + "." + name, "unknown parameter" + didYouMean(name, names));
-    checkValue(spec, *p, value);
+    validateParameter(spec.name, *p, value);
     // Integers given for a number are widened so stages read one type.
     values[name] = p->type == ParameterType::Number && std::holds_alternative<long>(value)
                        ? ParameterValue(static_cast<double>(std::get<long>(value)))

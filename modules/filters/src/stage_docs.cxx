@@ -10,11 +10,6 @@ namespace {
 
 const char* const kCategories[] = {"denoise", "segment", "utility", "measure"};
 
-std::string markdownCell(std::string text) {
-  for (size_t i = 0; (i = text.find('|', i)) != std::string::npos; i += 2) text.replace(i, 1, "\\|");
-  return text;
-}
-
 }  // namespace
 
 std::string stageOverview() {
@@ -45,21 +40,7 @@ std::string stagesMarkdown() {
         out << (i ? ", " : "") << "`" << s.inputs[i].name << "` (" << toString(s.inputs[i].kind)
             << (s.inputs[i].optional ? ", optional" : "") << ")";
       out << ". Output: " << toString(s.output) << ".\n\n";
-      if (!s.parameters.empty()) {
-        out << "| parameter | type | unit | default | allowed | meaning |\n|---|---|---|---|---|---|\n";
-        for (const auto& p : s.parameters) {
-          std::string allowed;
-          if (!p.choices.empty()) {
-            for (const auto& c : p.choices) allowed += (allowed.empty() ? "" : ", ") + c;
-          } else if (p.minimum > -1e300 || p.maximum < 1e300) {
-            allowed = formatParameterValue(p.minimum) + " .. " + formatParameterValue(p.maximum);
-          }
-          out << "| `" << p.name << "` | " << toString(p.type) << " | " << p.unit << " | "
-              << (p.required ? "required" : markdownCell(formatParameterValue(p.defaultValue))) << " | "
-              << markdownCell(allowed) << " | " << markdownCell(p.doc) << " |\n";
-        }
-        out << "\n";
-      }
+      if (!s.parameters.empty()) out << parameterTableMarkdown(s.parameters, "parameter") << "\n";
       if (!s.example.empty()) out << "```yaml\n" << s.example << (s.example.back() == '\n' ? "" : "\n") << "```\n";
     }
   }

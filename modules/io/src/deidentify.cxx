@@ -2,15 +2,12 @@
 
 #include <gdcmReader.h>
 #include <gdcmSequenceOfItems.h>
-#include <gdcmUIDGenerator.h>
 #include <gdcmWriter.h>
 
 #include <algorithm>
-#include <fstream>
 #include <sstream>
 
 #include "dicom_dataset.h"
-#include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
 
 namespace medpipe {
@@ -19,8 +16,6 @@ namespace fs = std::filesystem;
 const char* const kDeidentificationMethod = "DICOM PS3.15 Basic Application Level Confidentiality Profile";
 
 namespace {
-
-const char* const kUidMapHeader = "original_uid,replacement_uid";
 
 bool isUid(const std::string& text) {
   return !text.empty() && text.size() <= 64 && text.front() != '.' && text.back() != '.' &&
@@ -94,63 +89,6 @@ bool inList(const std::vector<DicomTag>& tags, const DicomTag& tag) {
 }
 
 }  // namespace
-
-// ---- UidMap ---------------------------------------------------------------------------------
-
-std::string UidMap::replace(const std::string& original) {
-  if (original.empty()) return original;
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto found = map_.find(original);
-  if (found != map_.end()) return found->second;
-  gdcm::UIDGenerator generator;
-  return map_.emplace(original, generator.Generate()).first->second;
-}
-
-std::optional<std::string> UidMap::find(const std::string& original) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto found = map_.find(original);
-  if (found == map_.end()) return std::nullopt;
-  return found->second;
-}
-
-size_t UidMap::size() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return map_.size();
-}
-
-void UidMap::load(const fs::path& csv) {
-  std::ifstream in(csv);
-  if (!in) throw Error(csv.string(), "", "cannot read UID map");
-  std::map<std::string, std::string> loaded;
-  std::string line;
-  for (size_t number = 1; std::getline(in, line); ++number) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || (number == 1 && line == kUidMapHeader)) continue;
-    const std::string where = "line " + std::to_string(number);
-    const auto comma = line.find(',');
-    if (comma == std::string::npos) throw Error(csv.string(), where, "expected 'original_uid,replacement_uid'");
-    const std::string original = line.substr(0, comma), replacement = line.substr(comma + 1);
-    if (!isUid(original) || !isUid(replacement)) throw Error(csv.string(), where, "not a UID pair");
-    if (!loaded.emplace(original, replacement).second) throw Error(csv.string(), where, "UID mapped twice");
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& [original, replacement] : loaded) {
-    auto found = map_.find(original);
-    if (found != map_.end() && found->second != replacement)
-      throw Error(csv.string(), "", "conflicts with the UIDs already mapped in this run");
-    map_.emplace(original, replacement);
-  }
-}
-
-void UidMap::save(const fs::path& csv) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  writeAtomically(csv, [&](const fs::path& tmp) {
-    std::ofstream out(tmp);
-    out << kUidMapHeader << '\n';
-    for (const auto& [original, replacement] : map_) out << original << ',' << replacement << '\n';
-    if (!out.flush()) throw Error(csv.string(), "", "cannot write UID map");
-  });
-}
 
 // ---- Deidentifier ---------------------------------------------------------------------------
 

@@ -69,7 +69,7 @@ ConversionReport convertDicom(const ConversionOptions& options, const Progress* 
 
   UidMap uids;
   const bool keepUidMap = options.toDicom && options.deidentify && !options.uidMap.empty();
-  if (keepUidMap && fs::exists(options.uidMap)) uids.load(options.uidMap);
+  if (keepUidMap) uids.share(options.uidMap);  // other processes may use the same map at the same time
   const Deidentifier deidentifier(uids);
 
   std::error_code ec;
@@ -88,7 +88,7 @@ ConversionReport convertDicom(const ConversionOptions& options, const Progress* 
     } catch (const Error& e) {
       report.failed.push_back(e.info());
     }
-    if (keepUidMap) uids.save(options.uidMap);  // after every series: what is written stays mappable
+    if (keepUidMap) uids.saveShared();  // after every series, merged with what others added
   }
   return report;
 }

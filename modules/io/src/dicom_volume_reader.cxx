@@ -177,7 +177,7 @@ ImageF::Pointer allocateVolume(const SliceStack& stack) {
 IrregularGeometry parseIrregularGeometry(const std::string& text) {
   if (text == "resample") return IrregularGeometry::Resample;
   if (text == "fail") return IrregularGeometry::Fail;
-  throw Error("", "--irregular", "'" + text + "' is not one of: resample, fail");
+  throw Error("", "irregular", "'" + text + "' is not one of: resample, fail");
 }
 
 ImageF::Pointer readSliceStack(const SliceStack& stack, IrregularGeometry policy, const Progress* progress) {

@@ -137,7 +137,7 @@ ImageFormat parseImageFormat(const std::string& text) {
   if (text == "nii") return ImageFormat::Nifti;
   if (text == "nrrd") return ImageFormat::Nrrd;
   if (text == "mha") return ImageFormat::Mha;
-  throw Error("", "--format", "'" + text + "' is not one of: nii.gz, nii, nrrd, mha");
+  throw Error("", "format", "'" + text + "' is not one of: nii.gz, nii, nrrd, mha");
 }
 
 std::string fileExtension(ImageFormat format) {

@@ -30,11 +30,13 @@ SeriesSelector::SeriesSelector(const std::string& text) {
     const auto eq = part.find('=');
     const std::string key = eq == std::string::npos ? "" : part.substr(0, eq);
     const std::string value = eq == std::string::npos ? part : part.substr(eq + 1);
+    if (key == "number" && !allDigits(value))
+      throw Error("", "series", "number '" + value + "' is not a series number (digits only)");
     if (key == "uid" || (key.empty() && looksLikeUid(value))) uid_ = value;
     else if (key == "number" || (key.empty() && allDigits(value))) number_ = value;
     else if (key == "description" || key.empty()) descriptionGlob_ = value;
     else if (key == "modality") modality_ = value;
-    else throw Error("", "--series", "unknown selector '" + key + "' (use uid=, number=, description= or modality=)");
+    else throw Error("", "series", "unknown selector '" + key + "' (use uid=, number=, description= or modality=)");
   }
 }
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "medpipe/core/error.h"
+#include "medpipe/io/deidentify.h"
 #include "medpipe/io/dicom_conversion.h"
 #include "medpipe/io/image_file.h"
 #include "medpipe/io/series_selector.h"
@@ -76,7 +77,7 @@ std::vector<fs::path> WorkUnit::files() const {
 
 std::vector<WorkUnit> planWorkUnits(const PipelineConfig& config) {
   const fs::path input = config.inputPath;
-  if (input.empty()) throw Error("", "input", "no input: give 'input:' in the config or --input");
+  if (input.empty()) throw Error("", "input", "no input: the config has no 'input:' and none was given");
   if (isImageFile(input)) return {WorkUnit{input.stem().stem().string(), input.filename().string(), {}, input}};
   const DicomIndex index = indexDicomFolder(input);
   const SeriesSelector selector(config.seriesSelector);
@@ -107,7 +108,7 @@ WorkUnit selectUnit(const std::vector<WorkUnit>& units, const std::string& id) {
     ids.push_back(u.id);
   }
   const std::string close = closestName(id, ids);
-  throw Error("", "--unit", "no unit '" + id + "' in this input" + (close.empty() ? "" : " (did you mean '" + close + "'?)"));
+  throw Error("", "unit", "no unit '" + id + "' in this input" + (close.empty() ? "" : " (did you mean '" + close + "'?)"));
 }
 
 std::vector<UnitOutcome> runBatch(const PipelineConfig& config, const PipelinePlan& plan, const std::vector<WorkUnit>& units,
@@ -116,6 +117,11 @@ std::vector<UnitOutcome> runBatch(const PipelineConfig& config, const PipelinePl
   // Divide the cores among parallel units instead of letting each ITK filter take them all.
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   itk::MultiThreaderBase::SetGlobalDefaultNumberOfThreads(std::max(1, cores / jobs));
+
+  // One UID map for the whole run: de-identified outputs of one study share its new UIDs across units.
+  UidMap runUids;
+  BatchOptions shared = options;
+  if (!shared.run.uids) shared.run.uids = &runUids;
 
   std::vector<UnitOutcome> outcomes(units.size());
   std::atomic<size_t> next{0};
@@ -129,7 +135,7 @@ std::vector<UnitOutcome> runBatch(const PipelineConfig& config, const PipelinePl
         continue;
       }
       const fs::path folder = unitOutputFolder(options, units[i], units.size());
-      outcomes[i] = runUnit(config, plan, units[i], folder, options);
+      outcomes[i] = runUnit(config, plan, units[i], folder, shared);
       std::lock_guard<std::mutex> lock(reportMutex);
       if (options.onUnitDone) options.onUnitDone(outcomes[i]);
     }

@@ -7,6 +7,7 @@
 
 #include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
+#include "medpipe/io/series_selector.h"
 #include "medpipe/pipeline/output_formats.h"
 
 namespace medpipe {
@@ -91,26 +92,24 @@ struct Planner {
     // Parameters, one at a time so every error is reported with its own position.
     std::map<std::string, ParameterValue> values;
     bool parametersOk = true;
+    std::vector<std::string> parameterNames;
+    for (const auto& s : spec.parameters) parameterNames.push_back(s.name);
     auto add = [&](const std::string& name, const std::function<ParameterValue(const ParameterSpec&)>& make) {
       const auto where = step.at(name);
-      const auto spec_ = std::find_if(spec.parameters.begin(), spec.parameters.end(),
-                                      [&](const ParameterSpec& s) { return s.name == name; });
+      const auto declared = std::find_if(spec.parameters.begin(), spec.parameters.end(),
+                                         [&](const ParameterSpec& s) { return s.name == name; });
+      if (declared == spec.parameters.end()) {
+        problem(where, step.name, spec.name + "." + name + ": unknown parameter" + didYouMean(name, parameterNames));
+        parametersOk = false;
+        return;
+      }
       try {
-        if (spec_ == spec.parameters.end()) {
-          validateParameters(spec, {{name, 0.0}});  // produces the unknown-parameter message
-        } else {
-          const ParameterValue value = make(*spec_);
-          validateParameters(spec, {{name, value}});
-          values[name] = value;
-          return;
-        }
+        const ParameterValue value = make(*declared);
+        validateParameter(spec.name, *declared, value);
+        values[name] = value;
       } catch (const Error& e) {
-        if (e.info().reason.find("is required") == std::string::npos) {
-          problem(where, step.name, e.info().field + ": " + e.info().reason);
-          parametersOk = false;
-          return;
-        }
-        values[name] = make(*spec_);  // only "another parameter is required": fine for this one
+        problem(where, step.name, e.info().field + ": " + e.info().reason);
+        parametersOk = false;
       }
     };
     for (const auto& [name, text] : step.parameterText)
@@ -172,10 +171,17 @@ struct Planner {
       problem(out.position, out.step, "a label map is written as one DICOM SEG file: give 'file:' a .dcm name");
     if (!format->extension.empty() && fullExtension(out.file) != format->extension)
       problem(out.position, out.step, "format '" + out.format + "' writes " + format->extension + " files");
-    for (const auto& [name, value] : out.options)
-      if (std::find(format->optionNames.begin(), format->optionNames.end(), name) == format->optionNames.end())
-        problem(out.position, out.step, "format '" + out.format + "' has no option '" + name + "'" +
-                                            didYouMean(name, format->optionNames));
+    if (!format->unavailable.empty()) problem(out.position, out.step, "format '" + out.format + "': " + format->unavailable);
+    for (const auto& [name, text] : out.options) {
+      try {
+        parseOutputOption(*format, name, text);
+      } catch (const Error& e) {
+        const bool unknown = std::none_of(format->options.begin(), format->options.end(),
+                                          [&](const ParameterSpec& o) { return o.name == name; });
+        problem(unknown ? out.position : out.at(name), out.step,
+                unknown ? e.info().reason : "output '" + out.file + "': option '" + name + "': " + e.info().reason);
+      }
+    }
     if (out.over.empty()) return;
     const auto overKind = kindOf(out.over);
     if (!overKind) return problem(out.position, out.step, "'over' names no step '" + out.over + "'");
@@ -195,8 +201,26 @@ struct Planner {
     return a <= b || b == plan.steps.size();
   }
 
+  // Where run will write: a path relative to the unit's folder that stays inside it. Symbolic
+  // links inside the folder are checked when the file is written (pipeline_runner.cxx).
+  void checkOutputPath(const OutputConfig& out) {
+    const std::filesystem::path file(out.file);
+    const std::filesystem::path normal = file.lexically_normal();
+    std::string why;
+    if (out.file.empty()) why = "'file:' is empty";
+    else if (file.has_root_path()) why = "'file:' must be relative to the output folder, not an absolute path";
+    else if (normal == "." || normal.empty()) why = "'file:' names the output folder itself";
+    else if (*normal.begin() == "..") why = "'file:' leads out of the output folder ('..')";
+    if (!why.empty()) problem(out.at("file"), out.step, "output '" + out.file + "': " + why);
+  }
+
   void checkOutputs() {
+    // An image file as input (by its name, as run decides) has no study to write DICOM into.
+    const bool imageFileInput = extensionAccepts(config.inputPath, DataKind::Image);
     for (const auto& out : config.outputs) {
+      checkOutputPath(out);
+      if (imageFileInput && out.format == "dicom")
+        problem(out.at("format"), out.step, "output '" + out.file + "': format 'dicom' needs a DICOM input series, the input is an image file");
       if (!byName.count(out.step)) {
         const std::string close = closestName(out.step, stepNames());
         problem(out.position, "", "output names no step '" + out.step + "'" + (close.empty() ? "" : " (did you mean '" + close + "'?)"));
@@ -238,7 +262,13 @@ PipelinePlan planPipeline(const PipelineConfig& config) {
       planner.problem(step.position, step.name, "a step with this name exists already");
   }
   planner.byName[kInputName] = nullptr;
-  if (config.inputPath.empty()) planner.problem({config.sourceFile, 0, 0}, "", "no input: give 'input:' or --input");
+  try {
+    SeriesSelector selector(config.seriesSelector);
+  } catch (const Error& e) {
+    const SourcePosition where = config.seriesPosition.file.empty() ? SourcePosition{config.sourceFile, 0, 0} : config.seriesPosition;
+    planner.problem(where, "", "input." + e.info().field + ": " + e.info().reason);
+  }
+  if (config.inputPath.empty()) planner.problem({config.sourceFile, 0, 0}, "", "no input: the config has no 'input:' and none was given");
   for (const auto& step : config.steps) {
     try {
       if (!step.stage.empty()) planner.stageOf[step.name] = &findStage(step.stage);

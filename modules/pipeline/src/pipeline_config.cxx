@@ -85,7 +85,8 @@ class ConfigReader {
       return;
     }
     if (auto path = input["path"]) config.inputPath = scalar(path);
-    if (auto series = input["series"]) config.seriesSelector = scalar(series);
+    config.seriesPosition = config.inputPosition;
+    if (auto series = input["series"]) config.seriesSelector = scalar(series), config.seriesPosition = positionOf(series, file_);
   }
 
   StepConfig readStep(const std::string& name, const YAML::Node& node) {
@@ -149,6 +150,7 @@ class ConfigReader {
       if (name == "format") output.format = scalar(entry.second);
       else if (name == "over") output.over = scalar(entry.second);
       else if (name != "step" && name != "file") output.options[name] = scalar(entry.second);
+      if (name != "step") output.optionPositions[name] = positionOf(entry.second, file_);
     }
     return output;
   }
@@ -159,16 +161,16 @@ class ConfigReader {
 
 void applyOverride(PipelineConfig& config, const std::string& assignment) {
   const auto eq = assignment.find('=');
-  if (eq == std::string::npos) throw Error("--set", "", "'" + assignment + "' is not NAME=VALUE or STEP.PARAM=VALUE");
+  if (eq == std::string::npos) throw Error(kOverrideSource, "", "'" + assignment + "' is not NAME=VALUE or STEP.PARAM=VALUE");
   const std::string key = assignment.substr(0, eq), value = assignment.substr(eq + 1);
   const auto dot = key.find('.');
-  if (dot == std::string::npos) throw Error("--set", key, "give STEP.PARAM=VALUE (variables are set with --var)");
+  if (dot == std::string::npos) throw Error(kOverrideSource, key, "give STEP.PARAM=VALUE (a variable is not set by an override)");
   const std::string target = key.substr(0, dot), field = key.substr(dot + 1);
-  const SourcePosition where{"--set", 0, 0};
+  const SourcePosition where{kOverrideSource, 0, 0};
   if (target == "input") {
     if (field == "path") config.inputPath = value;
-    else if (field == "series") config.seriesSelector = value;
-    else throw Error("--set", key, "input has 'path' and 'series'");
+    else if (field == "series") config.seriesSelector = value, config.seriesPosition = where;
+    else throw Error(kOverrideSource, key, "input has 'path' and 'series'");
     return;
   }
   for (auto& step : config.steps) {
@@ -182,10 +184,12 @@ void applyOverride(PipelineConfig& config, const std::string& assignment) {
     }
     return;
   }
-  throw Error("--set", key, "no step named '" + target + "'");
+  throw Error(kOverrideSource, key, "no step named '" + target + "'");
 }
 
 }  // namespace
+
+const char* const kOverrideSource = "override";
 
 std::string SourcePosition::str() const {
   if (line == 0) return file;

@@ -1,5 +1,6 @@
 #include "medpipe/pipeline/pipeline_runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -8,6 +9,7 @@
 #include "medpipe/core/error.h"
 #include "medpipe/core/json_writer.h"
 #include "medpipe/core/version.h"
+#include "medpipe/io/deidentify.h"
 #include "medpipe/io/gdcm_version.h"
 #include "medpipe/pipeline/output_formats.h"
 
@@ -30,13 +32,28 @@ struct Fnv1a {
   }
 };
 
+// An output's real place, symbolic links resolved, must be inside the unit's real folder: a link
+// planted in the folder must not carry a write elsewhere (the config's paths are checked by planPipeline).
+void checkInsideFolder(const fs::path& folder, const fs::path& path, const OutputConfig& output) {
+  std::error_code ec;
+  fs::path realFolder = fs::weakly_canonical(folder, ec);
+  if (realFolder.has_relative_path() && realFolder.filename().empty()) realFolder = realFolder.parent_path();  // "out/"
+  const fs::path realPath = ec ? fs::path() : fs::weakly_canonical(path, ec);
+  const auto [f, p] = std::mismatch(realFolder.begin(), realFolder.end(), realPath.begin(), realPath.end());
+  if (ec || realPath.empty() || f != realFolder.end() || p == realPath.end())
+    throw Error(path.string(), "output '" + output.file + "'", "leads out of the output folder " + folder.string() +
+                                                             (ec ? " (" + ec.message() + ")" : " (through a symbolic link)"));
+}
+
 void writeOutput(const StageData& data, const ImageF* background, const OutputConfig& output, const fs::path& path,
-                 const ImageWriteOptions& write, const InputIdentity& identity) {
+                 const ImageWriteOptions& write, const InputIdentity& identity, UidMap& uids) {
   fs::create_directories(path.parent_path());
   if (!output.format.empty()) {
     const OutputFormat* format = findOutputFormat(output.format);
     if (!format) throw Error(path.string(), "format", "unknown output format '" + output.format + "'");
-    return format->write(OutputContext{data, background, output, identity, write}, path);
+    if (!format->write) throw Error(path.string(), "format", format->unavailable);
+    const ParameterValues options = outputOptionValues(*format, output);
+    return format->write(OutputContext{data, background, output, options, identity, write, uids}, path);
   }
   switch (data.kind()) {
     case DataKind::Image: return writeImage(*data.image, path, write);
@@ -150,6 +167,8 @@ UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& pla
     }
   }
 
+  UidMap unitUids;  // used when the caller shares none
+  UidMap& uids = options.uids ? *options.uids : unitUids;
   std::map<std::string, StageData> results;
   results["input"] = StageData{input, nullptr, nullptr};
   auto writeOutputsOf = [&](const std::string& step) {
@@ -157,7 +176,8 @@ UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& pla
       if (o.step != step) continue;
       const std::string over = o.over.empty() ? "input" : o.over;
       const ImageF* background = results.count(over) ? results.at(over).image.GetPointer() : nullptr;
-      writeOutput(results.at(step), background, o, outputFolder / o.file, options.write, identity);
+      checkInsideFolder(outputFolder, outputFolder / o.file, o);
+      writeOutput(results.at(step), background, o, outputFolder / o.file, options.write, identity, uids);
       report.outputs.push_back(outputFolder / o.file);
     }
   };

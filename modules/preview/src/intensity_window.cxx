@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "medpipe/core/error.h"
 
@@ -29,6 +30,30 @@ std::pair<double, double> intensityPercentiles(const ImageF& image, double low, 
   return {lo, at(high)};
 }
 
+namespace {
+
+std::optional<IntensityWindow> levelAndWidth(const std::string& text) {
+  double level = 0, width = 0;
+  int used = 0;
+  if (std::sscanf(text.c_str(), "%lf,%lf%n", &level, &width, &used) == 2 && static_cast<size_t>(used) == text.size() &&
+      width > 0)
+    return IntensityWindow{level, width};
+  return std::nullopt;
+}
+
+[[noreturn]] void notAWindow(const std::string& preset) {
+  std::string known;
+  for (const auto& name : intensityWindowPresets()) known += (known.empty() ? "" : ", ") + name;
+  throw Error("", "window", "'" + preset + "' is not a preset (" + known + ") nor LEVEL,WIDTH with WIDTH > 0");
+}
+
+}  // namespace
+
+void checkIntensityWindow(const std::string& preset) {
+  const auto& names = intensityWindowPresets();
+  if (std::find(names.begin(), names.end(), preset) == names.end() && !levelAndWidth(preset)) notAWindow(preset);
+}
+
 IntensityWindow intensityWindowFor(const std::string& preset, const ImageF& image) {
   if (preset == "ct-soft-tissue") return {40, 400};
   if (preset == "ct-bone") return {400, 1800};
@@ -38,14 +63,8 @@ IntensityWindow intensityWindowFor(const std::string& preset, const ImageF& imag
     // A constant image still gets a usable (non-zero) width.
     return {(lo + hi) / 2, std::max(hi - lo, 1e-6)};
   }
-  double level = 0, width = 0;
-  int used = 0;
-  if (std::sscanf(preset.c_str(), "%lf,%lf%n", &level, &width, &used) == 2 &&
-      static_cast<size_t>(used) == preset.size() && width > 0)
-    return {level, width};
-  std::string known;
-  for (const auto& name : intensityWindowPresets()) known += (known.empty() ? "" : ", ") + name;
-  throw Error("", "--preset", "'" + preset + "' is not a preset (" + known + ") nor LEVEL,WIDTH with WIDTH > 0");
+  if (const auto window = levelAndWidth(preset)) return *window;
+  notAWindow(preset);
 }
 
 }  // namespace medpipe

@@ -96,14 +96,14 @@ std::optional<PointLps> labelCentroid(const LabelImage& labels) {
 }
 
 SliceMontage renderSliceMontage(const ImageF& image, const LabelImage* labels, const MontageOptions& options) {
-  if (options.panelSize < 16) throw Error("", "--size", "a montage panel needs at least 16 pixels");
+  if (options.panelSize < 16) throw Error("", "size", "a montage panel needs at least 16 pixels");
   const IntensityWindow window = intensityWindowFor(options.window, image);
   PointLps slicePoint = imageCentre(image);
   if (options.slicePoint) {
     slicePoint = *options.slicePoint;
   } else if (labels) {
     const auto centroid = labelCentroid(*labels);
-    if (!centroid) throw Error("", "--labels", "the label map has no non-zero voxel to centre the slices on");
+    if (!centroid) throw Error("", "labels", "the label map has no non-zero voxel to centre the slices on");
     slicePoint = *centroid;
   }
   SliceMontage montage{RgbImage(), montageGeometryFor(image, slicePoint, options.panelSize)};

@@ -46,7 +46,7 @@ CameraView parseCameraView(const std::string& text) {
   }
   std::string known;
   for (const auto& name : namedCameraViews()) known += name + ", ";
-  throw Error("", "--view", "'" + text + "' is not one of " + known + "or AZ,EL in degrees with |EL| <= 90");
+  throw Error("", "view", "'" + text + "' is not one of " + known + "or AZ,EL in degrees with |EL| <= 90");
 }
 
 CameraView orbitAboutSuperior(const CameraView& view, double degrees) {

@@ -103,7 +103,7 @@ void writeMesh(vtkPolyData* mesh, MeshSpace space, const std::filesystem::path& 
 MeshSpace parseMeshSpace(const std::string& text) {
   if (text == "lps" || text == "LPS") return MeshSpace::Lps;
   if (text == "ras" || text == "RAS") return MeshSpace::Ras;
-  throw Error("", "--space", "'" + text + "' is not lps or ras");
+  throw Error("", "space", "'" + text + "' is not lps or ras");
 }
 
 const char* toString(MeshSpace space) { return space == MeshSpace::Lps ? "LPS" : "RAS"; }
@@ -115,7 +115,7 @@ MeshExportSummary exportLabelMesh(const LabelImage& labels, const MeshExportOpti
     throw Error(path.string(), "", "unknown mesh format '" + ext + "': use .stl, .obj or .vtp");
   const auto present = labelsPresent(labels);
   if (options.label && std::find(present.begin(), present.end(), *options.label) == present.end())
-    throw Error("", "--label", "label " + std::to_string(*options.label) + " is not in the label map (present: " +
+    throw Error("", "label", "label " + std::to_string(*options.label) + " is not in the label map (present: " +
                                    listed(present) + ")");
   if (present.empty()) throw Error("", "", "the label map has no non-zero label to make a surface of");
   std::vector<LabelRegion> regions;

@@ -95,7 +95,7 @@ VolumeAppearance volumeAppearanceFor(const std::string& preset, const ImageF& im
   if (preset == "mip") return maximumIntensity(image);
   std::string known;
   for (const auto& name : volumeRenderPresets()) known += (known.empty() ? "" : ", ") + name;
-  throw Error("", "--preset", "'" + preset + "' is not a volume rendering preset (" + known + ")");
+  throw Error("", "preset", "'" + preset + "' is not a volume rendering preset (" + known + ")");
 }
 
 }  // namespace medpipe

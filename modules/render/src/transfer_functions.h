@@ -17,7 +17,7 @@ struct VolumeAppearance {
 };
 
 // opacityScale multiplies every opacity (for a translucent context volume behind label surfaces).
-// Throws medpipe::Error (field "--preset") for an unknown preset.
+// Throws medpipe::Error (field "preset") for an unknown preset.
 VolumeAppearance volumeAppearanceFor(const std::string& preset, const ImageF& image, double opacityScale);
 
 }  // namespace medpipe

@@ -17,7 +17,7 @@ std::filesystem::path turntableFramePath(const std::filesystem::path& output, un
 std::vector<std::filesystem::path> renderTurntable(const ImageF& image, const LabelImage* labels,
                                                    const RenderOptions& options, unsigned frames,
                                                    const std::filesystem::path& output) {
-  if (frames < 1 || frames > 3600) throw Error("", "--turntable", "the number of frames must be between 1 and 3600");
+  if (frames < 1 || frames > 3600) throw Error("", "turntable", "the number of frames must be between 1 and 3600");
   // One scene for all frames: label surfaces and transfer functions are built once.
   VolumeRenderer renderer(image, labels, options);
   std::vector<std::filesystem::path> written;

@@ -95,7 +95,7 @@ void addLabelSurfaces(vtkRenderer& renderer, const LabelImage& labels, const std
 vtkSmartPointer<vtkRenderer> buildScene(const ImageF& image, const LabelImage* labels, const RenderOptions& options,
                                         bool interactive) {
   if (options.width < 16 || options.height < 16 || options.width > kMaxSide || options.height > kMaxSide)
-    throw Error("", "--size", "width and height must be between 16 and " + std::to_string(kMaxSide) + " pixels");
+    throw Error("", "size", "width and height must be between 16 and " + std::to_string(kMaxSide) + " pixels");
   requireDisplay();
   routeVtkMessagesToLog();
   const VolumeAppearance appearance =

@@ -1,6 +1,7 @@
 #pragma once
 // Typed stage parameters: declared once per stage, validated before any work.
 #include <array>
+#include <functional>
 #include <limits>
 #include <map>
 #include <string>
@@ -17,7 +18,8 @@ struct Points {
 
 using ParameterValue = std::variant<double, long, bool, std::string, Points>;
 
-enum class ParameterType { Number, Integer, Boolean, Choice, Points };
+// Text: free text, optionally checked by ParameterSpec::check (a picture size, a camera view).
+enum class ParameterType { Number, Integer, Boolean, Choice, Points, Text };
 const char* toString(ParameterType type);
 
 struct ParameterSpec {
@@ -30,6 +32,9 @@ struct ParameterSpec {
   double minimum = -std::numeric_limits<double>::infinity();
   double maximum = std::numeric_limits<double>::infinity();
   std::vector<std::string> choices;  // for Choice
+  std::string allowedText;           // for Text: what the value may be, for docs and messages ("WIDTHxHEIGHT")
+  // For Text: throws medpipe::Error when the value is not allowed (its reason is reported).
+  std::function<void(const std::string&)> check;
 
   // Shorthands for stage declarations.
   static ParameterSpec number(std::string name, double value, double lo, double hi, std::string unit, std::string doc);
@@ -37,6 +42,8 @@ struct ParameterSpec {
   static ParameterSpec flag(std::string name, bool value, std::string doc);
   static ParameterSpec choice(std::string name, std::string value, std::vector<std::string> choices, std::string doc);
   static ParameterSpec points(std::string name, std::string doc);  // required seed list
+  static ParameterSpec text(std::string name, std::string value, std::string allowed, std::string doc,
+                            std::function<void(const std::string&)> check = {});
 };
 
 // Validated values with every default filled in; accessors throw on a wrong type (a bug).
@@ -48,6 +55,7 @@ class ParameterValues {
   long integer(const std::string& name) const;
   bool flag(const std::string& name) const;
   const std::string& choice(const std::string& name) const;
+  const std::string& text(const std::string& name) const;
   const Points& points(const std::string& name) const;
   const std::map<std::string, ParameterValue>& all() const { return values_; }
 
@@ -55,9 +63,20 @@ class ParameterValues {
   std::map<std::string, ParameterValue> values_;
 };
 
-// Parses command-line or config text for one parameter: numbers, integers, true/false, a choice,
-// or points as "x,y,z;x,y,z" (mm) or "voxel:i,j,k;...". Throws medpipe::Error naming stage.param.
-ParameterValue parseParameterText(const std::string& stage, const ParameterSpec& spec, const std::string& text);
+// Parses command-line or config text for one parameter: numbers, integers, booleans as YAML 1.1
+// writes them (true/false, yes/no, on/off, in any case), a choice, text, or points as
+// "x,y,z;x,y,z" (mm) or "voxel:i,j,k;...". Throws medpipe::Error naming owner.param.
+ParameterValue parseParameterText(const std::string& owner, const ParameterSpec& spec, const std::string& text);
+
+// Checks one value against its declaration: type, range, choices, points present, the Text check.
+// Throws medpipe::Error naming owner.param and what is allowed.
+void validateParameter(const std::string& owner, const ParameterSpec& spec, const ParameterValue& value);
+
+// What a parameter accepts, in words: "16 .. 4096", "ct-bone, mip", "true or false", the Text's allowedText.
+std::string allowedValues(const ParameterSpec& spec);
+
+// The Markdown table of parameters used by docs/stages.md and docs/outputs.md.
+std::string parameterTableMarkdown(const std::vector<ParameterSpec>& parameters, const std::string& firstColumn);
 
 // Renders a value the way parseParameterText reads it.
 std::string formatParameterValue(const ParameterValue& value);

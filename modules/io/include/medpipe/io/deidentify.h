@@ -55,9 +55,25 @@ class UidMap {
   // Writes every mapping, atomically; throws medpipe::Error.
   void save(const std::filesystem::path& csv) const;
 
+  // Keeps this map in `csv` together with every other process that shares it (parallel runs,
+  // workflow units): its mappings are loaded now (when it exists); before a UID gets a new
+  // replacement the file is read again under an exclusive lock (flock on `<csv>.lock`), so a
+  // replacement another process made first is used, and a new one is appended before the lock
+  // is released. saveShared() rewrites the file sorted, atomically, merged under the lock.
+  // Throws medpipe::Error naming the file.
+  void share(const std::filesystem::path& csv);
+  void saveShared();
+
  private:
+  std::string generateLocked(const std::string& original);  // mutex_ held
+  void readSharedLocked(std::uint64_t generation);           // mutex_ and the file lock held
+
   mutable std::mutex mutex_;
   std::map<std::string, std::string> map_;
+  std::filesystem::path shared_;       // empty: the map lives in memory only
+  std::uint64_t sharedGeneration_ = 0;  // the file read so far: its rewrite count, bytes and lines
+  std::uintmax_t sharedOffset_ = 0;
+  size_t sharedLines_ = 0;
 };
 
 struct DeidentificationOptions {

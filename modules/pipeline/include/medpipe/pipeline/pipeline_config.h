@@ -35,8 +35,13 @@ struct OutputConfig {
   std::string file;    // relative to the output folder; the extension says the format, unless `format`
   std::string format;  // "" (by extension), or an output format: dicom, preview, render (output_formats.h)
   std::string over;    // a label map's background image for preview/render: a step name, default "input"
-  std::map<std::string, std::string> options;  // the format's own keys (description, window, view...)
+  std::map<std::string, std::string> options;  // the format's own keys (description, window, view...), as written
   SourcePosition position;
+  std::map<std::string, SourcePosition> optionPositions;  // each option's value
+  SourcePosition at(const std::string& key) const {     // the key's value, else the output
+    const auto it = optionPositions.find(key);
+    return it == optionPositions.end() ? position : it->second;
+  }
 };
 
 struct PipelineConfig {
@@ -44,12 +49,16 @@ struct PipelineConfig {
   std::string inputPath;       // DICOM folder / export root, or an image file
   std::string seriesSelector;  // see SeriesSelector
   SourcePosition inputPosition;
+  SourcePosition seriesPosition;  // of `series:`, else the input's
   std::map<std::string, std::string> variables;
   std::vector<StepConfig> steps;  // in file order
   std::vector<OutputConfig> outputs;
 };
 
-// Reads a YAML/JSON config. `overrides` are --set assignments: "step.param=value",
+// Where an override's value came from, in errors and positions (the CLI says "--set").
+extern const char* const kOverrideSource;
+
+// Reads a YAML/JSON config. `overrides` are assignments (the CLI's --set): "step.param=value",
 // "input.path=...", "input.series=...", or "var=value" for a variable. Syntax errors throw
 // medpipe::Error with file:line:column; semantic checks are validatePipeline()'s job.
 PipelineConfig loadPipelineConfig(const std::string& path, const std::vector<std::string>& overrides = {},

@@ -15,6 +15,8 @@
 
 namespace medpipe {
 
+class UidMap;
+
 // Where the input volume came from, for provenance and resuming.
 struct InputIdentity {
   std::string description;              // "series 3 'T1 MPRAGE'" or the file name
@@ -43,6 +45,9 @@ struct RunOptions {
   ImageWriteOptions write;
   StepProgress onProgress;
   const Progress* cancel = nullptr;  // cancellation shared with the caller (SIGINT)
+  // The run's UID map for de-identified DICOM outputs, shared by every unit (runBatch makes one
+  // when null); with `run --uid-map` it is kept in a file shared by every process (deidentify.h).
+  UidMap* uids = nullptr;
   // Versions the pipeline module cannot know (VTK when the caller is built with it), for provenance.
   std::map<std::string, std::string> extraVersions;
 };

@@ -18,8 +18,11 @@ struct IntensityWindow {
 
 // "ct-soft-tissue" (40/400), "ct-bone" (400/1800), "ct-lung" (-600/1500), "mr-default" (1st..99th
 // percentile of the image), or "LEVEL,WIDTH" in the image's units. Throws medpipe::Error
-// (field "--preset") for anything else.
+// (field "window") for anything else.
 IntensityWindow intensityWindowFor(const std::string& preset, const ImageF& image);
+
+// Throws as intensityWindowFor does when `preset` is neither a preset nor LEVEL,WIDTH (no image needed).
+void checkIntensityWindow(const std::string& preset);
 
 // The named presets intensityWindowFor knows, for help texts and error messages.
 const std::vector<std::string>& intensityWindowPresets();

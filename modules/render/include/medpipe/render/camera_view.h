@@ -20,7 +20,7 @@ struct CameraView {
 // the viewer's right). Or "AZ,EL" in degrees: azimuth about the superior axis from anterior
 // towards the patient's left (90 = left, 180 = posterior, 270 = right), elevation towards
 // superior; the camera orbits, so up stays in the plane of superior and the viewing direction.
-// Throws medpipe::Error (field "--view") for anything else.
+// Throws medpipe::Error (field "view") for anything else.
 CameraView parseCameraView(const std::string& text);
 
 const std::vector<std::string>& namedCameraViews();
