@@ -1,6 +1,7 @@
 #include "medpipe/filters/parameters.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -115,10 +116,14 @@ ParameterValue parseParameterText(const std::string& stage, const ParameterSpec&
       if (v != std::floor(v)) throw Error("", where, "'" + text + "' is not a whole number");
       return static_cast<long>(v);
     }
-    case ParameterType::Boolean:
-      if (text == "true" || text == "yes" || text == "on") return true;
-      if (text == "false" || text == "no" || text == "off") return false;
+    case ParameterType::Boolean: {
+      // YAML 1.1's words in any case (True, YES, Off...), as configs written for other YAML tools have them.
+      std::string word = text;
+      std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (word == "true" || word == "yes" || word == "on") return true;
+      if (word == "false" || word == "no" || word == "off") return false;
       throw Error("", where, "'" + text + "' is not true or false");
+    }
     case ParameterType::Choice: return text;
     case ParameterType::Points: {
       Points points;
