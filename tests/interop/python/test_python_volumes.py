@@ -85,6 +85,18 @@ class ReadAndWrite(PhantomStudy):
         self.assertFalse(os.path.exists(self.path("x.txt")))
 
 
+class ReadmeExample(PhantomStudy):
+    def test_the_readme_example_runs(self):
+        readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "README.md")).read()
+        code = readme.split("## Python\n\n```python\n", 1)[1].split("```", 1)[0]
+        self.assertEqual(len(code.strip().splitlines()), 5, code)
+        out = self.path("bone.nii.gz")
+        code = code.replace('"/data/export"', repr(self.dicom)).replace('"bone.nii.gz"', repr(out))
+        exec(compile(code, "README.md", "exec"), {})
+        labels = nibabel.load(out).get_fdata()
+        self.assertGreater(labels.sum(), 0)
+
+
 class HealthFindings(PhantomStudy):
     extra = ("--gantry-tilt", "12")
 
