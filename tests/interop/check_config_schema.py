@@ -19,7 +19,8 @@ def main():
     validator = jsonschema.Draft202012Validator(schema)
     for path in sys.argv[2:]:
         with open(path) as f:
-            document = yaml.safe_load(f)
+            # YAML -> JSON, as an editor validates it (dates and the like become strings).
+            document = json.loads(json.dumps(yaml.safe_load(f), default=str))
         errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
         if errors:
             where = "/".join(str(p) for p in errors[0].absolute_path)

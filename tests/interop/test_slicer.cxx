@@ -254,8 +254,8 @@ TEST_F(SlicerCli, TwoInputsAndATableOutputGiveTheConfigsCsv) {
   const auto r = test::runMedpipe("slicer-cli label-statistics " + quoted(dir_ / "ct.nrrd") + " " +
                                   quoted(dir_ / "labels.nrrd") + " " + quoted(dir_ / "cli.csv"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  // In the config the labels come from a file too: cast-to-labels of the stored label map is not
-  // possible from one input, so compare with label-statistics on the thresholded phantom instead.
+  // A config has one input volume, so its label map is computed: compare slicer-cli's threshold and
+  // statistics (files in between, as in Slicer) with the same two steps in a config.
   const auto t = test::runMedpipe("slicer-cli binary-threshold --lower 300 --upper 3000 " + quoted(dir_ / "ct.nrrd") +
                                   " " + quoted(dir_ / "bone.nrrd"));
   ASSERT_EQ(t.exitCode, 0) << t.err;
@@ -298,7 +298,6 @@ TEST_F(SlicerCli, WrappersAnswerSlicersXmlQueryAndRunTheStage) {
   ASSERT_EQ(r.exitCode, 0) << r.err;
   const fs::path wrapper = dir_ / "modules" / "medpipe-median";
   ASSERT_TRUE(fs::exists(wrapper));
-  EXPECT_EQ(fs::directory_iterator(dir_ / "modules") == fs::directory_iterator(), false);
   size_t count = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir_ / "modules")) ++count;
   EXPECT_EQ(count, allStages().size());

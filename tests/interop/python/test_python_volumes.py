@@ -87,7 +87,8 @@ class ReadAndWrite(PhantomStudy):
 
 class ReadmeExample(PhantomStudy):
     def test_the_readme_example_runs(self):
-        readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "README.md")).read()
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "README.md")) as f:
+            readme = f.read()
         code = readme.split("## Python\n\n```python\n", 1)[1].split("```", 1)[0]
         self.assertEqual(len(code.strip().splitlines()), 5, code)
         out = self.path("bone.nii.gz")
