@@ -2,6 +2,7 @@
 // module (files by position in the order of `medpipe slicer-xml STAGE`, or --input/--output), with
 // Slicer's <filter-progress> lines on stdout. `--xml` prints the module description.
 #include <chrono>
+#include <cmath>
 #include <iostream>
 #include <mutex>
 
@@ -62,6 +63,26 @@ std::map<std::string, ParameterValue> givenParameters(const StageSpec& spec, con
   return given;
 }
 
+// Slicer stores label maps as short or int: read the values as they are and refuse what a uint8
+// label map cannot hold, instead of letting the cast wrap 300 to 44.
+LabelImage::Pointer readLabels(const fs::path& path) {
+  const ImageF::Pointer values = readImage(path);
+  auto labels = LabelImage::New();
+  labels->CopyInformation(values);
+  labels->SetRegions(values->GetBufferedRegion());
+  labels->Allocate();
+  const size_t count = values->GetBufferedRegion().GetNumberOfPixels();
+  const float* in = values->GetBufferPointer();
+  for (size_t i = 0; i < count; ++i) {
+    if (!(in[i] >= 0 && in[i] <= 255 && in[i] == std::floor(in[i])))
+      throw Error(path.string(), "labels",
+                  "value " + formatParameterValue(double(in[i])) + " at voxel " + std::to_string(i) +
+                      " is not a label (whole numbers 0..255)");
+    labels->GetBufferPointer()[i] = static_cast<LabelImage::PixelType>(in[i]);
+  }
+  return labels;
+}
+
 StageData readInput(const SlicerFileArgument& file, const fs::path& path) {
   StageData data;
   switch (file.kind) {
@@ -69,7 +90,7 @@ StageData readInput(const SlicerFileArgument& file, const fs::path& path) {
       data.image = readImage(path);
       break;
     case DataKind::Labels:
-      data.labels = readLabelImage(path);
+      data.labels = readLabels(path);
       break;
     case DataKind::Table:
       throw Error(path.string(), file.name, "table inputs cannot be passed as files");
@@ -133,8 +154,14 @@ std::map<std::string, fs::path> assignFiles(const StageSpec& spec, const po::var
 // Slicer reads these lines from the module's stdout to move its progress bar.
 Progress slicerProgress(const std::string& stage) {
   auto mutex = std::make_shared<std::mutex>();
-  return Progress([stage, mutex](double fraction, const std::string&) {
+  // ITK filters report progress per pass, so it can step back: Slicer is shown the maximum so far,
+  // in steps of at least 1%, and 1 at the end.
+  auto shown = std::make_shared<double>(-1.0);
+  return Progress([stage, mutex, shown](double fraction, const std::string&) {
     std::lock_guard<std::mutex> lock(*mutex);
+    const bool last = fraction >= 1.0 && *shown < 1.0;
+    if (fraction < *shown + 0.01 && !last) return;
+    *shown = fraction;
     std::cout << "<filter-progress>" << fraction << "</filter-progress>" << std::endl;
   });
 }

@@ -293,6 +293,33 @@ TEST_F(SlicerCli, MistakesAreReportedWithTheParameterAndExitCode) {
   EXPECT_NE(r.err.find("missing.nrrd"), std::string::npos) << r.err;
 }
 
+TEST_F(SlicerCli, ProgressOnlyRisesAndEndsAtOne) {
+  const auto r =
+      test::runMedpipe("slicer-cli median --radius 5 " + quoted(dir_ / "ct.nrrd") + " " + quoted(dir_ / "p.nrrd"));
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const std::regex line("<filter-progress>([^<]*)</filter-progress>");
+  std::vector<double> values;
+  for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), line); it != std::sregex_iterator(); ++it)
+    values.push_back(std::stod((*it)[1]));
+  ASSERT_GE(values.size(), 2u) << r.out;
+  for (size_t i = 1; i < values.size(); ++i) EXPECT_GE(values[i], values[i - 1] + 0.01 - 1e-9) << r.out;
+  EXPECT_EQ(values.back(), 1.0);
+}
+
+// Slicer writes label maps as short: a value a uint8 label map cannot hold is refused, not wrapped.
+TEST_F(SlicerCli, ALabelMapWithValuesAbove255IsRefused) {
+  auto labels = readImage(dir_ / "labels.nrrd");
+  labels->GetBufferPointer()[7] = 300;
+  writeImage(*labels, dir_ / "wide.nrrd");
+  const auto r =
+      test::runMedpipe("slicer-cli fill-holes " + quoted(dir_ / "wide.nrrd") + " " + quoted(dir_ / "f.nrrd"));
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.err.find("wide.nrrd: labels: value 300 at voxel 7 is not a label (whole numbers 0..255)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "f.nrrd"));
+}
+
 TEST_F(SlicerCli, WrappersAnswerSlicersXmlQueryAndRunTheStage) {
   const auto r = test::runMedpipe("slicer-xml --wrappers " + quoted(dir_ / "modules"));
   ASSERT_EQ(r.exitCode, 0) << r.err;
