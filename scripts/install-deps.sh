@@ -18,6 +18,12 @@ packages=(
   # dicom3tools' dciodvfy for validating written DICOM against its IOD,
   # pydicom's bundled DICOM test files (many transfer syntaxes, broken files)
   dcm2niix dcmtk dicom3tools python3-pydicom
+  # interop tests: xmllint validates the 3D Slicer module descriptions against Slicer's schema;
+  # Debian's python3 with jsonschema + yaml checks configs against `medpipe schema`
+  libxml2-utils python3-jsonschema python3-yaml
+  # the Python module (`import medpipe`, modules/python) and its tests: pybind11, Python headers,
+  # NumPy, and nibabel to read back what medpipe writes
+  pybind11-dev python3-dev python3-numpy python3-nibabel
   # workflow engine for scaling out (workflows/Snakefile)
   snakemake
   # benchmarks: peak memory

@@ -18,6 +18,9 @@ int runStages(const Args& args);
 int runRender(const Args& args);
 int runView(const Args& args);
 int runExportMesh(const Args& args);
+int runSlicerXml(const Args& args);
+int runSlicerCli(const Args& args);
+int runSchema(const Args& args);
 
 struct Command {
   const char* name;

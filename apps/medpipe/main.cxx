@@ -18,6 +18,9 @@ const std::vector<Command>& commands() {
       {"render", "preview a volume and its labels: 3D rendering or slice montage, to PNG", runRender},
       {"view", "look around a volume and its labels in an interactive 3D window (needs a display)", runView},
       {"export-mesh", "write a label map as a surface mesh (STL, OBJ, VTP) for 3D Slicer or printing", runExportMesh},
+      {"slicer-xml", "write a stage's 3D Slicer CLI module description (or --wrappers DIR for every stage)", runSlicerXml},
+      {"slicer-cli", "run one stage as 3D Slicer calls a CLI module (files by position)", runSlicerCli},
+      {"schema", "print the JSON Schema of pipeline configs (for editors)", runSchema},
       {"phantom", "write a synthetic CT phantom as a DICOM series with its ground-truth labels", runPhantom},
   };
   return table;
