@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <regex>
+#include <sstream>
 
 #include "test_support.h"
 
@@ -44,6 +46,31 @@ class RunExport : public ::testing::Test {
            (dir_ / "out").string() + "' " + extra;
   }
   test::TempDir dir_{"run-export"};
+};
+
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// One phantom series and a config over it, run through the executable into dir/out.
+class RunSeries : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    PhantomSpec spec;
+    spec.size = {48, 48, 8};
+    spec.spacing = {4, 4, 10};
+    test::writePhantomSeries(spec, dir_ / "dicom");
+  }
+  std::string args(const std::string& config) const {
+    std::ofstream(dir_ / "config.yaml") << config;
+    return "'" + (dir_ / "config.yaml").string() + "' --input '" + (dir_ / "dicom").string() + "' --output '" +
+           (dir_ / "out").string() + "'";
+  }
+  test::CommandResult run(const std::string& config) const { return test::runMedpipe("run " + args(config)); }
+  test::TempDir dir_{"run-series"};
 };
 
 }  // namespace
@@ -91,6 +118,27 @@ TEST_F(RunExport, SetOverridesAParameterOfOneStep) {
   ASSERT_EQ(s.exitCode, 0) << s.err;
   EXPECT_NE(s.out.find("1 unit(s):"), std::string::npos) << s.out;
   EXPECT_NE(s.out.find("lower=500"), std::string::npos) << s.out;
+}
+
+// Resume and provenance see the number as written: %g made 100.00001 and 100.00002 one "100".
+TEST_F(RunSeries, ALastDigitChangeRerunsTheUnitAndProvenanceKeepsTheValue) {
+  const auto config = [](const std::string& lower) {
+    return "input: ${input_dir}\nsteps:\n  bone: {stage: binary-threshold, input: input, lower: " + lower +
+           ", upper: 3000}\noutputs:\n  - {step: bone, file: bone.nii.gz}\n";
+  };
+  const auto first = run(config("100.00001"));
+  ASSERT_EQ(first.exitCode, 0) << first.err;
+  EXPECT_NE(slurp(dir_ / "out" / "provenance.json").find("\"lower\": \"100.00001\""), std::string::npos)
+      << slurp(dir_ / "out" / "provenance.json");
+  const auto same = run(config("100.00001"));
+  EXPECT_NE(same.err.find("already complete, skipped"), std::string::npos) << same.err;
+  const auto changed = run(config("100.00002"));
+  ASSERT_EQ(changed.exitCode, 0) << changed.err;
+  EXPECT_EQ(changed.err.find("skipped"), std::string::npos) << changed.err;
+  EXPECT_NE(changed.err.find(": done\n"), std::string::npos) << changed.err;
+  EXPECT_NE(slurp(dir_ / "out" / "provenance.json").find("\"lower\": \"100.00002\""), std::string::npos);
+  const auto plan = test::runMedpipe("run " + args(config("100.00002")) + " --dry-run");
+  EXPECT_NE(plan.out.find("lower=100.00002, upper=3000"), std::string::npos) << plan.out;
 }
 
 TEST(CliValidate, ExitCodeAndMessages) {
