@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <mutex>
+#include <thread>
 
 #include "pipeline_options.h"
 #ifdef MEDPIPE_WITH_VTK
@@ -57,17 +59,26 @@ void printPlan(const PipelineConfig& config, const PipelinePlan& plan, const std
   for (const auto& o : config.outputs) std::cout << "  " << o.file << "  <- " << o.step << "\n";
 }
 
-// A progress bar per step on a terminal; one line per finished step otherwise.
+// A progress bar per step on a terminal; one line per finished step otherwise (the runner says
+// 1.0 once per step). Parallel units run on threads of their own, and each unit's thread times its
+// steps (progress inside a step may come from an ITK thread: it takes the latest start).
 StepProgress stepPrinter(bool terminal, bool quiet, int jobs) {
-  auto started = std::make_shared<std::chrono::steady_clock::time_point>();
+  using Clock = std::chrono::steady_clock;
+  struct Starts {
+    std::map<std::thread::id, Clock::time_point> byThread;
+    Clock::time_point latest;
+  };
+  auto starts = std::make_shared<Starts>();
   auto mutex = std::make_shared<std::mutex>();
   return [=](size_t index, size_t count, const std::string& step, double fraction) {
     std::lock_guard<std::mutex> lock(*mutex);
     if (fraction < 0) {
-      *started = std::chrono::steady_clock::now();
+      starts->byThread[std::this_thread::get_id()] = starts->latest = Clock::now();
       return;
     }
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - *started).count();
+    const auto own = starts->byThread.find(std::this_thread::get_id());
+    const auto start = own != starts->byThread.end() ? own->second : starts->latest;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     if (terminal && jobs == 1 && fraction < 1.0) {
       const int width = 24, filled = static_cast<int>(fraction * width);
       const double eta = fraction > 0.01 ? elapsed * (1 - fraction) / fraction : 0;

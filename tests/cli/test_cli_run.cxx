@@ -141,6 +141,34 @@ TEST_F(RunSeries, ALastDigitChangeRerunsTheUnitAndProvenanceKeepsTheValue) {
   EXPECT_NE(plan.out.find("lower=100.00002, upper=3000"), std::string::npos) << plan.out;
 }
 
+// Without a terminal, one line per step (ITK reports 1.0 many times per step; each used to print).
+TEST_F(RunSeries, WithoutATerminalTheLogHasOneLinePerStep) {
+  const std::string config = R"(input: ${input_dir}
+steps:
+  smooth: {stage: curvature-anisotropic-diffusion, input: input, iterations: 2}
+  bone: {stage: binary-threshold, input: smooth, lower: 200, upper: 3000}
+  spine: {stage: connected-components, input: bone, keep-largest: 1}
+  stats: {stage: label-statistics, input: {image: input, labels: spine}}
+outputs:
+  - {step: spine, file: spine.nii.gz}
+  - {step: stats, file: stats.csv}
+)";
+  const auto plan = test::runMedpipe("plan " + args(config));
+  ASSERT_EQ(plan.exitCode, 0) << plan.err;
+  const std::string unit = plan.out.substr(0, plan.out.find(' '));
+  const auto r = run(config);
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const std::regex seconds("[0-9]+\\.[0-9] s\\b");
+  EXPECT_EQ(std::regex_replace(r.err, seconds, "#.# s"),
+            "[1/4] smooth done in #.# s\n"
+            "[2/4] bone done in #.# s\n"
+            "[3/4] spine done in #.# s\n"
+            "[4/4] stats done in #.# s\n"
+            "medpipe run: " + unit + ": done\n");
+  const auto last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
+  EXPECT_EQ(last, "1 unit(s), 0 failed\n") << r.out;
+}
+
 TEST(CliValidate, ExitCodeAndMessages) {
   test::TempDir dir("validate");
   std::ofstream(dir / "good.yaml") << kConfig;
