@@ -29,6 +29,9 @@ outputs:
   - {step: stats, file: stats.csv}
 )";
 
+// What the header check says of a phantom slice cut after 400 bytes.
+const std::string kDamagedHeader = "(0008,0008): value length 22 runs past the end of the file (file is 400 bytes)";
+
 class RunExport : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -91,6 +94,7 @@ TEST_F(RunExport, CorruptSeriesFailsAloneAndTheRunSaysSo) {
   EXPECT_NE(r.err.find("IM0003.dcm: PixelData: value length"), std::string::npos) << r.err;
   size_t finished = 0;
   for (const auto& unit : std::filesystem::directory_iterator(dir_ / "out")) {
+    if (!unit.is_directory()) continue;  // summary.tsv
     const bool complete = std::filesystem::exists(unit.path() / "provenance.json");
     finished += complete;
     if (unit.path().filename().string().rfind("2_Series_2", 0) == 0) {
@@ -108,6 +112,47 @@ TEST_F(RunExport, CorruptSeriesFailsAloneAndTheRunSaysSo) {
   EXPECT_EQ(std::count(again.err.begin(), again.err.end(), '\n') >= 2, true);
   EXPECT_NE(again.err.find("already complete, skipped"), std::string::npos) << again.err;
   EXPECT_NE(again.out.find("skipped"), std::string::npos) << again.out;
+}
+
+// A series whose files are all damaged in their headers is no unit at all (its series cannot be
+// known): the summary, summary.tsv and the exit code (3) say so, and convert agrees.
+TEST(RunUnreadableInput, ADamagedSeriesIsInTheSummaryAndTheExitCode) {
+  test::TempDir dir("run-unreadable");
+  std::ofstream(dir / "config.yaml") << kConfig;
+  PhantomSpec spec;
+  spec.size = {48, 48, 8};
+  spec.spacing = {4, 4, 10};
+  test::writePhantomExport(dir / "export", 3, spec);
+  for (const auto& f : std::filesystem::directory_iterator(dir / "export" / "S2")) std::filesystem::resize_file(f.path(), 400);
+  const std::string run = "run '" + (dir / "config.yaml").string() + "' --input '" + (dir / "export").string() + "' ";
+  const auto r = test::runMedpipe(run + "--output '" + (dir / "out").string() + "' --quiet");
+  EXPECT_EQ(r.exitCode, 3) << r.out << r.err;
+  const std::string detail = "8 file(s) could not be read, the first IM0001.dcm: " + kDamagedHeader;
+  EXPECT_NE(r.out.find("\nS2/" + std::string(41, ' ') + "UNREADABLE -         " + detail + "\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\n2 unit(s), 0 failed, 1 folder(s) with unreadable files\n"), std::string::npos) << r.out;
+  const std::string tsv = slurp(dir / "out" / "summary.tsv");
+  EXPECT_EQ(tsv.substr(0, tsv.find('\n')), "unit\tstatus\terror");
+  EXPECT_NE(tsv.find("\nS2/\tUNREADABLE\t" + detail + "\n"), std::string::npos) << tsv;
+  EXPECT_EQ(std::count(tsv.begin(), tsv.end(), '\n'), 4) << tsv;
+
+  // One --unit (a workflow job) is not about the unreadable files: `plan` lists them instead.
+  const auto plan = test::runMedpipe("plan '" + (dir / "config.yaml").string() + "' --input '" + (dir / "export").string() + "' --json");
+  ASSERT_EQ(plan.exitCode, 0) << plan.err;
+  EXPECT_NE(plan.out.find("\"files\": 8"), std::string::npos) << plan.out;
+  const auto id = test::runMedpipe("plan '" + (dir / "config.yaml").string() + "' --input '" + (dir / "export").string() + "'");
+  const auto unit = test::runMedpipe(run + "--output '" + (dir / "units").string() + "' --quiet --unit " +
+                                     id.out.substr(0, id.out.find(' ')));
+  EXPECT_EQ(unit.exitCode, 0) << unit.out << unit.err;
+
+  // convert: the same code for the same export; a failed volume (1) outweighs it.
+  const auto c = test::runMedpipe("convert '" + (dir / "export").string() + "' -o '" + (dir / "nii").string() + "'");
+  EXPECT_EQ(c.exitCode, 3) << c.err;
+  EXPECT_NE(c.err.find("S2/IM0008.dcm: " + kDamagedHeader + " (file skipped)"), std::string::npos) << c.err;
+  const auto victim = dir / "export" / "S3" / "IM0003.dcm";
+  std::filesystem::resize_file(victim, std::filesystem::file_size(victim) - 500);
+  EXPECT_EQ(test::runMedpipe(run + "--output '" + (dir / "out2").string() + "' --quiet").exitCode, 1);
+  EXPECT_EQ(test::runMedpipe("convert '" + (dir / "export").string() + "' -o '" + (dir / "nii2").string() + "'").exitCode, 1);
 }
 
 TEST_F(RunExport, SetOverridesAParameterOfOneStep) {

@@ -147,4 +147,17 @@ DicomIndex indexDicomFolder(const fs::path& root, const Progress* progress) {
   return index;
 }
 
+std::vector<UnreadableFolder> groupUnreadableByFolder(const std::vector<ErrorInfo>& unreadable) {
+  std::map<fs::path, UnreadableFolder> byFolder;
+  for (const auto& e : unreadable) {
+    const fs::path folder = fs::path(e.path).parent_path();
+    UnreadableFolder& entry = byFolder[folder];
+    if (entry.files++ == 0 || e.path < entry.first.path) entry.first = e;
+    entry.folder = folder;
+  }
+  std::vector<UnreadableFolder> folders;
+  for (auto& [folder, entry] : byFolder) folders.push_back(std::move(entry));
+  return folders;
+}
+
 }  // namespace medpipe

@@ -28,6 +28,15 @@ struct DicomIndex {
 
 DicomIndex indexDicomFolder(const std::filesystem::path& root, const Progress* progress = nullptr);
 
+// Unreadable files by the folder they are in, as a summary reports them: a damaged series is
+// usually one folder of files that all fail the same way.
+struct UnreadableFolder {
+  std::filesystem::path folder;
+  size_t files = 0;
+  ErrorInfo first;  // the first file's problem (by path)
+};
+std::vector<UnreadableFolder> groupUnreadableByFolder(const std::vector<ErrorInfo>& unreadable);
+
 // Groups already-read headers (exposed for tests and for the batch planner).
 std::vector<SeriesVolume> groupIntoVolumes(std::vector<DicomHeader> headers);
 
