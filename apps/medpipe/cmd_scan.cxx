@@ -46,6 +46,7 @@ VolumeRow describe(const SeriesVolume& volume) {
     row.spacing = "-";
   }
   if (!volume.splitReason.empty()) row.health += " (split: " + volume.splitReason + ")";
+  if (!volume.duplicates.empty()) row.health += " (" + std::to_string(volume.duplicates.size()) + " duplicate slice(s) left out)";
   return row;
 }
 

@@ -16,6 +16,11 @@ struct SeriesVolume {
   std::vector<DicomHeader> slices;  // unsorted; see buildSliceStack()
   int volumeInSeries = 1;           // 1, 2, ... where a series was split
   std::string splitReason;          // why the series was split ("" when it was not)
+  // Re-sent copies of slices of this volume (same position and stored pixels), left out of it.
+  struct Duplicate {
+    std::filesystem::path copy, original;
+  };
+  std::vector<Duplicate> duplicates;
   const DicomHeader& first() const { return slices.front(); }
 };
 
@@ -37,7 +42,8 @@ struct UnreadableFolder {
 };
 std::vector<UnreadableFolder> groupUnreadableByFolder(const std::vector<ErrorInfo>& unreadable);
 
-// Groups already-read headers (exposed for tests and for the batch planner).
+// Groups already-read headers (exposed for tests and for the batch planner). Reads the stored
+// pixel bytes of slices that share a position, to leave re-sent copies out.
 std::vector<SeriesVolume> groupIntoVolumes(std::vector<DicomHeader> headers);
 
 }  // namespace medpipe
