@@ -145,6 +145,14 @@ TEST(RunUnreadableInput, ADamagedSeriesIsInTheSummaryAndTheExitCode) {
                                      id.out.substr(0, id.out.find(' ')));
   EXPECT_EQ(unit.exitCode, 0) << unit.out << unit.err;
 
+  // Nothing readable at all is an error (1), naming the first file.
+  const auto none = test::runMedpipe("run '" + (dir / "config.yaml").string() + "' --input '" +
+                                     (dir / "export" / "S2").string() + "' --output '" + (dir / "none").string() + "'");
+  EXPECT_EQ(none.exitCode, 1) << none.err;
+  EXPECT_EQ(none.err, "medpipe run: error: " + (dir / "export" / "S2").string() +
+                          ": no readable DICOM images: 8 file(s) could not be read, the first " +
+                          (dir / "export" / "S2" / "IM0001.dcm").string() + ": " + kDamagedHeader + "\n");
+
   // convert: the same code for the same export; a failed volume (1) outweighs it.
   const auto c = test::runMedpipe("convert '" + (dir / "export").string() + "' -o '" + (dir / "nii").string() + "'");
   EXPECT_EQ(c.exitCode, 3) << c.err;
