@@ -197,6 +197,8 @@ int runPipeline(const Args& args) {
     const auto unreadable = singleUnit ? std::vector<UnreadableRow>{} : unreadableRows(work, pipeline.inputPath);
     if (vm.count("dry-run")) {
       printPlan(pipeline, plan, units, output);
+      if (!unreadable.empty()) std::cout << "Left out (unreadable):\n";
+      for (const auto& u : unreadable) std::cout << "  " << u.folder << "  " << u.detail << "\n";
       return kSuccess;
     }
 #ifdef MEDPIPE_WITH_VTK

@@ -145,6 +145,10 @@ TEST(RunUnreadableInput, ADamagedSeriesIsInTheSummaryAndTheExitCode) {
                                      id.out.substr(0, id.out.find(' ')));
   EXPECT_EQ(unit.exitCode, 0) << unit.out << unit.err;
 
+  const auto dry = test::runMedpipe(run + "--output '" + (dir / "dry").string() + "' --dry-run");
+  EXPECT_EQ(dry.exitCode, 0) << dry.err;
+  EXPECT_NE(dry.out.find("Left out (unreadable):\n  S2/  " + detail + "\n"), std::string::npos) << dry.out;
+
   // Nothing readable at all is an error (1), naming the first file.
   const auto none = test::runMedpipe("run '" + (dir / "config.yaml").string() + "' --input '" +
                                      (dir / "export" / "S2").string() + "' --output '" + (dir / "none").string() + "'");

@@ -116,6 +116,8 @@ TEST_F(DuplicateSlices, ConvertWritesOneVolumeAndScanSaysWhatWasLeftOut) {
   ASSERT_EQ(s.exitCode, 0) << s.err;
   EXPECT_NE(s.out.find("(1 duplicate slice(s) left out)"), std::string::npos) << s.out;
   EXPECT_NE(s.out.find("1 volume(s)"), std::string::npos) << s.out;
+  const auto json = test::runMedpipe("scan --json '" + (dir_ / "dicom").string() + "'");
+  EXPECT_NE(json.out.find("\"duplicateSlicesLeftOut\": 1"), std::string::npos) << json.out;
 }
 
 }  // namespace medpipe
