@@ -13,7 +13,9 @@ namespace medpipe::cli {
 
 namespace po = boost::program_options;
 
-enum ExitCode : int { kSuccess = 0, kFailure = 1, kUsage = 2, kInterrupted = 130 };  // 130: 128 + SIGINT
+// 3: the work finished but some input files could not be read (and were left out); a failed unit
+// or volume (1) takes precedence. 130: 128 + SIGINT.
+enum ExitCode : int { kSuccess = 0, kFailure = 1, kUsage = 2, kUnreadableInput = 3, kInterrupted = 130 };
 
 struct CommandLine {
   std::string usage;  // "medpipe convert DIR -o OUTDIR [options]"

@@ -63,7 +63,9 @@ int runConvert(const Args& args) {
     for (const auto& f : report.unreadableFiles)
       std::cerr << "medpipe convert: error: " << formatError(f) << " (file skipped)\n";
     for (const auto& f : report.failed) std::cerr << "medpipe convert: error: " << formatError(f) << "\n";
-    return report.failed.empty() && report.unreadableFiles.empty() ? kSuccess : kFailure;
+    // As for run: a volume that failed is a failure; files left out as unreadable are exit code 3.
+    if (!report.failed.empty()) return kFailure;
+    return report.unreadableFiles.empty() ? kSuccess : kUnreadableInput;
   }, {{"format", "--format"}, {"series", "--series"}, {"irregular", "--irregular"}});
 }
 

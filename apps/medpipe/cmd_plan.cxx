@@ -24,10 +24,14 @@ int runPlan(const Args& args) {
   return reportErrors("plan", [&] {
     const auto loaded = config.loadAndPlan(input, output);
     const PipelineConfig& pipeline = loaded->config;
-    const auto units = planWorkUnits(pipeline);
+    const WorkPlan work = planWork(pipeline);
+    const auto& units = work.units;
     const std::filesystem::path root(output);
     if (!vm.count("json")) {
       for (const auto& u : units) std::cout << u.id << "  " << u.description << "\n";
+      for (const auto& u : work.unreadable)
+        std::cerr << "medpipe plan: warning: " << u.files << " file(s) in " << u.folder.string()
+                  << " could not be read, the first " << formatError(u.first) << "\n";
       return kSuccess;
     }
     JsonWriter json(std::cout);
@@ -43,6 +47,12 @@ int runPlan(const Args& args) {
       outputs.push_back((root / u.id / "provenance.json").string());
       json.array("outputs", outputs).field("status", (root / u.id / "status.json").string());
       json.endObject();
+    }
+    // Files that belong to no unit because they cannot be read: the workflow's summary lists them.
+    json.endArray().key("unreadable").beginArray();
+    for (const auto& u : work.unreadable) {
+      json.beginObject().field("folder", u.folder.string()).field("files", u.files);
+      json.field("path", u.first.path).field("field", u.first.field).field("reason", u.first.reason).endObject();
     }
     json.endArray().endObject();
     return kSuccess;

@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <mutex>
+#include <thread>
 
 #include "pipeline_options.h"
 #ifdef MEDPIPE_WITH_VTK
@@ -66,17 +68,26 @@ bool writesDeidentifiedDicom(const PipelineConfig& config) {
   });
 }
 
-// A progress bar per step on a terminal; one line per finished step otherwise.
+// A progress bar per step on a terminal; one line per finished step otherwise (the runner says
+// 1.0 once per step). Parallel units run on threads of their own, and each unit's thread times its
+// steps (progress inside a step may come from an ITK thread: it takes the latest start).
 StepProgress stepPrinter(bool terminal, bool quiet, int jobs) {
-  auto started = std::make_shared<std::chrono::steady_clock::time_point>();
+  using Clock = std::chrono::steady_clock;
+  struct Starts {
+    std::map<std::thread::id, Clock::time_point> byThread;
+    Clock::time_point latest;
+  };
+  auto starts = std::make_shared<Starts>();
   auto mutex = std::make_shared<std::mutex>();
   return [=](size_t index, size_t count, const std::string& step, double fraction) {
     std::lock_guard<std::mutex> lock(*mutex);
     if (fraction < 0) {
-      *started = std::chrono::steady_clock::now();
+      starts->byThread[std::this_thread::get_id()] = starts->latest = Clock::now();
       return;
     }
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - *started).count();
+    const auto own = starts->byThread.find(std::this_thread::get_id());
+    const auto start = own != starts->byThread.end() ? own->second : starts->latest;
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     if (terminal && jobs == 1 && fraction < 1.0) {
       const int width = 24, filled = static_cast<int>(fraction * width);
       const double eta = fraction > 0.01 ? elapsed * (1 - fraction) / fraction : 0;
@@ -92,16 +103,57 @@ StepProgress stepPrinter(bool terminal, bool quiet, int jobs) {
   };
 }
 
-void printSummary(const std::vector<UnitOutcome>& outcomes) {
-  std::cout << "\n" << std::left << std::setw(44) << "Unit" << std::setw(9) << "Status" << std::setw(10) << "Seconds" << "Detail\n";
+// A folder of unreadable files as a summary row: the folder (relative to the input), how many, why.
+struct UnreadableRow {
+  std::string folder, detail;
+};
+
+std::vector<UnreadableRow> unreadableRows(const WorkPlan& work, const std::filesystem::path& input) {
+  std::vector<UnreadableRow> rows;
+  std::filesystem::path base = input.lexically_normal();
+  if (!base.has_filename()) base = base.parent_path();  // "export/"
+  for (const auto& u : work.unreadable) {
+    const auto relative = u.folder.lexically_normal().lexically_relative(base);
+    const bool inside = !relative.empty() && *relative.begin() != "..";
+    const std::string first = formatError({std::filesystem::path(u.first.path).filename().string(), u.first.field, u.first.reason});
+    rows.push_back({(inside ? relative.string() : u.folder.string()) + "/",
+                    std::to_string(u.files) + " file(s) could not be read, the first " + first});
+  }
+  return rows;
+}
+
+void printSummary(const std::vector<UnitOutcome>& outcomes, const std::vector<UnreadableRow>& unreadable) {
+  std::cout << "\n" << std::left << std::setw(44) << "Unit" << std::setw(11) << "Status" << std::setw(10) << "Seconds" << "Detail\n";
   for (const auto& o : outcomes) {
     const std::string status = !o.ok ? "FAILED" : o.skipped ? "skipped" : "ok";
-    std::cout << std::setw(44) << o.id << std::setw(9) << status << std::setw(10) << std::fixed << std::setprecision(1)
+    std::cout << std::setw(44) << o.id << std::setw(11) << status << std::setw(10) << std::fixed << std::setprecision(1)
               << o.seconds << (o.ok ? o.report.outputFolder.string() : o.error) << "\n";
   }
+  for (const auto& u : unreadable)
+    std::cout << std::setw(44) << u.folder << std::setw(11) << "UNREADABLE" << std::setw(10) << "-" << u.detail << "\n";
   size_t failed = 0;
   for (const auto& o : outcomes) failed += !o.ok;
-  std::cout << outcomes.size() << " unit(s), " << failed << " failed\n";
+  std::cout << outcomes.size() << " unit(s), " << failed << " failed";
+  if (!unreadable.empty()) std::cout << ", " << unreadable.size() << " folder(s) with unreadable files";
+  std::cout << "\n";
+}
+
+// The summary table for scripts, in the columns of workflows/Snakefile's summary.tsv.
+void writeSummaryTsv(const std::filesystem::path& path, const std::vector<UnitOutcome>& outcomes,
+                     const std::vector<UnreadableRow>& unreadable) {
+  std::filesystem::create_directories(path.parent_path());
+  writeAtomically(path, [&](const std::filesystem::path& tmp) {
+    std::ofstream out(tmp);
+    out << "unit\tstatus\terror\n";
+    const auto cell = [](std::string text) {
+      std::replace_if(text.begin(), text.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; }, ' ');
+      return text;
+    };
+    for (const auto& o : outcomes)
+      out << cell(o.id) << "\t" << (!o.ok ? "FAILED" : o.skipped ? "skipped" : "ok") << "\t" << cell(o.error) << "\n";
+    for (const auto& u : unreadable) out << cell(u.folder) << "\tUNREADABLE\t" << cell(u.detail) << "\n";
+    if (!out.flush()) throw Error(path.string(), "", "cannot write summary");
+  });
 }
 
 // What a workflow engine reads back per unit: done or failed, and why.
@@ -149,11 +201,16 @@ int runPipeline(const Args& args) {
     const auto loaded = config.loadAndPlan(input, output);
     const PipelineConfig& pipeline = loaded->config;
     const PipelinePlan& plan = loaded->plan;
-    auto units = planWorkUnits(pipeline);
+    const WorkPlan work = planWork(pipeline);
+    auto units = work.units;
     const bool singleUnit = !unitId.empty();
     if (singleUnit) units = {selectUnit(units, unitId)};
+    // A file that cannot be read belongs to no known unit: a whole run reports it, one --unit does not.
+    const auto unreadable = singleUnit ? std::vector<UnreadableRow>{} : unreadableRows(work, pipeline.inputPath);
     if (vm.count("dry-run")) {
       printPlan(pipeline, plan, units, output);
+      if (!unreadable.empty()) std::cout << "Left out (unreadable):\n";
+      for (const auto& u : unreadable) std::cout << "  " << u.folder << "  " << u.detail << "\n";
       return kSuccess;
     }
 #ifdef MEDPIPE_WITH_VTK
@@ -192,14 +249,17 @@ int runPipeline(const Args& args) {
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     interruptTarget = nullptr;
-    printSummary(outcomes);
+    printSummary(outcomes, unreadable);
     // Interrupted: no status.json (a workflow engine must retry the unit), exit code as for SIGINT.
     if (cancel.cancelled()) return kInterrupted;
     if (singleUnit) writeUnitStatus(unitOutputFolder(options, units[0], 1) / "status.json", outcomes[0]);
+    // Beside the unit folders; a single unit's folder gets one only when input was left out.
+    else if (units.size() > 1 || !unreadable.empty())
+      writeSummaryTsv(std::filesystem::path(output) / "summary.tsv", outcomes, unreadable);
     const bool recordOnly = singleUnit && vm.count("record-failure") > 0;
     for (const auto& o : outcomes)
       if (!o.ok && !recordOnly) return kFailure;
-    return kSuccess;
+    return unreadable.empty() ? kSuccess : kUnreadableInput;
   }, withConfigFlags({{"irregular", "--irregular"}, {"unit", "--unit"}}));
 }
 

@@ -46,6 +46,7 @@ VolumeRow describe(const SeriesVolume& volume) {
     row.spacing = "-";
   }
   if (!volume.splitReason.empty()) row.health += " (split: " + volume.splitReason + ")";
+  if (!volume.duplicates.empty()) row.health += " (" + std::to_string(volume.duplicates.size()) + " duplicate slice(s) left out)";
   return row;
 }
 
@@ -110,6 +111,7 @@ void printJson(const DicomIndex& index, const std::vector<VolumeRow>& rows, bool
     json.field("seriesInstanceUid", h.seriesInstanceUid).field("seriesNumber", h.seriesNumber);
     json.field("modality", h.modality).field("description", h.seriesDescription);
     json.field("volumeInSeries", row.volume->volumeInSeries).field("splitReason", row.volume->splitReason);
+    json.field("duplicateSlicesLeftOut", row.volume->duplicates.size());
     json.field("files", row.volume->slices.size()).field("dimensions", row.dimensions);
     json.array("spacing", row.spacingValues);
     json.field("transferSyntaxUid", h.transferSyntaxUid).field("transferSyntax", transferSyntaxName(h.transferSyntaxUid));

@@ -168,10 +168,10 @@ TEST(DenoiseStages, TimeStepAboveTheStableBoundIsRefusedNamingTheBound) {
             "gradient-anisotropic-diffusion.time-step: 0.03 is above the stable bound 0.028125 for this image "
             "(min spacing 0.45 mm / 2^4); use 0 for the bound");
   EXPECT_EQ(errorOf([&] { runStage(findStage("curvature-flow"), in, {{"time-step", 0.0625}}); }),
-            "curvature-flow.time-step: 0.0625 is above the stable bound 0.0126563 for this image "
+            "curvature-flow.time-step: 0.0625 is above the stable bound 0.01265625 for this image "
             "(min spacing 0.45 mm, squared, / 2^4); use 0 for the bound");
   EXPECT_EQ(errorOf([&] { runStage(findStage("min-max-curvature-flow"), in, {{"time-step", 0.02}}); }),
-            "min-max-curvature-flow.time-step: 0.02 is above the stable bound 0.0126563 for this image "
+            "min-max-curvature-flow.time-step: 0.02 is above the stable bound 0.01265625 for this image "
             "(min spacing 0.45 mm, squared, / 2^4); use 0 for the bound");
   // At or below the bound is accepted.
   EXPECT_NO_THROW(

@@ -45,4 +45,25 @@ TEST(Stages, BadParametersNameTheStageTheParameterAndWhatIsAllowed) {
   EXPECT_DOUBLE_EQ(validateParameters(spec, {{"sigma", 2L}}).number("sigma"), 2.0);
 }
 
+// The text of a number is what resume hashes and provenance records: it must tell apart every two
+// doubles (%g made 100.00001 and 100.00002 both "100") and read back as the same double.
+TEST(Stages, NumbersAreWrittenInTheShortestTextThatReadsBackExactly) {
+  EXPECT_EQ(formatParameterValue(100.00001), "100.00001");
+  EXPECT_EQ(formatParameterValue(100.00002), "100.00002");
+  EXPECT_EQ(formatParameterValue(0.1), "0.1");
+  EXPECT_EQ(formatParameterValue(300.0), "300");
+  EXPECT_EQ(formatParameterValue(-1024.5), "-1024.5");
+  EXPECT_EQ(formatParameterValue(1e-7), "1e-07");
+  EXPECT_EQ(formatParameterValue(100000.0), "100000");
+  EXPECT_EQ(formatParameterValue(1e9), "1e+09");
+  const ParameterSpec number = ParameterSpec::number("x", 0, -1e308, 1e308, "", "");
+  for (double v : {100.00001, 0.1 + 0.2, 1.0 / 3, -2.5e-300, 6.02214076e23, 0.028125 * 0.45, 2.2250738585072014e-308, 1.7976931348623157e308}) {
+    const std::string text = formatParameterValue(v);
+    EXPECT_EQ(std::get<double>(parseParameterText("s", number, text)), v) << text;
+  }
+  Points p;
+  p.points = {{38.000001, -2, 0.5}};
+  EXPECT_EQ(formatParameterValue(p), "38.000001,-2,0.5");
+}
+
 }  // namespace medpipe

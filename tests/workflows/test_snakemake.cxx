@@ -19,6 +19,10 @@ TEST(Snakemake, RunsEveryUnitReportsTheCorruptOneAndResumes) {
   test::writePhantomExport(dir / "export", 4, spec);
   const auto victim = dir / "export" / "S3" / "IM0002.dcm";
   std::filesystem::resize_file(victim, std::filesystem::file_size(victim) - 700);
+  // A fifth folder whose files are all cut inside their headers: no unit, an UNREADABLE row.
+  test::writePhantomExport(dir / "export" / "damaged", 1, spec);
+  for (const auto& f : std::filesystem::directory_iterator(dir / "export" / "damaged" / "S1"))
+    std::filesystem::resize_file(f.path(), 400);
 
   const std::string exeDir = std::filesystem::path(MEDPIPE_EXE).parent_path().string();
   const std::string command = "cd '" + dir.path().string() + "' && PATH='" + exeDir + "':$PATH snakemake -s '" +
@@ -28,10 +32,14 @@ TEST(Snakemake, RunsEveryUnitReportsTheCorruptOneAndResumes) {
   const auto first = test::runCommand(command);
   ASSERT_EQ(first.exitCode, 0) << first.out << first.err;
   EXPECT_NE(first.err.find("medpipe: failed unit 3_Series_3_"), std::string::npos) << first.err;
+  const std::string unreadable = "damaged/S1/\tUNREADABLE\t8 file(s) could not be read, the first IM0001.dcm: "
+                                 "(0008,0008): value length 22 runs past the end of the file (file is 400 bytes)";
+  EXPECT_NE(first.err.find("medpipe: unreadable input damaged/S1/: 8 file(s)"), std::string::npos) << first.err;
 
   std::ifstream summary(dir / "out" / "summary.tsv");
   std::stringstream text;
   text << summary.rdbuf();
+  EXPECT_NE(text.str().find("\n" + unreadable + "\n"), std::string::npos) << text.str();
   size_t ok = 0, failed = 0;
   std::string line;
   while (std::getline(text, line)) {

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <sstream>
 
 #include "medpipe/core/error.h"
@@ -246,10 +246,16 @@ std::string parameterTableMarkdown(const std::vector<ParameterSpec>& parameters,
 
 std::string formatParameterValue(const ParameterValue& value) {
   struct Visitor {
+    // The shortest text that reads back as the same double: 100.00001 stays 100.00001 (%g made it
+    // "100", so two configs got one hash and provenance lost the value). Plain digits unless the
+    // exponent form is shorter by more than two characters: 100000, not 1e+05; but 1e+09.
     std::string operator()(double v) const {
-      char text[32];
-      std::snprintf(text, sizeof text, "%g", v);
-      return text;
+      char shortest[32], fixed[400];
+      const auto s = std::to_chars(shortest, shortest + sizeof shortest, v);
+      const auto f = std::to_chars(fixed, fixed + sizeof fixed, v, std::chars_format::fixed);
+      const size_t shortLength = static_cast<size_t>(s.ptr - shortest), fixedLength = static_cast<size_t>(f.ptr - fixed);
+      if (f.ec == std::errc() && fixedLength <= shortLength + 2) return std::string(fixed, fixedLength);
+      return std::string(shortest, shortLength);
     }
     std::string operator()(long v) const { return std::to_string(v); }
     std::string operator()(bool v) const { return v ? "true" : "false"; }

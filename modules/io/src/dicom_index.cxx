@@ -6,6 +6,9 @@
 #include <sstream>
 #include <tuple>
 
+#include "medpipe/core/log.h"
+#include "stored_pixel_comparer.h"
+
 namespace medpipe {
 namespace fs = std::filesystem;
 namespace {
@@ -35,19 +38,52 @@ std::string positionKey(const DicomHeader& h) {
   return key.str();
 }
 
-// Slices of one series that share a position go to successive volumes (repeats, dynamics).
-std::vector<std::vector<DicomHeader>> splitRepeatedPositions(std::vector<DicomHeader> slices) {
+struct SplitSlices {
+  std::vector<std::vector<DicomHeader>> volumes;
+  std::vector<std::vector<SeriesVolume::Duplicate>> duplicates;  // per volume: the copies left out of it
+};
+
+// Slices of one series that share a position go to successive volumes (repeats, dynamics), except
+// a re-sent copy of a slice (the same stored pixels as an earlier slice at its position): that one
+// is left out, with a warning naming both files. Pixels are read only for slices that share a position.
+SplitSlices splitRepeatedPositions(std::vector<DicomHeader> slices) {
   std::stable_sort(slices.begin(), slices.end(), [](const DicomHeader& a, const DicomHeader& b) {
     return std::tie(a.acquisitionNumber, a.instanceNumber) < std::tie(b.acquisitionNumber, b.instanceNumber);
   });
-  std::map<std::string, size_t> seen;
-  std::vector<std::vector<DicomHeader>> volumes;
-  for (auto& h : slices) {
-    const size_t n = seen[positionKey(h)]++;
-    if (volumes.size() <= n) volumes.emplace_back();
-    volumes[n].push_back(std::move(h));
+  StoredPixelComparer comparer;
+  std::map<std::string, std::vector<size_t>> kept;  // position -> the slices kept there, by volume
+  std::vector<size_t> volumeOf(slices.size());
+  std::vector<std::pair<size_t, size_t>> copies;  // (copy, the slice it repeats)
+  for (size_t i = 0; i < slices.size(); ++i) {
+    auto& here = kept[positionKey(slices[i])];
+    const bool comparable = slices[i].imagePosition.has_value() && slices[i].frameIndex < 0;
+    const auto same = !comparable ? here.end() : std::find_if(here.begin(), here.end(), [&](size_t k) {
+      return comparer.samePixels(slices[k], slices[i]);
+    });
+    if (same != here.end()) {
+      copies.emplace_back(i, *same);
+      continue;
+    }
+    volumeOf[i] = here.size();
+    here.push_back(i);
   }
-  return volumes;
+  SplitSlices split;
+  for (const auto& [copy, original] : copies) {
+    logWarning(slices[copy].path.string() + ": the same slice as " + slices[original].path.string() +
+               " (same position and pixel data): left out");
+    const size_t n = volumeOf[original];
+    if (split.duplicates.size() <= n) split.duplicates.resize(n + 1);
+    split.duplicates[n].push_back({slices[copy].path, slices[original].path});
+  }
+  std::vector<bool> isCopy(slices.size(), false);
+  for (const auto& c : copies) isCopy[c.first] = true;
+  for (size_t i = 0; i < slices.size(); ++i) {
+    if (isCopy[i]) continue;
+    if (split.volumes.size() <= volumeOf[i]) split.volumes.emplace_back();
+    split.volumes[volumeOf[i]].push_back(std::move(slices[i]));
+  }
+  split.duplicates.resize(split.volumes.size());
+  return split;
 }
 
 // An enhanced multi-frame object becomes one virtual slice per frame; other headers stay as they are.
@@ -76,7 +112,7 @@ std::vector<SeriesVolume> groupIntoVolumes(std::vector<DicomHeader> headers) {
   for (auto& h : headers) {
     SeriesKey key{h.studyInstanceUid, h.seriesNumber, h.seriesInstanceUid};
     if (h.isUnplacedMultiFrame()) {
-      multiFrame.push_back(SeriesVolume{{std::move(h)}, 1, ""});
+      multiFrame.push_back(SeriesVolume{{std::move(h)}, 1, "", {}});
       continue;
     }
     for (auto& slice : expandFrames(std::move(h))) {
@@ -92,11 +128,13 @@ std::vector<SeriesVolume> groupIntoVolumes(std::vector<DicomHeader> headers) {
     int index = 0;
     for (auto& [sub, slices] : groups) {
       const bool placed = slices.front().imagePosition.has_value();
-      auto parts = splitRepeatedPositions(std::move(slices));
+      auto split = splitRepeatedPositions(std::move(slices));
+      auto& parts = split.volumes;
       const std::string why = parts.size() <= 1 ? reason
                               : placed          ? "the same position occurs more than once"
                                                 : "no ImagePositionPatient: one volume per file";
-      for (auto& part : parts) volumes.push_back(SeriesVolume{std::move(part), ++index, why});
+      for (size_t p = 0; p < parts.size(); ++p)
+        volumes.push_back(SeriesVolume{std::move(parts[p]), ++index, why, std::move(split.duplicates[p])});
     }
   }
   for (auto& v : multiFrame) volumes.push_back(std::move(v));
@@ -145,6 +183,19 @@ DicomIndex indexDicomFolder(const fs::path& root, const Progress* progress) {
   if (progress) progress->report(1.0, "scanning headers");
   index.volumes = groupIntoVolumes(std::move(images));
   return index;
+}
+
+std::vector<UnreadableFolder> groupUnreadableByFolder(const std::vector<ErrorInfo>& unreadable) {
+  std::map<fs::path, UnreadableFolder> byFolder;
+  for (const auto& e : unreadable) {
+    const fs::path folder = fs::path(e.path).parent_path();
+    UnreadableFolder& entry = byFolder[folder];
+    if (entry.files++ == 0 || e.path < entry.first.path) entry.first = e;
+    entry.folder = folder;
+  }
+  std::vector<UnreadableFolder> folders;
+  for (auto& [folder, entry] : byFolder) folders.push_back(std::move(entry));
+  return folders;
 }
 
 }  // namespace medpipe

@@ -75,13 +75,15 @@ std::vector<fs::path> WorkUnit::files() const {
   return paths;
 }
 
-std::vector<WorkUnit> planWorkUnits(const PipelineConfig& config) {
+WorkPlan planWork(const PipelineConfig& config) {
   const fs::path input = config.inputPath;
   if (input.empty()) throw Error("", "input", "no input: the config has no 'input:' and none was given");
-  if (isImageFile(input)) return {WorkUnit{input.stem().stem().string(), input.filename().string(), {}, input}};
+  if (isImageFile(input)) return {{WorkUnit{input.stem().stem().string(), input.filename().string(), {}, input}}, {}};
   const DicomIndex index = indexDicomFolder(input);
   const SeriesSelector selector(config.seriesSelector);
-  std::vector<WorkUnit> units;
+  WorkPlan plan;
+  plan.unreadable = groupUnreadableByFolder(index.unreadable);
+  std::vector<WorkUnit>& units = plan.units;
   for (const auto& volume : index.volumes) {
     if (!selector.matches(volume.first())) continue;
     const auto& h = volume.first();
@@ -92,10 +94,17 @@ std::vector<WorkUnit> planWorkUnits(const PipelineConfig& config) {
     unit.volume = volume;
     units.push_back(std::move(unit));
   }
+  if (units.empty() && index.volumes.empty() && !index.unreadable.empty()) {
+    const auto& first = plan.unreadable.front().first;
+    throw Error(input.string(), "", "no readable DICOM images: " + std::to_string(index.unreadable.size()) +
+                                        " file(s) could not be read, the first " + formatError(first));
+  }
   if (units.empty())
     throw Error(input.string(), "", index.volumes.empty() ? "no DICOM images found" : "no series matches the selection");
-  return units;
+  return plan;
 }
+
+std::vector<WorkUnit> planWorkUnits(const PipelineConfig& config) { return planWork(config).units; }
 
 fs::path unitOutputFolder(const BatchOptions& options, const WorkUnit& unit, size_t unitCount) {
   return unitCount == 1 && !options.unitFolders ? options.outputFolder : options.outputFolder / unit.id;

@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kProvenanceFile = "provenance.json";
+constexpr double kNearlyDone = 0.999;  // the most a running step reports
 
 struct Fnv1a {
   uint64_t value = 1469598103934665603ull;
@@ -189,8 +190,10 @@ UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& pla
     StageInputs inputs;
     for (const auto& [slot, source] : step.inputs) inputs[slot] = results.at(source);
     // Cancelled with the run (SIGINT): ITK stages abort at their next progress event.
+    // A stage reports 1.0 once per ITK filter inside it (and ITK repeats it): held below 1 here,
+    // so that 1.0 is said exactly once per step, when the step has finished.
     Progress progress([&](double fraction, const std::string&) {
-      if (options.onProgress) options.onProgress(i, plan.steps.size(), name, fraction);
+      if (options.onProgress) options.onProgress(i, plan.steps.size(), name, std::min(fraction, kNearlyDone));
     }, options.cancel);
     if (options.cancel && options.cancel->cancelled()) throw Error("", name, "cancelled");
     if (options.onProgress) options.onProgress(i, plan.steps.size(), name, -1);

@@ -16,6 +16,11 @@ struct SeriesVolume {
   std::vector<DicomHeader> slices;  // unsorted; see buildSliceStack()
   int volumeInSeries = 1;           // 1, 2, ... where a series was split
   std::string splitReason;          // why the series was split ("" when it was not)
+  // Re-sent copies of slices of this volume (same position and stored pixels), left out of it.
+  struct Duplicate {
+    std::filesystem::path copy, original;
+  };
+  std::vector<Duplicate> duplicates;
   const DicomHeader& first() const { return slices.front(); }
 };
 
@@ -28,7 +33,17 @@ struct DicomIndex {
 
 DicomIndex indexDicomFolder(const std::filesystem::path& root, const Progress* progress = nullptr);
 
-// Groups already-read headers (exposed for tests and for the batch planner).
+// Unreadable files by the folder they are in, as a summary reports them: a damaged series is
+// usually one folder of files that all fail the same way.
+struct UnreadableFolder {
+  std::filesystem::path folder;
+  size_t files = 0;
+  ErrorInfo first;  // the first file's problem (by path)
+};
+std::vector<UnreadableFolder> groupUnreadableByFolder(const std::vector<ErrorInfo>& unreadable);
+
+// Groups already-read headers (exposed for tests and for the batch planner). Reads the stored
+// pixel bytes of slices that share a position, to leave re-sent copies out.
 std::vector<SeriesVolume> groupIntoVolumes(std::vector<DicomHeader> headers);
 
 }  // namespace medpipe

@@ -21,7 +21,17 @@ struct WorkUnit {
   std::vector<std::filesystem::path> files() const;
 };
 
-// The units the config's input selects; throws medpipe::Error when none matches.
+struct WorkPlan {
+  std::vector<WorkUnit> units;
+  // DICOM files of the input whose header could not be read (their series cannot be known, so they
+  // are not units): a run reports them beside its units and says so in its exit code.
+  std::vector<UnreadableFolder> unreadable;
+};
+
+// The units the config's input selects, and what could not be read; throws medpipe::Error when no
+// unit matches (naming the first unreadable file when nothing could be read).
+WorkPlan planWork(const PipelineConfig& config);
+// planWork(config).units.
 std::vector<WorkUnit> planWorkUnits(const PipelineConfig& config);
 
 struct UnitOutcome {

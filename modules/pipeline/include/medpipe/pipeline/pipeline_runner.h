@@ -37,7 +37,8 @@ struct UnitReport {
   bool skipped = false;  // finished earlier with the same config and input
 };
 
-// Called when a step starts (fraction < 0) and as it progresses (0..1).
+// Called when a step starts (fraction < 0), as it progresses (0 <= fraction < 1) and once when it
+// has finished (fraction 1).
 using StepProgress = std::function<void(size_t index, size_t count, const std::string& step, double fraction)>;
 
 struct RunOptions {
