@@ -19,6 +19,7 @@
 #include "medpipe/core/error.h"
 #include "medpipe/io/dicom_stream_check.h"
 #include "medpipe/io/resource_limits.h"
+#include "mr_attributes.h"
 
 namespace medpipe {
 namespace {
@@ -144,7 +145,7 @@ void readFunctionalGroup(const HeaderFields& group, DicomHeader& h) {
 }
 
 // Enhanced multi-frame: geometry from the shared and per-frame functional groups.
-void readEnhancedGeometry(const HeaderFields& f, DicomHeader& h) {
+void readEnhancedGeometry(const HeaderFields& f, bool bigEndian, DicomHeader& h) {
   if (const auto* shared = f.item(0x5200, 0x9229)) readFunctionalGroup(f.nested(*shared), h);
   const size_t count = f.items(0x5200, 0x9230);
   if (count == 0) return;
@@ -165,7 +166,13 @@ void readEnhancedGeometry(const HeaderFields& f, DicomHeader& h) {
       h.sliceThickness = frame.sliceThickness;
       h.imagePosition = position;
     }
-    h.frames.push_back({*position, frame.rescaleSlope, frame.rescaleIntercept});
+    DicomHeader::Frame placed;
+    placed.position = *position;
+    placed.rescaleSlope = frame.rescaleSlope;
+    placed.rescaleIntercept = frame.rescaleIntercept;
+    if (const auto* diffusion = perFrame.item(0x0018, 0x9117))
+      readDiffusionItem(*diffusion, bigEndian, placed.bValue, placed.diffusionGradient);
+    h.frames.push_back(placed);
   }
 }
 
@@ -367,7 +374,8 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.sliceThickness = f.number(0x0018, 0x0050, "SliceThickness", 0);
   h.rescaleSlope = f.number(0x0028, 0x1053, "RescaleSlope", 1);
   h.rescaleIntercept = f.number(0x0028, 0x1052, "RescaleIntercept", 0);
-  if (h.numberOfFrames > 1) readEnhancedGeometry(f, h);
+  const bool bigEndian = h.transferSyntaxUid == "1.2.840.10008.1.2.2";
+  if (h.numberOfFrames > 1) readEnhancedGeometry(f, bigEndian, h);
   if (h.rescaleSlope == 0) throw Error(where, "RescaleSlope", "is zero");
 
   h.kvp = f.number(0x0018, 0x0060, "KVP", 0);
@@ -375,6 +383,7 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.echoTime = f.number(0x0018, 0x0081, "EchoTime", 0);
   h.flipAngle = f.number(0x0018, 0x1314, "FlipAngle", 0);
   h.magneticFieldStrength = f.number(0x0018, 0x0087, "MagneticFieldStrength", 0);
+  readMrAttributes(file.GetDataSet(), bigEndian, h);
   return h;
 }
 

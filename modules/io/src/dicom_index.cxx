@@ -6,6 +6,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "mosaic.h"
+
 namespace medpipe {
 namespace fs = std::filesystem;
 namespace {
@@ -52,6 +54,7 @@ std::vector<std::vector<DicomHeader>> splitRepeatedPositions(std::vector<DicomHe
 
 // An enhanced multi-frame object becomes one virtual slice per frame; other headers stay as they are.
 std::vector<DicomHeader> expandFrames(DicomHeader h) {
+  if (h.mosaic) return expandMosaic(std::move(h));
   if (h.frames.empty()) return {std::move(h)};
   std::vector<DicomHeader> slices;
   const auto frames = std::move(h.frames);
@@ -62,6 +65,7 @@ std::vector<DicomHeader> expandFrames(DicomHeader h) {
     slice.imagePosition = frames[i].position;
     slice.rescaleSlope = frames[i].rescaleSlope;
     slice.rescaleIntercept = frames[i].rescaleIntercept;
+    if (frames[i].bValue) slice.bValue = frames[i].bValue, slice.diffusionGradient = frames[i].diffusionGradient;
     slices.push_back(std::move(slice));
   }
   return slices;

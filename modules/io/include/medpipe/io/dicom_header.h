@@ -69,6 +69,34 @@ struct DicomHeader {
   double echoTime = 0;
   double flipAngle = 0;
   double magneticFieldStrength = 0;
+  double inversionTime = 0;          // ms
+  double spacingBetweenSlices = 0;   // (0018,0088), mm
+  double imagingFrequency = 0;       // MHz
+  double pixelBandwidth = 0;         // Hz/pixel
+  std::string manufacturerModel, protocolName, sequenceName, scanningSequence, sequenceVariant;
+  std::string mrAcquisitionType, patientPosition, softwareVersions, bodyPart;
+  std::string inPlanePhaseEncoding;  // (0018,1312): ROW or COL
+  int phaseEncodingPositive = -1;    // Siemens CSA PhaseEncodingDirectionPositive: 1, 0; -1 unknown
+
+  // Siemens MOSAIC (ImageType contains MOSAIC): several slices tiled into one stored image. Read
+  // from the CSA image header (modules/io/src/mr_attributes.cxx); a mosaic whose tiles cannot be
+  // found carries the reason in pixelDataProblem, so it fails with it instead of reading as one slice.
+  bool mosaic = false;
+  unsigned mosaicTiles = 0;    // NumberOfImagesInMosaic
+  unsigned tilesAcross = 0;    // the tile grid is tilesAcross x tilesAcross
+  std::optional<std::array<double, 3>> csaSliceNormal;  // SliceNormalVector: the direction of tile order
+  std::vector<double> mosaicSliceTimesMs;               // MosaicRefAcqTimes, one per tile
+  // A tile taken out of a mosaic ("virtual slice", see expandMosaic): its index; rows and columns
+  // are then the tile's, storedRows/storedColumns the mosaic's.
+  int tileIndex = -1;
+  unsigned storedRows = 0, storedColumns = 0;
+  std::optional<double> sliceTimeMs;  // this slice's acquisition time within its volume
+
+  // Diffusion encoding: b-value (s/mm^2) and the gradient direction in patient (LPS) coordinates,
+  // whichever vendor's attributes held them (diffusionSource names them).
+  std::optional<double> bValue;
+  std::optional<std::array<double, 3>> diffusionGradient;
+  std::string diffusionSource;
 
   // Enhanced multi-frame objects: the position and rescale of every frame, from the per-frame
   // functional groups (empty for single-frame files). A volume reader turns each frame into a
@@ -77,12 +105,18 @@ struct DicomHeader {
     std::array<double, 3> position{};
     double rescaleSlope = 1;
     double rescaleIntercept = 0;
+    std::optional<double> bValue;                             // MRDiffusionSequence of the frame
+    std::optional<std::array<double, 3>> diffusionGradient;
   };
   std::vector<Frame> frames;
   int frameIndex = -1;  // >= 0 for a virtual slice taken from frame `frameIndex` of `path`
 
   // A multi-frame object whose frames could not be placed in space (no per-frame positions).
   bool isUnplacedMultiFrame() const { return numberOfFrames > 1 && frames.empty() && frameIndex < 0; }
+
+  // The size of the image stored in the file (a mosaic's, for a tile).
+  unsigned fileRows() const { return tileIndex >= 0 ? storedRows : rows; }
+  unsigned fileColumns() const { return tileIndex >= 0 ? storedColumns : columns; }
 
   // A 2D/3D image this reader can turn into a volume (not SR, presentation state, RT struct...).
   bool isImage() const { return hasPixelData && rows > 0 && columns > 0; }
