@@ -12,4 +12,4 @@ namespace medpipe {
 // that cannot be split (its pixelDataProblem says why), is returned unchanged.
 std::vector<DicomHeader> expandMosaic(DicomHeader h);
 
-} // namespace medpipe
+}  // namespace medpipe

@@ -13,13 +13,11 @@ namespace medpipe {
 // read (GE gradients are given in image axes and are turned into patient axes
 // here). Never throws for private data medpipe cannot interpret: a mosaic that
 // cannot be split gets h.pixelDataProblem instead.
-void readMrAttributes(const gdcm::DataSet &dataSet, bool bigEndian,
-                      DicomHeader &h);
+void readMrAttributes(const gdcm::DataSet& dataSet, bool bigEndian, DicomHeader& h);
 
 // Reads the diffusion encoding of one MRDiffusionSequence (0018,9117) item of
 // an enhanced object.
-void readDiffusionItem(const gdcm::DataSet &item, bool bigEndian,
-                       std::optional<double> &bValue,
-                       std::optional<std::array<double, 3>> &gradient);
+void readDiffusionItem(const gdcm::DataSet& item, bool bigEndian, std::optional<double>& bValue,
+                       std::optional<std::array<double, 3>>& gradient);
 
-} // namespace medpipe
+}  // namespace medpipe

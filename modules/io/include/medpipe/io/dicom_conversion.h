@@ -19,6 +19,9 @@ struct ConversionOptions {
   ImageFormat format = ImageFormat::NiftiGz;
   SeriesSelector selector;
   IrregularGeometry irregular = IrregularGeometry::Resample;
+  // Volumes of a series that repeat the same positions (fMRI, diffusion) as one 4D file (--4d,
+  // the default, as dcm2niix), or one file per volume (--3d). DICOM output is always per volume.
+  bool fourD = true;
   bool overwrite = false;   // --force
   bool includePhi = false;  // in sidecars
   ImageWriteOptions write;
@@ -37,6 +40,8 @@ struct ConvertedVolume {
   std::filesystem::path image;    // the image file, or the folder of a DICOM series
   std::filesystem::path sidecar;  // empty for DICOM output
   std::string health;
+  size_t volumes = 1;                  // > 1 for a 4D file
+  std::filesystem::path bval, bvec;    // FSL gradient files of a 4D diffusion series, else empty
 };
 
 struct ConversionReport {

@@ -1,6 +1,7 @@
 #pragma once
 // The JSON written beside each converted volume, in the spirit of dcm2niix's BIDS sidecars.
 #include <filesystem>
+#include <vector>
 
 #include "medpipe/core/image.h"
 #include "medpipe/io/dicom_index.h"
@@ -15,7 +16,12 @@ struct SidecarOptions {
   bool deidentified = false;
 };
 
+// BIDS field names for what medpipe knows (RepetitionTime, EchoTime in s, SliceTiming, ...; see
+// docs/mr.md), then medpipe's own (Dimensions, SpacingMM, Health, ...). `image` is the (first) volume.
 void writeSidecar(const SeriesVolume& volume, const StackHealth& health, const ImageF& image,
+                  const std::filesystem::path& path, const SidecarOptions& options = {});
+// One sidecar for the volumes of a 4D series, written to one file.
+void writeSidecar(const std::vector<const SeriesVolume*>& volumes, const StackHealth& health, const ImageF& image,
                   const std::filesystem::path& path, const SidecarOptions& options = {});
 
 }  // namespace medpipe

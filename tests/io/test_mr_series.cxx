@@ -1,0 +1,312 @@
+// 4D series, diffusion gradients and BIDS sidecars: generated mosaic series with known values, and
+// the real MR series of ../shared/data against dcm2niix's 4D NIfTI, .bval/.bvec and JSON sidecars.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "image_compare.h"
+#include "medpipe/io/dicom_conversion.h"
+#include "medpipe/io/image_file.h"
+#include "mosaic_writer.h"
+#include "test_support.h"
+
+namespace medpipe {
+namespace {
+namespace fs = std::filesystem;
+
+fs::path data(const std::string& sub) { return test::sharedDataDir() / sub; }
+
+std::string readText(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The raw value of a top-level key of a flat JSON object (a number, a "string" or an [array]).
+std::string jsonValue(const std::string& json, const std::string& key) {
+  const auto at = json.find("\"" + key + "\":");
+  if (at == std::string::npos) return {};
+  size_t begin = json.find_first_not_of(" \t\n", at + key.size() + 3);
+  const size_t end = json[begin] == '['   ? json.find(']', begin) + 1
+                     : json[begin] == '"' ? json.find('"', begin + 1) + 1
+                                          : json.find_first_of(",\n}", begin);
+  return json.substr(begin, end - begin);
+}
+
+std::vector<double> jsonNumbers(const std::string& json, const std::string& key) {
+  std::string text = jsonValue(json, key);
+  for (char& c : text)
+    if (c == '[' || c == ']' || c == ',') c = ' ';
+  std::istringstream in(text);
+  std::vector<double> values;
+  for (double v; in >> v;) values.push_back(v);
+  return values;
+}
+
+std::vector<std::vector<double>> readRows(const fs::path& file) {
+  std::vector<std::vector<double>> rows;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream items(line);
+    rows.emplace_back();
+    for (double v; items >> v;) rows.back().push_back(v);
+  }
+  return rows;
+}
+
+// Volume t of a 4D image as a 3D image on the same spatial grid.
+ImageF::Pointer volumeOf(const ImageF4& image, unsigned t) {
+  const auto size4 = image.GetLargestPossibleRegion().GetSize();
+  auto out = ImageF::New();
+  out->SetRegions(ImageF::RegionType(ImageF::SizeType{{size4[0], size4[1], size4[2]}}));
+  ImageF::SpacingType spacing;
+  ImageF::PointType origin;
+  ImageF::DirectionType direction;
+  for (unsigned r = 0; r < 3; ++r) {
+    spacing[r] = image.GetSpacing()[r], origin[r] = image.GetOrigin()[r];
+    for (unsigned c = 0; c < 3; ++c) direction(r, c) = image.GetDirection()(r, c);
+  }
+  out->SetSpacing(spacing), out->SetOrigin(origin), out->SetDirection(direction);
+  out->Allocate();
+  const size_t n = out->GetLargestPossibleRegion().GetNumberOfPixels();
+  std::copy(image.GetBufferPointer() + t * n, image.GetBufferPointer() + (t + 1) * n, out->GetBufferPointer());
+  return out;
+}
+
+// Gradient directions of an FSL .bvec in patient (LPS) axes: FSL's vectors are along the image axes,
+// the first negated when the (NIfTI, equally ITK's LPS) direction matrix has a positive determinant.
+std::vector<std::array<double, 3>> bvecInPatientAxes(const fs::path& bvec, const ImageF4& image) {
+  const auto rows = readRows(bvec);
+  const auto& d = image.GetDirection();
+  const double det = d(0, 0) * (d(1, 1) * d(2, 2) - d(1, 2) * d(2, 1)) -
+                     d(0, 1) * (d(1, 0) * d(2, 2) - d(1, 2) * d(2, 0)) +
+                     d(0, 2) * (d(1, 0) * d(2, 1) - d(1, 1) * d(2, 0));
+  std::vector<std::array<double, 3>> out;
+  for (size_t i = 0; i < rows.at(0).size(); ++i) {
+    const std::array<double, 3> v{det > 0 ? -rows[0][i] : rows[0][i], rows[1][i], rows[2][i]};
+    std::array<double, 3> p{};
+    for (unsigned r = 0; r < 3; ++r) p[r] = d(r, 0) * v[0] + d(r, 1) * v[1] + d(r, 2) * v[2];
+    out.push_back(p);
+  }
+  return out;
+}
+
+// Our 4D file against dcm2niix's: shape, each volume's grid (1e-3 mm) and voxels, the time step.
+void expect4dMatchesReference(const fs::path& ours, const fs::path& reference, double valueTolerance = 0) {
+  const auto a = readImage4D(ours), b = readImage4D(reference);
+  const auto sa = a->GetLargestPossibleRegion().GetSize(), sb = b->GetLargestPossibleRegion().GetSize();
+  ASSERT_EQ(sa[3], sb[3]) << "volume count";
+  EXPECT_EQ(sa[0] * sa[1] * sa[2], sb[0] * sb[1] * sb[2]);
+  EXPECT_NEAR(a->GetSpacing()[3], b->GetSpacing()[3], 1e-5) << "repetition time (pixdim[4])";
+  for (unsigned t = 0; t < sa[3]; ++t) {
+    const auto cmp = test::compareInPhysicalSpace(*volumeOf(*a, t), *volumeOf(*b, t), 1e-3);
+    ASSERT_TRUE(cmp.sameGrid) << "volume " << t + 1 << ": " << cmp.gridProblem;
+    EXPECT_LE(cmp.maxValueDifference, valueTolerance) << "volume " << t + 1;
+    std::printf("[ figures  ] %s volume %u: grid corners %.2g mm apart, max voxel difference %g\n",
+                reference.filename().c_str(), t + 1, cmp.maxCornerDistance, cmp.maxValueDifference);
+  }
+}
+
+ConversionReport convert(const fs::path& input, const fs::path& output, bool fourD = true) {
+  ConversionOptions options;
+  options.input = input;
+  options.outputFolder = output;
+  options.format = ImageFormat::Nifti;
+  options.fourD = fourD;
+  options.irregular = IrregularGeometry::Fail;
+  return convertDicom(options);
+}
+
+}  // namespace
+
+TEST(FourD, RepeatedMosaicsBecomeOneFileInAcquisitionOrderOrOneFilePerVolume) {
+  test::TempDir dir("mr-4d");
+  for (int acquisition : {3, 1, 2}) {  // written out of order: the file order must not matter
+    test::MosaicSpec spec;
+    spec.acquisitionNumber = acquisition;
+    test::writeMosaic(spec, dir / "dicom" / ("m" + std::to_string(4 - acquisition) + ".dcm"));
+  }
+  const auto report = convert(dir / "dicom", dir / "out");
+  ASSERT_TRUE(report.failed.empty()) << formatError(report.failed.front());
+  ASSERT_EQ(report.written.size(), 1u);
+  EXPECT_EQ(report.written[0].image, dir / "out" / "12_ep2d_test.nii");
+  EXPECT_EQ(report.written[0].volumes, 3u);
+  EXPECT_TRUE(report.written[0].bval.empty());
+  const auto image = readImage4D(report.written[0].image);
+  ASSERT_EQ(image->GetLargestPossibleRegion().GetSize(), (ImageF4::SizeType{{8, 6, 5, 3}}));
+  EXPECT_NEAR(image->GetSpacing()[3], 2.0, 1e-6);  // RepetitionTime 2000 ms
+  for (unsigned t = 0; t < 3; ++t) {
+    test::MosaicSpec spec;
+    spec.acquisitionNumber = int(t + 1);
+    EXPECT_EQ(image->GetPixel({{3, 2, 4, long(t)}}), spec.value(4, 2, 3)) << "volume " << t + 1;
+  }
+  const std::string json = readText(dir / "out" / "12_ep2d_test.json");
+  EXPECT_EQ(jsonNumbers(json, "Dimensions"), (std::vector<double>{8, 6, 5, 3}));
+  EXPECT_EQ(jsonValue(json, "Volumes"), "3");
+  EXPECT_EQ(jsonValue(json, "SlicesRead"), "15");
+  EXPECT_EQ(jsonNumbers(json, "SliceTiming"), (std::vector<double>{0, 0.4, 0.8, 0.2, 0.6}));
+  EXPECT_EQ(jsonValue(json, "PhaseEncodingDirection"), "\"j\"");
+
+  const auto perVolume = convert(dir / "dicom", dir / "out3d", false);
+  ASSERT_EQ(perVolume.written.size(), 3u);
+  for (unsigned t = 0; t < 3; ++t) {
+    EXPECT_EQ(perVolume.written[t].image, dir / "out3d" / ("12_ep2d_test_v" + std::to_string(t + 1) + ".nii"));
+    test::MosaicSpec spec;
+    spec.acquisitionNumber = int(t + 1);
+    EXPECT_EQ(readImage(perVolume.written[t].image)->GetPixel({{3, 2, 4}}), spec.value(4, 2, 3));
+  }
+}
+
+TEST(FourD, CliWrites4dByDefaultAnd3dOnRequest) {
+  test::TempDir dir("mr-4d-cli");
+  for (int acquisition : {1, 2}) {
+    test::MosaicSpec spec;
+    spec.acquisitionNumber = acquisition;
+    test::writeMosaic(spec, dir / "dicom" / ("m" + std::to_string(acquisition) + ".dcm"));
+  }
+  const auto r = test::runMedpipe("convert '" + (dir / "dicom").string() + "' -o '" + (dir / "a").string() + "'");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.out, (dir / "a" / "12_ep2d_test.nii.gz").string() + "  [OK] 2 volumes\n");
+  const auto s = test::runMedpipe("convert '" + (dir / "dicom").string() + "' -o '" + (dir / "b").string() + "' --3d");
+  EXPECT_EQ(s.exitCode, 0) << s.err;
+  EXPECT_TRUE(fs::exists(dir / "b" / "12_ep2d_test_v1.nii.gz"));
+  EXPECT_TRUE(fs::exists(dir / "b" / "12_ep2d_test_v2.nii.gz"));
+  const auto both =
+      test::runMedpipe("convert '" + (dir / "dicom").string() + "' -o '" + (dir / "c").string() + "' --3d --4d");
+  EXPECT_EQ(both.exitCode, 2);
+  EXPECT_NE(both.err.find("--3d and --4d exclude each other"), std::string::npos) << both.err;
+}
+
+// Gradients in patient axes become FSL vectors along the image axes; b = 0 has no direction.
+TEST(Diffusion, GeneratedSiemensSeriesGivesBvalAndBvecInImageAxes) {
+  test::TempDir dir("mr-dwi");
+  const std::vector<std::pair<double, std::array<double, 3>>> encodings{
+      {0, {0, 0, 0}}, {1000, {1, 0, 0}}, {1000, {0, 0.6, 0.8}}, {2000, {0.48, -0.6, 0.64}}};
+  for (size_t i = 0; i < encodings.size(); ++i) {
+    test::MosaicSpec spec;
+    spec.acquisitionNumber = int(i + 1);
+    spec.bValue = encodings[i].first, spec.gradient = encodings[i].second;
+    test::writeMosaic(spec, dir / "dicom" / ("d" + std::to_string(i) + ".dcm"));
+  }
+  const auto report = convert(dir / "dicom", dir / "out");
+  ASSERT_EQ(report.written.size(), 1u);
+  ASSERT_FALSE(report.written[0].bvec.empty());
+  EXPECT_EQ(readText(report.written[0].bval), "0 1000 1000 2000\n");
+  // The image axes: row (1,0,0), column (0,cos 20,-sin 20), normal row x column; det > 0 negates x.
+  const test::MosaicSpec spec;
+  const auto c = spec.column(), n = spec.normal();
+  const auto rows = readRows(report.written[0].bvec);
+  ASSERT_EQ(rows.size(), 3u);
+  for (size_t i = 0; i < encodings.size(); ++i) {
+    const auto& g = encodings[i].second;
+    const double x = -g[0], y = g[0] * c[0] + g[1] * c[1] + g[2] * c[2], z = g[0] * n[0] + g[1] * n[1] + g[2] * n[2];
+    EXPECT_NEAR(rows[0][i], x, 1e-6) << i;
+    EXPECT_NEAR(rows[1][i], y, 1e-6) << i;
+    EXPECT_NEAR(rows[2][i], z, 1e-6) << i;
+  }
+  EXPECT_NE(readText(report.written[0].sidecar)
+                .find("\"DiffusionEncodingSource\": \"Siemens CSA B_value/DiffusionGradientDirection\""),
+            std::string::npos);
+}
+
+// Philips classic DWI: b-values and gradients only in Philips' private attributes; the isotropic
+// (trace) volume, a b-value without direction, is written apart from the 4D series, as dcm2niix does.
+TEST(Diffusion, PhilipsPrivateGradientsAndDerivedTraceVolume) {
+  test::TempDir dir("mr-philips-dwi");
+  auto f32 = [](float v) {
+    char b[4];
+    std::memcpy(b, &v, 4);
+    return std::string(b, 4);
+  };
+  const std::vector<std::pair<float, std::array<float, 3>>> encodings{
+      {0, {0, 0, 0}}, {1000, {0, 1, 0}}, {1000, {0.6f, 0, 0.8f}}, {1000, {0, 0, 0}}};
+  int instance = 0;
+  for (size_t v = 0; v < encodings.size(); ++v)
+    for (int z = 0; z < 3; ++z) {
+      test::SliceBytes slice(4, 5, 2.0 * z, ++instance);
+      slice.set(0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.4").set(0x0008, 0x0060, "CS", "MR");
+      slice.set(0x0008, 0x0070, "LO", "Philips Medical Systems").set(0x0008, 0x103E, "LO", "DTI");
+      slice.set(0x0018, 0x0080, "DS", "3000").set(0x0020, 0x0012, "IS", "1");
+      slice.set(0x2001, 0x0010, "LO", "Philips Imaging DD 001").set(0x2001, 0x1003, "FL", f32(encodings[v].first));
+      slice.set(0x2005, 0x0010, "LO", "Philips MR Imaging DD 001");
+      for (int k = 0; k < 3; ++k) slice.set(0x2005, uint16_t(0x10b0 + k), "FL", f32(encodings[v].second[k]));
+      for (size_t i = 0; i < slice.pixels.size(); i += 2) slice.pixels[i] = char(10 * v + z);
+      slice.write(dir / "dicom" / ("IM" + std::to_string(instance)));
+    }
+  const auto report = convert(dir / "dicom", dir / "out");
+  ASSERT_TRUE(report.failed.empty()) << formatError(report.failed.front());
+  ASSERT_EQ(report.written.size(), 2u);
+  EXPECT_EQ(report.written[0].image, dir / "out" / "7_DTI.nii");
+  EXPECT_EQ(report.written[0].volumes, 3u);
+  EXPECT_EQ(readText(report.written[0].bval), "0 1000 1000\n");
+  // Identity orientation (det > 0): x negated, y and z as in patient axes.
+  EXPECT_EQ(readText(report.written[0].bvec), "0 0 -0.6\n0 1 0\n0 0 0.8\n");
+  EXPECT_EQ(report.written[1].image, dir / "out" / "7_DTI_derived.nii");
+  EXPECT_EQ(report.written[1].volumes, 1u);
+  EXPECT_EQ(readImage(report.written[1].image)->GetPixel({{0, 0, 1}}), 31.0f);  // volume 4, slice 2
+  EXPECT_EQ(readImage4D(report.written[0].image)->GetPixel({{0, 0, 2, 2}}), 22.0f);
+}
+
+TEST(RealData, SiemensMosaic4dMatchesDcm2niix) {
+  MEDPIPE_REQUIRE_SHARED_DATA("mr-siemens-mosaic");
+  test::TempDir dir("mr-mosaic-4d");
+  const auto report = convert(data("mr-siemens-mosaic/input"), dir / "out");
+  ASSERT_TRUE(report.failed.empty()) << formatError(report.failed.front());
+  ASSERT_EQ(report.written.size(), 2u);
+  const std::pair<const char*, const char*> series[] = {{"3_EPI_PE_AP", "EPI_PE=AP_3"}, {"4_EPI_PE_PA", "EPI_PE=PA_4"}};
+  for (const auto& [ours, theirs] : series) {
+    SCOPED_TRACE(ours);
+    expect4dMatchesReference(dir / "out" / (std::string(ours) + ".nii"),
+                             data("mr-siemens-mosaic/reference/" + std::string(theirs) + ".nii"));
+    const std::string a = readText(dir / "out" / (std::string(ours) + ".json"));
+    const std::string b = readText(data("mr-siemens-mosaic/reference/" + std::string(theirs) + ".json"));
+    for (const char* key :
+         {"MagneticFieldStrength", "ImagingFrequency", "EchoTime", "RepetitionTime", "FlipAngle", "SliceThickness",
+          "SpacingBetweenSlices", "PixelBandwidth", "SeriesNumber", "SliceTiming", "ImageOrientationPatientDICOM"}) {
+      const auto x = jsonNumbers(a, key), y = jsonNumbers(b, key);
+      ASSERT_FALSE(y.empty()) << key;
+      ASSERT_EQ(x.size(), y.size()) << key;
+      for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(x[i], y[i], 1e-6) << key << "[" << i << "]";
+    }
+    for (const char* key : {"Modality", "ManufacturersModelName", "SoftwareVersions", "BodyPart", "PatientPosition",
+                            "SeriesDescription", "ScanningSequence", "SequenceVariant", "SequenceName",
+                            "MRAcquisitionType", "InPlanePhaseEncodingDirectionDICOM"})
+      EXPECT_EQ(jsonValue(a, key), jsonValue(b, key)) << key;
+    // dcm2niix flips the rows, medpipe keeps DICOM's order: the j axis points the other way.
+    const std::string pe = jsonValue(b, "PhaseEncodingDirection");
+    EXPECT_EQ(jsonValue(a, "PhaseEncodingDirection"), pe == "\"j-\"" ? "\"j\"" : "\"j-\"");
+  }
+}
+
+TEST(RealData, GeDiffusionMatchesDcm2niixVolumesBvalAndBvec) {
+  MEDPIPE_REQUIRE_SHARED_DATA("mr-ge-dwi");
+  test::TempDir dir("mr-ge-dwi");
+  const auto report = convert(data("mr-ge-dwi/input"), dir / "out");
+  ASSERT_TRUE(report.failed.empty()) << formatError(report.failed.front());
+  ASSERT_EQ(report.written.size(), 1u);
+  const auto& written = report.written[0];
+  EXPECT_EQ(written.volumes, 7u);
+  const fs::path reference = data("mr-ge-dwi/reference/Ax_DWI_TENSOR_R2_1");
+  expect4dMatchesReference(written.image, reference.string() + ".nii");
+  EXPECT_EQ(readRows(written.bval), readRows(reference.string() + ".bval"));
+  // The vectors refer to each file's own axes (dcm2niix's rows run the other way): compare them in
+  // patient axes, to the rounding of the reference's 6 digits.
+  const auto ours = bvecInPatientAxes(written.bvec, *readImage4D(written.image));
+  const auto theirs = bvecInPatientAxes(reference.string() + ".bvec", *readImage4D(reference.string() + ".nii"));
+  ASSERT_EQ(ours.size(), theirs.size());
+  double worst = 0;
+  for (size_t i = 0; i < ours.size(); ++i)
+    for (int k = 0; k < 3; ++k) worst = std::max(worst, std::abs(ours[i][k] - theirs[i][k]));
+  EXPECT_LT(worst, 5e-6);
+  std::printf("[ figures  ] GE DWI: bval equal, bvec directions (patient axes) within %.2g of dcm2niix's\n", worst);
+  const std::string json = readText(written.sidecar);
+  EXPECT_EQ(jsonValue(json, "DiffusionEncodingSource"), "\"GE (0043,xx39) and (0019,xxbb-bd)\"");
+  EXPECT_EQ(jsonNumbers(json, "RepetitionTime"), jsonNumbers(readText(reference.string() + ".json"), "RepetitionTime"));
+}
+
+}  // namespace medpipe
