@@ -10,7 +10,7 @@ namespace medpipe::cli {
 int runConvert(const Args& args) {
   CommandLine line;
   line.usage = "medpipe convert DIR -o OUTDIR [--format nii.gz|nii|nrrd|mha | --to-dicom] [--series SEL] [options]";
-  std::string input, output, format = "nii.gz", series, irregular = "resample", uidMap;
+  std::string input, output, format = "nii.gz", series, irregular = "resample", uidMap, philipsScaling = "display";
   int level = 1;
   line.options.add_options()
       ("input", po::value(&input)->required(), "DICOM folder (one series or a whole export) or file")
@@ -23,6 +23,9 @@ int runConvert(const Args& args) {
       ("4d", "volumes of a series that repeat the same slice positions (fMRI, diffusion) as one 4D file, the "
              "repetition time as its fourth spacing, with .bval/.bvec for diffusion (the default; see docs/mr.md)")
       ("3d", "one file per volume instead of 4D files")
+      ("philips-scaling", po::value(&philipsScaling)->default_value(philipsScaling),
+       "Philips MR values: 'display' (DICOM RescaleSlope/Intercept) or 'float' (Philips' floating-point values, "
+       "divided by RescaleSlope x private ScaleSlope, as dcm2niix writes by default)")
       ("force", "overwrite existing outputs")
       ("show-phi", "write patient name, ID, dates and UIDs into the sidecars")
       ("to-dicom", "write each volume as a derived DICOM series OUTDIR/<name>/IM0001.dcm... (same patient, study and "
@@ -55,6 +58,9 @@ int runConvert(const Args& args) {
     options.selector = SeriesSelector(series);
     options.irregular = parseIrregularGeometry(irregular);
     options.fourD = vm.count("3d") == 0;
+    if (philipsScaling != "display" && philipsScaling != "float")
+      throw Error("", "--philips-scaling", "'" + philipsScaling + "' is not one of: display, float");
+    options.philipsFloat = philipsScaling == "float";
     options.overwrite = vm.count("force") > 0;
     options.includePhi = vm.count("show-phi") > 0;
     options.toDicom = vm.count("to-dicom") > 0;

@@ -252,6 +252,70 @@ TEST(Diffusion, PhilipsPrivateGradientsAndDerivedTraceVolume) {
   EXPECT_EQ(readImage4D(report.written[0].image)->GetPixel({{0, 0, 2, 2}}), 22.0f);
 }
 
+// Stored 10, RescaleSlope 2, RescaleIntercept 1, Philips ScaleSlope 4: display 21, float 21 / 8.
+TEST(PhilipsScaling, DisplayByDefaultFloatOnRequestAndTheSidecarSaysWhich) {
+  test::TempDir dir("mr-philips-scaling");
+  float four = 4;
+  std::string slope(4, '\0');
+  std::memcpy(&slope[0], &four, 4);
+  for (int z = 0; z < 2; ++z) {
+    test::SliceBytes slice(4, 5, 2.0 * z, z + 1);
+    slice.set(0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.4").set(0x0008, 0x0060, "CS", "MR");
+    slice.set(0x0008, 0x0070, "LO", "Philips Medical Systems").set(0x0008, 0x103E, "LO", "T1");
+    slice.set(0x0028, 0x1052, "DS", "1").set(0x0028, 0x1053, "DS", "2");
+    slice.set(0x2005, 0x0010, "LO", "Philips MR Imaging DD 001").set(0x2005, 0x100E, "FL", slope);
+    for (size_t i = 0; i < slice.pixels.size(); i += 2) slice.pixels[i] = 10;
+    slice.write(dir / "dicom" / ("IM" + std::to_string(z)));
+  }
+  ConversionOptions options;
+  options.input = dir / "dicom";
+  options.outputFolder = dir / "display";
+  options.format = ImageFormat::Nifti;
+  ASSERT_EQ(convertDicom(options).written.size(), 1u);
+  EXPECT_EQ(readImage(dir / "display" / "7_T1.nii")->GetPixel({{1, 1, 1}}), 21.0f);
+  const std::string display = readText(dir / "display" / "7_T1.json");
+  EXPECT_EQ(jsonValue(display, "PhilipsScaleSlope"), "4");
+  EXPECT_EQ(jsonValue(display, "UsePhilipsFloatNotDisplayScaling"), "0");
+  EXPECT_EQ(jsonValue(display, "PhilipsScaling"),
+            "\"display: stored x RescaleSlope + RescaleIntercept (DICOM rescale)\"");
+  const auto r = test::runMedpipe("convert '" + (dir / "dicom").string() + "' -o '" + (dir / "float").string() +
+                                  "' --format nii --philips-scaling float");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(readImage(dir / "float" / "7_T1.nii")->GetPixel({{1, 1, 1}}), 2.625f);
+  const std::string floating = readText(dir / "float" / "7_T1.json");
+  EXPECT_EQ(jsonValue(floating, "UsePhilipsFloatNotDisplayScaling"), "1");
+  EXPECT_EQ(jsonValue(floating, "PhilipsRescaleSlope"), "2");
+  const auto bad = test::runMedpipe("convert '" + (dir / "dicom").string() + "' -o '" + (dir / "x").string() +
+                                    "' --philips-scaling precise");
+  EXPECT_EQ(bad.exitCode, 1);
+  EXPECT_NE(bad.err.find("--philips-scaling: 'precise' is not one of: display, float"), std::string::npos) << bad.err;
+}
+
+// Enhanced MR: timing from the functional groups, Philips' scale slope from the per-frame Philips
+// sequence; the same sidecar values as dcm2niix's and as the classic export of the same scan.
+TEST(RealData, EnhancedPhilipsMrTimingAndScalingMatchDcm2niix) {
+  MEDPIPE_REQUIRE_SHARED_DATA("mr-philips-pcasl");
+  test::TempDir dir("mr-enhanced-timing");
+  for (const char* form : {"enhanced", "classic"}) {
+    SCOPED_TRACE(form);
+    ConversionOptions options;
+    options.input = data(std::string("mr-philips-pcasl/") + form);
+    options.outputFolder = dir / form;
+    options.format = ImageFormat::Nifti;
+    options.philipsFloat = true;
+    const auto report = convertDicom(options);
+    ASSERT_EQ(report.written.size(), 1u);
+    const std::string ours = readText(report.written[0].sidecar);
+    const std::string theirs = readText(data(std::string("mr-philips-pcasl/reference/1901_WIP_3DpCASL_") +
+                                             (form == std::string("enhanced") ? "enh_real" : "cl") + ".json"));
+    for (const char* key : {"RepetitionTime", "EchoTime", "FlipAngle", "PhilipsScaleSlope", "PhilipsRescaleSlope",
+                            "PhilipsRescaleIntercept", "UsePhilipsFloatNotDisplayScaling"}) {
+      ASSERT_FALSE(jsonNumbers(theirs, key).empty()) << key;
+      EXPECT_EQ(jsonNumbers(ours, key), jsonNumbers(theirs, key)) << key;
+    }
+  }
+}
+
 TEST(RealData, SiemensMosaic4dMatchesDcm2niix) {
   MEDPIPE_REQUIRE_SHARED_DATA("mr-siemens-mosaic");
   test::TempDir dir("mr-mosaic-4d");

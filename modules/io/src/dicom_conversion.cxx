@@ -33,6 +33,27 @@ struct OutputUnit {
   std::string stem;
 };
 
+// The volume with Philips' floating-point scaling folded into each slice's rescale, when asked.
+SeriesVolume scaledForReading(const SeriesVolume& volume, const ConversionOptions& options) {
+  SeriesVolume scaled = volume;
+  if (!options.philipsFloat) return scaled;
+  for (auto& slice : scaled.slices) {
+    if (!slice.philipsScaleSlope) continue;
+    const double divisor = slice.rescaleSlope * *slice.philipsScaleSlope;
+    slice.rescaleSlope = 1 / *slice.philipsScaleSlope;
+    slice.rescaleIntercept /= divisor;
+  }
+  return scaled;
+}
+
+SidecarOptions sidecarOptions(const ConversionOptions& options) {
+  SidecarOptions sidecar;
+  sidecar.includePhi = options.includePhi;
+  sidecar.deidentified = options.deidentify;
+  sidecar.philipsFloat = options.philipsFloat;
+  return sidecar;
+}
+
 void refuseExisting(const fs::path& image, const ConversionOptions& options) {
   if (!options.overwrite && fs::exists(image))
     throw Error(image.string(), "", "already exists (use --force to overwrite)");
@@ -44,9 +65,9 @@ ConvertedVolume convertToImageFile(const SeriesVolume& volume, const std::string
   const fs::path sidecar = options.outputFolder / (stem + ".json");
   refuseExisting(image, options);
   StackHealth health;
-  auto volumeImage = readVolume(volume, options.irregular, &health, progress);
+  auto volumeImage = readVolume(scaledForReading(volume, options), options.irregular, &health, progress);
   writeImage(*volumeImage, image, options.write);
-  writeSidecar(volume, health, *volumeImage, sidecar, {options.includePhi, options.deidentify});
+  writeSidecar(volume, health, *volumeImage, sidecar, sidecarOptions(options));
   return {image, sidecar, health.summary(), 1};
 }
 
@@ -63,7 +84,7 @@ ConvertedVolume convertTo4dImageFile(const std::vector<const SeriesVolume*>& vol
   ImageF4::Pointer series;
   for (size_t t = 0; t < volumes.size(); ++t) {
     StackHealth volumeHealth;
-    auto volume = readVolume(*volumes[t], options.irregular, &volumeHealth, progress);
+    auto volume = readVolume(scaledForReading(*volumes[t], options), options.irregular, &volumeHealth, progress);
     if (t == 0 || (health.regular() && !volumeHealth.regular())) health = volumeHealth;
     if (t == 0) {
       series = allocateSeries(*volume, volumes.size(), first.repetitionTime / 1000.0);
@@ -77,7 +98,7 @@ ConvertedVolume convertTo4dImageFile(const std::vector<const SeriesVolume*>& vol
   }
   writeImage(*series, image, options.write);
   series = nullptr;
-  writeSidecar(volumes, health, *firstVolume, sidecar, {options.includePhi, options.deidentify});
+  writeSidecar(volumes, health, *firstVolume, sidecar, sidecarOptions(options));
   ConvertedVolume written{image, sidecar, health.summary(), volumes.size()};
   if (const auto table = diffusionTable(volumes, firstVolume->GetDirection())) {
     written.bval = options.outputFolder / (stem + ".bval");

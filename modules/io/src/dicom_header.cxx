@@ -170,6 +170,7 @@ void readEnhancedGeometry(const HeaderFields& f, bool bigEndian, DicomHeader& h)
     placed.position = *position;
     placed.rescaleSlope = frame.rescaleSlope;
     placed.rescaleIntercept = frame.rescaleIntercept;
+    placed.philipsScaleSlope = philipsScaleSlope(*f.item(0x5200, 0x9230, i), bigEndian);
     if (const auto* diffusion = perFrame.item(0x0018, 0x9117))
       readDiffusionItem(*diffusion, bigEndian, placed.bValue, placed.diffusionGradient);
     h.frames.push_back(placed);

@@ -66,6 +66,7 @@ std::vector<DicomHeader> expandFrames(DicomHeader h) {
     slice.rescaleSlope = frames[i].rescaleSlope;
     slice.rescaleIntercept = frames[i].rescaleIntercept;
     if (frames[i].bValue) slice.bValue = frames[i].bValue, slice.diffusionGradient = frames[i].diffusionGradient;
+    if (frames[i].philipsScaleSlope) slice.philipsScaleSlope = frames[i].philipsScaleSlope;
     slices.push_back(std::move(slice));
   }
   return slices;

@@ -237,7 +237,49 @@ void readPhilips(const gdcm::DataSet& ds, bool bigEndian, DicomHeader& h) {
   setDiffusion(h, b.front(), triple(g), "Philips (2001,xx03) and (2005,xxb0-b2)");
 }
 
+// The first item of a sequence GDCM parsed, or nullptr.
+const gdcm::DataSet* firstItem(const gdcm::DataSet& ds, const gdcm::Tag& tag) {
+  if (!ds.FindDataElement(tag)) return nullptr;
+  const gdcm::DataElement& de = ds.GetDataElement(tag);
+  const auto* items =
+      de.IsEmpty() || de.GetByteValue() ? nullptr : dynamic_cast<const gdcm::SequenceOfItems*>(&de.GetValue());
+  return items && items->GetNumberOfItems() >= 1 ? &items->GetItem(1).GetNestedDataSet() : nullptr;
+}
+
+// Enhanced MR objects keep their timing in functional groups (shared, else the first frame's):
+// MR Timing and Related Parameters (TR, flip angle), MR Echo (effective TE), MR Modifier (TI).
+void readEnhancedMrTiming(const gdcm::DataSet& ds, bool bigEndian, DicomHeader& h) {
+  const gdcm::DataSet* groups[] = {firstItem(ds, gdcm::Tag(0x5200, 0x9229)), firstItem(ds, gdcm::Tag(0x5200, 0x9230))};
+  for (const gdcm::DataSet* group : groups) {
+    if (!group) continue;
+    if (const auto* timing = firstItem(*group, gdcm::Tag(0x0018, 0x9112))) {
+      if (h.repetitionTime <= 0) h.repetitionTime = decimal(*timing, gdcm::Tag(0x0018, 0x0080));
+      if (h.flipAngle <= 0) h.flipAngle = decimal(*timing, gdcm::Tag(0x0018, 0x1314));
+    }
+    if (const auto* echo = firstItem(*group, gdcm::Tag(0x0018, 0x9114)); echo && h.echoTime <= 0) {
+      const auto te = binaries<double>(*echo, gdcm::Tag(0x0018, 0x9082), bigEndian);  // EffectiveEchoTime
+      if (!te.empty()) h.echoTime = te.front();
+    }
+    if (const auto* modifier = firstItem(*group, gdcm::Tag(0x0018, 0x9115)); modifier && h.inversionTime <= 0) {
+      const auto ti = binaries<double>(*modifier, gdcm::Tag(0x0018, 0x9079), bigEndian);  // InversionTimes
+      if (!ti.empty()) h.inversionTime = ti.front();
+    }
+  }
+}
+
 }  // namespace
+
+std::optional<double> philipsScaleSlope(const gdcm::DataSet& ds, bool bigEndian) {
+  auto slope = binaries<float>(ds, privateTag(ds, 0x2005, "Philips MR Imaging DD 001", 0x0e), bigEndian);
+  if (slope.empty()) {
+    gdcm::Tag sequence = privateTag(ds, 0x2005, "Philips MR Imaging DD 005", 0x0f);
+    if (sequence.GetGroup() != 0x2005) sequence = gdcm::Tag(0x2005, 0x140f);
+    if (const auto* item = firstItem(ds, sequence))
+      slope = binaries<float>(*item, privateTag(*item, 0x2005, "Philips MR Imaging DD 001", 0x0e), bigEndian);
+  }
+  if (slope.empty() || slope.front() == 0) return std::nullopt;
+  return slope.front();
+}
 
 void readDiffusionItem(const gdcm::DataSet& item, bool bigEndian, std::optional<double>& bValue,
                        std::optional<std::array<double, 3>>& gradient) {
@@ -271,6 +313,9 @@ void readMrAttributes(const gdcm::DataSet& ds, bool bigEndian, DicomHeader& h) {
   h.bodyPart = text(ds, kBodyPartExamined);
   h.inPlanePhaseEncoding = text(ds, kInPlanePhaseEncoding);
   h.mosaic = hasImageTypeValue(h.imageType, "MOSAIC");
+  if (h.numberOfFrames > 1) readEnhancedMrTiming(ds, bigEndian, h);
+  if (contains(h.manufacturer, "PHILIPS") && !h.philipsScaleSlope)
+    h.philipsScaleSlope = philipsScaleSlope(ds, bigEndian);
 
   // The standard attributes first (classic objects carry them at the top level); the vendor's where
   // they are absent or give a b-value without its direction (GE writes DiffusionBValue alone).

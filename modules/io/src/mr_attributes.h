@@ -15,6 +15,10 @@ namespace medpipe {
 // cannot be split gets h.pixelDataProblem instead.
 void readMrAttributes(const gdcm::DataSet& dataSet, bool bigEndian, DicomHeader& h);
 
+// Philips' private scale slope (2005,xx0E), at the top level (classic objects) or in the Philips
+// sequence (2005,xx0F) of a functional group (enhanced objects); nullopt where absent or zero.
+std::optional<double> philipsScaleSlope(const gdcm::DataSet& dataSet, bool bigEndian);
+
 // Reads the diffusion encoding of one MRDiffusionSequence (0018,9117) item of
 // an enhanced object.
 void readDiffusionItem(const gdcm::DataSet& item, bool bigEndian, std::optional<double>& bValue,

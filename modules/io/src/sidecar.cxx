@@ -104,6 +104,14 @@ void writeSidecar(const std::vector<const SeriesVolume*>& volumes, const StackHe
     if (!h.inPlanePhaseEncoding.empty()) json.field("InPlanePhaseEncodingDirectionDICOM", h.inPlanePhaseEncoding);
     if (h.imageOrientation) json.array("ImageOrientationPatientDICOM", *h.imageOrientation);
     if (h.mosaic) json.field("MosaicTiles", h.mosaicTiles);
+    if (h.philipsScaleSlope && mr) {  // dcm2niix's names, and in words which scaling the voxels carry
+      json.field("PhilipsRescaleSlope", h.rescaleSlope).field("PhilipsRescaleIntercept", h.rescaleIntercept);
+      json.field("PhilipsScaleSlope", *h.philipsScaleSlope);
+      json.field("UsePhilipsFloatNotDisplayScaling", options.philipsFloat ? 1 : 0);
+      json.field("PhilipsScaling", options.philipsFloat
+                                       ? "float: (stored x RescaleSlope + RescaleIntercept) / (RescaleSlope x ScaleSlope)"
+                                       : "display: stored x RescaleSlope + RescaleIntercept (DICOM rescale)");
+    }
     if (h.bValue) json.field("DiffusionEncodingSource", h.diffusionSource);
 
     // medpipe's own fields.

@@ -22,6 +22,10 @@ struct ConversionOptions {
   // Volumes of a series that repeat the same positions (fMRI, diffusion) as one 4D file (--4d,
   // the default, as dcm2niix), or one file per volume (--3d). DICOM output is always per volume.
   bool fourD = true;
+  // Philips MR: Philips' floating-point values, (stored x RescaleSlope + RescaleIntercept) /
+  // (RescaleSlope x ScaleSlope) as dcm2niix writes by default (--philips-scaling float), instead of
+  // the DICOM rescale alone (display values, the default). The sidecar says which was applied.
+  bool philipsFloat = false;
   bool overwrite = false;   // --force
   bool includePhi = false;  // in sidecars
   ImageWriteOptions write;

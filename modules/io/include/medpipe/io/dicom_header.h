@@ -98,6 +98,10 @@ struct DicomHeader {
   std::optional<std::array<double, 3>> diffusionGradient;
   std::string diffusionSource;
 
+  // Philips MR: the private scale slope SS (2005,xx0E). Stored values become Philips' floating-point
+  // values as (stored x RescaleSlope + RescaleIntercept) / (RescaleSlope x SS); see docs/mr.md.
+  std::optional<double> philipsScaleSlope;
+
   // Enhanced multi-frame objects: the position and rescale of every frame, from the per-frame
   // functional groups (empty for single-frame files). A volume reader turns each frame into a
   // "virtual slice": a copy of this header with frameIndex set and `frames` left empty.
@@ -105,6 +109,7 @@ struct DicomHeader {
     std::array<double, 3> position{};
     double rescaleSlope = 1;
     double rescaleIntercept = 0;
+    std::optional<double> philipsScaleSlope;                  // (2005,xx0E) of the frame
     std::optional<double> bValue;                             // MRDiffusionSequence of the frame
     std::optional<std::array<double, 3>> diffusionGradient;
   };

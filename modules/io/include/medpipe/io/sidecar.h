@@ -14,6 +14,7 @@ struct SidecarOptions {
   // De-identified output (convert --deidentify): no PHI even when includePhi is set, and no
   // SeriesDescription (free text the PS3.15 basic profile removes).
   bool deidentified = false;
+  bool philipsFloat = false;  // Philips' floating-point scaling was applied (ConversionOptions::philipsFloat)
 };
 
 // BIDS field names for what medpipe knows (RepetitionTime, EchoTime in s, SliceTiming, ...; see
