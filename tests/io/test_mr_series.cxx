@@ -1,5 +1,9 @@
 // 4D series, diffusion gradients and BIDS sidecars: generated mosaic series with known values, and
 // the real MR series of ../shared/data against dcm2niix's 4D NIfTI, .bval/.bvec and JSON sidecars.
+#include <gdcmAttribute.h>
+#include <gdcmReader.h>
+#include <gdcmSequenceOfItems.h>
+#include <gdcmWriter.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,6 +15,7 @@
 #include "image_compare.h"
 #include "medpipe/io/dicom_conversion.h"
 #include "medpipe/io/image_file.h"
+#include "medpipe/io/multiframe_writer.h"
 #include "mosaic_writer.h"
 #include "test_support.h"
 
@@ -250,6 +255,76 @@ TEST(Diffusion, PhilipsPrivateGradientsAndDerivedTraceVolume) {
   EXPECT_EQ(report.written[1].volumes, 1u);
   EXPECT_EQ(readImage(report.written[1].image)->GetPixel({{0, 0, 1}}), 31.0f);  // volume 4, slice 2
   EXPECT_EQ(readImage4D(report.written[0].image)->GetPixel({{0, 0, 2, 2}}), 22.0f);
+}
+
+// Enhanced MR DWI: one multi-frame object whose frames repeat two positions, the diffusion encoding
+// in each frame's MRDiffusionSequence: a 4D series of two volumes with its .bval/.bvec.
+TEST(Diffusion, EnhancedMultiFramePerFrameDiffusion) {
+  test::TempDir dir("mr-enhanced-dwi");
+  auto image = ImageF::New();
+  image->SetRegions(ImageF::RegionType(ImageF::SizeType{{6, 5, 4}}));
+  image->Allocate();
+  for (long z = 0; z < 4; ++z)
+    for (long y = 0; y < 5; ++y)
+      for (long x = 0; x < 6; ++x) image->SetPixel({{x, y, z}}, float(10 * z + 1));
+  DicomSeriesInfo info;
+  info.modality = "MR", info.seriesNumber = 5, info.seriesDescription = "DWI";
+  const fs::path file = dir / "dicom" / "enhanced.dcm";
+  fs::create_directories(file.parent_path());
+  writeEnhancedMultiFrame(*image, file, info);
+  // Frames 3 and 4 repeat the positions of 1 and 2; frames 1-2 are b = 0, 3-4 b = 1000 along (0.6, 0, 0.8).
+  gdcm::Reader reader;
+  reader.SetFileName(file.c_str());
+  ASSERT_TRUE(reader.Read());
+  gdcm::DataSet& ds = reader.GetFile().GetDataSet();
+  auto frames = ds.GetDataElement(gdcm::Tag(0x5200, 0x9230)).GetValueAsSQ();
+  ASSERT_EQ(frames->GetNumberOfItems(), 4u);
+  auto sequence = [](const gdcm::Tag& tag, const gdcm::DataSet& item) {
+    auto items = gdcm::SequenceOfItems::New();
+    gdcm::Item entry;
+    entry.SetVLToUndefined();
+    entry.SetNestedDataSet(item);
+    items->AddItem(entry);
+    items->SetLengthToUndefined();
+    gdcm::DataElement de(tag);
+    de.SetVR(gdcm::VR::SQ);
+    de.SetValue(*items);
+    de.SetVLToUndefined();
+    return de;
+  };
+  for (unsigned i = 1; i <= 4; ++i) {
+    gdcm::DataSet& frame = frames->GetItem(i).GetNestedDataSet();
+    gdcm::DataSet plane;
+    gdcm::Attribute<0x0020, 0x0032> position;
+    const double at[3] = {0, 0, double((i - 1) % 2)};
+    position.SetValues(at, 3);
+    plane.Insert(position.GetAsDataElement());
+    frame.Replace(sequence(gdcm::Tag(0x0020, 0x9113), plane));
+    gdcm::DataSet diffusion, direction;
+    gdcm::Attribute<0x0018, 0x9087> b;
+    b.SetValue(i <= 2 ? 0 : 1000);
+    diffusion.Insert(b.GetAsDataElement());
+    gdcm::Attribute<0x0018, 0x9089> g;
+    const double v[3] = {0.6, 0, 0.8};
+    g.SetValues(v, 3);
+    direction.Insert(g.GetAsDataElement());
+    if (i > 2) diffusion.Insert(sequence(gdcm::Tag(0x0018, 0x9076), direction));
+    frame.Replace(sequence(gdcm::Tag(0x0018, 0x9117), diffusion));
+  }
+  gdcm::Writer writer;
+  writer.SetFile(reader.GetFile());
+  writer.SetFileName(file.c_str());
+  ASSERT_TRUE(writer.Write());
+
+  const auto report = convert(dir / "dicom", dir / "out");
+  ASSERT_TRUE(report.failed.empty()) << formatError(report.failed.front());
+  ASSERT_EQ(report.written.size(), 1u);
+  EXPECT_EQ(report.written[0].volumes, 2u);
+  const auto series = readImage4D(report.written[0].image);
+  ASSERT_EQ(series->GetLargestPossibleRegion().GetSize(), (ImageF4::SizeType{{6, 5, 2, 2}}));
+  EXPECT_EQ(series->GetPixel({{0, 0, 1, 1}}), 31.0f);  // volume 2, slice 2: frame 4
+  EXPECT_EQ(readText(report.written[0].bval), "0 1000\n");
+  EXPECT_EQ(readText(report.written[0].bvec), "0 -0.6\n0 0\n0 0.8\n");  // identity axes: x negated
 }
 
 // Stored 10, RescaleSlope 2, RescaleIntercept 1, Philips ScaleSlope 4: display 21, float 21 / 8.
