@@ -327,6 +327,33 @@ TEST(Diffusion, EnhancedMultiFramePerFrameDiffusion) {
   EXPECT_EQ(readText(report.written[0].bvec), "0 -0.6\n0 0\n0 0.8\n");  // identity axes: x negated
 }
 
+// A chest radiograph without patient geometry or description: spacing from ImagerPixelSpacing
+// corrected by the magnification, MONOCHROME1 inverted, one slice named by modality, body part, view.
+TEST(Radiograph, ImagerPixelSpacingMagnificationAndName) {
+  test::TempDir dir("cr");
+  test::SliceBytes cr(6, 8, 0);
+  cr.erase(0x0020, 0x0032).erase(0x0020, 0x0037).erase(0x0028, 0x0030);
+  cr.set(0x0008, 0x0060, "CS", "CR").set(0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.1");
+  cr.set(0x0018, 0x0015, "CS", "CHEST").set(0x0018, 0x5101, "CS", "PA");
+  cr.set(0x0018, 0x1164, "DS", "0.2\\0.25").set(0x0018, 0x1114, "DS", "1.25");
+  cr.set(0x0028, 0x0004, "CS", "MONOCHROME1").set(0x0028, 0x0101, "US", test::u16(12));
+  cr.set(0x0028, 0x0102, "US", test::u16(11)).set(0x0028, 0x0103, "US", test::u16(0));
+  cr.write(dir / "dicom" / "cr.dcm");
+  const auto report = convert(dir / "dicom", dir / "out");
+  ASSERT_TRUE(report.failed.empty()) << formatError(report.failed.front());
+  ASSERT_EQ(report.written.size(), 1u);
+  EXPECT_EQ(report.written[0].image, dir / "out" / "7_CR_CHEST_PA.nii");
+  const auto image = readImage(report.written[0].image);
+  EXPECT_EQ(image->GetLargestPossibleRegion().GetSize(), (ImageF::SizeType{{8, 6, 1}}));
+  EXPECT_NEAR(image->GetSpacing()[0], 0.2, 1e-6);        // columns: 0.25 / 1.25
+  EXPECT_NEAR(image->GetSpacing()[1], 0.16, 1e-6);       // rows: 0.2 / 1.25
+  EXPECT_EQ(image->GetPixel({{3, 0, 0}}), 4095.0f - 3);  // stored 3, mirrored over 12 bits
+  const std::string json = readText(report.written[0].sidecar);
+  EXPECT_EQ(jsonValue(json, "PixelSpacingSource"), "\"ImagerPixelSpacing / EstimatedRadiographicMagnificationFactor\"");
+  EXPECT_EQ(jsonValue(json, "ViewPosition"), "\"PA\"");
+  EXPECT_EQ(jsonNumbers(json, "SpacingMM"), (std::vector<double>{0.2, 0.16, 1}));
+}
+
 // Stored 10, RescaleSlope 2, RescaleIntercept 1, Philips ScaleSlope 4: display 21, float 21 / 8.
 TEST(PhilipsScaling, DisplayByDefaultFloatOnRequestAndTheSidecarSaysWhich) {
   test::TempDir dir("mr-philips-scaling");

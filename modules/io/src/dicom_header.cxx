@@ -372,6 +372,9 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.imageOrientation = f.vector<6>(0x0020, 0x0037, "ImageOrientationPatient");
   h.pixelSpacing = f.vector<2>(0x0028, 0x0030, "PixelSpacing");
   h.imagerPixelSpacing = f.vector<2>(0x0018, 0x1164, "ImagerPixelSpacing");
+  h.estimatedMagnification = f.number(0x0018, 0x1114, "EstimatedRadiographicMagnificationFactor", 0);
+  if (h.estimatedMagnification < 0) h.estimatedMagnification = 0;
+  h.viewPosition = f.text(0x0018, 0x5101);
   h.sliceThickness = f.number(0x0018, 0x0050, "SliceThickness", 0);
   h.rescaleSlope = f.number(0x0028, 0x1053, "RescaleSlope", 1);
   h.rescaleIntercept = f.number(0x0028, 0x1052, "RescaleIntercept", 0);
@@ -386,6 +389,27 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.magneticFieldStrength = f.number(0x0018, 0x0087, "MagneticFieldStrength", 0);
   readMrAttributes(file.GetDataSet(), bigEndian, h);
   return h;
+}
+
+bool DicomHeader::isRadiograph() const {
+  for (const char* m : {"CR", "DX", "MG", "XA", "RF", "IO", "PX"})
+    if (modality == m) return true;
+  return false;
+}
+
+std::optional<std::array<double, 2>> DicomHeader::radiographPixelSpacing() const {
+  if (!imagerPixelSpacing) return std::nullopt;
+  auto spacing = *imagerPixelSpacing;
+  if (estimatedMagnification > 0)
+    for (auto& s : spacing) s /= estimatedMagnification;  // from the detector to the patient
+  return spacing;
+}
+
+std::string DicomHeader::pixelSpacingSource() const {
+  if (pixelSpacing) return "PixelSpacing";
+  if (!imagerPixelSpacing) return "none: 1 mm assumed";
+  return estimatedMagnification > 0 ? "ImagerPixelSpacing / EstimatedRadiographicMagnificationFactor"
+                                    : "ImagerPixelSpacing";
 }
 
 std::string transferSyntaxName(const std::string& uid) {

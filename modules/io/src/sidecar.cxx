@@ -104,6 +104,9 @@ void writeSidecar(const std::vector<const SeriesVolume*>& volumes, const StackHe
     if (!h.inPlanePhaseEncoding.empty()) json.field("InPlanePhaseEncodingDirectionDICOM", h.inPlanePhaseEncoding);
     if (h.imageOrientation) json.array("ImageOrientationPatientDICOM", *h.imageOrientation);
     if (h.mosaic) json.field("MosaicTiles", h.mosaicTiles);
+    if (h.isRadiograph() || !h.pixelSpacing) json.field("PixelSpacingSource", h.pixelSpacingSource());
+    if (h.estimatedMagnification > 0) json.field("EstimatedRadiographicMagnificationFactor", h.estimatedMagnification);
+    if (!h.viewPosition.empty()) json.field("ViewPosition", h.viewPosition);
     if (h.philipsScaleSlope && mr) {  // dcm2niix's names, and in words which scaling the voxels carry
       json.field("PhilipsRescaleSlope", h.rescaleSlope).field("PhilipsRescaleIntercept", h.rescaleIntercept);
       json.field("PhilipsScaleSlope", *h.philipsScaleSlope);

@@ -58,6 +58,8 @@ struct DicomHeader {
   std::optional<std::array<double, 6>> imageOrientation;  // (0020,0037): row then column cosines
   std::optional<std::array<double, 2>> pixelSpacing;      // (0028,0030): row spacing, column spacing
   std::optional<std::array<double, 2>> imagerPixelSpacing;  // (0018,1164), projection radiography
+  double estimatedMagnification = 0;  // (0018,1114) EstimatedRadiographicMagnificationFactor; 0 absent
+  std::string viewPosition;           // (0018,5101): PA, AP, LL, ...
   bool geometryAssumed = false;  // set by buildSliceStack for a lone image without geometry
   double sliceThickness = 0;
   double rescaleSlope = 1;
@@ -122,6 +124,13 @@ struct DicomHeader {
   // The size of the image stored in the file (a mosaic's, for a tile).
   unsigned fileRows() const { return tileIndex >= 0 ? storedRows : rows; }
   unsigned fileColumns() const { return tileIndex >= 0 ? storedColumns : columns; }
+
+  // Projection radiography (CR, DX, MG, XA, RF, IO, PX).
+  bool isRadiograph() const;
+  // The pixel spacing to use where PixelSpacing is absent: ImagerPixelSpacing (at the detector)
+  // divided by EstimatedRadiographicMagnificationFactor where given; and in words where it came from.
+  std::optional<std::array<double, 2>> radiographPixelSpacing() const;
+  std::string pixelSpacingSource() const;
 
   // A 2D/3D image this reader can turn into a volume (not SR, presentation state, RT struct...).
   bool isImage() const { return hasPixelData && rows > 0 && columns > 0; }
