@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "image_compare.h"
@@ -257,10 +258,27 @@ TEST(Diffusion, PhilipsPrivateGradientsAndDerivedTraceVolume) {
   EXPECT_EQ(readImage4D(report.written[0].image)->GetPixel({{0, 0, 2, 2}}), 22.0f);
 }
 
-// Enhanced MR DWI: one multi-frame object whose frames repeat two positions, the diffusion encoding
-// in each frame's MRDiffusionSequence: a 4D series of two volumes with its .bval/.bvec.
-TEST(Diffusion, EnhancedMultiFramePerFrameDiffusion) {
-  test::TempDir dir("mr-enhanced-dwi");
+namespace {
+
+// A sequence element of one item.
+gdcm::DataElement sequenceOf(const gdcm::Tag& tag, const gdcm::DataSet& item) {
+  auto items = gdcm::SequenceOfItems::New();
+  gdcm::Item entry;
+  entry.SetVLToUndefined();
+  entry.SetNestedDataSet(item);
+  items->AddItem(entry);
+  items->SetLengthToUndefined();
+  gdcm::DataElement de(tag);
+  de.SetVR(gdcm::VR::SQ);
+  de.SetValue(*items);
+  de.SetVLToUndefined();
+  return de;
+}
+
+// An enhanced MR object of 4 frames of 6 x 5 (frame k holds 10 k + 1) whose frames 3 and 4 repeat
+// the positions of 1 and 2; `edit` then changes each frame's functional groups (frame 1..4).
+void writeEnhancedWithRepeats(const fs::path& file, const std::string& description,
+                              const std::function<void(gdcm::DataSet& frame, unsigned i)>& edit) {
   auto image = ImageF::New();
   image->SetRegions(ImageF::RegionType(ImageF::SizeType{{6, 5, 4}}));
   image->Allocate();
@@ -268,30 +286,14 @@ TEST(Diffusion, EnhancedMultiFramePerFrameDiffusion) {
     for (long y = 0; y < 5; ++y)
       for (long x = 0; x < 6; ++x) image->SetPixel({{x, y, z}}, float(10 * z + 1));
   DicomSeriesInfo info;
-  info.modality = "MR", info.seriesNumber = 5, info.seriesDescription = "DWI";
-  const fs::path file = dir / "dicom" / "enhanced.dcm";
+  info.modality = "MR", info.seriesNumber = 5, info.seriesDescription = description;
   fs::create_directories(file.parent_path());
   writeEnhancedMultiFrame(*image, file, info);
-  // Frames 3 and 4 repeat the positions of 1 and 2; frames 1-2 are b = 0, 3-4 b = 1000 along (0.6, 0, 0.8).
   gdcm::Reader reader;
   reader.SetFileName(file.c_str());
   ASSERT_TRUE(reader.Read());
-  gdcm::DataSet& ds = reader.GetFile().GetDataSet();
-  auto frames = ds.GetDataElement(gdcm::Tag(0x5200, 0x9230)).GetValueAsSQ();
+  auto frames = reader.GetFile().GetDataSet().GetDataElement(gdcm::Tag(0x5200, 0x9230)).GetValueAsSQ();
   ASSERT_EQ(frames->GetNumberOfItems(), 4u);
-  auto sequence = [](const gdcm::Tag& tag, const gdcm::DataSet& item) {
-    auto items = gdcm::SequenceOfItems::New();
-    gdcm::Item entry;
-    entry.SetVLToUndefined();
-    entry.SetNestedDataSet(item);
-    items->AddItem(entry);
-    items->SetLengthToUndefined();
-    gdcm::DataElement de(tag);
-    de.SetVR(gdcm::VR::SQ);
-    de.SetValue(*items);
-    de.SetVLToUndefined();
-    return de;
-  };
   for (unsigned i = 1; i <= 4; ++i) {
     gdcm::DataSet& frame = frames->GetItem(i).GetNestedDataSet();
     gdcm::DataSet plane;
@@ -299,7 +301,22 @@ TEST(Diffusion, EnhancedMultiFramePerFrameDiffusion) {
     const double at[3] = {0, 0, double((i - 1) % 2)};
     position.SetValues(at, 3);
     plane.Insert(position.GetAsDataElement());
-    frame.Replace(sequence(gdcm::Tag(0x0020, 0x9113), plane));
+    frame.Replace(sequenceOf(gdcm::Tag(0x0020, 0x9113), plane));
+    edit(frame, i);
+  }
+  gdcm::Writer writer;
+  writer.SetFile(reader.GetFile());
+  writer.SetFileName(file.c_str());
+  ASSERT_TRUE(writer.Write());
+}
+
+}  // namespace
+
+// Enhanced MR DWI: the diffusion encoding in each frame's MRDiffusionSequence (frames 1-2 b = 0,
+// 3-4 b = 1000 along (0.6, 0, 0.8)): a 4D series of two volumes with its .bval/.bvec.
+TEST(Diffusion, EnhancedMultiFramePerFrameDiffusion) {
+  test::TempDir dir("mr-enhanced-dwi");
+  writeEnhancedWithRepeats(dir / "dicom" / "enhanced.dcm", "DWI", [](gdcm::DataSet& frame, unsigned i) {
     gdcm::DataSet diffusion, direction;
     gdcm::Attribute<0x0018, 0x9087> b;
     b.SetValue(i <= 2 ? 0 : 1000);
@@ -308,14 +325,9 @@ TEST(Diffusion, EnhancedMultiFramePerFrameDiffusion) {
     const double v[3] = {0.6, 0, 0.8};
     g.SetValues(v, 3);
     direction.Insert(g.GetAsDataElement());
-    if (i > 2) diffusion.Insert(sequence(gdcm::Tag(0x0018, 0x9076), direction));
-    frame.Replace(sequence(gdcm::Tag(0x0018, 0x9117), diffusion));
-  }
-  gdcm::Writer writer;
-  writer.SetFile(reader.GetFile());
-  writer.SetFileName(file.c_str());
-  ASSERT_TRUE(writer.Write());
-
+    if (i > 2) diffusion.Insert(sequenceOf(gdcm::Tag(0x0018, 0x9076), direction));
+    frame.Replace(sequenceOf(gdcm::Tag(0x0018, 0x9117), diffusion));
+  });
   const auto report = convert(dir / "dicom", dir / "out");
   ASSERT_TRUE(report.failed.empty()) << formatError(report.failed.front());
   ASSERT_EQ(report.written.size(), 1u);
@@ -325,6 +337,33 @@ TEST(Diffusion, EnhancedMultiFramePerFrameDiffusion) {
   EXPECT_EQ(series->GetPixel({{0, 0, 1, 1}}), 31.0f);  // volume 2, slice 2: frame 4
   EXPECT_EQ(readText(report.written[0].bval), "0 1000\n");
   EXPECT_EQ(readText(report.written[0].bvec), "0 -0.6\n0 0\n0 0.8\n");  // identity axes: x negated
+}
+
+// Enhanced field map: magnitude and phase frames at the same positions are two named volumes, not
+// one 4D series.
+TEST(FourD, EnhancedFramesOfDifferentTypeAreSeparateNamedVolumes) {
+  test::TempDir dir("mr-enhanced-kinds");
+  writeEnhancedWithRepeats(dir / "dicom" / "enhanced.dcm", "FM", [](gdcm::DataSet& frame, unsigned i) {
+    gdcm::DataSet type;
+    gdcm::Attribute<0x0008, 0x9007> frameType;
+    const gdcm::CSComp values[4] = {"ORIGINAL", "PRIMARY", "FIELD_MAP", "NONE"};
+    frameType.SetValues(values, 4);
+    type.Insert(frameType.GetAsDataElement());
+    gdcm::Attribute<0x0008, 0x9208> component;
+    component.SetValue(i <= 2 ? "MAGNITUDE" : "PHASE");
+    type.Insert(component.GetAsDataElement());
+    frame.Replace(sequenceOf(gdcm::Tag(0x0018, 0x9226), type));
+  });
+  const auto report = convert(dir / "dicom", dir / "out");
+  ASSERT_TRUE(report.failed.empty()) << formatError(report.failed.front());
+  ASSERT_EQ(report.written.size(), 2u);
+  EXPECT_EQ(report.written[0].image, dir / "out" / "5_FM_FIELD_MAP_MAGNITUDE.nii");
+  EXPECT_EQ(report.written[1].image, dir / "out" / "5_FM_FIELD_MAP_PHASE.nii");
+  for (size_t k = 0; k < 2; ++k) {
+    const auto image = readImage(report.written[k].image);
+    ASSERT_EQ(image->GetLargestPossibleRegion().GetSize(), (ImageF::SizeType{{6, 5, 2}}));
+    EXPECT_EQ(image->GetPixel({{0, 0, 1}}), k == 0 ? 11.0f : 31.0f);  // slice 2: frame 2, frame 4
+  }
 }
 
 // A chest radiograph without patient geometry or description: spacing from ImagerPixelSpacing

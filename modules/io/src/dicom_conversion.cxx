@@ -144,11 +144,22 @@ std::vector<OutputUnit> planOutputs(const std::vector<const SeriesVolume*>& sele
     if (!series.volumes.empty()) units.push_back(series);
     for (const auto* v : derived.volumes) units.push_back({{v}, base + "_derived"});
   }
-  // A series split into several 4D units (echoes, orientations): number them as the volumes are.
+  // An enhanced series with frames of several kinds (magnitude and phase...): each named by its kind.
+  std::map<std::string, std::set<std::string>> kinds;
+  for (const auto* v : selected) kinds[v->first().seriesInstanceUid].insert(v->first().frameKind);
+  std::vector<bool> renamed(units.size(), false);
+  for (size_t i = 0; i < units.size(); ++i) {
+    const DicomHeader& h = units[i].volumes.front()->first();
+    if (kinds[h.seriesInstanceUid].size() < 2 || h.frameKind.empty()) continue;
+    units[i].stem = seriesStem(*units[i].volumes.front(), withDescription) + "_" + sanitizeFileName(h.frameKind);
+    renamed[i] = true;
+  }
+  // Several units under one stem (echoes, orientations): numbered as their first volumes are.
   std::map<std::string, int> perStem;
   for (const auto& u : units) ++perStem[u.stem];
-  for (auto& u : units)
-    if (perStem[u.stem] > 1 && u.volumes.size() > 1) u.stem += "_v" + std::to_string(u.volumes.front()->volumeInSeries);
+  for (size_t i = 0; i < units.size(); ++i)
+    if (perStem[units[i].stem] > 1 && (units[i].volumes.size() > 1 || renamed[i]))
+      units[i].stem += "_v" + std::to_string(units[i].volumes.front()->volumeInSeries);
   return units;
 }
 

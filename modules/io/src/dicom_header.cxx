@@ -144,9 +144,27 @@ void readFunctionalGroup(const HeaderFields& group, DicomHeader& h) {
   }
 }
 
+// FrameType value 3 and ComplexImageComponent of a group's MR Image Frame Type (or CT/other Frame
+// Content's FrameType), "" where the group has none.
+std::string frameKind(const HeaderFields& group) {
+  const gdcm::DataSet* type = group.item(0x0018, 0x9226);
+  if (!type) type = group.item(0x0018, 0x9329);  // CT Image Frame Type
+  if (!type) return {};
+  const HeaderFields t = group.nested(*type);
+  std::stringstream values(t.text(0x0008, 0x9007));
+  std::string value, third;
+  for (int k = 0; k < 3 && std::getline(values, value, '\\'); ++k) third = trim(value);
+  const std::string component = t.text(0x0008, 0x9208);
+  return third + (third.empty() || component.empty() ? "" : "_") + component;
+}
+
 // Enhanced multi-frame: geometry from the shared and per-frame functional groups.
 void readEnhancedGeometry(const HeaderFields& f, bool bigEndian, DicomHeader& h) {
-  if (const auto* shared = f.item(0x5200, 0x9229)) readFunctionalGroup(f.nested(*shared), h);
+  std::string sharedKind;
+  if (const auto* shared = f.item(0x5200, 0x9229)) {
+    readFunctionalGroup(f.nested(*shared), h);
+    sharedKind = frameKind(f.nested(*shared));
+  }
   const size_t count = f.items(0x5200, 0x9230);
   if (count == 0) return;
   if (count != h.numberOfFrames)
@@ -171,6 +189,8 @@ void readEnhancedGeometry(const HeaderFields& f, bool bigEndian, DicomHeader& h)
     placed.rescaleSlope = frame.rescaleSlope;
     placed.rescaleIntercept = frame.rescaleIntercept;
     placed.philipsScaleSlope = philipsScaleSlope(*f.item(0x5200, 0x9230, i), bigEndian);
+    placed.frameKind = frameKind(perFrame);
+    if (placed.frameKind.empty()) placed.frameKind = sharedKind;
     if (const auto* diffusion = perFrame.item(0x0018, 0x9117))
       readDiffusionItem(*diffusion, bigEndian, placed.bValue, placed.diffusionGradient);
     h.frames.push_back(placed);

@@ -67,6 +67,7 @@ std::vector<DicomHeader> expandFrames(DicomHeader h) {
     slice.rescaleIntercept = frames[i].rescaleIntercept;
     if (frames[i].bValue) slice.bValue = frames[i].bValue, slice.diffusionGradient = frames[i].diffusionGradient;
     if (frames[i].philipsScaleSlope) slice.philipsScaleSlope = frames[i].philipsScaleSlope;
+    slice.frameKind = frames[i].frameKind;
     slices.push_back(std::move(slice));
   }
   return slices;
@@ -86,14 +87,15 @@ std::vector<SeriesVolume> groupIntoVolumes(std::vector<DicomHeader> headers) {
     }
     for (auto& slice : expandFrames(std::move(h))) {
       std::ostringstream sub;
-      sub << orientationKey(slice) << '|' << slice.rows << 'x' << slice.columns << "|echo" << slice.echoNumber;
+      sub << orientationKey(slice) << '|' << slice.rows << 'x' << slice.columns << "|echo" << slice.echoNumber << '|'
+          << slice.frameKind;
       series[key][sub.str()].push_back(std::move(slice));
     }
   }
 
   std::vector<SeriesVolume> volumes;
   for (auto& [key, groups] : series) {
-    std::string reason = groups.size() > 1 ? "slices differ in orientation, size or echo" : "";
+    std::string reason = groups.size() > 1 ? "slices differ in orientation, size, echo or frame type" : "";
     int index = 0;
     for (auto& [sub, slices] : groups) {
       const bool placed = slices.front().imagePosition.has_value();

@@ -24,7 +24,7 @@ std::string rounded(double v, double scale) {
 std::string geometryKey(const SeriesVolume& volume) {
   const DicomHeader& h = volume.first();
   std::ostringstream key;
-  key << h.studyInstanceUid << '|' << h.seriesInstanceUid << '|' << h.seriesNumber << "|echo" << h.echoNumber << '|'
+  key << h.studyInstanceUid << '|' << h.seriesInstanceUid << '|' << h.seriesNumber << "|echo" << h.echoNumber << '|' << h.frameKind << '|'
       << h.rows << 'x' << h.columns << '|' << volume.slices.size() << '|';
   if (h.imageOrientation)
     for (double c : *h.imageOrientation) key << rounded(c, 1e4);

@@ -100,6 +100,10 @@ struct DicomHeader {
   std::optional<std::array<double, 3>> diffusionGradient;
   std::string diffusionSource;
 
+  // Enhanced MR frames: FrameType value 3 and ComplexImageComponent of the frame's MR Image Frame
+  // Type, e.g. "FIELD_MAP_MAGNITUDE", "M_PHASE". Frames of different kinds go to different volumes.
+  std::string frameKind;
+
   // Philips MR: the private scale slope SS (2005,xx0E). Stored values become Philips' floating-point
   // values as (stored x RescaleSlope + RescaleIntercept) / (RescaleSlope x SS); see docs/mr.md.
   std::optional<double> philipsScaleSlope;
@@ -112,6 +116,7 @@ struct DicomHeader {
     double rescaleSlope = 1;
     double rescaleIntercept = 0;
     std::optional<double> philipsScaleSlope;                  // (2005,xx0E) of the frame
+    std::string frameKind;                                    // see DicomHeader::frameKind
     std::optional<double> bValue;                             // MRDiffusionSequence of the frame
     std::optional<std::array<double, 3>> diffusionGradient;
   };
