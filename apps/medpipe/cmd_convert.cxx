@@ -10,7 +10,7 @@ namespace medpipe::cli {
 int runConvert(const Args& args) {
   CommandLine line;
   line.usage = "medpipe convert DIR -o OUTDIR [--format nii.gz|nii|nrrd|mha | --to-dicom] [--series SEL] [options]";
-  std::string input, output, format = "nii.gz", series, irregular = "resample", uidMap;
+  std::string input, output, format = "nii.gz", series, irregular = "resample", uidMap, philipsScaling = "display";
   int level = 1;
   line.options.add_options()
       ("input", po::value(&input)->required(), "DICOM folder (one series or a whole export) or file")
@@ -20,6 +20,12 @@ int runConvert(const Args& args) {
       ("irregular", po::value(&irregular)->default_value(irregular),
        "missing slices, uneven spacing or gantry tilt: 'resample' onto a regular grid (with a warning) or 'fail'")
       ("compression-level", po::value(&level)->default_value(level), "gzip level 1 (fast) .. 9 (small)")
+      ("4d", "volumes of a series that repeat the same slice positions (fMRI, diffusion) as one 4D file, the "
+             "repetition time as its fourth spacing, with .bval/.bvec for diffusion (the default; see docs/mr.md)")
+      ("3d", "one file per volume instead of 4D files")
+      ("philips-scaling", po::value(&philipsScaling)->default_value(philipsScaling),
+       "Philips MR values: 'display' (DICOM RescaleSlope/Intercept) or 'float' (Philips' floating-point values, "
+       "divided by RescaleSlope x private ScaleSlope, as dcm2niix writes by default)")
       ("force", "overwrite existing outputs")
       ("show-phi", "write patient name, ID, dates and UIDs into the sidecars")
       ("to-dicom", "write each volume as a derived DICOM series OUTDIR/<name>/IM0001.dcm... (same patient, study and "
@@ -34,6 +40,7 @@ int runConvert(const Args& args) {
   if (auto done = parseCommandLine(args, line, vm)) return *done;
   const char* conflict = vm.count("deidentify") && vm.count("show-phi") ? "--show-phi and --deidentify exclude each other"
                          : vm.count("to-dicom") && !vm["format"].defaulted() ? "--format and --to-dicom exclude each other"
+                         : vm.count("3d") && vm.count("4d")                   ? "--3d and --4d exclude each other"
                          : vm.count("uid-map") && !(vm.count("to-dicom") && vm.count("deidentify"))
                              ? "--uid-map needs --to-dicom and --deidentify"
                              : nullptr;
@@ -50,6 +57,10 @@ int runConvert(const Args& args) {
     options.format = parseImageFormat(format);
     options.selector = SeriesSelector(series);
     options.irregular = parseIrregularGeometry(irregular);
+    options.fourD = vm.count("3d") == 0;
+    if (philipsScaling != "display" && philipsScaling != "float")
+      throw Error("", "--philips-scaling", "'" + philipsScaling + "' is not one of: display, float");
+    options.philipsFloat = philipsScaling == "float";
     options.overwrite = vm.count("force") > 0;
     options.includePhi = vm.count("show-phi") > 0;
     options.toDicom = vm.count("to-dicom") > 0;
@@ -59,7 +70,11 @@ int runConvert(const Args& args) {
     options.write.compressionLevel = level;
     const Progress progress = terminalProgress("convert");
     const ConversionReport report = convertDicom(options, &progress);
-    for (const auto& v : report.written) std::cout << v.image.string() << "  [" << v.health << "]\n";
+    for (const auto& v : report.written) {
+      std::cout << v.image.string() << "  [" << v.health << "]";
+      if (v.volumes > 1) std::cout << " " << v.volumes << " volumes" << (v.bval.empty() ? "" : ", .bval/.bvec");
+      std::cout << "\n";
+    }
     for (const auto& f : report.unreadableFiles)
       std::cerr << "medpipe convert: error: " << formatError(f) << " (file skipped)\n";
     for (const auto& f : report.failed) std::cerr << "medpipe convert: error: " << formatError(f) << "\n";

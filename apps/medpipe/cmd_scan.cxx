@@ -45,6 +45,12 @@ VolumeRow describe(const SeriesVolume& volume) {
     row.health = "unreadable geometry: " + e.info().field + " " + e.info().reason;
     row.spacing = "-";
   }
+  // Pixels the header already says cannot be read (a mosaic that cannot be split, truncated data).
+  for (const auto& slice : volume.slices)
+    if (!slice.pixelDataProblem.empty()) {
+      row.health = "unreadable: " + slice.pixelDataProblemField + " " + slice.pixelDataProblem;
+      break;
+    }
   if (!volume.splitReason.empty()) row.health += " (split: " + volume.splitReason + ")";
   if (!volume.duplicates.empty()) row.health += " (" + std::to_string(volume.duplicates.size()) + " duplicate slice(s) left out)";
   return row;

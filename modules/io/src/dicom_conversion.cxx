@@ -1,5 +1,6 @@
 #include "medpipe/io/dicom_conversion.h"
 
+#include <map>
 #include <set>
 
 #include "medpipe/core/error.h"
@@ -9,6 +10,7 @@
 #include "medpipe/io/dicom_index.h"
 #include "medpipe/io/sidecar.h"
 #include "medpipe/io/volume_naming.h"
+#include "medpipe/io/volume_series.h"
 
 namespace medpipe {
 namespace fs = std::filesystem;
@@ -25,17 +27,85 @@ ImageF::Pointer readVolume(const SeriesVolume& volume, IrregularGeometry irregul
 
 namespace {
 
+// What goes into one output: one volume, or the volumes of a 4D series.
+struct OutputUnit {
+  std::vector<const SeriesVolume*> volumes;
+  std::string stem;
+};
+
+// The volume with Philips' floating-point scaling folded into each slice's rescale, when asked.
+SeriesVolume scaledForReading(const SeriesVolume& volume, const ConversionOptions& options) {
+  SeriesVolume scaled = volume;
+  if (!options.philipsFloat) return scaled;
+  for (auto& slice : scaled.slices) {
+    if (!slice.philipsScaleSlope) continue;
+    const double divisor = slice.rescaleSlope * *slice.philipsScaleSlope;
+    slice.rescaleSlope = 1 / *slice.philipsScaleSlope;
+    slice.rescaleIntercept /= divisor;
+  }
+  return scaled;
+}
+
+SidecarOptions sidecarOptions(const ConversionOptions& options) {
+  SidecarOptions sidecar;
+  sidecar.includePhi = options.includePhi;
+  sidecar.deidentified = options.deidentify;
+  sidecar.philipsFloat = options.philipsFloat;
+  return sidecar;
+}
+
+void refuseExisting(const fs::path& image, const ConversionOptions& options) {
+  if (!options.overwrite && fs::exists(image))
+    throw Error(image.string(), "", "already exists (use --force to overwrite)");
+}
+
 ConvertedVolume convertToImageFile(const SeriesVolume& volume, const std::string& stem,
                                    const ConversionOptions& options, const Progress* progress) {
   const fs::path image = options.outputFolder / (stem + fileExtension(options.format));
   const fs::path sidecar = options.outputFolder / (stem + ".json");
-  if (!options.overwrite && fs::exists(image))
-    throw Error(image.string(), "", "already exists (use --force to overwrite)");
+  refuseExisting(image, options);
   StackHealth health;
-  auto volumeImage = readVolume(volume, options.irregular, &health, progress);
+  auto volumeImage = readVolume(scaledForReading(volume, options), options.irregular, &health, progress);
   writeImage(*volumeImage, image, options.write);
-  writeSidecar(volume, health, *volumeImage, sidecar, {options.includePhi, options.deidentify});
-  return {image, sidecar, health.summary()};
+  writeSidecar(volume, health, *volumeImage, sidecar, sidecarOptions(options));
+  return {image, sidecar, health.summary(), 1};
+}
+
+// The volumes of a 4D series into one file, the repetition time as the fourth spacing; .bval/.bvec
+// beside it for a diffusion series.
+ConvertedVolume convertTo4dImageFile(const std::vector<const SeriesVolume*>& volumes, const std::string& stem,
+                                     const ConversionOptions& options, const Progress* progress) {
+  const fs::path image = options.outputFolder / (stem + fileExtension(options.format));
+  const fs::path sidecar = options.outputFolder / (stem + ".json");
+  refuseExisting(image, options);
+  const DicomHeader& first = volumes.front()->first();
+  StackHealth health;
+  ImageF::Pointer firstVolume;
+  ImageF4::Pointer series;
+  for (size_t t = 0; t < volumes.size(); ++t) {
+    StackHealth volumeHealth;
+    auto volume = readVolume(scaledForReading(*volumes[t], options), options.irregular, &volumeHealth, progress);
+    if (t == 0 || (health.regular() && !volumeHealth.regular())) health = volumeHealth;
+    if (t == 0) {
+      series = allocateSeries(*volume, volumes.size(), first.repetitionTime / 1000.0);
+      firstVolume = volume;
+    }
+    try {
+      setVolume(*series, t, *volume);
+    } catch (const Error& e) {
+      throw Error(volumes[t]->first().path.string(), e.info().field, e.info().reason);
+    }
+  }
+  writeImage(*series, image, options.write);
+  series = nullptr;
+  writeSidecar(volumes, health, *firstVolume, sidecar, sidecarOptions(options));
+  ConvertedVolume written{image, sidecar, health.summary(), volumes.size()};
+  if (const auto table = diffusionTable(volumes, firstVolume->GetDirection())) {
+    written.bval = options.outputFolder / (stem + ".bval");
+    written.bvec = options.outputFolder / (stem + ".bvec");
+    writeFslGradients(*table, written.bval, written.bvec);
+  }
+  return written;
 }
 
 ConvertedVolume convertToDerivedSeries(const SeriesVolume& volume, const std::string& stem,
@@ -47,7 +117,50 @@ ConvertedVolume convertToDerivedSeries(const SeriesVolume& volume, const std::st
   derived.overwrite = options.overwrite;
   derived.deidentifier = deidentifier;
   const DerivedSeries written = writeDerivedSeries(*volumeImage, volume, derived, options.outputFolder / stem);
-  return {written.folder, {}, health.summary()};
+  return {written.folder, {}, health.summary(), 1};
+}
+
+// The stem of a whole series: "<number>_<description>", without the "_v<k>" of a split.
+std::string seriesStem(const SeriesVolume& volume, bool withDescription) {
+  return volumeFileStem(SeriesVolume{{volume.first()}, 1, ""}, withDescription);
+}
+
+// One unit per volume (3D), or per 4D series: volumes repeating the same positions go together, and
+// a derived diffusion volume (isotropic trace) is written on its own, named as such.
+std::vector<OutputUnit> planOutputs(const std::vector<const SeriesVolume*>& selected, const ConversionOptions& options) {
+  const bool withDescription = !options.deidentify;
+  std::vector<OutputUnit> units;
+  for (const auto& group : groupRepeatedVolumes(selected)) {
+    if (!options.fourD || options.toDicom || group.size() == 1) {
+      for (const auto* v : group) units.push_back({{v}, volumeFileStem(*v, withDescription)});
+      continue;
+    }
+    OutputUnit series, derived;
+    bool directions = false;
+    for (const auto* v : group) directions = directions || (v->first().bValue && !isDerivedDiffusionVolume(*v));
+    for (const auto* v : group) (directions && isDerivedDiffusionVolume(*v) ? derived : series).volumes.push_back(v);
+    const std::string base = seriesStem(*group.front(), withDescription);
+    series.stem = series.volumes.size() == 1 ? volumeFileStem(*series.volumes.front(), withDescription) : base;
+    if (!series.volumes.empty()) units.push_back(series);
+    for (const auto* v : derived.volumes) units.push_back({{v}, base + "_derived"});
+  }
+  // An enhanced series with frames of several kinds (magnitude and phase...): each named by its kind.
+  std::map<std::string, std::set<std::string>> kinds;
+  for (const auto* v : selected) kinds[v->first().seriesInstanceUid].insert(v->first().frameKind);
+  std::vector<bool> renamed(units.size(), false);
+  for (size_t i = 0; i < units.size(); ++i) {
+    const DicomHeader& h = units[i].volumes.front()->first();
+    if (kinds[h.seriesInstanceUid].size() < 2 || h.frameKind.empty()) continue;
+    units[i].stem = seriesStem(*units[i].volumes.front(), withDescription) + "_" + sanitizeFileName(h.frameKind);
+    renamed[i] = true;
+  }
+  // Several units under one stem (echoes, orientations): numbered as their first volumes are.
+  std::map<std::string, int> perStem;
+  for (const auto& u : units) ++perStem[u.stem];
+  for (size_t i = 0; i < units.size(); ++i)
+    if (perStem[units[i].stem] > 1 && (units[i].volumes.size() > 1 || renamed[i]))
+      units[i].stem += "_v" + std::to_string(units[i].volumes.front()->volumeInSeries);
+  return units;
 }
 
 }  // namespace
@@ -77,14 +190,15 @@ ConversionReport convertDicom(const ConversionOptions& options, const Progress* 
   if (ec) throw Error(options.outputFolder.string(), "", "cannot create output folder: " + ec.message());
 
   std::set<std::string> stems;
-  for (const SeriesVolume* volume : selected) {
-    std::string stem = volumeFileStem(*volume, !options.deidentify);
+  for (OutputUnit& unit : planOutputs(selected, options)) {
+    std::string stem = unit.stem;
     while (!stems.insert(stem).second) stem += "_" + std::to_string(stems.size());
+    const SeriesVolume& volume = *unit.volumes.front();
     try {
       report.written.push_back(
-          options.toDicom
-              ? convertToDerivedSeries(*volume, stem, options, options.deidentify ? &deidentifier : nullptr, progress)
-              : convertToImageFile(*volume, stem, options, progress));
+          options.toDicom      ? convertToDerivedSeries(volume, stem, options, options.deidentify ? &deidentifier : nullptr, progress)
+          : unit.volumes.size() > 1 ? convertTo4dImageFile(unit.volumes, stem, options, progress)
+                                    : convertToImageFile(volume, stem, options, progress));
     } catch (const Error& e) {
       report.failed.push_back(e.info());
     }

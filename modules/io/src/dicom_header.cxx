@@ -19,6 +19,7 @@
 #include "medpipe/core/error.h"
 #include "medpipe/io/dicom_stream_check.h"
 #include "medpipe/io/resource_limits.h"
+#include "mr_attributes.h"
 
 namespace medpipe {
 namespace {
@@ -143,9 +144,27 @@ void readFunctionalGroup(const HeaderFields& group, DicomHeader& h) {
   }
 }
 
+// FrameType value 3 and ComplexImageComponent of a group's MR Image Frame Type (or CT/other Frame
+// Content's FrameType), "" where the group has none.
+std::string frameKind(const HeaderFields& group) {
+  const gdcm::DataSet* type = group.item(0x0018, 0x9226);
+  if (!type) type = group.item(0x0018, 0x9329);  // CT Image Frame Type
+  if (!type) return {};
+  const HeaderFields t = group.nested(*type);
+  std::stringstream values(t.text(0x0008, 0x9007));
+  std::string value, third;
+  for (int k = 0; k < 3 && std::getline(values, value, '\\'); ++k) third = trim(value);
+  const std::string component = t.text(0x0008, 0x9208);
+  return third + (third.empty() || component.empty() ? "" : "_") + component;
+}
+
 // Enhanced multi-frame: geometry from the shared and per-frame functional groups.
-void readEnhancedGeometry(const HeaderFields& f, DicomHeader& h) {
-  if (const auto* shared = f.item(0x5200, 0x9229)) readFunctionalGroup(f.nested(*shared), h);
+void readEnhancedGeometry(const HeaderFields& f, bool bigEndian, DicomHeader& h) {
+  std::string sharedKind;
+  if (const auto* shared = f.item(0x5200, 0x9229)) {
+    readFunctionalGroup(f.nested(*shared), h);
+    sharedKind = frameKind(f.nested(*shared));
+  }
   const size_t count = f.items(0x5200, 0x9230);
   if (count == 0) return;
   if (count != h.numberOfFrames)
@@ -165,7 +184,16 @@ void readEnhancedGeometry(const HeaderFields& f, DicomHeader& h) {
       h.sliceThickness = frame.sliceThickness;
       h.imagePosition = position;
     }
-    h.frames.push_back({*position, frame.rescaleSlope, frame.rescaleIntercept});
+    DicomHeader::Frame placed;
+    placed.position = *position;
+    placed.rescaleSlope = frame.rescaleSlope;
+    placed.rescaleIntercept = frame.rescaleIntercept;
+    placed.philipsScaleSlope = philipsScaleSlope(*f.item(0x5200, 0x9230, i), bigEndian);
+    placed.frameKind = frameKind(perFrame);
+    if (placed.frameKind.empty()) placed.frameKind = sharedKind;
+    if (const auto* diffusion = perFrame.item(0x0018, 0x9117))
+      readDiffusionItem(*diffusion, bigEndian, placed.bValue, placed.diffusionGradient);
+    h.frames.push_back(placed);
   }
 }
 
@@ -364,10 +392,14 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.imageOrientation = f.vector<6>(0x0020, 0x0037, "ImageOrientationPatient");
   h.pixelSpacing = f.vector<2>(0x0028, 0x0030, "PixelSpacing");
   h.imagerPixelSpacing = f.vector<2>(0x0018, 0x1164, "ImagerPixelSpacing");
+  h.estimatedMagnification = f.number(0x0018, 0x1114, "EstimatedRadiographicMagnificationFactor", 0);
+  if (h.estimatedMagnification < 0) h.estimatedMagnification = 0;
+  h.viewPosition = f.text(0x0018, 0x5101);
   h.sliceThickness = f.number(0x0018, 0x0050, "SliceThickness", 0);
   h.rescaleSlope = f.number(0x0028, 0x1053, "RescaleSlope", 1);
   h.rescaleIntercept = f.number(0x0028, 0x1052, "RescaleIntercept", 0);
-  if (h.numberOfFrames > 1) readEnhancedGeometry(f, h);
+  const bool bigEndian = h.transferSyntaxUid == "1.2.840.10008.1.2.2";
+  if (h.numberOfFrames > 1) readEnhancedGeometry(f, bigEndian, h);
   if (h.rescaleSlope == 0) throw Error(where, "RescaleSlope", "is zero");
 
   h.kvp = f.number(0x0018, 0x0060, "KVP", 0);
@@ -375,7 +407,29 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.echoTime = f.number(0x0018, 0x0081, "EchoTime", 0);
   h.flipAngle = f.number(0x0018, 0x1314, "FlipAngle", 0);
   h.magneticFieldStrength = f.number(0x0018, 0x0087, "MagneticFieldStrength", 0);
+  readMrAttributes(file.GetDataSet(), bigEndian, h);
   return h;
+}
+
+bool DicomHeader::isRadiograph() const {
+  for (const char* m : {"CR", "DX", "MG", "XA", "RF", "IO", "PX"})
+    if (modality == m) return true;
+  return false;
+}
+
+std::optional<std::array<double, 2>> DicomHeader::radiographPixelSpacing() const {
+  if (!imagerPixelSpacing) return std::nullopt;
+  auto spacing = *imagerPixelSpacing;
+  if (estimatedMagnification > 0)
+    for (auto& s : spacing) s /= estimatedMagnification;  // from the detector to the patient
+  return spacing;
+}
+
+std::string DicomHeader::pixelSpacingSource() const {
+  if (pixelSpacing) return "PixelSpacing";
+  if (!imagerPixelSpacing) return "none: 1 mm assumed";
+  return estimatedMagnification > 0 ? "ImagerPixelSpacing / EstimatedRadiographicMagnificationFactor"
+                                    : "ImagerPixelSpacing";
 }
 
 std::string transferSyntaxName(const std::string& uid) {

@@ -8,6 +8,7 @@
 
 #include "medpipe/core/log.h"
 #include "stored_pixel_comparer.h"
+#include "mosaic.h"
 
 namespace medpipe {
 namespace fs = std::filesystem;
@@ -88,6 +89,7 @@ SplitSlices splitRepeatedPositions(std::vector<DicomHeader> slices) {
 
 // An enhanced multi-frame object becomes one virtual slice per frame; other headers stay as they are.
 std::vector<DicomHeader> expandFrames(DicomHeader h) {
+  if (h.mosaic) return expandMosaic(std::move(h));
   if (h.frames.empty()) return {std::move(h)};
   std::vector<DicomHeader> slices;
   const auto frames = std::move(h.frames);
@@ -98,6 +100,9 @@ std::vector<DicomHeader> expandFrames(DicomHeader h) {
     slice.imagePosition = frames[i].position;
     slice.rescaleSlope = frames[i].rescaleSlope;
     slice.rescaleIntercept = frames[i].rescaleIntercept;
+    if (frames[i].bValue) slice.bValue = frames[i].bValue, slice.diffusionGradient = frames[i].diffusionGradient;
+    if (frames[i].philipsScaleSlope) slice.philipsScaleSlope = frames[i].philipsScaleSlope;
+    slice.frameKind = frames[i].frameKind;
     slices.push_back(std::move(slice));
   }
   return slices;
@@ -117,14 +122,15 @@ std::vector<SeriesVolume> groupIntoVolumes(std::vector<DicomHeader> headers) {
     }
     for (auto& slice : expandFrames(std::move(h))) {
       std::ostringstream sub;
-      sub << orientationKey(slice) << '|' << slice.rows << 'x' << slice.columns << "|echo" << slice.echoNumber;
+      sub << orientationKey(slice) << '|' << slice.rows << 'x' << slice.columns << "|echo" << slice.echoNumber << '|'
+          << slice.frameKind;
       series[key][sub.str()].push_back(std::move(slice));
     }
   }
 
   std::vector<SeriesVolume> volumes;
   for (auto& [key, groups] : series) {
-    std::string reason = groups.size() > 1 ? "slices differ in orientation, size or echo" : "";
+    std::string reason = groups.size() > 1 ? "slices differ in orientation, size, echo or frame type" : "";
     int index = 0;
     for (auto& [sub, slices] : groups) {
       const bool placed = slices.front().imagePosition.has_value();

@@ -100,7 +100,7 @@ void decodeFile(const DicomHeader& h, size_t pixelsPerFrame, DecodedFile& decode
   if (!unchanged) recheck = readDicomHeader(h.path);
   const DicomHeader& now = unchanged ? h : recheck;
   if (!now.pixelDataProblem.empty()) throw Error(where, now.pixelDataProblemField, now.pixelDataProblem);
-  if (now.rows != h.rows || now.columns != h.columns || now.numberOfFrames != h.numberOfFrames ||
+  if (now.fileRows() != h.fileRows() || now.fileColumns() != h.fileColumns() || now.numberOfFrames != h.numberOfFrames ||
       now.bitsAllocated != h.bitsAllocated || now.samplesPerPixel != h.samplesPerPixel)
     throw Error(where, "", "file changed since the scan (image size or pixel format differs)");
   quietGdcm();
@@ -120,7 +120,7 @@ void decodeFile(const DicomHeader& h, size_t pixelsPerFrame, DecodedFile& decode
   const gdcm::Image& image = reader.GetImage();
   const gdcm::PixelFormat& pf = image.GetPixelFormat();
   if (pf.GetSamplesPerPixel() != 1) throw Error(where, "SamplesPerPixel", "colour images are not supported");
-  if (image.GetColumns() != h.columns || image.GetRows() != h.rows)
+  if (image.GetColumns() != h.fileColumns() || image.GetRows() != h.fileRows())
     throw Error(where, "Rows/Columns", "pixel data does not match the header size");
   const unsigned bytes = pf.GetBitsAllocated() / 8;
   if (bytes != 1 && bytes != 2 && bytes != 4 && bytes != 8)
@@ -138,20 +138,34 @@ void decodeFile(const DicomHeader& h, size_t pixelsPerFrame, DecodedFile& decode
   decoded.frames = frames;
 }
 
+void mapPixels(const char* pixels, size_t count, const gdcm::PixelFormat& pf, const PixelMapping& mapping, float* out) {
+  const unsigned bytes = pf.GetBitsAllocated() / 8;
+  if (pf.GetScalarType() == gdcm::PixelFormat::FLOAT32) return mapReals<float>(pixels, count, mapping, out);
+  if (pf.GetScalarType() == gdcm::PixelFormat::FLOAT64) return mapReals<double>(pixels, count, mapping, out);
+  switch (bytes) {
+    case 1: return mapIntegers<uint8_t>(pixels, count, mapping, out);
+    case 2: return mapIntegers<uint16_t>(pixels, count, mapping, out);
+    case 4: return mapIntegers<uint32_t>(pixels, count, mapping, out);
+    default: return mapIntegers<uint64_t>(pixels, count, mapping, out);
+  }
+}
+
 void readSliceInto(const DicomHeader& h, float* out, size_t pixelsPerSlice, DecodedFile& decoded) {
-  decodeFile(h, pixelsPerSlice, decoded);
+  const size_t pixelsPerFrame = size_t{h.fileRows()} * h.fileColumns();
+  decodeFile(h, pixelsPerFrame, decoded);
   const gdcm::PixelFormat& pf = decoded.format;
   const unsigned bytes = pf.GetBitsAllocated() / 8;
-  const char* pixels = decoded.buffer.data() + std::max(0, h.frameIndex) * pixelsPerSlice * bytes;
   const PixelMapping mapping(pf, h);
-  if (pf.GetScalarType() == gdcm::PixelFormat::FLOAT32) return mapReals<float>(pixels, pixelsPerSlice, mapping, out);
-  if (pf.GetScalarType() == gdcm::PixelFormat::FLOAT64) return mapReals<double>(pixels, pixelsPerSlice, mapping, out);
-  switch (bytes) {
-    case 1: return mapIntegers<uint8_t>(pixels, pixelsPerSlice, mapping, out);
-    case 2: return mapIntegers<uint16_t>(pixels, pixelsPerSlice, mapping, out);
-    case 4: return mapIntegers<uint32_t>(pixels, pixelsPerSlice, mapping, out);
-    default: return mapIntegers<uint64_t>(pixels, pixelsPerSlice, mapping, out);
+  if (h.tileIndex >= 0) {  // a mosaic tile: its rows, taken out of the stored image
+    const size_t tileRow = size_t(h.tileIndex) / h.tilesAcross, tileColumn = size_t(h.tileIndex) % h.tilesAcross;
+    for (size_t y = 0; y < h.rows; ++y) {
+      const size_t at = (tileRow * h.rows + y) * h.fileColumns() + tileColumn * h.columns;
+      mapPixels(decoded.buffer.data() + at * bytes, h.columns, pf, mapping, out + y * h.columns);
+    }
+    return;
   }
+  const char* pixels = decoded.buffer.data() + std::max(0, h.frameIndex) * pixelsPerSlice * bytes;
+  mapPixels(pixels, pixelsPerSlice, pf, mapping, out);
 }
 
 ImageF::Pointer allocateVolume(const SliceStack& stack) {

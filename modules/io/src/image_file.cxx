@@ -4,6 +4,7 @@
 #include <itkImageFileWriter.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -21,8 +22,9 @@ namespace {
 
 // The image as int16 when every voxel is a whole number in int16's range (CT in HU): half the
 // bytes to write and compress. Checked and converted in one pass; null when a voxel does not fit.
-ImageS::Pointer asInt16(const ImageF& image) {
-  auto shrunk = ImageS::New();
+template <unsigned D>
+typename itk::Image<int16_t, D>::Pointer asInt16(const itk::Image<float, D>& image) {
+  auto shrunk = itk::Image<int16_t, D>::New();
   shrunk->CopyInformation(&image);
   shrunk->SetRegions(image.GetBufferedRegion());
   allocateLarge(*shrunk);
@@ -156,6 +158,54 @@ void writeImage(const ImageF& image, const fs::path& path, const ImageWriteOptio
   }
   writeWithItk(image, path, options);
 }
+
+void writeImage(const ImageF4& image, const fs::path& path, const ImageWriteOptions& options) {
+  if (options.shrinkToInt16) {
+    if (const auto shrunk = asInt16(image)) return writeWithItk(*shrunk, path, options);
+  }
+  writeWithItk(image, path, options);
+}
+
+ImageF4::Pointer allocateSeries(const ImageF& first, size_t volumes, double timeStep) {
+  const auto size3 = first.GetLargestPossibleRegion().GetSize();
+  auto out = ImageF4::New();
+  out->SetRegions(ImageF4::RegionType(ImageF4::SizeType{{size3[0], size3[1], size3[2], volumes}}));
+  ImageF4::SpacingType spacing;
+  ImageF4::PointType origin;
+  ImageF4::DirectionType direction;
+  direction.SetIdentity();
+  for (unsigned r = 0; r < 3; ++r) {
+    spacing[r] = first.GetSpacing()[r];
+    origin[r] = first.GetOrigin()[r];
+    for (unsigned c = 0; c < 3; ++c) direction(r, c) = first.GetDirection()(r, c);
+  }
+  spacing[3] = timeStep > 0 ? timeStep : 1.0;
+  origin[3] = 0;
+  out->SetSpacing(spacing);
+  out->SetOrigin(origin);
+  out->SetDirection(direction);
+  allocateLarge(*out);
+  return out;
+}
+
+void setVolume(ImageF4& series, size_t t, const ImageF& volume) {
+  const auto size4 = series.GetLargestPossibleRegion().GetSize();
+  const auto size3 = volume.GetLargestPossibleRegion().GetSize();
+  constexpr double tolerance = 1e-4;  // mm, and direction cosines
+  bool same = t < size4[3] && size3[0] == size4[0] && size3[1] == size4[1] && size3[2] == size4[2];
+  for (unsigned r = 0; r < 3 && same; ++r) {
+    same = std::abs(volume.GetSpacing()[r] - series.GetSpacing()[r]) < tolerance &&
+           std::abs(volume.GetOrigin()[r] - series.GetOrigin()[r]) < tolerance;
+    for (unsigned c = 0; c < 3 && same; ++c)
+      same = std::abs(volume.GetDirection()(r, c) - series.GetDirection()(r, c)) < tolerance;
+  }
+  if (!same)
+    throw Error("", "ImagePositionPatient", "volume " + std::to_string(t + 1) + " of the series is not on the grid of volume 1");
+  const size_t voxels = volume.GetLargestPossibleRegion().GetNumberOfPixels();
+  std::copy(volume.GetBufferPointer(), volume.GetBufferPointer() + voxels, series.GetBufferPointer() + t * voxels);
+}
+
+ImageF4::Pointer readImage4D(const fs::path& path) { return readWithItk<ImageF4>(path); }
 
 void writeLabelImage(const LabelImage& labels, const fs::path& path, const ImageWriteOptions& options) {
   writeWithItk(labels, path, options);

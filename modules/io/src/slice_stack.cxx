@@ -41,7 +41,7 @@ void assumeGeometryOfLoneImage(const DicomHeader& in, DicomHeader& out) {
   out.geometryAssumed = true;
   if (!out.imagePosition) out.imagePosition = std::array<double, 3>{0, 0, 0};
   if (!out.imageOrientation) out.imageOrientation = std::array<double, 6>{1, 0, 0, 0, 1, 0};
-  if (!out.pixelSpacing) out.pixelSpacing = in.imagerPixelSpacing ? in.imagerPixelSpacing : std::array<double, 2>{1, 1};
+  if (!out.pixelSpacing) out.pixelSpacing = in.radiographPixelSpacing().value_or(std::array<double, 2>{1, 1});
 }
 
 }  // namespace

@@ -17,7 +17,10 @@ std::string sanitizeFileName(const std::string& text) {
 std::string volumeFileStem(const SeriesVolume& volume, bool withDescription) {
   const auto& h = volume.first();
   std::string stem = std::to_string(h.seriesNumber);
-  const std::string description = withDescription ? sanitizeFileName(h.seriesDescription) : "";
+  std::string description = withDescription ? sanitizeFileName(h.seriesDescription) : "";
+  // A radiograph without a description is named by what it shows: CR_CHEST_PA.
+  if (description.empty() && h.isRadiograph())
+    description = sanitizeFileName(h.modality + " " + h.bodyPart + " " + h.viewPosition);
   if (!description.empty()) stem += "_" + description;
   if (!volume.splitReason.empty()) stem += "_v" + std::to_string(volume.volumeInSeries);
   return stem;

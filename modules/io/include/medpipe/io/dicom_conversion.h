@@ -19,6 +19,13 @@ struct ConversionOptions {
   ImageFormat format = ImageFormat::NiftiGz;
   SeriesSelector selector;
   IrregularGeometry irregular = IrregularGeometry::Resample;
+  // Volumes of a series that repeat the same positions (fMRI, diffusion) as one 4D file (--4d,
+  // the default, as dcm2niix), or one file per volume (--3d). DICOM output is always per volume.
+  bool fourD = true;
+  // Philips MR: Philips' floating-point values, (stored x RescaleSlope + RescaleIntercept) /
+  // (RescaleSlope x ScaleSlope) as dcm2niix writes by default (--philips-scaling float), instead of
+  // the DICOM rescale alone (display values, the default). The sidecar says which was applied.
+  bool philipsFloat = false;
   bool overwrite = false;   // --force
   bool includePhi = false;  // in sidecars
   ImageWriteOptions write;
@@ -37,6 +44,8 @@ struct ConvertedVolume {
   std::filesystem::path image;    // the image file, or the folder of a DICOM series
   std::filesystem::path sidecar;  // empty for DICOM output
   std::string health;
+  size_t volumes = 1;                  // > 1 for a 4D file
+  std::filesystem::path bval, bvec;    // FSL gradient files of a 4D diffusion series, else empty
 };
 
 struct ConversionReport {
