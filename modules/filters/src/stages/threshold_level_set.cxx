@@ -43,7 +43,7 @@ class ThresholdLevelSetStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "threshold-level-set", "segment",
+        "threshold-level-set", StageCategory::Segment,
         "Grows a smooth surface from seeds through voxels in [lower, upper] (level set)",
         {{"image", DataKind::Image, "image to segment"}}, DataKind::Labels,
         {ParameterSpec::points("seeds",
