@@ -224,7 +224,7 @@ TEST(MeasureStages, LabelStatisticsRefusesLabelsOffTheImageGrid) {
 
 TEST(MeasureStages, LabelStatisticsDeclaresItself) {
   const StageSpec& spec = findStage("label-statistics").spec();
-  EXPECT_EQ(spec.category, "measure");
+  EXPECT_EQ(spec.category, StageCategory::Measure);
   EXPECT_EQ(spec.output, DataKind::Table);
   EXPECT_NE(spec.summary.find("sample std"), std::string::npos);
 }

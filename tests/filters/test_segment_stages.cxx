@@ -489,7 +489,7 @@ TEST(SegmentStages, EverySegmentStageDeclaresItself) {
       "open", "close", "fill-holes"};
   for (const auto& name : names) {
     const StageSpec& spec = findStage(name).spec();
-    EXPECT_EQ(spec.category, "segment") << name;
+    EXPECT_EQ(spec.category, StageCategory::Segment) << name;
     EXPECT_EQ(spec.output, DataKind::Labels) << name;
     EXPECT_FALSE(spec.summary.empty()) << name;
     EXPECT_NE(spec.example.find("stage: " + name + "\n"), std::string::npos) << name;

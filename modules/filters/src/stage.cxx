@@ -19,7 +19,15 @@ std::vector<std::unique_ptr<Stage>>& registry() {
 
 void ensureBuiltinStages() {
   static std::once_flag once;
-  std::call_once(once, registerBuiltinStages);
+  // A failed registration (a duplicate name) leaves the registry empty, so every later call fails the same way.
+  std::call_once(once, [] {
+    try {
+      registerBuiltinStages();
+    } catch (...) {
+      registry().clear();
+      throw;
+    }
+  });
 }
 
 std::string didYouMean(const std::string& word, const std::vector<std::string>& candidates) {
@@ -46,7 +54,30 @@ DataKind StageData::kind() const {
   return DataKind::Image;
 }
 
-void registerStage(std::unique_ptr<Stage> stage) { registry().push_back(std::move(stage)); }
+const char* toString(StageCategory category) {
+  switch (category) {
+    case StageCategory::Denoise: return "denoise";
+    case StageCategory::Segment: return "segment";
+    case StageCategory::Utility: return "utility";
+    case StageCategory::Measure: return "measure";
+  }
+  return "?";
+}
+
+namespace detail {
+void registerBuiltinStage(std::unique_ptr<Stage> stage) {
+  const std::string& name = stage->spec().name;
+  if (name.empty()) throw Error("", "stage", "a stage has no name");
+  for (const auto& s : registry())
+    if (s->spec().name == name) throw Error("", "stage", "stage '" + name + "' is registered twice");
+  registry().push_back(std::move(stage));
+}
+}  // namespace detail
+
+void registerStage(std::unique_ptr<Stage> stage) {
+  ensureBuiltinStages();  // so that a later built-in cannot take the name of this one
+  detail::registerBuiltinStage(std::move(stage));
+}
 
 std::vector<const Stage*> allStages() {
   ensureBuiltinStages();
@@ -104,12 +135,18 @@ StageData runStage(const Stage& stage, const StageInputs& inputs, const std::map
     const bool known = std::any_of(spec.inputs.begin(), spec.inputs.end(), [&](const InputSpec& s) { return s.name == name; });
     if (!known) throw Error("", spec.name, "has no input '" + name + "'");
   }
-  return stage.run(inputs, values, progress);
+  StageData output = stage.run(inputs, values, progress);
+  const bool present = (output.image ? 1 : 0) + (output.labels ? 1 : 0) + (output.table ? 1 : 0) == 1;
+  if (!present || output.kind() != spec.output)
+    throw Error("", spec.name,
+                std::string("produced ") + (present ? toString(output.kind()) : "no single output") +
+                    ", but its declaration says " + toString(spec.output) + " (a bug in the stage)");
+  return output;
 }
 
 std::string describeStage(const StageSpec& spec) {
   std::ostringstream out;
-  out << spec.name << " (" << spec.category << "): " << spec.summary << "\n\n";
+  out << spec.name << " (" << toString(spec.category) << "): " << spec.summary << "\n\n";
   out << "Inputs:\n";
   for (const auto& in : spec.inputs)
     out << "  " << in.name << " (" << toString(in.kind) << (in.optional ? ", optional" : "") << ")  " << in.doc << "\n";

@@ -6,16 +6,11 @@
 #include "medpipe/filters/stage.h"
 
 namespace medpipe {
-namespace {
-
-const char* const kCategories[] = {"denoise", "segment", "utility", "measure"};
-
-}  // namespace
 
 std::string stageOverview() {
   std::ostringstream out;
-  for (const char* category : kCategories) {
-    out << category << ":\n";
+  for (const StageCategory category : kStageCategories) {
+    out << toString(category) << ":\n";
     for (const Stage* s : allStages())
       if (s->spec().category == category)
         out << "  " << std::left << std::setw(34) << s->spec().name << s->spec().summary << "\n";
@@ -29,8 +24,8 @@ std::string stagesMarkdown() {
          "(`medpipe stages --markdown`); do not edit by hand.\n\n"
          "Seeds (`points`) are given in physical millimetres in ITK's LPS space as `x,y,z;x,y,z`, or as voxel\n"
          "indices with a `voxel:` prefix (`voxel:i,j,k`).\n";
-  for (const char* category : kCategories) {
-    out << "\n## " << category << "\n";
+  for (const StageCategory category : kStageCategories) {
+    out << "\n## " << toString(category) << "\n";
     for (const Stage* stage : allStages()) {
       const StageSpec& s = stage->spec();
       if (s.category != category) continue;

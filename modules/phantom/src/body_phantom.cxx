@@ -12,12 +12,13 @@ constexpr double kPi = 3.14159265358979323846;
 double sq(double v) { return v * v; }
 
 // Tissue class at a point in body coordinates (mm from the grid centre; x left, y posterior, z head).
-PhantomLabel classify(double x, double y, double z) {
+PhantomLabel classify(double x, double y, double z, const std::array<double, 3>& lungOffset = {0, 0, 0}) {
   if (sq(x / 90) + sq(y / 70) > 1) return kAir;
   if (sq(x / 12) + sq((y - 45) / 12) <= 1) return kBone;      // spine, posterior
   if (sq((x - 70) / 8) + sq((y + 5) / 8) <= 1) return kBone;  // left arm bone
+  const double lx = x - lungOffset[0], ly = y - lungOffset[1], lz = z - lungOffset[2];
   for (double side : {-1.0, 1.0}) {
-    if (sq((x - side * 38) / 26) + sq((y + 2) / 36) + sq(z / 60) <= 1) return kLung;
+    if (sq((lx - side * 38) / 26) + sq((ly + 2) / 36) + sq(lz / 60) <= 1) return kLung;
   }
   return kSoftTissue;
 }
@@ -45,10 +46,10 @@ typename TImage::Pointer allocateLike(const PhantomSpec& spec) {
     image->SetSpacing(spacing.data());
   }
   image->SetDirection(direction);
-  // Centre the grid on the physical origin.
+  // Centre the grid on spec.centre.
   typename TImage::PointType origin;
   for (unsigned r = 0; r < 3; ++r) {
-    origin[r] = 0;
+    origin[r] = spec.centre[r];
     for (unsigned c = 0; c < 3; ++c) origin[r] -= direction(r, c) * (spec.size[c] - 1) * spacing[c] / 2;
   }
   image->SetOrigin(origin);
@@ -62,7 +63,15 @@ PhantomLabel phantomLabelAt(double x, double y, double z) { return classify(x, y
 
 Phantom makeBodyPhantom(const PhantomSpec& spec) {
   Phantom phantom{allocateLike<ImageF>(spec), allocateLike<LabelImage>(spec)};
-  const float hu[4] = {spec.hu.air, spec.hu.softTissue, spec.hu.lung, spec.hu.bone};
+  const float hu[5] = {spec.hu.air, spec.hu.softTissue, spec.hu.lung, spec.hu.bone, spec.hu.vessel};
+  // A voxel on a vessel line has at least two of its three indices on the vessel grid.
+  std::array<unsigned, 3> vesselStep{};
+  for (unsigned a = 0; a < 3; ++a)
+    vesselStep[a] = std::max(2u, static_cast<unsigned>(std::lround(spec.vesselSpacing / spec.spacing[a])));
+  const auto onVessel = [&](unsigned c, unsigned j, unsigned k) {
+    return spec.vesselSpacing > 0 &&
+           (c % vesselStep[0] == 0) + (j % vesselStep[1] == 0) + (k % vesselStep[2] == 0) >= 2;
+  };
   std::mt19937 random(spec.seed);
   std::normal_distribution<double> noise(0.0, spec.noiseSigma);
   float* pixels = phantom.image->GetBufferPointer();
@@ -73,7 +82,9 @@ Phantom makeBodyPhantom(const PhantomSpec& spec) {
     for (unsigned j = 0; j < spec.size[1]; ++j) {
       for (unsigned c = 0; c < spec.size[0]; ++c, ++i) {
         phantom.image->TransformIndexToPhysicalPoint({{c, j, k}}, point);
-        const PhantomLabel label = classify(point[0], point[1], point[2]);
+        PhantomLabel label = classify(point[0] - spec.centre[0], point[1] - spec.centre[1], point[2] - spec.centre[2],
+                                      spec.lungOffset);
+        if (label == kLung && onVessel(c, j, k)) label = kVessel;
         labels[i] = label;
         const double value = hu[label] + (spec.noiseSigma > 0 ? noise(random) : 0.0);
         pixels[i] = static_cast<float>(std::nearbyint(std::clamp(value, -1024.0, 3071.0)));

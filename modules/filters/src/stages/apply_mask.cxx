@@ -13,7 +13,7 @@ class ApplyMaskStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "apply-mask", "utility", "Keeps the image inside a mask, sets the rest to a constant",
+        "apply-mask", StageCategory::Utility, "Keeps the image inside a mask, sets the rest to a constant",
         {{"image", DataKind::Image, "image to mask"},
          {"mask", DataKind::Labels, "non-zero = keep; must be on the image's voxel grid"}},
         DataKind::Image,

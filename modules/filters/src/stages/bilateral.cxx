@@ -12,7 +12,7 @@ class BilateralStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "bilateral", "denoise", "Edge-preserving bilateral filter: spatial sigma in mm, intensity sigma in HU",
+        "bilateral", StageCategory::Denoise, "Edge-preserving bilateral filter: spatial sigma in mm, intensity sigma in HU",
         {{"image", DataKind::Image, "image to smooth"}}, DataKind::Image,
         {ParameterSpec::number("domain-sigma", 2.0, 0.01, 50.0, "mm",
                                "spatial standard deviation; the kernel reaches 2.5 sigma"),

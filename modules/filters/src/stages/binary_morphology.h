@@ -28,7 +28,7 @@ inline Ball ballInMm(const LabelImage& labels, double mm) {
 // The declaration every morphology stage shares; `foregroundDoc` says what happens to the voxels.
 inline StageSpec morphologySpec(const std::string& name, const std::string& summary, const std::string& foregroundDoc,
                                 const std::string& exampleStep) {
-  return {name, "segment", summary, {{"labels", DataKind::Labels, "label map or mask"}}, DataKind::Labels,
+  return {name, StageCategory::Segment, summary, {{"labels", DataKind::Labels, "label map or mask"}}, DataKind::Labels,
           {ParameterSpec::number("radius", 1, 0, 100, "mm", "radius of the ball, rounded to whole voxels on each axis"),
            ParameterSpec::integer("foreground-value", 1, 1, 255, foregroundDoc)},
           exampleStep + ":\n  stage: " + name + "\n  input: mask\n  radius: 2\n"};

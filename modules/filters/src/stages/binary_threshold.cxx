@@ -14,7 +14,7 @@ class BinaryThresholdStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "binary-threshold", "segment", "Labels the voxels whose value lies in [lower, upper]",
+        "binary-threshold", StageCategory::Segment, "Labels the voxels whose value lies in [lower, upper]",
         {{"image", DataKind::Image, "image to threshold (HU for CT)"}}, DataKind::Labels,
         {windowBound("lower", 300, "lowest value inside (inclusive)"),
          windowBound("upper", 3000, "highest value inside (inclusive)"),

@@ -10,7 +10,7 @@ namespace {
 class CastToImageStage : public Stage {
  public:
   const StageSpec& spec() const override {
-    static const StageSpec spec{"cast-to-image", "utility", "Turns a label map into an image of its label numbers",
+    static const StageSpec spec{"cast-to-image", StageCategory::Utility, "Turns a label map into an image of its label numbers",
                                 {{"labels", DataKind::Labels, "label map"}}, DataKind::Image,
                                 {},
                                 "mask-as-image:\n  stage: cast-to-image\n  input: mask\n"};

@@ -12,7 +12,7 @@ class CastToLabelsStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "cast-to-labels", "utility", "Turns an image of label numbers into a label map (rounded, 0..255)",
+        "cast-to-labels", StageCategory::Utility, "Turns an image of label numbers into a label map (rounded, 0..255)",
         {{"image", DataKind::Image, "image whose voxel values are label numbers"}}, DataKind::Labels,
         {},
         "organs:\n  stage: cast-to-labels\n  input: atlas\n"};

@@ -12,7 +12,7 @@ class ClampStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "clamp", "utility", "Limits intensities to [lower, upper]",
+        "clamp", StageCategory::Utility, "Limits intensities to [lower, upper]",
         {{"image", DataKind::Image, "image to clamp"}}, DataKind::Image,
         {ParameterSpec::number("lower", -1024.0, -1e9, 1e9, "HU", "values below become this"),
          ParameterSpec::number("upper", 3071.0, -1e9, 1e9, "HU", "values above become this; at least `lower`")},

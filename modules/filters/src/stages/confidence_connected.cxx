@@ -17,7 +17,7 @@ class ConfidenceConnectedStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "confidence-connected", "segment",
+        "confidence-connected", StageCategory::Segment,
         "Grows label 1 from seeds through voxels within mean ± multiplier × std of the region",
         {{"image", DataKind::Image, "image to segment"}}, DataKind::Labels,
         {ParameterSpec::points("seeds", "start points, mm (LPS) or voxel:i,j,k"),

@@ -25,7 +25,7 @@ class ConnectedComponentsStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "connected-components", "segment",
+        "connected-components", StageCategory::Segment,
         "Numbers the connected pieces of a mask 1, 2, ... by size; keep-largest 1 keeps the largest only",
         {{"labels", DataKind::Labels, "mask: every non-zero voxel is foreground, whatever its label"}},
         DataKind::Labels,

@@ -15,7 +15,7 @@ class ConnectedThresholdStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "connected-threshold", "segment", "Grows label 1 from seeds through voxels whose value lies in [lower, upper]",
+        "connected-threshold", StageCategory::Segment, "Grows label 1 from seeds through voxels whose value lies in [lower, upper]",
         {{"image", DataKind::Image, "image to segment"}}, DataKind::Labels,
         {ParameterSpec::points("seeds", "start points, mm (LPS) or voxel:i,j,k; each must lie inside the window"),
          windowBound("lower", -950, "lowest value inside (inclusive)"),

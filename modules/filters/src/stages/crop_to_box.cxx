@@ -19,7 +19,7 @@ class CropToBoxStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "crop-to-box", "utility", "Crops to an inclusive box of voxel indices",
+        "crop-to-box", StageCategory::Utility, "Crops to an inclusive box of voxel indices",
         {{"image", DataKind::Image, "image to crop"}}, DataKind::Image,
         {corner("x0", "first column kept"), corner("y0", "first row kept"), corner("z0", "first slice kept"),
          corner("x1", "last column kept (inclusive)"), corner("y1", "last row kept (inclusive)"),

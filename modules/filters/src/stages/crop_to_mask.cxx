@@ -16,7 +16,7 @@ class CropToMaskStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "crop-to-mask", "utility", "Crops to the bounding box of a mask plus a margin in mm",
+        "crop-to-mask", StageCategory::Utility, "Crops to the bounding box of a mask plus a margin in mm",
         {{"image", DataKind::Image, "image to crop"},
          {"mask", DataKind::Labels, "non-zero voxels define the box; must be on the image's voxel grid"}},
         DataKind::Image,

@@ -12,7 +12,7 @@ class CurvatureAnisotropicDiffusionStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "curvature-anisotropic-diffusion", "denoise", "Edge-preserving smoothing by modified curvature diffusion",
+        "curvature-anisotropic-diffusion", StageCategory::Denoise, "Edge-preserving smoothing by modified curvature diffusion",
         {{"image", DataKind::Image, "image to smooth"}}, DataKind::Image,
         anisotropicDiffusionParameters("CurvatureAnisotropicDiffusionImageFilter", "8x"),
         "smooth:\n  stage: curvature-anisotropic-diffusion\n  input: ct\n  iterations: 5\n  conductance: 1.0\n"};

@@ -13,7 +13,7 @@ class CurvatureFlowStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{"curvature-flow",
-                                "denoise",
+                                StageCategory::Denoise,
                                 "Edge-preserving smoothing by mean curvature flow",
                                 {{"image", DataKind::Image, "image to smooth"}},
                                 DataKind::Image,

@@ -12,7 +12,7 @@ class FillHolesStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "fill-holes", "segment", "Fills the cavities of a label that do not reach the image border",
+        "fill-holes", StageCategory::Segment, "Fills the cavities of a label that do not reach the image border",
         {{"labels", DataKind::Labels, "label map or mask"}}, DataKind::Labels,
         {ParameterSpec::integer("foreground-value", 1, 1, 255,
                                 "the label whose holes are filled; enclosed voxels of any other value take it"),

@@ -12,7 +12,7 @@ class GaussianStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "gaussian", "denoise", "Gaussian smoothing (recursive filter) with sigma in mm",
+        "gaussian", StageCategory::Denoise, "Gaussian smoothing (recursive filter) with sigma in mm",
         {{"image", DataKind::Image, "image to smooth"}}, DataKind::Image,
         {ParameterSpec::number("sigma", 1.0, 0.01, 100.0, "mm", "standard deviation of the Gaussian")},
         "smooth:\n  stage: gaussian\n  input: ct\n  sigma: 1.5\n"};

@@ -12,7 +12,7 @@ class GradientAnisotropicDiffusionStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "gradient-anisotropic-diffusion", "denoise", "Edge-preserving smoothing by Perona-Malik gradient diffusion",
+        "gradient-anisotropic-diffusion", StageCategory::Denoise, "Edge-preserving smoothing by Perona-Malik gradient diffusion",
         {{"image", DataKind::Image, "image to smooth"}}, DataKind::Image,
         anisotropicDiffusionParameters("GradientAnisotropicDiffusionImageFilter", "10x"),
         "smooth:\n  stage: gradient-anisotropic-diffusion\n  input: ct\n  iterations: 5\n  conductance: 1.0\n"};

@@ -73,7 +73,7 @@ class LabelStatisticsStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "label-statistics", "measure",
+        "label-statistics", StageCategory::Measure,
         "Per non-zero label: voxels, volume (mL), mean, sample std, min, max, bounding box, centroid (mm)",
         {{"image", DataKind::Image, "intensities to measure (HU for CT)"},
          {"labels", DataKind::Labels, "label map on the image's voxel grid; label 0 is not measured"}},

@@ -13,7 +13,7 @@ class MeanStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "mean", "denoise", "Mean (box average) of a neighbourhood with radius in mm",
+        "mean", StageCategory::Denoise, "Mean (box average) of a neighbourhood with radius in mm",
         {{"image", DataKind::Image, "image to smooth"}}, DataKind::Image,
         {ParameterSpec::number("radius", 1.0, 0.01, 50.0, "mm",
                                "half-width of the box; rounded per axis to whole voxels, at least 1")},

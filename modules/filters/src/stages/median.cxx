@@ -14,7 +14,7 @@ class MedianStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "median", "denoise", "Median of a neighbourhood with radius in mm",
+        "median", StageCategory::Denoise, "Median of a neighbourhood with radius in mm",
         {{"image", DataKind::Image, "image to filter"}}, DataKind::Image,
         {ParameterSpec::number("radius", 1.0, 0.01, 50.0, "mm",
                                "half-width of the neighbourhood; rounded per axis to whole voxels, at least 1"),

@@ -13,7 +13,7 @@ class MinMaxCurvatureFlowStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "min-max-curvature-flow", "denoise", "Curvature flow that stops at structures larger than a stencil",
+        "min-max-curvature-flow", StageCategory::Denoise, "Curvature flow that stops at structures larger than a stencil",
         {{"image", DataKind::Image, "image to smooth"}}, DataKind::Image,
         {ParameterSpec::integer("iterations", 5, 1, 1000, "number of flow steps"), timeStepParameter(SpacingPower::Two),
          ParameterSpec::integer("stencil-radius", 1, 1, 10,

@@ -12,7 +12,7 @@ class MultiOtsuThresholdStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "multi-otsu-threshold", "segment",
+        "multi-otsu-threshold", StageCategory::Segment,
         "Splits intensities into n classes by multi-level Otsu, labelled 0..n-1 from darkest",
         {{"image", DataKind::Image, "image to classify"}}, DataKind::Labels,
         {ParameterSpec::integer("classes", 3, 2, 6,

@@ -25,7 +25,7 @@ class N4BiasCorrectionStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "n4-bias-correction", "utility", "N4 correction of a smooth multiplicative bias field (MR)",
+        "n4-bias-correction", StageCategory::Utility, "N4 correction of a smooth multiplicative bias field (MR)",
         {{"image", DataKind::Image, "image with positive intensities (voxels <= 0 are left out of the fit)"},
          {"mask", DataKind::Labels, "non-zero = voxels the field is fitted to, e.g. the head or body", true}},
         DataKind::Image,

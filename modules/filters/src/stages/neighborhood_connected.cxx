@@ -20,7 +20,7 @@ class NeighborhoodConnectedStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "neighborhood-connected", "segment",
+        "neighborhood-connected", StageCategory::Segment,
         "Grows label 1 from seeds through voxels whose whole neighbourhood lies in [lower, upper]",
         {{"image", DataKind::Image, "image to segment"}}, DataKind::Labels,
         {ParameterSpec::points("seeds", "start points, mm (LPS) or voxel:i,j,k"),

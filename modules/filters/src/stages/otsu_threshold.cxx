@@ -12,7 +12,7 @@ class OtsuThresholdStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "otsu-threshold", "segment", "Labels 1 the voxels above Otsu's automatic threshold, 0 the rest",
+        "otsu-threshold", StageCategory::Segment, "Labels 1 the voxels above Otsu's automatic threshold, 0 the rest",
         {{"image", DataKind::Image, "image to threshold"}}, DataKind::Labels,
         {ParameterSpec::integer("bins", 128, 2, 4096,
                                 "histogram bins between the image minimum and maximum; the threshold is a bin edge")},

@@ -14,7 +14,7 @@ class PatchBasedDenoisingStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "patch-based-denoising", "denoise", "Non-local (patch similarity) denoising; slow on full-size volumes",
+        "patch-based-denoising", StageCategory::Denoise, "Non-local (patch similarity) denoising; slow on full-size volumes",
         {{"image", DataKind::Image, "image to denoise"}}, DataKind::Image,
         {ParameterSpec::integer("patch-radius", 1, 1, 5,
                                 "patch half-width in voxels along the coarsest axis; ITK keeps patches isotropic in "

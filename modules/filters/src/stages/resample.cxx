@@ -23,7 +23,7 @@ class ResampleStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "resample", "utility", "Resamples an image to a new voxel spacing in mm",
+        "resample", StageCategory::Utility, "Resamples an image to a new voxel spacing in mm",
         {{"image", DataKind::Image, "image to resample"}}, DataKind::Image,
         withSpacing(ParameterSpec::choice("interpolation", "linear", {"linear", "bspline", "nearest"},
                                           "linear; bspline (cubic: sharper, may overshoot at edges); nearest (no new values)")),

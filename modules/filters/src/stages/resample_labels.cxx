@@ -15,7 +15,7 @@ class ResampleLabelsStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "resample-labels", "utility", "Resamples a label map to a new voxel spacing in mm (nearest neighbour)",
+        "resample-labels", StageCategory::Utility, "Resamples a label map to a new voxel spacing in mm (nearest neighbour)",
         {{"labels", DataKind::Labels, "label map to resample"}}, DataKind::Labels,
         spacingParameters(),
         "iso-labels:\n  stage: resample-labels\n  input: organs\n  spacing-x: 1\n  spacing-y: 1\n  spacing-z: 1\n"};

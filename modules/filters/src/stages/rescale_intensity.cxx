@@ -12,7 +12,7 @@ class RescaleIntensityStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "rescale-intensity", "utility", "Maps the image's min..max linearly onto [output-min, output-max]",
+        "rescale-intensity", StageCategory::Utility, "Maps the image's min..max linearly onto [output-min, output-max]",
         {{"image", DataKind::Image, "image to rescale"}}, DataKind::Image,
         {ParameterSpec::number("output-min", 0.0, -1e9, 1e9, "", "value the image's minimum becomes"),
          ParameterSpec::number("output-max", 255.0, -1e9, 1e9, "", "value the image's maximum becomes")},

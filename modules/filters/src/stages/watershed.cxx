@@ -21,7 +21,7 @@ class WatershedStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "watershed", "segment", "Splits the image into regions along gradient ridges (morphological watershed)",
+        "watershed", StageCategory::Segment, "Splits the image into regions along gradient ridges (morphological watershed)",
         {{"image", DataKind::Image, "image to split"},
          {"markers", DataKind::Labels,
           "one label per region to grow (0 = unknown); without it every deep enough minimum starts a region",

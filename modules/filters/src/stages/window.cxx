@@ -12,7 +12,7 @@ class WindowStage : public Stage {
  public:
   const StageSpec& spec() const override {
     static const StageSpec spec{
-        "window", "utility", "Intensity window (center/width) mapped to [output-min, output-max], saturating outside",
+        "window", StageCategory::Utility, "Intensity window (center/width) mapped to [output-min, output-max], saturating outside",
         {{"image", DataKind::Image, "image to window"}}, DataKind::Image,
         {ParameterSpec::number("center", 40.0, -1e9, 1e9, "HU", "window center (level); 40 is a soft-tissue window"),
          ParameterSpec::number("width", 400.0, 0.001, 1e9, "HU",

@@ -24,6 +24,12 @@ struct StageData {
   DataKind kind() const;
 };
 
+// The groups of `medpipe stages` and docs/stages.md; kStageCategories lists them in that order.
+enum class StageCategory { Denoise, Segment, Utility, Measure };
+inline constexpr StageCategory kStageCategories[] = {StageCategory::Denoise, StageCategory::Segment,
+                                                     StageCategory::Utility, StageCategory::Measure};
+const char* toString(StageCategory category);
+
 struct InputSpec {
   std::string name;  // "image", "labels", "mask", ...
   DataKind kind = DataKind::Image;
@@ -33,7 +39,7 @@ struct InputSpec {
 
 struct StageSpec {
   std::string name;      // kebab-case, as ITK/Slicer users would guess it: "median", "otsu-threshold"
-  std::string category;  // "denoise", "segment", "utility", "measure"
+  StageCategory category = StageCategory::Utility;
   std::string summary;   // one line
   std::vector<InputSpec> inputs;
   DataKind output = DataKind::Image;
@@ -51,7 +57,8 @@ class Stage {
   virtual StageData run(const StageInputs& inputs, const ParameterValues& parameters, const Progress& progress) const = 0;
 };
 
-// The registry of every built-in stage (registered on first use).
+// The registry of every built-in stage (registered on first use). registerStage adds another one
+// (before any pipeline runs); a name already taken is a medpipe::Error naming it.
 void registerStage(std::unique_ptr<Stage> stage);
 const Stage& findStage(const std::string& name);  // throws medpipe::Error with a did-you-mean
 std::vector<const Stage*> allStages();            // sorted by name
@@ -59,7 +66,8 @@ std::vector<const Stage*> allStages();            // sorted by name
 // Checks names, types and ranges (errors name "<stage>.<param>" and what is allowed) and fills defaults.
 ParameterValues validateParameters(const StageSpec& spec, const std::map<std::string, ParameterValue>& given);
 
-// Validates parameters and inputs, then runs the stage.
+// Validates parameters and inputs, runs the stage, and checks that it produced what its spec
+// declares (a stage that does not is a bug: medpipe::Error naming the stage).
 StageData runStage(const Stage& stage, const StageInputs& inputs, const std::map<std::string, ParameterValue>& given,
                    const Progress& progress = Progress());
 
@@ -69,5 +77,8 @@ std::string describeStage(const StageSpec& spec);
 }  // namespace medpipe
 
 // One registration line per stage file src/stages/<file>.cxx: MEDPIPE_REGISTER_STAGE(<file>, ClassName)
+namespace medpipe::detail {
+void registerBuiltinStage(std::unique_ptr<Stage> stage);  // registerStage without loading the built-ins first
+}
 #define MEDPIPE_REGISTER_STAGE(file, StageClass) \
-  void medpipe_register_##file() { ::medpipe::registerStage(std::make_unique<StageClass>()); }
+  void medpipe_register_##file() { ::medpipe::detail::registerBuiltinStage(std::make_unique<StageClass>()); }
