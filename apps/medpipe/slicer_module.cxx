@@ -161,7 +161,7 @@ std::string slicerIdentifier(const std::string& kebabName) {
 std::string slicerModuleXml(const StageSpec& spec) {
   std::ostringstream out;
   out << "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<executable>\n";
-  out << "  <category>medpipe." << escapeXml(capitalised(spec.category)) << "</category>\n";
+  out << "  <category>medpipe." << escapeXml(capitalised(toString(spec.category))) << "</category>\n";
   out << "  <title>" << escapeXml(labelOf(spec.name)) << " (medpipe)</title>\n";
   out << "  <description>"
       << escapeXml(spec.summary + ". The medpipe stage '" + spec.name + "' (docs/stages.md); in a pipeline config:\n" +

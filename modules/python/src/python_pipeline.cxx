@@ -44,7 +44,7 @@ py::dict describe(const StageSpec& spec) {
     if (p.type == ParameterType::Choice) d["choices"] = p.choices;
     parameters.append(d);
   }
-  return py::dict(py::arg("name") = spec.name, py::arg("category") = spec.category, py::arg("summary") = spec.summary,
+  return py::dict(py::arg("name") = spec.name, py::arg("category") = std::string(toString(spec.category)), py::arg("summary") = spec.summary,
                   py::arg("inputs") = inputs, py::arg("output") = toString(spec.output),
                   py::arg("parameters") = parameters, py::arg("example") = spec.example);
 }
