@@ -52,8 +52,4 @@ SpatialAutocorrelation spatialAutocorrelationPairwise(const RoiImage& roi, unsig
   return r;
 }
 
-SpatialAutocorrelation spatialAutocorrelation(const RoiImage& roi, unsigned threads) {
-  return spatialAutocorrelationPairwise(roi, threads);
-}
-
 }  // namespace medpipe::radiomics
