@@ -102,7 +102,9 @@ TEST(Processing, RangeAndOutlierResegmentation) {
   s.outlierSigma = 1;
   roi = prepareRegion(*p.image, *p.labels, 1, s, &d);
   for (size_t i = 0; i < roi.intensity.size(); ++i)
-    if (roi.intensityMask[i]) EXPECT_LE(roi.intensity[i], 3.0);
+    if (roi.intensityMask[i]) {
+      EXPECT_LE(roi.intensity[i], 3.0);
+    }
   EXPECT_GT(diagnostic(d, "diag_n_voxel_reseg"), 50);
   EXPECT_THROW(prepareRegion(*p.image, *p.labels, 3, ProcessingSettings{}), Error);
 }
