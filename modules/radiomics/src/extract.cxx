@@ -34,14 +34,14 @@ std::vector<FeatureValue> computeFeatures(const RoiImage& roi, const FeatureSett
 
   // Longest first, so the pool ends together.
   std::vector<std::pair<std::string, std::function<void(FeatureList&)>>> jobs;
-  if (wanted("morph")) jobs.emplace_back("morph", [&](FeatureList& o) { addMorphologyFeatures(roi, 1, o); });
-  if (wanted("rlm")) jobs.emplace_back("rlm", [&](FeatureList& o) { addGlrlmFeatures(levels, agg, o); });
-  if (wanted("cm")) jobs.emplace_back("cm", [&](FeatureList& o) { addGlcmFeatures(levels, agg, o); });
+  if (wanted("morph")) jobs.emplace_back("morph", [&](FeatureList& o) { addMorphologyFeatures(roi, threads, o); });
+  if (wanted("rlm")) jobs.emplace_back("rlm", [&](FeatureList& o) { addGlrlmFeatures(levels, agg, threads, o); });
+  if (wanted("cm")) jobs.emplace_back("cm", [&](FeatureList& o) { addGlcmFeatures(levels, agg, threads, o); });
   if (wanted("szm")) jobs.emplace_back("szm", [&](FeatureList& o) { addGlszmFeatures(levels, agg, o); });
   if (wanted("dzm")) jobs.emplace_back("dzm", [&](FeatureList& o) { addGldzmFeatures(levels, roi, agg, o); });
   if (wanted("ngl")) jobs.emplace_back("ngl", [&](FeatureList& o) { addNgldmFeatures(levels, agg, o); });
   if (wanted("ngt")) jobs.emplace_back("ngt", [&](FeatureList& o) { addNgtdmFeatures(levels, agg, o); });
-  if (wanted("loc")) jobs.emplace_back("loc", [&](FeatureList& o) { addLocalIntensityFeatures(roi, 1, o); });
+  if (wanted("loc")) jobs.emplace_back("loc", [&](FeatureList& o) { addLocalIntensityFeatures(roi, threads, o); });
   if (wanted("stat")) jobs.emplace_back("stat", [&](FeatureList& o) { addIntensityStatistics(roi, o); });
   if (wanted("ih")) jobs.emplace_back("ih", [&](FeatureList& o) { addIntensityHistogram(levels, o); });
   if (wanted("ivh")) jobs.emplace_back("ivh", [&](FeatureList& o) { addIntensityVolumeHistogram(roi, settings, o); });

@@ -16,8 +16,8 @@ void addLocalIntensityFeatures(const RoiImage& roi, unsigned threads, FeatureLis
 void addIntensityStatistics(const RoiImage& roi, FeatureList& out);
 void addIntensityHistogram(const DiscretisedImage& image, FeatureList& out);
 void addIntensityVolumeHistogram(const RoiImage& roi, const FeatureSettings& settings, FeatureList& out);
-void addGlcmFeatures(const DiscretisedImage& image, unsigned aggregations, FeatureList& out);
-void addGlrlmFeatures(const DiscretisedImage& image, unsigned aggregations, FeatureList& out);
+void addGlcmFeatures(const DiscretisedImage& image, unsigned aggregations, unsigned threads, FeatureList& out);
+void addGlrlmFeatures(const DiscretisedImage& image, unsigned aggregations, unsigned threads, FeatureList& out);
 void addGlszmFeatures(const DiscretisedImage& image, unsigned aggregations, FeatureList& out);
 void addGldzmFeatures(const DiscretisedImage& image, const RoiImage& roi, unsigned aggregations, FeatureList& out);
 void addNgtdmFeatures(const DiscretisedImage& image, unsigned aggregations, FeatureList& out);

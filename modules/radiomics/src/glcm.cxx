@@ -76,12 +76,12 @@ std::vector<double> glcmFeatures(const CountMatrix& m, int ng) {
 
 }  // namespace
 
-void addGlcmFeatures(const DiscretisedImage& image, unsigned aggregations, FeatureList& out) {
+void addGlcmFeatures(const DiscretisedImage& image, unsigned aggregations, unsigned threads, FeatureList& out) {
   const RegionVoxels region(image);
   const Grid& g = image.grid;
   const std::uint64_t stride = std::uint64_t(image.levels) + 1;
-  std::vector<std::uint64_t> keys;
   auto build = [&](long slice, int direction) {
+    std::vector<std::uint64_t> keys;
     const auto& d = neighbourDirections()[size_t(direction)];
     size_t begin = 0, end = region.all.size();
     if (slice >= 0) std::tie(begin, end) = region.slices[size_t(slice)];
@@ -97,7 +97,7 @@ void addGlcmFeatures(const DiscretisedImage& image, unsigned aggregations, Featu
     return countKeys(keys, stride, double(end - begin));
   };
   aggregateDirectional(
-      "cm_", kNames, region.slices.size(), aggregations, build,
+      "cm_", kNames, region.slices.size(), aggregations, threads, build,
       [&](const CountMatrix& m) { return glcmFeatures(m, image.levels); }, out);
 }
 

@@ -10,7 +10,7 @@ const std::vector<std::string> kNames{"sre",    "lre",    "lgre",   "hgre",     
 
 }  // namespace
 
-void addGlrlmFeatures(const DiscretisedImage& image, unsigned aggregations, FeatureList& out) {
+void addGlrlmFeatures(const DiscretisedImage& image, unsigned aggregations, unsigned threads, FeatureList& out) {
   const RegionVoxels region(image);
   const Grid& g = image.grid;
   const std::uint64_t stride = std::uint64_t(std::max({g.size[0], g.size[1], g.size[2]})) + 1;
@@ -18,8 +18,8 @@ void addGlrlmFeatures(const DiscretisedImage& image, unsigned aggregations, Feat
     if (x < 0 || y < 0 || z < 0 || x >= g.size[0] || y >= g.size[1] || z >= g.size[2]) return 0;
     return image.level[g.index(x, y, z)];
   };
-  std::vector<std::uint64_t> keys;
   auto build = [&](long slice, int direction) {
+    std::vector<std::uint64_t> keys;
     const auto& d = neighbourDirections()[size_t(direction)];
     size_t begin = 0, end = region.all.size();
     if (slice >= 0) std::tie(begin, end) = region.slices[size_t(slice)];
@@ -33,7 +33,7 @@ void addGlrlmFeatures(const DiscretisedImage& image, unsigned aggregations, Feat
     return countKeys(keys, stride, double(end - begin));
   };
   aggregateDirectional(
-      "rlm_", kNames, region.slices.size(), aggregations, build,
+      "rlm_", kNames, region.slices.size(), aggregations, threads, build,
       [](const CountMatrix& m) { return zoneFeatures(m, false); }, out);
 }
 

@@ -124,6 +124,7 @@ TriangleMesh marchingCubes(const Grid& grid, const std::vector<std::uint8_t>& ma
   TriangleMesh mesh;
   // A vertex is the midpoint of a lattice edge: key it by twice its index coordinates.
   std::unordered_map<std::uint64_t, std::uint32_t> vertexOf;
+  vertexOf.reserve(1 << 16);
   auto vertex = [&](int x2, int y2, int z2) {
     const std::uint64_t key = (std::uint64_t(x2 + 4) << 42) | (std::uint64_t(y2 + 4) << 21) | std::uint64_t(z2 + 4);
     auto [it, added] = vertexOf.emplace(key, std::uint32_t(mesh.vertices.size()));

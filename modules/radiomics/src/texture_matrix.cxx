@@ -4,12 +4,29 @@
 #include <algorithm>
 #include <cmath>
 
+#include "medpipe/core/parallel.h"
+
 namespace medpipe::radiomics {
 
 CountMatrix countKeys(std::vector<std::uint64_t>& keys, std::uint64_t stride, double voxels) {
   CountMatrix m;
   m.stride = stride;
   m.voxels = voxels;
+  std::uint64_t largest = 0;
+  for (auto k : keys) largest = std::max(largest, k);
+  if (largest < (1u << 22)) {
+    // Few possible keys: count in a dense table and sort only the distinct keys.
+    thread_local std::vector<std::uint32_t> counts;
+    if (counts.size() <= largest) counts.resize(largest + 1, 0);
+    std::vector<std::uint64_t> distinct;
+    for (auto k : keys)
+      if (counts[k]++ == 0) distinct.push_back(k);
+    std::sort(distinct.begin(), distinct.end());
+    m.entries.reserve(distinct.size());
+    for (auto k : distinct) m.entries.emplace_back(k, double(counts[k])), counts[k] = 0;
+    keys.clear();
+    return m;
+  }
   std::sort(keys.begin(), keys.end());
   for (size_t k = 0; k < keys.size();) {
     size_t e = k;
@@ -92,7 +109,7 @@ struct FeatureMean {
 }  // namespace
 
 void aggregateDirectional(const std::string& prefix, const std::vector<std::string>& names, size_t sliceCount,
-                          unsigned aggregations, const std::function<CountMatrix(long, int)>& build,
+                          unsigned aggregations, unsigned threads, const std::function<CountMatrix(long, int)>& build,
                           const MatrixFeatures& features, FeatureList& out) {
   if (aggregations & (Aggregate2D | Aggregate25D)) {
     FeatureMean avg2d, comb2d;
@@ -126,10 +143,18 @@ void aggregateDirectional(const std::string& prefix, const std::vector<std::stri
   if (aggregations & Aggregate3D) {
     FeatureMean avg, comb;
     CountMatrix all;
-    for (int d = 0; d < 13; ++d) {
-      CountMatrix m = build(-1, d);
-      if (!m.empty()) avg.add(features(m));
-      all = merge(all, m);
+    // The 13 directions are independent: matrices and their features on all threads.
+    std::vector<CountMatrix> matrices(13);
+    std::vector<std::vector<double>> values(13);
+    forEachPart(13, threads, [&](size_t begin, size_t end) {
+      for (size_t d = begin; d < end; ++d) {
+        matrices[d] = build(-1, int(d));
+        if (!matrices[d].empty()) values[d] = features(matrices[d]);
+      }
+    });
+    for (size_t d = 0; d < 13; ++d) {
+      if (!matrices[d].empty()) avg.add(values[d]);
+      all = merge(all, matrices[d]);
     }
     if (!all.empty()) comb.add(features(all));
     avg.emit(prefix, names, "_3D_avg", out);

@@ -44,10 +44,11 @@ using MatrixFeatures = std::function<std::vector<double>(const CountMatrix&)>;
 
 // GLCM and GLRLM aggregation: 2D_avg (every slice and direction), 2D_comb (directions merged per
 // slice), 2_5D_avg (slices merged per direction), 2_5D_comb (all merged), 3D_avg (per 3D
-// direction), 3D_comb (all merged). build(slice, direction) for slice >= 0 builds an in-slice
-// matrix of the first 4 directions; build(-1, direction) a volume one of all 13.
+// direction), 3D_comb (all merged). build must be callable from several threads at once. build(slice, direction) for
+// slice >= 0 builds an in-slice matrix of the first 4 directions; build(-1, direction) a volume one of all 13.
 void aggregateDirectional(const std::string& prefix, const std::vector<std::string>& names, size_t sliceCount,
-                          unsigned aggregations, const std::function<CountMatrix(long slice, int direction)>& build,
+                          unsigned aggregations, unsigned threads,
+                          const std::function<CountMatrix(long slice, int direction)>& build,
                           const MatrixFeatures& features, FeatureList& out);
 
 // GLSZM, GLDZM and NGLDM aggregation: _2D (per slice, averaged), _2_5D (slices merged), _3D.
