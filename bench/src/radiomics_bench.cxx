@@ -120,6 +120,21 @@ int main(int argc, char** argv) {
   const double cropSeconds =
       bench::medianSeconds(runs, [&] { radiomics::prepareRegion(*phantom.image, *phantom.labels, 1, {}); });
 
+  // Many bins (pyradiomics issue 953 territory): every 3D texture family at 3,000 bins.
+  radiomics::FeatureSettings manyBins = settings;
+  manyBins.discretisation.method = radiomics::Discretisation::BinCount;
+  manyBins.discretisation.binCount = 3000;
+  manyBins.families = {"ih", "cm", "rlm", "szm", "dzm", "ngt", "ngl"};
+  settings.threads = 0;
+  manyBins.threads = 0;
+  resetPeak();
+  const long beforeBins = currentKilobytes();
+  const double manyBinsSeconds = bench::medianSeconds(1, [&] {
+    const auto region = radiomics::prepareRegion(*phantom.image, *phantom.labels, 1, {});
+    radiomics::computeFeatures(region, manyBins);
+  });
+  const long peakBins = peakKilobytes();
+
   // GLCM side by side: the region's bounding box for both, 32 bins from the region's min to max,
   // the 13 volume directions, features averaged over them (medpipe: cm_*_3D_avg).
   const auto roi = radiomics::prepareRegion(*phantom.image, *phantom.labels, 1, {});
@@ -194,6 +209,8 @@ int main(int argc, char** argv) {
   std::printf(
       "| peak memory of the process during extraction | %.0f MB (%.0f MB resident before: image + label map) |\n",
       peak / 1024.0, before / 1024.0);
+  std::printf("| texture families at 3,000 bins (FBN), all threads | %.3f s, peak %.0f MB (+%.0f MB) |\n",
+              manyBinsSeconds, peakBins / 1024.0, (peakBins - beforeBins) / 1024.0);
   std::printf("| GLCM 3D features, medpipe (all 25, 13 directions) | %.4f s |\n", paired.first);
   std::printf("| ScalarImageToTextureFeaturesFilter (7 features, same box, mask and 32 bins) | %.4f s |\n",
               paired.second);

@@ -8,7 +8,9 @@ struct SpatialAutocorrelation {
   double moranI = 0, gearyC = 0;
 };
 
+// Throws medpipe::Error when the FFT buffers would pass kMaxAutocorrelationBytes.
 SpatialAutocorrelation spatialAutocorrelation(const RoiImage& roi, unsigned threads);
+constexpr double kMaxAutocorrelationBytes = 2e9;
 // The definition summed over all pairs, O(N^2): the reference the fast path is tested against.
 SpatialAutocorrelation spatialAutocorrelationPairwise(const RoiImage& roi, unsigned threads);
 

@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "autocorrelation.h"
+#include "medpipe/core/error.h"
 
 namespace medpipe::radiomics {
 namespace {
@@ -59,6 +60,14 @@ SpatialAutocorrelation spatialAutocorrelation(const RoiImage& roi, unsigned thre
   for (size_t k = 0; k < 3; ++k) box[k] = hi[k] - lo[k] + 1, n[k] = fftSize(2 * box[k] - 1);
   // FFTW order: z slowest, x fastest (contiguous), as the grid.
   const size_t real = size_t(n[0]) * n[1] * n[2], complex = size_t(n[0] / 2 + 1) * n[1] * n[2];
+  // Three real and three half-complex buffers: refuse past 2 GB rather than exhaust memory.
+  const double bytes = 8.0 * double(3 * real + 6 * complex);
+  if (bytes > kMaxAutocorrelationBytes)
+    throw Error("", "region",
+                "Moran's I / Geary's C: the region's bounding box (" + std::to_string(box[0]) + "x" +
+                    std::to_string(box[1]) + "x" + std::to_string(box[2]) + " voxels) needs " +
+                    std::to_string(int(bytes / 1e9 + 0.5)) + " GB of FFT buffers, more than the limit of " +
+                    std::to_string(int(kMaxAutocorrelationBytes / 1e9)) + " GB");
   auto index = [&](int x, int y, int z) { return size_t(x) + size_t(n[0]) * (size_t(y) + size_t(n[1]) * size_t(z)); };
   RealBuffer kernel(fftw_alloc_real(real)), a(fftw_alloc_real(real)), m(fftw_alloc_real(real));
   ComplexBuffer kernelHat(fftw_alloc_complex(complex)), aHat(fftw_alloc_complex(complex)),

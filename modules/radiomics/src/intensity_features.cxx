@@ -127,12 +127,14 @@ void addIntensityVolumeHistogram(const RoiImage& roi, const FeatureSettings& set
     step = (hi - lo) / settings.ivhBinCount;
   } else if (settings.ivhBinWidth > 0) {
     step = settings.ivhBinWidth;
+    if (!std::isnan(settings.ivhLowerBound) && settings.ivhLowerBound <= lo) origin = settings.ivhLowerBound;
   }
   std::vector<double> levels;  // bin centres (FBS/FBN) or the intensities themselves
   if (settings.ivhBinCount > 0 || settings.ivhBinWidth > 0) {
-    const int count = settings.ivhBinCount > 0 ? settings.ivhBinCount : int(std::floor((hi - lo) / step)) + 1;
-    if (count > kMaxGreyLevels)
+    const double bins = settings.ivhBinCount > 0 ? settings.ivhBinCount : std::floor((hi - origin) / step) + 1;
+    if (bins > kMaxGreyLevels)
       throw Error("", "ivh-bin-width", "gives more than " + std::to_string(kMaxGreyLevels) + " bins");
+    const int count = int(bins);
     for (auto& x : values) {
       int bin = step > 0 ? int(std::floor((x - origin) / step)) : 0;
       bin = std::min(bin, count - 1);

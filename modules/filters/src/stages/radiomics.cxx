@@ -113,6 +113,7 @@ class RadiomicsStage : public Stage {
     }
     features.ivhBinWidth = p.number("ivh-bin-width");
     features.ivhBinCount = int(p.integer("ivh-bin-count"));
+    if (std::isfinite(processing.rangeMin)) features.ivhLowerBound = processing.rangeMin;
     if (features.ivhBinWidth > 0 && features.ivhBinCount > 0)
       throw Error("", "radiomics.ivh-bin-width", "give ivh-bin-width or ivh-bin-count, not both");
     const std::string& aggregation = p.choice("aggregation");

@@ -2,6 +2,7 @@
 // IBSI-1 features of one region: every family of the reference manual (chapter 3), computed from
 // plain buffers. Tags are the manual's (and the digital phantom reference table's), e.g.
 // `morph_volume`, `cm_joint_max_3D_avg`, `szm_sze_2_5D`.
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct FeatureSettings {
   // in steps of 1 (discrete intensities such as HU); ivhBinCount > 0 bins the range into that many.
   double ivhBinWidth = 0.0;
   int ivhBinCount = 0;
+  // ivhBinWidth bins start here (IBSI: the re-segmentation range's lower bound); NaN = the ROI minimum.
+  double ivhLowerBound = std::numeric_limits<double>::quiet_NaN();
   unsigned aggregations = AggregateAll;  // texture matrices in 2D, 2.5D and/or 3D
   std::vector<std::string> families;     // empty = all
   unsigned threads = 0;                  // 0 = medpipe::workerThreadCount()
