@@ -1,6 +1,6 @@
 // Grey level size zone (IBSI 3.8) and distance zone (3.9) matrices: zones are connected voxels of
 // one grey level (26-connected in 3D, 8-connected in a slice); a zone's distance is the smallest
-// city-block distance of its voxels to the region's edge (voxels at the edge: 1).
+// city-block distance of its voxels to the morphological mask's edge (voxels at the edge: 1).
 #include <algorithm>
 #include <deque>
 
@@ -118,8 +118,10 @@ void addGlszmFeatures(const DiscretisedImage& image, unsigned aggregations, Feat
 }
 
 void addGldzmFeatures(const DiscretisedImage& image, const RoiImage& roi, unsigned aggregations, FeatureList& out) {
-  (void)roi;
-  addZoneFamily(image, image.level, aggregations, false, out);
+  // The edge is the morphological mask's: holes that re-segmentation cuts into the intensity mask
+  // are not edges (the manual's choice; both masks are the same on the digital phantom).
+  std::vector<int> inside(roi.morphMask.begin(), roi.morphMask.end());
+  addZoneFamily(image, inside, aggregations, false, out);
 }
 
 }  // namespace medpipe::radiomics
