@@ -3,6 +3,7 @@
 // and Moran's I / Geary's C.
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "autocorrelation.h"
 #include "families.h"
@@ -53,6 +54,42 @@ double ellipsoidArea(double a, double b, double c) {
   return 4 * M_PI * a * b * sum;
 }
 
+// Mesh vertices lie on a lattice (edge midpoints: half-voxel steps). A point strictly between two
+// others on a line cannot be a hull vertex, so along each of the 13 lattice directions only the two
+// ends of every line are kept: this leaves the hull a small fraction of the vertices to insert.
+std::vector<Point3> latticeLineExtremes(const std::vector<Point3>& points, const Grid& g) {
+  std::vector<std::array<long long, 3>> q(points.size());
+  for (size_t i = 0; i < points.size(); ++i)
+    for (size_t k = 0; k < 3; ++k) q[i][k] = std::llround(points[i][k] / (0.5 * g.spacing[k]));
+  std::vector<char> keep(points.size(), 1);
+  const int directions[13][3] = {{1, 0, 0}, {0, 1, 0},  {0, 0, 1}, {1, 1, 0},  {1, -1, 0}, {1, 0, 1}, {1, 0, -1},
+                                 {0, 1, 1}, {0, 1, -1}, {1, 1, 1}, {1, 1, -1}, {1, -1, 1}, {-1, 1, 1}};
+  for (const auto& d : directions) {
+    // A line is identified by p x d (the same for all its points); its points are ordered by p . d.
+    std::unordered_map<std::uint64_t, std::pair<size_t, size_t>> ends;
+    ends.reserve(points.size());
+    auto along = [&](size_t i) { return q[i][0] * d[0] + q[i][1] * d[1] + q[i][2] * d[2]; };
+    for (size_t i = 0; i < points.size(); ++i) {
+      if (!keep[i]) continue;
+      const long long c0 = q[i][1] * d[2] - q[i][2] * d[1], c1 = q[i][2] * d[0] - q[i][0] * d[2],
+                      c2 = q[i][0] * d[1] - q[i][1] * d[0];
+      const std::uint64_t key =
+          (std::uint64_t(c0 + (1 << 20)) << 42) ^ (std::uint64_t(c1 + (1 << 20)) << 21) ^ std::uint64_t(c2 + (1 << 20));
+      auto [it, added] = ends.emplace(key, std::make_pair(i, i));
+      if (added) continue;
+      if (along(i) < along(it->second.first)) it->second.first = i;
+      if (along(i) > along(it->second.second)) it->second.second = i;
+    }
+    std::vector<char> end(points.size(), 0);
+    for (const auto& [key, e] : ends) end[e.first] = end[e.second] = 1;
+    for (size_t i = 0; i < points.size(); ++i) keep[i] = keep[i] && end[i];
+  }
+  std::vector<Point3> kept;
+  for (size_t i = 0; i < points.size(); ++i)
+    if (keep[i]) kept.push_back(points[i]);
+  return kept;
+}
+
 }  // namespace
 
 void addMorphologyFeatures(const RoiImage& roi, unsigned threads, FeatureList& out) {
@@ -101,7 +138,7 @@ void addMorphologyFeatures(const RoiImage& roi, unsigned threads, FeatureList& o
   out.emplace_back("morph_com", std::sqrt(std::pow(centre[0] - weighted[0], 2) + std::pow(centre[1] - weighted[1], 2) +
                                           std::pow(centre[2] - weighted[2], 2)));
 
-  const TriangleMesh hull = convexHull(mesh.vertices);
+  const TriangleMesh hull = convexHull(latticeLineExtremes(mesh.vertices, g));
   double diameter = 0;  // the farthest two mesh vertices are hull vertices
   for (size_t i = 0; i < hull.vertices.size(); ++i)
     for (size_t j = i + 1; j < hull.vertices.size(); ++j) {
