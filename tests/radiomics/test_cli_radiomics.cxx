@@ -132,3 +132,35 @@ TEST(RadiomicsCli, ErrorsNameTheProblem) {
 
 }  // namespace
 }  // namespace medpipe::test
+
+namespace medpipe::test {
+namespace {
+
+// The stage in a pipeline: a threshold makes the labels, radiomics measures them, a wide table out.
+TEST(RadiomicsStage, RunsInAPipelineConfig) {
+  REQUIRE_PHANTOM();
+  TempDir dir("radiomics-stage");
+  {
+    std::ofstream config(dir / "radiomics.yaml");
+    config << "input:\n  path: " << phantom.string() << "\n"
+           << "steps:\n"
+           << "  mask: {stage: binary-threshold, input: input, lower: 1, upper: 6}\n"
+           << "  features:\n    stage: radiomics\n    input: {image: input, labels: mask}\n"
+           << "    bin-width: 1\n    aggregation: 3d\n    spacing: 2,2,2\n    interpolation: nearest\n"
+           << "    mask-interpolation: nearest\n    diagnostics: true\n"
+           << "outputs:\n  - {step: features, file: features.csv}\n";
+  }
+  const auto r = runMedpipe("run " + (dir / "radiomics.yaml").string() + " --output " + (dir / "out").string());
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const auto rows = readCsv(dir / "out" / "features.csv");
+  ASSERT_EQ(rows.size(), 2u);
+  std::map<std::string, std::string> value;
+  for (size_t c = 0; c < rows[0].size(); ++c) value[rows[0][c]] = rows[1][c];
+  // Every voxel with 1..6: the 80 voxels but the 9 in the middle.
+  EXPECT_EQ(std::stod(value.at("diag_n_voxel_initial")), 79);
+  EXPECT_EQ(std::stod(value.at("morph_vol_approx")), 79 * 8);
+  EXPECT_EQ(value.count("cm_joint_max_3D_avg"), 1u);
+}
+
+}  // namespace
+}  // namespace medpipe::test
