@@ -21,6 +21,7 @@ int runExportMesh(const Args& args);
 int runSlicerXml(const Args& args);
 int runSlicerCli(const Args& args);
 int runSchema(const Args& args);
+int runRadiomics(const Args& args);
 
 struct Command {
   const char* name;

@@ -21,6 +21,7 @@ const std::vector<Command>& commands() {
       {"slicer-xml", "write a stage's 3D Slicer CLI module description (or --wrappers DIR for every stage)", runSlicerXml},
       {"slicer-cli", "run one stage as 3D Slicer calls a CLI module (files by position)", runSlicerCli},
       {"schema", "print the JSON Schema of pipeline configs (for editors)", runSchema},
+      {"radiomics", "IBSI radiomics features of each label of a label map or SEG, to CSV or JSON", runRadiomics},
       {"phantom", "write a synthetic CT phantom as a DICOM series with its ground-truth labels", runPhantom},
   };
   return table;

@@ -1,0 +1,50 @@
+#pragma once
+// IBSI-1 features of one region: every family of the reference manual (chapter 3), computed from
+// plain buffers. Tags are the manual's (and the digital phantom reference table's), e.g.
+// `morph_volume`, `cm_joint_max_3D_avg`, `szm_sze_2_5D`.
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "medpipe/radiomics/roi.h"
+
+namespace medpipe::radiomics {
+
+struct FeatureValue {
+  std::string family;  // morph, loc, stat, ih, ivh, cm, rlm, szm, dzm, ngt, ngl
+  std::string tag;     // with the aggregation suffix for texture features
+  std::string code;    // the IBSI identifier of the feature (4 characters)
+  double value = 0.0;
+};
+
+enum AggregationFlags : unsigned { Aggregate2D = 1, Aggregate25D = 2, Aggregate3D = 4, AggregateAll = 7 };
+
+struct FeatureSettings {
+  DiscretisationSettings discretisation;  // for intensity histogram and texture features
+  // Intensity-volume histogram: step of the intensities it evaluates. 0 = intensities as they are,
+  // in steps of 1 (discrete intensities such as HU); ivhBinCount > 0 bins the range into that many.
+  double ivhBinWidth = 0.0;
+  int ivhBinCount = 0;
+  // ivhBinWidth bins start here (IBSI: the re-segmentation range's lower bound); NaN = the ROI minimum.
+  double ivhLowerBound = std::numeric_limits<double>::quiet_NaN();
+  unsigned aggregations = AggregateAll;  // texture matrices in 2D, 2.5D and/or 3D
+  std::vector<std::string> families;     // empty = all
+  unsigned threads = 0;                  // 0 = medpipe::workerThreadCount()
+};
+
+// Throws medpipe::Error (field names the setting) for an empty region or impossible settings.
+std::vector<FeatureValue> computeFeatures(const RoiImage& roi, const FeatureSettings& settings);
+
+// The catalogue: every base tag (without aggregation suffix) with family, IBSI code and name.
+struct FeatureInfo {
+  const char* family;
+  const char* tag;
+  const char* code;
+  const char* name;
+};
+const std::vector<FeatureInfo>& featureCatalogue();
+const std::vector<std::string>& familyNames();  // in the manual's order
+// The catalogue entry of a full tag (suffix `_2D_avg`, `_3D` ... removed); nullptr if unknown.
+const FeatureInfo* findFeature(const std::string& tag);
+
+}  // namespace medpipe::radiomics

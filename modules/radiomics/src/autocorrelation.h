@@ -1,0 +1,17 @@
+#pragma once
+// Moran's I and Geary's C of the intensity-mask voxels, weights 1 / distance (IBSI 3.1.24-25).
+#include "medpipe/radiomics/roi.h"
+
+namespace medpipe::radiomics {
+
+struct SpatialAutocorrelation {
+  double moranI = 0, gearyC = 0;
+};
+
+// Throws medpipe::Error when the FFT buffers would pass kMaxAutocorrelationBytes.
+SpatialAutocorrelation spatialAutocorrelation(const RoiImage& roi, unsigned threads);
+constexpr double kMaxAutocorrelationBytes = 2e9;
+// The definition summed over all pairs, O(N^2): the reference the fast path is tested against.
+SpatialAutocorrelation spatialAutocorrelationPairwise(const RoiImage& roi, unsigned threads);
+
+}  // namespace medpipe::radiomics

@@ -1,0 +1,178 @@
+// Intensity-based statistics (IBSI 3.3), intensity histogram (3.4) and intensity-volume histogram (3.5).
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "families.h"
+#include "medpipe/core/error.h"
+
+namespace medpipe::radiomics {
+
+double percentile(const std::vector<double>& sorted, double fraction) {
+  const double position = fraction * double(sorted.size() - 1);
+  const size_t below = static_cast<size_t>(std::floor(position));
+  const size_t above = std::min(sorted.size() - 1, below + 1);
+  return sorted[below] + (position - double(below)) * (sorted[above] - sorted[below]);
+}
+
+void addDistributionStatistics(const std::string& prefix, const std::vector<double>& sorted, FeatureList& out) {
+  const double n = double(sorted.size());
+  double mean = 0;
+  for (double x : sorted) mean += x;
+  mean /= n;
+  double m2 = 0, m3 = 0, m4 = 0, mad = 0;
+  for (double x : sorted) {
+    const double d = x - mean;
+    m2 += d * d;
+    m3 += d * d * d;
+    m4 += d * d * d * d;
+    mad += std::abs(d);
+  }
+  m2 /= n, m3 /= n, m4 /= n, mad /= n;
+  const double median = percentile(sorted, 0.5);
+  const double p10 = percentile(sorted, 0.1), p90 = percentile(sorted, 0.9);
+  const double p25 = percentile(sorted, 0.25), p75 = percentile(sorted, 0.75);
+  // Robust mean absolute deviation: the values between the 10th and 90th percentile only.
+  double robustMean = 0, robustCount = 0;
+  for (double x : sorted)
+    if (x >= p10 && x <= p90) robustMean += x, ++robustCount;
+  robustMean /= robustCount;
+  double rmad = 0, medad = 0;
+  for (double x : sorted) {
+    if (x >= p10 && x <= p90) rmad += std::abs(x - robustMean);
+    medad += std::abs(x - median);
+  }
+  rmad /= robustCount;
+  medad /= n;
+  // Zero variance: skewness and kurtosis are 0 by the manual's convention.
+  const double skew = m2 > 0 ? m3 / std::pow(m2, 1.5) : 0.0;
+  const double kurt = m2 > 0 ? m4 / (m2 * m2) - 3.0 : 0.0;
+  out.emplace_back(prefix + "mean", mean);
+  out.emplace_back(prefix + "var", m2);
+  out.emplace_back(prefix + "skew", skew);
+  out.emplace_back(prefix + "kurt", kurt);
+  out.emplace_back(prefix + "median", median);
+  out.emplace_back(prefix + "min", sorted.front());
+  out.emplace_back(prefix + "p10", p10);
+  out.emplace_back(prefix + "p90", p90);
+  out.emplace_back(prefix + "max", sorted.back());
+  out.emplace_back(prefix + "iqr", p75 - p25);
+  out.emplace_back(prefix + "range", sorted.back() - sorted.front());
+  out.emplace_back(prefix + "mad", mad);
+  out.emplace_back(prefix + "rmad", rmad);
+  out.emplace_back(prefix + "medad", medad);
+  out.emplace_back(prefix + "cov", std::sqrt(m2) / mean);
+  out.emplace_back(prefix + "qcod", (p75 - p25) / (p75 + p25));
+}
+
+void addIntensityStatistics(const RoiImage& roi, FeatureList& out) {
+  std::vector<double> values;
+  for (size_t i = 0; i < roi.intensity.size(); ++i)
+    if (roi.intensityMask[i]) values.push_back(roi.intensity[i]);
+  std::sort(values.begin(), values.end());
+  addDistributionStatistics("stat_", values, out);
+  double energy = 0;
+  for (double x : values) energy += x * x;
+  out.emplace_back("stat_energy", energy * 1.0);
+  out.emplace_back("stat_rms", std::sqrt(energy / double(values.size())));
+}
+
+void addIntensityHistogram(const DiscretisedImage& image, FeatureList& out) {
+  std::vector<double> histogram(size_t(image.levels) + 1, 0.0);  // index = grey level
+  std::vector<double> values;
+  for (int level : image.level)
+    if (level > 0) histogram[size_t(level)] += 1, values.push_back(level);
+  std::sort(values.begin(), values.end());
+  addDistributionStatistics("ih_", values, out);
+  const double n = double(values.size());
+  int mode = 1;
+  double entropy = 0, uniformity = 0;
+  for (int g = 1; g <= image.levels; ++g) {
+    if (histogram[size_t(g)] > histogram[size_t(mode)]) mode = g;
+    const double p = histogram[size_t(g)] / n;
+    if (p > 0) entropy -= p * std::log2(p);
+    uniformity += p * p;
+  }
+  out.emplace_back("ih_mode", mode);
+  out.emplace_back("ih_entropy", entropy);
+  out.emplace_back("ih_uniformity", uniformity);
+  // Histogram gradient: central differences inside, one-sided at both ends.
+  const int ng = image.levels;
+  auto gradient = [&](int g) {
+    if (ng == 1) return 0.0;
+    if (g == 1) return histogram[2] - histogram[1];
+    if (g == ng) return histogram[size_t(ng)] - histogram[size_t(ng - 1)];
+    return (histogram[size_t(g + 1)] - histogram[size_t(g - 1)]) / 2.0;
+  };
+  int maxAt = 1, minAt = 1;
+  for (int g = 2; g <= ng; ++g) {
+    if (gradient(g) > gradient(maxAt)) maxAt = g;
+    if (gradient(g) < gradient(minAt)) minAt = g;
+  }
+  out.emplace_back("ih_max_grad", gradient(maxAt));
+  out.emplace_back("ih_max_grad_g", maxAt);
+  out.emplace_back("ih_min_grad", gradient(minAt));
+  out.emplace_back("ih_min_grad_g", minAt);
+}
+
+void addIntensityVolumeHistogram(const RoiImage& roi, const FeatureSettings& settings, FeatureList& out) {
+  std::vector<double> values;
+  for (size_t i = 0; i < roi.intensity.size(); ++i)
+    if (roi.intensityMask[i]) values.push_back(roi.intensity[i]);
+  std::sort(values.begin(), values.end());
+  const double lo = values.front(), hi = values.back();
+  // The intensities the histogram is evaluated at, and each voxel's value on that scale.
+  double step = 1.0, origin = lo;
+  if (settings.ivhBinCount > 0) {
+    step = (hi - lo) / settings.ivhBinCount;
+  } else if (settings.ivhBinWidth > 0) {
+    step = settings.ivhBinWidth;
+    if (!std::isnan(settings.ivhLowerBound) && settings.ivhLowerBound <= lo) origin = settings.ivhLowerBound;
+  }
+  std::vector<double> levels;  // bin centres (FBS/FBN) or the intensities themselves
+  if (settings.ivhBinCount > 0 || settings.ivhBinWidth > 0) {
+    const double bins = settings.ivhBinCount > 0 ? settings.ivhBinCount : std::floor((hi - origin) / step) + 1;
+    if (bins > kMaxGreyLevels)
+      throw Error("", "ivh-bin-width", "gives more than " + std::to_string(kMaxGreyLevels) + " bins");
+    const int count = int(bins);
+    for (auto& x : values) {
+      int bin = step > 0 ? int(std::floor((x - origin) / step)) : 0;
+      bin = std::min(bin, count - 1);
+      x = origin + (bin + 0.5) * step;
+    }
+    for (int b = 0; b < count; ++b) levels.push_back(origin + (b + 0.5) * step);
+  } else {
+    const double count = std::floor(hi - lo) + 1;
+    if (count > kMaxGreyLevels)
+      throw Error("", "ivh-bin-width",
+                  "the intensity range spans more than " + std::to_string(kMaxGreyLevels) +
+                      " steps of 1: set ivh-bin-width or ivh-bin-count");
+    for (double x = lo; x <= hi + 1e-9; x += 1.0) levels.push_back(x);
+  }
+  const double iMin = levels.front(), iMax = levels.back();
+  const double n = double(values.size());
+  // Volume fraction nu(i): voxels with intensity >= i (values sorted, so a lower bound search).
+  auto volumeFraction = [&](double i) {
+    return double(values.end() - std::lower_bound(values.begin(), values.end(), i - 1e-9)) / n;
+  };
+  auto volumeAtIntensityFraction = [&](double fraction) {  // V_x: nu at the first i with gamma >= x
+    for (double i : levels)
+      if (iMax == iMin || (i - iMin) / (iMax - iMin) >= fraction - 1e-12) return volumeFraction(i);
+    return 0.0;
+  };
+  auto intensityAtVolumeFraction = [&](double fraction) {  // I_x: the lowest i with nu(i) <= x
+    for (double i : levels)
+      if (volumeFraction(i) <= fraction + 1e-12) return i;
+    return iMax + step;
+  };
+  const double v10 = volumeAtIntensityFraction(0.1), v90 = volumeAtIntensityFraction(0.9);
+  const double i10 = intensityAtVolumeFraction(0.1), i90 = intensityAtVolumeFraction(0.9);
+  out.emplace_back("ivh_v10", v10);
+  out.emplace_back("ivh_v90", v90);
+  out.emplace_back("ivh_i10", i10);
+  out.emplace_back("ivh_i90", i90);
+  out.emplace_back("ivh_diff_v10_v90", v10 - v90);
+  out.emplace_back("ivh_diff_i10_i90", i10 - i90);
+}
+
+}  // namespace medpipe::radiomics
