@@ -37,7 +37,7 @@ class RadiomicsStage : public Stage {
     const double inf = std::numeric_limits<double>::infinity();
     static const StageSpec spec{
         "radiomics",
-        "measure",
+        StageCategory::Measure,
         "IBSI-1 radiomics features (morphology, intensity, histograms, GLCM, GLRLM, GLSZM, GLDZM, NGTDM, NGLDM) per "
         "label",
         {{"image", DataKind::Image, "intensities (HU for CT)"},
