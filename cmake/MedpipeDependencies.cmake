@@ -17,6 +17,10 @@ find_package(GDCM 3.0 REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
+# medpipe::cohort: the cohort database (SQLite), unit records (JsonCpp), robust covariance (Eigen).
+find_package(SQLite3 REQUIRED)
+find_package(jsoncpp CONFIG REQUIRED)
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 
 if(MEDPIPE_WITH_VTK)
   # medpipe::render: volume rendering, label surfaces and mesh export. Debian's VTK is GLX-only,

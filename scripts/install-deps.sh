@@ -18,6 +18,9 @@ packages=(
   # dicom3tools' dciodvfy for validating written DICOM against its IOD,
   # pydicom's bundled DICOM test files (many transfer syntaxes, broken files)
   dcm2niix dcmtk dicom3tools python3-pydicom
+  # medpipe cohort: the cohort database (SQLite, and its shell for queries), unit records (JsonCpp),
+  # robust covariance for outliers (Eigen); pandas reads the database in docs/cohort.md's example
+  libsqlite3-dev sqlite3 libjsoncpp-dev libeigen3-dev python3-pandas
   # workflow engine for scaling out (workflows/Snakefile)
   snakemake
   # benchmarks: peak memory

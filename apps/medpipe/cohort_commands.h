@@ -1,0 +1,9 @@
+#pragma once
+// The subcommands of `medpipe cohort` (cmd_cohort_*.cxx).
+#include "commands.h"
+
+namespace medpipe::cli {
+
+int runCohortBuild(const Args& args);
+
+}  // namespace medpipe::cli
