@@ -15,6 +15,8 @@ struct Subcommand {
 
 const Subcommand kSubcommands[] = {
     {"build", "gather every unit of a batch output folder into OUT/cohort.sqlite and OUT/cohort.csv", runCohortBuild},
+    {"outliers", "flag units whose measurements lie outside the cohort (robust z, Tukey, robust Mahalanobis)", runCohortOutliers},
+    {"cluster", "k-means clusters of the units on standardised columns (k given or chosen by silhouette)", runCohortCluster},
 };
 
 void printUsage(std::ostream& out) {
@@ -32,7 +34,7 @@ int runCohort(const Args& args) {
   }
   for (const auto& s : kSubcommands)
     if (args[0] == s.name) return s.run(Args(args.begin() + 1, args.end()));
-  std::cerr << "medpipe cohort: error: unknown subcommand '" << args[0] << "' (see medpipe cohort --help)\n";
+  std::cerr << "medpipe cohort: error: unknown subcommand '" << args[0] << "' (build, outliers, cluster; see medpipe cohort --help)\n";
   return kUsage;
 }
 

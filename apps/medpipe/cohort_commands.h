@@ -5,5 +5,7 @@
 namespace medpipe::cli {
 
 int runCohortBuild(const Args& args);
+int runCohortOutliers(const Args& args);
+int runCohortCluster(const Args& args);
 
 }  // namespace medpipe::cli

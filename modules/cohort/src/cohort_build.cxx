@@ -141,7 +141,11 @@ void build(SqliteDb& db, const CohortBuildOptions& options, CohortBuildSummary& 
     const std::string now = nowUtc();
     std::optional<std::map<std::string, SeriesFacts>> exportFacts;
     std::map<std::string, bool> seen;
-    for (const fs::path& folder : findUnitFolders(options.outputFolder)) {
+    const std::vector<fs::path> folders = findUnitFolders(options.outputFolder);
+    // Loading most of the cohort at once: the value index is built after, not row by row.
+    const bool bulk = folders.size() > 1000 && writer.known().size() < folders.size() / 2;
+    if (bulk) db.exec("DROP INDEX IF EXISTS measurement_values_by_feature");
+    for (const fs::path& folder : folders) {
       const std::string unit = (folder == options.outputFolder ? fs::absolute(folder).lexically_normal().parent_path().filename()
                                                               : folder.filename()).string();
       seen[unit] = true;
@@ -174,12 +178,14 @@ void build(SqliteDb& db, const CohortBuildOptions& options, CohortBuildSummary& 
     }
     for (const auto& [unit, k] : writer.known())
       if (!seen.count(unit) && k.status != "missing") writer.markMissing(k.id, now), ++summary.missing;
-    summary.wideRows = rebuildWideTable(db, options.includePhi);
+    if (bulk) ensureSchema(db);  // the index again
     auto count = [&](const std::string& sql) {
       auto s = db.prepare(sql);
       s.step();
       return static_cast<size_t>(s.integer(0));
     };
+    summary.changed = summary.added + summary.replaced + summary.missing > 0 || rereadAll || !db.hasTable("wide");
+    summary.wideRows = summary.changed ? rebuildWideTable(db, options.includePhi) : count("SELECT COUNT(*) FROM wide_features");
     summary.units = count("SELECT COUNT(*) FROM units");
     summary.failed = count("SELECT COUNT(*) FROM units WHERE status IN ('failed', 'incomplete')");
     summary.features = count("SELECT COUNT(*) FROM features");
@@ -203,7 +209,7 @@ CohortBuildSummary buildCohort(const CohortBuildOptions& options) {
   if (fs::exists(summary.database, ec)) {
     SqliteDb db(summary.database, false);
     build(db, options, summary);
-    writeWideCsv(db, summary.csv);
+    if (summary.changed || !fs::exists(summary.csv, ec)) writeWideCsv(db, summary.csv);
   } else {
     // A new database appears whole: built under a temporary name, renamed when complete.
     writeAtomically(summary.database, [&](const fs::path& tmp) {

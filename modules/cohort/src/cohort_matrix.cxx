@@ -32,6 +32,14 @@ double quantile(std::vector<double> values, double q) {
   return values[below] + (position - static_cast<double>(below)) * (values[above] - values[below]);
 }
 
+CohortMatrix rowsWithLabel(const CohortMatrix& m, long long label) {
+  CohortMatrix out;
+  out.columns = m.columns;
+  for (size_t r = 0; r < m.values.size(); ++r)
+    if (m.labels[r] == label) out.units.push_back(m.units[r]), out.labels.push_back(label), out.values.push_back(m.values[r]);
+  return out;
+}
+
 CohortMatrix loadCohortMatrix(const fs::path& database, const std::vector<std::string>& patterns) {
   SqliteDb db(cohortDatabasePath(database), false);
   if (!db.hasTable("wide")) throw Error(db.path().string(), "wide", "not a cohort database (no wide view)");

@@ -19,6 +19,7 @@ struct CohortBuildSummary {
   std::filesystem::path database, csv;
   size_t added = 0, replaced = 0, unchanged = 0, failed = 0, missing = 0;  // missing: in the DB, folder gone
   size_t units = 0, features = 0, measurements = 0, wideRows = 0;
+  bool changed = false;  // false: nothing to do, the wide table and CSV were left as they were
 };
 
 // Creates or updates OUT/cohort.sqlite and rewrites OUT/cohort.csv. Incremental: a unit whose

@@ -19,6 +19,9 @@ struct CohortMatrix {
 // with status 'ok' that have measurements. Throws medpipe::Error for a pattern matching nothing.
 CohortMatrix loadCohortMatrix(const std::filesystem::path& database, const std::vector<std::string>& patterns);
 
+// The rows of one label (a population of its own: spines, say, not spines and arm bones together).
+CohortMatrix rowsWithLabel(const CohortMatrix& matrix, long long label);
+
 // cohort.sqlite itself for a folder; the path unchanged otherwise. Throws when there is none.
 std::filesystem::path cohortDatabasePath(const std::filesystem::path& databaseOrFolder);
 
