@@ -108,9 +108,15 @@ class CohortBuild : public ::testing::Test {
 TEST_F(CohortBuild, GathersUnitsFactsAndEveryTable) {
   const auto r = build();
   ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("4 unit(s) (4 added, 0 replaced, 0 unchanged"), std::string::npos) << r.out;
-  // The failed series never got a folder in this run (no status.json): four units, all finished.
+  // `run` already built the database at the end of the batch: nothing new to read.
+  EXPECT_NE(r.out.find("5 unit(s) (0 added, 0 replaced, 5 unchanged, 1 failed"), std::string::npos) << r.out;
   EXPECT_EQ(one(db(), "SELECT COUNT(*) FROM units WHERE status = 'ok'"), "4");
+  // The failed series: its status.json says why, its facts are there, it has no measurements.
+  const std::string u5 = unitOf(5);
+  EXPECT_EQ(one(db(), "SELECT status FROM units WHERE unit = '" + u5 + "'"), "failed");
+  EXPECT_NE(one(db(), "SELECT error FROM units WHERE unit = '" + u5 + "'").find("IM0003.dcm: PixelData: value length"), std::string::npos);
+  EXPECT_EQ(one(db(), "SELECT modality || ' ' || slices_read FROM series JOIN units USING (unit_id) WHERE unit = '" + u5 + "'"), "CT 12");
+  EXPECT_EQ(one(db(), "SELECT COUNT(*) FROM measurements WHERE unit = '" + u5 + "'"), "0");
 
   // Series facts, from the export's headers.
   const std::string u1 = unitOf(1), u4 = unitOf(4);
@@ -141,13 +147,13 @@ TEST_F(CohortBuild, GathersUnitsFactsAndEveryTable) {
             2 * std::stod(one(db(), "SELECT \"bone-stats.volume-ml\" FROM wide WHERE unit = '" + u1 + "' AND label = 2")));
 
   // Wide: one row per unit and label; soft tissue has label 1 only.
-  EXPECT_EQ(one(db(), "SELECT COUNT(*) FROM wide"), "8");
+  EXPECT_EQ(one(db(), "SELECT COUNT(*) FROM wide"), "9");  // and the failed unit, once, without a label
   EXPECT_EQ(one(db(), "SELECT COUNT(*) FROM wide WHERE label = 2 AND \"tissue-stats.mean\" IS NULL"), "4");
   const double tissueMean = std::stod(one(db(), "SELECT \"tissue-stats.mean\" FROM wide WHERE unit = '" + u1 + "' AND label = 1"));
   EXPECT_NEAR(tissueMean, 40, 3);  // the phantom's soft tissue, 40 HU
   // The CSV is the wide view: header + 8 rows, the same columns.
   const std::string csv = fileText(out() / "cohort.csv");
-  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 9);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 10);
   EXPECT_EQ(csv.rfind("unit,label,status,error,modality,manufacturer,model,kernel,kvp,", 0), 0u) << csv.substr(0, 200);
   EXPECT_NE(csv.find(",tissue-stats.mean,"), std::string::npos);
 }
@@ -157,7 +163,7 @@ TEST_F(CohortBuild, RerunsAddReplaceAndNeverDuplicate) {
   const std::string before = one(db(), "SELECT COUNT(*) FROM measurement_values");
   auto r = build();
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_NE(r.out.find("(0 added, 0 replaced, 4 unchanged"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(0 added, 0 replaced, 5 unchanged"), std::string::npos) << r.out;
   EXPECT_EQ(one(db(), "SELECT COUNT(*) FROM measurement_values"), before);
 
   // A re-run unit replaces its rows: rerun unit 2 with --force, its tables are rewritten.
@@ -166,7 +172,7 @@ TEST_F(CohortBuild, RerunsAddReplaceAndNeverDuplicate) {
   test::runCohortPipeline(dir_ / "export", out(), dir_.path(), 0, "--unit " + u2 + " --force");
   r = build();
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_NE(r.out.find("(0 added, 1 replaced, 3 unchanged"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(0 added, 1 replaced, 4 unchanged"), std::string::npos) << r.out;
   EXPECT_NE(one(db(), "SELECT fingerprint FROM units WHERE unit = '" + u2 + "'"), oldStamp);
   EXPECT_EQ(one(db(), "SELECT COUNT(*) FROM measurement_values"), before);
 
@@ -186,7 +192,8 @@ TEST_F(CohortBuild, RerunsAddReplaceAndNeverDuplicate) {
   std::ofstream(out() / u3 / "status.json") << R"({"unit": "x", "ok": false, "error": "step 'bones': out of memory", "seconds": 2})";
   r = build();
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_NE(r.out.find("5 unit(s) (1 added, 1 replaced, 3 unchanged, 1 failed"), std::string::npos) << r.out;
+  // The batch added series 6 to the database itself; this build finds only unit 3 changed.
+  EXPECT_NE(r.out.find("6 unit(s) (0 added, 1 replaced, 5 unchanged, 2 failed"), std::string::npos) << r.out;
   EXPECT_EQ(one(db(), "SELECT status || ': ' || error FROM units WHERE unit = '" + u3 + "'"), "failed: step 'bones': out of memory");
   EXPECT_EQ(one(db(), "SELECT COUNT(*) FROM measurements WHERE unit = '" + u3 + "'"), "0");
   EXPECT_EQ(one(db(), "SELECT COUNT(*) FROM measurement_values"), std::to_string(4 * 60));
@@ -210,7 +217,7 @@ TEST_F(CohortBuild, NoPhiUnlessAsked) {
     EXPECT_EQ(bytes.find("PAT-4711"), std::string::npos) << file;
   }
   // Hashes link series of one study without revealing it.
-  EXPECT_EQ(one(db(), "SELECT COUNT(DISTINCT study_uid_hash) || ' ' || COUNT(DISTINCT series_uid_hash) FROM units"), "1 4");
+  EXPECT_EQ(one(db(), "SELECT COUNT(DISTINCT study_uid_hash) || ' ' || COUNT(DISTINCT series_uid_hash) FROM units"), "1 5");
   EXPECT_EQ(one(db(), "SELECT length(series_uid_hash) FROM units LIMIT 1"), "16");
 
   ASSERT_EQ(build("--show-phi").exitCode, 0);

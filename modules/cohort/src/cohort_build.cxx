@@ -167,7 +167,8 @@ void build(SqliteDb& db, const CohortBuildOptions& options, CohortBuildSummary& 
         if (options.onUnitProblem) options.onUnitProblem(unit, e.what());
       }
       std::optional<SeriesFacts> facts = record.facts;
-      if (!facts && !options.dicomInput.empty()) {
+      // series.json never holds PHI: with --show-phi the export's headers are read for it.
+      if ((!facts || options.includePhi) && !options.dicomInput.empty()) {
         if (!exportFacts) exportFacts = factsFromExport(options.dicomInput, options.includePhi);
         const auto it = exportFacts->find(unit);
         if (it != exportFacts->end()) facts = it->second;
