@@ -184,13 +184,14 @@ int runPipeline(const Args& args) {
     std::signal(SIGTERM, SIG_DFL);
     interruptTarget = nullptr;
     printSummary(outcomes);
-    // Interrupted: no status.json (a workflow engine must retry the unit), exit code as for SIGINT.
-    if (cancel.cancelled()) return kInterrupted;
     // Several units (or --unit): each records its facts and status; a batch ends by updating
     // OUTPUT/cohort.sqlite and cohort.csv (docs/cohort.md). A single series written straight into
-    // OUTPUT is left as it was.
-    if (singleUnit || units.size() > 1) {
+    // OUTPUT is left as it was. Interrupted: only the units that finished record themselves (the
+    // others, and a --unit run, have no status.json: a workflow engine must retry them).
+    const bool interrupted = cancel.cancelled();
+    if ((singleUnit && !interrupted) || units.size() > 1) {
       for (size_t i = 0; i < units.size(); ++i) {
+        if (interrupted && !outcomes[i].ok) continue;
         try {
           recordUnit(unitOutputFolder(options, units[i], units.size()), units[i], outcomes[i]);
         } catch (const Error& e) {
@@ -199,6 +200,7 @@ int runPipeline(const Args& args) {
         }
       }
     }
+    if (interrupted) return kInterrupted;  // exit code as for SIGINT
     if (!singleUnit && units.size() > 1) {
       try {
         cohort::CohortBuildOptions cohortOptions;

@@ -260,3 +260,22 @@ TEST_F(CohortBuild, BadInputIsAClearError) {
 }
 
 }  // namespace medpipe
+
+namespace medpipe {
+
+TEST(CohortBuildSingle, ASeriesWrittenStraightIntoTheFolderIsOneUnitNamedAfterIt) {
+  test::TempDir dir("cohort-single");
+  test::CohortSeries s;
+  s.phantom.size = {48, 48, 12};
+  s.phantom.spacing = {4.5, 4.5, 5};
+  s.info.rescaleIntercept = -1024;
+  test::writeCohortSeries(dir / "export" / "S1", s);
+  test::runCohortPipeline(dir / "export", dir / "single", dir.path(), 0);
+  ASSERT_FALSE(std::filesystem::exists(dir / "single" / "cohort.sqlite"));  // run leaves a single series alone
+  const auto r = test::runMedpipe("cohort build '" + (dir / "single").string() + "/' -q");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(one(dir / "single" / "cohort.sqlite", "SELECT unit || ' ' || status FROM units"), "single ok");
+  EXPECT_EQ(one(dir / "single" / "cohort.sqlite", "SELECT COUNT(*) FROM wide"), "2");  // spine and arm bone
+}
+
+}  // namespace medpipe

@@ -146,8 +146,9 @@ void build(SqliteDb& db, const CohortBuildOptions& options, CohortBuildSummary& 
     const bool bulk = folders.size() > 1000 && writer.known().size() < folders.size() / 2;
     if (bulk) db.exec("DROP INDEX IF EXISTS measurement_values_by_feature");
     for (const fs::path& folder : folders) {
-      const std::string unit = (folder == options.outputFolder ? fs::absolute(folder).lexically_normal().parent_path().filename()
-                                                              : folder.filename()).string();
+      fs::path named = fs::absolute(folder).lexically_normal();
+      if (named.filename().empty()) named = named.parent_path();  // "out/" -> "out"
+      const std::string unit = named.filename().string();
       seen[unit] = true;
       const auto* known = writer.find(unit);
       if (known && !rereadAll && known->fingerprint == unitFingerprint(folder) && known->status != "missing") {
