@@ -21,6 +21,8 @@ packages=(
   # medpipe cohort: the cohort database (SQLite, and its shell for queries), unit records (JsonCpp),
   # robust covariance for outliers (Eigen); pandas reads the database in docs/cohort.md's example
   libsqlite3-dev sqlite3 libjsoncpp-dev libeigen3-dev python3-pandas
+  # medpipe cohort train/predict: gradient-boosted trees (optional in CMake, MEDPIPE_WITH_XGBOOST)
+  libxgboost-dev
   # workflow engine for scaling out (workflows/Snakefile)
   snakemake
   # benchmarks: peak memory

@@ -1,4 +1,4 @@
-// medpipe cohort SUBCOMMAND: one database for a whole batch (build) and mining it (outliers, cluster).
+// medpipe cohort SUBCOMMAND: one database for a whole batch (build) and mining it (outliers, cluster, train, predict).
 #include <iostream>
 
 #include "cli_support.h"
@@ -17,6 +17,8 @@ const Subcommand kSubcommands[] = {
     {"build", "gather every unit of a batch output folder into OUT/cohort.sqlite and OUT/cohort.csv", runCohortBuild},
     {"outliers", "flag units whose measurements lie outside the cohort (robust z, Tukey, robust Mahalanobis)", runCohortOutliers},
     {"cluster", "k-means clusters of the units on standardised columns (k given or chosen by silhouette)", runCohortCluster},
+    {"train", "an outcome model (XGBoost) with cross-validation grouped by study and feature importances", runCohortTrain},
+    {"predict", "predict the outcome of every unit with a model from train", runCohortPredict},
 };
 
 void printUsage(std::ostream& out) {
@@ -34,7 +36,7 @@ int runCohort(const Args& args) {
   }
   for (const auto& s : kSubcommands)
     if (args[0] == s.name) return s.run(Args(args.begin() + 1, args.end()));
-  std::cerr << "medpipe cohort: error: unknown subcommand '" << args[0] << "' (build, outliers, cluster; see medpipe cohort --help)\n";
+  std::cerr << "medpipe cohort: error: unknown subcommand '" << args[0] << "' (build, outliers, cluster, train, predict; see medpipe cohort --help)\n";
   return kUsage;
 }
 

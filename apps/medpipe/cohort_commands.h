@@ -7,5 +7,7 @@ namespace medpipe::cli {
 int runCohortBuild(const Args& args);
 int runCohortOutliers(const Args& args);
 int runCohortCluster(const Args& args);
+int runCohortTrain(const Args& args);
+int runCohortPredict(const Args& args);
 
 }  // namespace medpipe::cli

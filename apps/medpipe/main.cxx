@@ -18,7 +18,7 @@ const std::vector<Command>& commands() {
       {"render", "preview a volume and its labels: 3D rendering or slice montage, to PNG", runRender},
       {"view", "look around a volume and its labels in an interactive 3D window (needs a display)", runView},
       {"export-mesh", "write a label map as a surface mesh (STL, OBJ, VTP) for 3D Slicer or printing", runExportMesh},
-      {"cohort", "one database for a whole batch (build) and mining it (outliers, cluster)", runCohort},
+      {"cohort", "one database for a whole batch (build) and mining it (outliers, cluster, train, predict)", runCohort},
       {"phantom", "write a synthetic CT phantom as a DICOM series with its ground-truth labels", runPhantom},
   };
   return table;
