@@ -17,6 +17,24 @@ find_package(GDCM 3.0 REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(yaml-cpp REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
+# medpipe::cohort: the cohort database (SQLite), unit records (JsonCpp), robust covariance (Eigen).
+find_package(SQLite3 REQUIRED)
+find_package(jsoncpp CONFIG REQUIRED)
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)
+# medpipe cohort train/predict: gradient-boosted trees (Debian's libxgboost-dev, C API); optional.
+# Debian's xgboost CMake config insists on the `xgboost` command-line package, so the header and
+# library are found directly.
+find_path(MEDPIPE_XGBOOST_INCLUDE_DIR xgboost/c_api.h)
+find_library(MEDPIPE_XGBOOST_LIBRARY xgboost)
+if(MEDPIPE_XGBOOST_INCLUDE_DIR AND MEDPIPE_XGBOOST_LIBRARY)
+  set(medpipe_xgboost_found ON)
+else()
+  set(medpipe_xgboost_found OFF)
+endif()
+option(MEDPIPE_WITH_XGBOOST "Build medpipe cohort train/predict with XGBoost" ${medpipe_xgboost_found})
+if(MEDPIPE_WITH_XGBOOST AND NOT medpipe_xgboost_found)
+  message(FATAL_ERROR "MEDPIPE_WITH_XGBOOST is ON but xgboost/c_api.h or libxgboost was not found (libxgboost-dev)")
+endif()
 
 if(MEDPIPE_WITH_VTK)
   # medpipe::render: volume rendering, label surfaces and mesh export. Debian's VTK is GLX-only,

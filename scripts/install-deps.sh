@@ -24,6 +24,11 @@ packages=(
   # the Python module (`import medpipe`, modules/python) and its tests: pybind11, Python headers,
   # NumPy, and nibabel to read back what medpipe writes
   pybind11-dev python3-dev python3-numpy python3-nibabel
+  # medpipe cohort: the cohort database (SQLite, and its shell for queries), unit records (JsonCpp),
+  # robust covariance for outliers (Eigen); pandas reads the database in docs/cohort.md's example
+  libsqlite3-dev sqlite3 libjsoncpp-dev libeigen3-dev python3-pandas
+  # medpipe cohort train/predict: gradient-boosted trees (optional in CMake, MEDPIPE_WITH_XGBOOST)
+  libxgboost-dev
   # workflow engine for scaling out (workflows/Snakefile)
   snakemake
   # benchmarks: peak memory

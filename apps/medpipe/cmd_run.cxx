@@ -18,6 +18,8 @@
 
 #include "x_server.h"
 #endif
+#include "medpipe/cohort/cohort_build.h"
+#include "medpipe/cohort/series_facts.h"
 #include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
 #include "medpipe/core/json_writer.h"
@@ -167,6 +169,14 @@ void writeUnitStatus(const std::filesystem::path& path, const UnitOutcome& outco
   });
 }
 
+// Beside a unit's outputs: its series facts (no PHI) and its status, which `medpipe cohort build`
+// reads; a failed unit gets a folder holding only these.
+void recordUnit(const std::filesystem::path& folder, const WorkUnit& unit, const UnitOutcome& outcome) {
+  if (outcome.skipped && std::filesystem::exists(folder / "status.json")) return;  // recorded when it ran
+  writeUnitStatus(folder / "status.json", outcome);
+  if (unit.imageFile.empty()) cohort::writeSeriesFacts(cohort::seriesFactsFromVolume(unit.volume, false), folder / "series.json");
+}
+
 }  // namespace
 
 int runPipeline(const Args& args) {
@@ -250,12 +260,37 @@ int runPipeline(const Args& args) {
     std::signal(SIGTERM, SIG_DFL);
     interruptTarget = nullptr;
     printSummary(outcomes, unreadable);
-    // Interrupted: no status.json (a workflow engine must retry the unit), exit code as for SIGINT.
-    if (cancel.cancelled()) return kInterrupted;
-    if (singleUnit) writeUnitStatus(unitOutputFolder(options, units[0], 1) / "status.json", outcomes[0]);
+    // Several units (or --unit): each records its facts and status; a batch ends by updating
+    // OUTPUT/cohort.sqlite and cohort.csv (docs/cohort.md). A single series written straight into
+    // OUTPUT is left as it was. Interrupted: only the units that finished record themselves (the
+    // others, and a --unit run, have no status.json: a workflow engine must retry them).
+    const bool interrupted = cancel.cancelled();
+    if ((singleUnit && !interrupted) || units.size() > 1) {
+      for (size_t i = 0; i < units.size(); ++i) {
+        if (interrupted && !outcomes[i].ok) continue;
+        try {
+          recordUnit(unitOutputFolder(options, units[i], units.size()), units[i], outcomes[i]);
+        } catch (const Error& e) {
+          if (singleUnit) throw;
+          std::cerr << "medpipe run: warning: " << units[i].id << ": " << e.what() << "\n";
+        }
+      }
+    }
+    if (interrupted) return kInterrupted;  // exit code as for SIGINT
     // Beside the unit folders; a single unit's folder gets one only when input was left out.
-    else if (units.size() > 1 || !unreadable.empty())
+    if (!singleUnit && (units.size() > 1 || !unreadable.empty()))
       writeSummaryTsv(std::filesystem::path(output) / "summary.tsv", outcomes, unreadable);
+    if (!singleUnit && units.size() > 1) {
+      try {
+        cohort::CohortBuildOptions cohortOptions;
+        cohortOptions.outputFolder = output;
+        const auto summary = cohort::buildCohort(cohortOptions);
+        if (!quiet) std::cout << "Cohort: " << summary.database.string() << " (" << summary.units << " unit(s), " << summary.failed
+                              << " failed or incomplete), " << summary.csv.string() << "\n";
+      } catch (const Error& e) {  // the units are done; only the cohort table could not be updated
+        std::cerr << "medpipe run: warning: cohort database not updated: " << e.what() << "\n";
+      }
+    }
     const bool recordOnly = singleUnit && vm.count("record-failure") > 0;
     for (const auto& o : outcomes)
       if (!o.ok && !recordOnly) return kFailure;

@@ -22,6 +22,7 @@ int runSlicerXml(const Args& args);
 int runSlicerCli(const Args& args);
 int runSchema(const Args& args);
 int runRadiomics(const Args& args);
+int runCohort(const Args& args);
 
 struct Command {
   const char* name;

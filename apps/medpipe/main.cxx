@@ -22,6 +22,7 @@ const std::vector<Command>& commands() {
       {"slicer-cli", "run one stage as 3D Slicer calls a CLI module (files by position)", runSlicerCli},
       {"schema", "print the JSON Schema of pipeline configs (for editors)", runSchema},
       {"radiomics", "IBSI radiomics features of each label of a label map or SEG, to CSV or JSON", runRadiomics},
+      {"cohort", "one database for a whole batch (build) and mining it (outliers, cluster, train, predict)", runCohort},
       {"phantom", "write a synthetic CT phantom as a DICOM series with its ground-truth labels", runPhantom},
   };
   return table;

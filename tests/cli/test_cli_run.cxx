@@ -94,7 +94,7 @@ TEST_F(RunExport, CorruptSeriesFailsAloneAndTheRunSaysSo) {
   EXPECT_NE(r.err.find("IM0003.dcm: PixelData: value length"), std::string::npos) << r.err;
   size_t finished = 0;
   for (const auto& unit : std::filesystem::directory_iterator(dir_ / "out")) {
-    if (!unit.is_directory()) continue;  // summary.tsv
+    if (!unit.is_directory()) continue;  // summary.tsv, cohort.sqlite, cohort.csv
     const bool complete = std::filesystem::exists(unit.path() / "provenance.json");
     finished += complete;
     if (unit.path().filename().string().rfind("2_Series_2", 0) == 0) {

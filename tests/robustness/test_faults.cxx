@@ -364,7 +364,7 @@ outputs:
   EXPECT_EQ(skipped, finished.size()) << rerun.err;
   EXPECT_TRUE(fs::exists(out / "summary.tsv"));
   for (const auto& unit : fs::directory_iterator(out)) {
-    if (!unit.is_directory()) continue;  // summary.tsv
+    if (!unit.is_directory()) continue;  // summary.tsv, cohort.sqlite, cohort.csv
     EXPECT_TRUE(fs::exists(unit.path() / "provenance.json")) << unit.path();
     EXPECT_TRUE(fs::exists(unit.path() / "stats.csv")) << unit.path();
   }

@@ -51,6 +51,13 @@ TEST(Snakemake, RunsEveryUnitReportsTheCorruptOneAndResumes) {
   }
   EXPECT_EQ(ok, 3u) << text.str();
   EXPECT_EQ(failed, 1u) << text.str();
+  // The workflow ends with the cohort database and table, failed unit included.
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "cohort.sqlite"));
+  std::ifstream cohortCsv(dir / "out" / "cohort.csv");
+  size_t cohortRows = 0, failedRows = 0;
+  for (std::string row; std::getline(cohortCsv, row); ++cohortRows) failedRows += row.find(",failed,") != std::string::npos;
+  EXPECT_EQ(cohortRows, 1u + 4u) << "header and one row per unit (one label each)";
+  EXPECT_EQ(failedRows, 1u);
   for (const auto& unit : std::filesystem::directory_iterator(dir / "out")) {
     const std::string name = unit.path().filename().string();
     if (name.rfind("1_", 0) == 0 || name.rfind("2_", 0) == 0 || name.rfind("4_", 0) == 0) {

@@ -1,0 +1,50 @@
+#pragma once
+// Predicting a per-unit outcome from the cohort with gradient-boosted trees (XGBoost): grouped
+// k-fold cross-validation, gain and SHAP importances, one model file that carries its features,
+// settings and provenance. Built only with XGBoost (MEDPIPE_WITH_XGBOOST).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace medpipe::cohort {
+
+struct TrainOptions {
+  std::filesystem::path targetFile;  // CSV with a header: a key column (unit, or series_uid) and the outcome
+  std::string targetColumn;
+  std::vector<std::string> columns;  // globs as for loadCohortMatrix; empty: all
+  long long label = -1;              // rows of this label; -1: the lowest label
+  int folds = 5, rounds = 100, maxDepth = 3;
+  double eta = 0.1;
+  unsigned seed = 1;
+};
+
+struct FeatureImportance {
+  std::string column;
+  double gain = 0;          // XGBoost's average gain of the splits on the column
+  double meanAbsShap = 0;   // mean |SHAP value| over the rows (XGBoost's pred_contribs)
+};
+
+struct TrainResult {
+  std::string task, metric;  // "classification" + "AUC", or "regression" + "R2"
+  double crossValidated = 0; // the metric over the out-of-fold predictions
+  size_t rows = 0, groups = 0;
+  std::vector<std::string> columns;
+  std::vector<FeatureImportance> importances;  // by mean |SHAP|, largest first
+};
+
+// Trains on every row with an outcome, writes the model to `modelFile` (atomically) and the table
+// `model_importances`. Folds are grouped by study (study_uid_hash): one study never sits on both sides.
+TrainResult trainModel(const std::filesystem::path& database, const TrainOptions& options,
+                       const std::filesystem::path& modelFile);
+
+struct PredictResult {
+  std::vector<std::string> units;
+  std::vector<double> predictions;
+  std::vector<std::string> refused;  // "unit: why" — columns that do not match the model's
+};
+
+// Predicts every unit of the database's label; writes the table `predictions`. Throws
+// medpipe::Error when the database lacks one of the model's columns.
+PredictResult predictWithModel(const std::filesystem::path& database, const std::filesystem::path& modelFile);
+
+}  // namespace medpipe::cohort
