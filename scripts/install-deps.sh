@@ -18,6 +18,10 @@ packages=(
   # dicom3tools' dciodvfy for validating written DICOM against its IOD,
   # pydicom's bundled DICOM test files (many transfer syntaxes, broken files)
   dcm2niix dcmtk dicom3tools python3-pydicom
+  # numpy reference of the quality metrics (tests/report/quality_reference.py)
+  python3-numpy
+  # the batch report is tested in a real browser, headless and offline (tests/report)
+  chromium
   # workflow engine for scaling out (workflows/Snakefile)
   snakemake
   # benchmarks: peak memory

@@ -18,6 +18,7 @@ int runStages(const Args& args);
 int runRender(const Args& args);
 int runView(const Args& args);
 int runExportMesh(const Args& args);
+int runReport(const Args& args);
 
 struct Command {
   const char* name;

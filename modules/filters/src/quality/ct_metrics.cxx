@@ -19,8 +19,8 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // window, clipped at the slice edge) at the soft-tissue voxels: the centre of
 // the fullest bin of width `binWidth` (ties: the lowest). Sums over the window
 // come from per-slice summed-area tables.
-double globalNoiseLevel(const float *hu, const std::vector<std::uint8_t> &soft,
-                        const Grid &g, long r, double binWidth) {
+double globalNoiseLevel(const float* hu, const std::vector<std::uint8_t>& soft, const Grid& g, long r,
+                        double binWidth) {
   std::map<long, size_t> bins;
   std::vector<double> s1((g.nx + 1) * (g.ny + 1)), s2(s1.size());
   const size_t w = g.nx + 1;
@@ -28,52 +28,38 @@ double globalNoiseLevel(const float *hu, const std::vector<std::uint8_t> &soft,
     for (size_t y = 0; y < g.ny; ++y)
       for (size_t x = 0; x < g.nx; ++x) {
         const double v = hu[g.index(x, y, z)];
-        s1[(y + 1) * w + x + 1] =
-            v + s1[y * w + x + 1] + s1[(y + 1) * w + x] - s1[y * w + x];
-        s2[(y + 1) * w + x + 1] =
-            v * v + s2[y * w + x + 1] + s2[(y + 1) * w + x] - s2[y * w + x];
+        s1[(y + 1) * w + x + 1] = v + s1[y * w + x + 1] + s1[(y + 1) * w + x] - s1[y * w + x];
+        s2[(y + 1) * w + x + 1] = v * v + s2[y * w + x + 1] + s2[(y + 1) * w + x] - s2[y * w + x];
       }
     for (size_t y = 0; y < g.ny; ++y)
       for (size_t x = 0; x < g.nx; ++x) {
-        if (!soft[g.index(x, y, z)])
-          continue;
-        const size_t x0 = size_t(std::max<long>(0, long(x) - r)),
-                     x1 = std::min(g.nx, x + size_t(r) + 1);
-        const size_t y0 = size_t(std::max<long>(0, long(y) - r)),
-                     y1 = std::min(g.ny, y + size_t(r) + 1);
+        if (!soft[g.index(x, y, z)]) continue;
+        const size_t x0 = size_t(std::max<long>(0, long(x) - r)), x1 = std::min(g.nx, x + size_t(r) + 1);
+        const size_t y0 = size_t(std::max<long>(0, long(y) - r)), y1 = std::min(g.ny, y + size_t(r) + 1);
         const double n = double((x1 - x0) * (y1 - y0));
-        if (n < 2)
-          continue;
-        const double sum = s1[y1 * w + x1] - s1[y0 * w + x1] - s1[y1 * w + x0] +
-                           s1[y0 * w + x0];
-        const double sumSq = s2[y1 * w + x1] - s2[y0 * w + x1] -
-                             s2[y1 * w + x0] + s2[y0 * w + x0];
-        const double sd =
-            std::sqrt(std::max(0.0, (sumSq - sum * sum / n) / (n - 1)));
+        if (n < 2) continue;
+        const double sum = s1[y1 * w + x1] - s1[y0 * w + x1] - s1[y1 * w + x0] + s1[y0 * w + x0];
+        const double sumSq = s2[y1 * w + x1] - s2[y0 * w + x1] - s2[y1 * w + x0] + s2[y0 * w + x0];
+        const double sd = std::sqrt(std::max(0.0, (sumSq - sum * sum / n) / (n - 1)));
         ++bins[static_cast<long>(std::floor(sd / binWidth))];
       }
   }
-  if (bins.empty())
-    return kNaN;
+  if (bins.empty()) return kNaN;
   auto fullest = bins.begin();
   for (auto it = bins.begin(); it != bins.end(); ++it)
-    if (it->second > fullest->second)
-      fullest = it;
+    if (it->second > fullest->second) fullest = it;
   return (double(fullest->first) + 0.5) * binWidth;
 }
 
-} // namespace
+}  // namespace
 
-LabelTable ctMetrics(const ImageF &image, const LabelImage *labels,
-                     const CtOptions &options) {
+LabelTable ctMetrics(const ImageF& image, const LabelImage* labels, const CtOptions& options) {
   const Grid g = gridOf(image);
-  const float *hu = image.GetBufferPointer();
+  const float* hu = image.GetBufferPointer();
   std::vector<std::uint8_t> body;
   if (labels) {
-    body.assign(labels->GetBufferPointer(),
-                labels->GetBufferPointer() + g.voxels());
-    for (auto &b : body)
-      b = b != 0;
+    body.assign(labels->GetBufferPointer(), labels->GetBufferPointer() + g.voxels());
+    for (auto& b : body) b = b != 0;
   } else {
     body = bodyMask(hu, g, options.bodyThreshold);
   }
@@ -93,8 +79,7 @@ LabelTable ctMetrics(const ImageF &image, const LabelImage *labels,
     }
     ++bodyVoxels;
     metal += v > options.metalThreshold;
-    if (v >= 0 && v <= 100)
-      soft[i] = 1, softValues.push_back(v);
+    if (v >= 0 && v <= 100) soft[i] = 1, softValues.push_back(v);
   }
 
   // Per slice: water-equivalent diameter over the body, and whether the body
@@ -109,18 +94,15 @@ LabelTable ctMetrics(const ImageF &image, const LabelImage *labels,
     for (size_t y = 0; y < g.ny; ++y)
       for (size_t x = 0; x < g.nx; ++x) {
         const size_t i = g.index(x, y, z);
-        if (!body[i])
-          continue;
+        if (!body[i]) continue;
         sum += hu[i], ++n;
         edge = edge || x == 0 || y == 0 || x + 1 == g.nx || y + 1 == g.ny;
       }
     truncated[z] = edge;
     truncatedSlices += edge;
-    if (n == 0)
-      continue;
+    if (n == 0) continue;
     const double area = double(n) * g.sx * g.sy;
-    wed[z] =
-        2 * std::sqrt(std::max(0.0, sum / double(n) / 1000 + 1) * area / kPi);
+    wed[z] = 2 * std::sqrt(std::max(0.0, sum / double(n) / 1000 + 1) * area / kPi);
     wedSum += wed[z], ++wedSlices;
   }
 
@@ -140,15 +122,12 @@ LabelTable ctMetrics(const ImageF &image, const LabelImage *labels,
                    "truncated-fraction",
                    "metal-fraction"};
   const double n = double(g.voxels());
-  table.rows.push_back(
-      {-1, 1, double(bodyVoxels), mean(air), standardDeviation(air, 1),
-       mean(softValues), standardDeviation(softValues, 1),
-       globalNoiseLevel(hu, soft, g, options.noiseWindowRadius,
-                        options.noiseBinWidth),
-       wedSlices ? wedSum / double(wedSlices) : kNaN, double(atMin) / n,
-       double(atMax) / n, double(truncatedSlices),
-       double(truncatedSlices) / double(g.nz),
-       bodyVoxels ? double(metal) / double(bodyVoxels) : kNaN});
+  table.rows.push_back({-1, 1, double(bodyVoxels), mean(air), standardDeviation(air, 1), mean(softValues),
+                        standardDeviation(softValues, 1),
+                        globalNoiseLevel(hu, soft, g, options.noiseWindowRadius, options.noiseBinWidth),
+                        wedSlices ? wedSum / double(wedSlices) : kNaN, double(atMin) / n, double(atMax) / n,
+                        double(truncatedSlices), double(truncatedSlices) / double(g.nz),
+                        bodyVoxels ? double(metal) / double(bodyVoxels) : kNaN});
   for (size_t z = 0; z < g.nz; ++z) {
     std::vector<double> row(table.columns.size(), kNaN);
     row[0] = double(z), row[1] = 1, row[8] = wed[z], row[11] = truncated[z];
@@ -157,4 +136,4 @@ LabelTable ctMetrics(const ImageF &image, const LabelImage *labels,
   return table;
 }
 
-} // namespace medpipe::quality
+}  // namespace medpipe::quality

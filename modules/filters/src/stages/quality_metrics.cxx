@@ -1,18 +1,19 @@
 // quality-metrics: image-quality numbers of one series for the batch report: CT
 // noise, water- equivalent diameter, truncation, metal; MR metrics as MRIQC
 // defines them. Definitions and references: docs/quality-metrics.md.
+#include "quality/quality_metrics.h"
+
 #include <algorithm>
 
 #include "medpipe/filters/stage.h"
-#include "quality/quality_metrics.h"
 #include "voxel_grid.h"
 
 namespace medpipe {
 namespace {
 
 class QualityMetricsStage : public Stage {
-public:
-  const StageSpec &spec() const override {
+ public:
+  const StageSpec& spec() const override {
     static const StageSpec spec{
         "quality-metrics",
         "measure",
@@ -32,19 +33,15 @@ public:
         {ParameterSpec::choice("modality", "auto", {"auto", "ct", "mr"},
                                "auto: CT when the image minimum is at most "
                                "-500 (air in HU), else MR"),
-         ParameterSpec::number("body-threshold", -500, -1100, 1000, "HU",
-                               "CT: body mask threshold when no labels"),
+         ParameterSpec::number("body-threshold", -500, -1100, 1000, "HU", "CT: body mask threshold when no labels"),
          ParameterSpec::integer("noise-window-radius", 3, 1, 20,
                                 "CT: local SD over (2r+1) x (2r+1) voxels "
                                 "in-plane for the global noise level"),
-         ParameterSpec::number("noise-bin-width", 1, 0.01, 100, "HU",
-                               "CT: bin width of the local-SD histogram"),
-         ParameterSpec::number("metal-threshold", 3000, 0, 100000, "HU",
-                               "CT: voxels above this are metal"),
-         ParameterSpec::choice(
-             "tissue-contrast", "t1", {"t1", "t2"},
-             "MR: order of the computed classes by intensity, t1: CSF < GM < "
-             "WM, t2: WM < GM < CSF"),
+         ParameterSpec::number("noise-bin-width", 1, 0.01, 100, "HU", "CT: bin width of the local-SD histogram"),
+         ParameterSpec::number("metal-threshold", 3000, 0, 100000, "HU", "CT: voxels above this are metal"),
+         ParameterSpec::choice("tissue-contrast", "t1", {"t1", "t2"},
+                               "MR: order of the computed classes by intensity, t1: CSF < GM < "
+                               "WM, t2: WM < GM < CSF"),
          ParameterSpec::number("qi1-z-score", 10, 1, 1000, "",
                                "MR: background voxels brighter than this many "
                                "MADs count as artefacts (QI1)")},
@@ -54,41 +51,34 @@ public:
     return spec;
   }
 
-  StageData run(const StageInputs &in, const ParameterValues &p,
-                const Progress &progress) const override {
-    const ImageF::Pointer &image = in.at("image").image;
-    const LabelImage *labels =
-        in.count("labels") ? in.at("labels").labels.GetPointer() : nullptr;
-    const ImageF *corrected =
-        in.count("corrected") ? in.at("corrected").image.GetPointer() : nullptr;
-    if (labels)
-      requireSameGrid(*image, *labels, spec().name, "labels");
-    if (corrected)
-      requireSameGrid(*image, *corrected, spec().name, "corrected");
+  StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
+    const ImageF::Pointer& image = in.at("image").image;
+    const LabelImage* labels = in.count("labels") ? in.at("labels").labels.GetPointer() : nullptr;
+    const ImageF* corrected = in.count("corrected") ? in.at("corrected").image.GetPointer() : nullptr;
+    if (labels) requireSameGrid(*image, *labels, spec().name, "labels");
+    if (corrected) requireSameGrid(*image, *corrected, spec().name, "corrected");
     progress.throwIfCancelled();
 
     std::string modality = p.choice("modality");
     if (modality == "auto") {
-      const float *v = image->GetBufferPointer();
+      const float* v = image->GetBufferPointer();
       const size_t n = image->GetBufferedRegion().GetNumberOfPixels();
       modality = n && *std::min_element(v, v + n) <= -500 ? "ct" : "mr";
     }
     LabelTable table;
     if (modality == "ct") {
-      table = quality::ctMetrics(
-          *image, labels,
-          {p.number("body-threshold"), p.integer("noise-window-radius"),
-           p.number("noise-bin-width"), p.number("metal-threshold")});
+      table = quality::ctMetrics(*image, labels,
+                                 {p.number("body-threshold"), p.integer("noise-window-radius"),
+                                  p.number("noise-bin-width"), p.number("metal-threshold")});
     } else {
-      table = quality::mrMetrics(
-          *image, labels, corrected,
-          {p.choice("tissue-contrast") == "t2", p.number("qi1-z-score")});
+      table =
+          quality::mrMetrics(*image, labels, corrected, {p.choice("tissue-contrast") == "t2", p.number("qi1-z-score")});
     }
     return {nullptr, nullptr, std::make_shared<LabelTable>(std::move(table))};
   }
 };
 
-} // namespace
-} // namespace medpipe
+}  // namespace
+}  // namespace medpipe
 
 MEDPIPE_REGISTER_STAGE(quality_metrics, medpipe::QualityMetricsStage)
