@@ -87,6 +87,9 @@ std::string pageStart(const std::string& title) {
          escapeHtml(title) + "</title>" + kStyle + "</head><body>";
 }
 
+// A batch of one writes into the output folder itself (id ".").
+std::string shownId(const ReportUnit& unit) { return unit.id == "." ? "(the output folder)" : unit.id; }
+
 double valueOf(const ReportUnit& unit, const std::string& metric) {
   for (const auto& [name, value] : unit.metrics)
     if (name == metric) return value;
@@ -153,7 +156,7 @@ ReportSummary writeBatchReport(const fs::path& outputFolder, const std::vector<R
     for (const auto& f : flaggedNames[i]) flagText += (flagText.empty() ? "" : ", ") + escapeHtml(f);
     for (const auto& f : flags[i]) reasons += (reasons.empty() ? "" : "; ") + escapeHtml(f);
     index << "<tr" << (u.ok ? "" : " class=\"failed\"") << " data-flag=\"" << (!u.ok || !flags[i].empty()) << "\">"
-          << "<td class=\"t\"><a href=\"units/" << unitPage(i) << "\">" << escapeHtml(u.id)
+          << "<td class=\"t\"><a href=\"units/" << unitPage(i) << "\">" << escapeHtml(shownId(u))
           << "</a></td><td class=\"t\">" << escapeHtml(u.description) << "</td><td class=\"t\">"
           << (u.ok ? "done" : "failed") << "</td><td class=\"flag\" title=\"" << reasons << "\">" << flagText
           << "</td>";
@@ -165,7 +168,7 @@ ReportSummary writeBatchReport(const fs::path& outputFolder, const std::vector<R
     index << "<h2>Failed units</h2><ul>";
     for (size_t i = 0; i < units.size(); ++i)
       if (!units[i].ok)
-        index << "<li><a href=\"units/" << unitPage(i) << "\">" << escapeHtml(units[i].id)
+        index << "<li><a href=\"units/" << unitPage(i) << "\">" << escapeHtml(shownId(units[i]))
               << "</a>: " << escapeHtml(units[i].message) << "</li>";
     index << "</ul>";
   }
@@ -176,7 +179,7 @@ ReportSummary writeBatchReport(const fs::path& outputFolder, const std::vector<R
     std::vector<report::StripPoint> points;
     for (size_t i = 0; i < units.size(); ++i) {
       const double v = cohort[name].values[i];
-      points.push_back({v, "units/" + unitPage(i), escapeHtml(units[i].id) + ": " + formatNumber(v),
+      points.push_back({v, "units/" + unitPage(i), escapeHtml(shownId(units[i])) + ": " + formatNumber(v),
                         std::abs(report::robustZ(cohort[name], v)) > report::kOutlierZ});
     }
     index << "<div>" << report::stripBoxPlot(name, cohort[name], points) << "</div>";
@@ -188,8 +191,8 @@ ReportSummary writeBatchReport(const fs::path& outputFolder, const std::vector<R
     const auto& u = units[i];
     const std::string base = u.id == "." ? "../../" : "../../" + u.id + "/";
     std::ostringstream page;
-    page << pageStart("medpipe report: " + u.id) << "<p><a href=\"../index.html\">&#8592; batch</a></p><h1>"
-         << escapeHtml(u.id) << "</h1><p>" << escapeHtml(u.description) << "</p>";
+    page << pageStart("medpipe report: " + shownId(u)) << "<p><a href=\"../index.html\">&#8592; batch</a></p><h1>"
+         << escapeHtml(shownId(u)) << "</h1><p>" << escapeHtml(u.description) << "</p>";
     if (!u.ok) page << "<p><b>failed:</b> " << escapeHtml(u.message) << "</p>";
     if (!flags[i].empty()) {
       page << "<h2>Outlier flags</h2><ul>";
