@@ -20,6 +20,7 @@
 #include "medpipe/core/error.h"
 #include "medpipe/core/json_writer.h"
 #include "medpipe/pipeline/batch_runner.h"
+#include "medpipe/report/batch_report.h"
 
 namespace medpipe::cli {
 namespace {
@@ -106,6 +107,19 @@ void writeUnitStatus(const std::filesystem::path& path, const UnitOutcome& outco
   });
 }
 
+// OUT/report/: the units on disk, plus the ones that failed in this run without leaving a trace.
+void writeRunReport(const std::string& output, const std::vector<UnitOutcome>& outcomes, bool quiet) {
+  auto units = collectReportUnits(output);
+  for (const auto& o : outcomes) {
+    if (o.ok || std::any_of(units.begin(), units.end(), [&](const ReportUnit& u) { return u.id == o.id; })) continue;
+    ReportUnit failed;
+    failed.id = o.id, failed.description = o.description, failed.message = o.error;
+    units.push_back(std::move(failed));
+  }
+  const ReportSummary summary = writeBatchReport(output, units);
+  if (!quiet) std::cerr << "medpipe run: report: " << summary.index.string() << "\n";
+}
+
 }  // namespace
 
 int runPipeline(const Args& args) {
@@ -124,6 +138,7 @@ int runPipeline(const Args& args) {
       ("record-failure", "with --unit: a unit that fails on its data still exits 0, its status.json says why "
                          "(workflow engines then do not retry a corrupt series)")
       ("force", "redo units whose outputs are already complete")
+      ("no-report", "do not write OUTPUT/report/ (the HTML report of the batch; never written with --unit)")
       ("irregular", po::value(&irregular)->default_value(irregular), "irregular slice geometry: resample or fail")
       ("quiet,q", "only warnings, errors and the summary")
       ("verbose,v", "debug messages too");
@@ -177,6 +192,7 @@ int runPipeline(const Args& args) {
     // Interrupted: no status.json (a workflow engine must retry the unit), exit code as for SIGINT.
     if (cancel.cancelled()) return kInterrupted;
     if (singleUnit) writeUnitStatus(unitOutputFolder(options, units[0], 1) / "status.json", outcomes[0]);
+    if (!singleUnit && !vm.count("no-report")) writeRunReport(output, outcomes, quiet);
     const bool recordOnly = singleUnit && vm.count("record-failure") > 0;
     for (const auto& o : outcomes)
       if (!o.ok && !recordOnly) return kFailure;

@@ -82,6 +82,7 @@ class BatchReport : public ::testing::Test {
     // The failed unit as a workflow engine records it (status.json).
     std::smatch failed;
     if (std::regex_search(runResult.err, failed, std::regex("error: (6_Series_6_[0-9a-f]+):"))) failedId = failed[1];
+    runIndex = readText(out / "report" / "index.html");  // what `run` wrote by itself
     if (!failedId.empty()) runMedpipe(common + " --unit " + failedId + " --record-failure");
     reportResult = runMedpipe("report " + out.string());
   }
@@ -92,12 +93,25 @@ class BatchReport : public ::testing::Test {
   static test::TempDir* dir;
   static fs::path out;
   static test::CommandResult runResult, reportResult;
-  static std::string failedId;
+  static std::string failedId, runIndex;
 };
 test::TempDir* BatchReport::dir = nullptr;
 fs::path BatchReport::out;
 test::CommandResult BatchReport::runResult, BatchReport::reportResult;
-std::string BatchReport::failedId;
+std::string BatchReport::failedId, BatchReport::runIndex;
+
+TEST_F(BatchReport, RunWritesTheReportItselfWithTheUnitThatFailedInIt) {
+  ASSERT_FALSE(failedId.empty()) << runResult.err;
+  EXPECT_EQ(countOf(runIndex, "<tr data-flag=") + countOf(runIndex, "<tr class=\"failed\" data-flag="), 6u);
+  EXPECT_NE(runIndex.find(">" + failedId + "</a>: "), std::string::npos);  // listed with its message
+
+  const fs::path quiet = *dir / "no-report";
+  const auto r = runMedpipe("run " + (*dir / "qc.yaml").string() + " --input " + (*dir / "export" / "S1").string() +
+                            " --output " + quiet.string() + " -q --no-report");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(fs::exists(quiet / "quality.csv"));
+  EXPECT_FALSE(fs::exists(quiet / "report"));
+}
 
 TEST_F(BatchReport, IndexHasOneRowPerUnitFlagsTheNoisySeriesAndListsTheFailure) {
   ASSERT_FALSE(failedId.empty()) << runResult.err;
