@@ -4,6 +4,7 @@
 
 #include "cli_support.h"
 #include "commands.h"
+#include "medpipe/core/error.h"
 #include "medpipe/report/batch_report.h"
 
 namespace medpipe::cli {
@@ -20,6 +21,7 @@ int runReport(const Args& args) {
   if (auto done = parseCommandLine(args, line, vm)) return *done;
   return reportErrors("report", [&] {
     const auto units = collectReportUnits(output);
+    if (units.empty()) throw Error(output, "", "no units: no provenance.json or status.json in it or its subfolders");
     const ReportSummary summary = writeBatchReport(output, units);
     std::cout << summary.index.string() << ": " << summary.units << " units, " << summary.failed << " failed, "
               << summary.outliers << " flagged\n";

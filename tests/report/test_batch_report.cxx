@@ -13,6 +13,7 @@
 
 #include "medpipe/io/dicom_series_writer.h"
 #include "medpipe/phantom/body_phantom.h"
+#include "medpipe/report/batch_report.h"
 #include "test_support.h"
 
 namespace medpipe {
@@ -111,6 +112,18 @@ TEST_F(BatchReport, RunWritesTheReportItselfWithTheUnitThatFailedInIt) {
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_TRUE(fs::exists(quiet / "quality.csv"));
   EXPECT_FALSE(fs::exists(quiet / "report"));
+}
+
+TEST_F(BatchReport, AFolderWithoutUnitsIsAnErrorNamingIt) {
+  const auto missing = runMedpipe("report " + (*dir / "missing").string());
+  EXPECT_EQ(missing.exitCode, 1);
+  EXPECT_EQ(missing.err, "medpipe report: error: " + (*dir / "missing").string() + ": not a folder\n");
+  fs::create_directories(*dir / "empty");
+  const auto empty = runMedpipe("report " + (*dir / "empty").string());
+  EXPECT_EQ(empty.exitCode, 1);
+  EXPECT_EQ(empty.err, "medpipe report: error: " + (*dir / "empty").string() +
+                           ": no units: no provenance.json or status.json in it or its subfolders\n");
+  EXPECT_FALSE(fs::exists(*dir / "empty" / "report"));
 }
 
 TEST_F(BatchReport, IndexHasOneRowPerUnitFlagsTheNoisySeriesAndListsTheFailure) {
@@ -229,6 +242,31 @@ TEST_F(BatchReport, ChromiumSortsTheTableAndTheScreenshotIsNotBlank) {
   EXPECT_EQ(n, 1200u * 900);
   EXPECT_GT(nonWhite, n / 50);
   EXPECT_GT(colours.size(), 20u);
+}
+
+}  // namespace
+}  // namespace medpipe
+
+namespace medpipe {
+namespace {
+
+TEST(ReportUnits, UnreadableUnitFilesBecomeFailedUnitsNamingThem) {
+  test::TempDir out("report-units");
+  fs::create_directories(out / "a");
+  fs::create_directories(out / "b");
+  fs::create_directories(out / "c");
+  std::ofstream(out / "a" / "provenance.json") << "{not json";
+  std::ofstream(out / "b" / "status.json") << "{\"unit\": \"b\", \"ok\": false, \"error\": \"IM1: Rows: missing\"}";
+  std::ofstream(out / "c" / "status.json") << "{\"unit\": \"c\", \"ok\": true}";  // finished elsewhere: no unit here
+  const auto units = collectReportUnits(out.path());
+  ASSERT_EQ(units.size(), 2u);
+  EXPECT_EQ(units[0].id, "a");
+  EXPECT_FALSE(units[0].ok);
+  EXPECT_EQ(units[0].message.rfind((out / "a" / "provenance.json").string() + ": cannot read (", 0), 0u)
+      << units[0].message;
+  EXPECT_EQ(units[1].id, "b");
+  EXPECT_FALSE(units[1].ok);
+  EXPECT_EQ(units[1].message, "IM1: Rows: missing");
 }
 
 }  // namespace
