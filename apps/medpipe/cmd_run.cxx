@@ -108,7 +108,10 @@ void writeUnitStatus(const std::filesystem::path& path, const UnitOutcome& outco
 }
 
 // OUT/report/: the units on disk, plus the ones that failed in this run without leaving a trace.
+// A batch in which no unit finished gets none: its errors are on stderr, and a failed run leaves
+// no output behind (a full disk, a config that fails everywhere).
 void writeRunReport(const std::string& output, const std::vector<UnitOutcome>& outcomes, bool quiet) {
+  if (std::none_of(outcomes.begin(), outcomes.end(), [](const UnitOutcome& o) { return o.ok; })) return;
   auto units = collectReportUnits(output);
   for (const auto& o : outcomes) {
     if (o.ok || std::any_of(units.begin(), units.end(), [&](const ReportUnit& u) { return u.id == o.id; })) continue;
@@ -138,7 +141,7 @@ int runPipeline(const Args& args) {
       ("record-failure", "with --unit: a unit that fails on its data still exits 0, its status.json says why "
                          "(workflow engines then do not retry a corrupt series)")
       ("force", "redo units whose outputs are already complete")
-      ("no-report", "do not write OUTPUT/report/ (the HTML report of the batch; never written with --unit)")
+      ("no-report", "do not write OUTPUT/report/ (the HTML report of the batch; not written with --unit or when no unit finished)")
       ("irregular", po::value(&irregular)->default_value(irregular), "irregular slice geometry: resample or fail")
       ("quiet,q", "only warnings, errors and the summary")
       ("verbose,v", "debug messages too");
