@@ -17,3 +17,5 @@ out=demo-output
 echo
 echo "demo: outputs written to $(pwd)/$out:"
 ls -l "$out"
+# `run` wrote the batch report (README: the last thing the demo shows).
+echo "demo: report: $(pwd)/$out/report/index.html"

@@ -29,6 +29,10 @@ packages=(
   libsqlite3-dev sqlite3 libjsoncpp-dev libeigen3-dev python3-pandas
   # medpipe cohort train/predict: gradient-boosted trees (optional in CMake, MEDPIPE_WITH_XGBOOST)
   libxgboost-dev
+  # numpy reference of the quality metrics (tests/report/quality_reference.py)
+  python3-numpy
+  # the batch report is tested in a real browser, headless and offline (tests/report)
+  chromium
   # workflow engine for scaling out (workflows/Snakefile)
   snakemake
   # benchmarks: peak memory

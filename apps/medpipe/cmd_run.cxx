@@ -26,6 +26,7 @@
 #include "medpipe/io/deidentify.h"
 #include "medpipe/pipeline/batch_runner.h"
 #include "medpipe/pipeline/output_formats.h"
+#include "medpipe/report/batch_report.h"
 
 namespace medpipe::cli {
 namespace {
@@ -177,6 +178,22 @@ void recordUnit(const std::filesystem::path& folder, const WorkUnit& unit, const
   if (unit.imageFile.empty()) cohort::writeSeriesFacts(cohort::seriesFactsFromVolume(unit.volume, false), folder / "series.json");
 }
 
+// OUT/report/: the units on disk, plus the ones that failed in this run without leaving a trace.
+// A batch in which no unit finished gets none: its errors are on stderr, and a failed run leaves
+// no output behind (a full disk, a config that fails everywhere).
+void writeRunReport(const std::string& output, const std::vector<UnitOutcome>& outcomes, bool quiet) {
+  if (std::none_of(outcomes.begin(), outcomes.end(), [](const UnitOutcome& o) { return o.ok; })) return;
+  auto units = collectReportUnits(output);
+  for (const auto& o : outcomes) {
+    if (o.ok || std::any_of(units.begin(), units.end(), [&](const ReportUnit& u) { return u.id == o.id; })) continue;
+    ReportUnit failed;
+    failed.id = o.id, failed.description = o.description, failed.message = o.error;
+    units.push_back(std::move(failed));
+  }
+  const ReportSummary summary = writeBatchReport(output, units);
+  if (!quiet) std::cerr << "medpipe run: report: " << summary.index.string() << "\n";
+}
+
 }  // namespace
 
 int runPipeline(const Args& args) {
@@ -198,6 +215,7 @@ int runPipeline(const Args& args) {
       ("uid-map", po::value(&uidMap), "CSV of original -> new UIDs for de-identified DICOM outputs (deidentify: true), "
                                       "read and updated as units run; processes sharing it keep one mapping. It "
                                       "re-identifies the data: keep it private (docs/deidentification.md)")
+      ("no-report", "do not write OUTPUT/report/ (the HTML report of the batch; not written with --unit or when no unit finished)")
       ("irregular", po::value(&irregular)->default_value(irregular), "irregular slice geometry: resample or fail")
       ("quiet,q", "only warnings, errors and the summary")
       ("verbose,v", "debug messages too");
@@ -291,6 +309,7 @@ int runPipeline(const Args& args) {
         std::cerr << "medpipe run: warning: cohort database not updated: " << e.what() << "\n";
       }
     }
+    if (!singleUnit && !vm.count("no-report")) writeRunReport(output, outcomes, quiet);
     const bool recordOnly = singleUnit && vm.count("record-failure") > 0;
     for (const auto& o : outcomes)
       if (!o.ok && !recordOnly) return kFailure;

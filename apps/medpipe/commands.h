@@ -23,6 +23,7 @@ int runSlicerCli(const Args& args);
 int runSchema(const Args& args);
 int runRadiomics(const Args& args);
 int runCohort(const Args& args);
+int runReport(const Args& args);
 
 struct Command {
   const char* name;

@@ -14,6 +14,7 @@ const std::vector<Command>& commands() {
       {"run", "run a pipeline config on a series or a whole export", runPipeline},
       {"validate", "check a pipeline config and report every error", runValidate},
       {"plan", "list the work units of a run (JSON for workflow engines)", runPlan},
+      {"report", "write the HTML report of a batch (OUT/report/index.html)", runReport},
       {"stages", "list the processing stages and their parameters", runStages},
       {"render", "preview a volume and its labels: 3D rendering or slice montage, to PNG", runRender},
       {"view", "look around a volume and its labels in an interactive 3D window (needs a display)", runView},

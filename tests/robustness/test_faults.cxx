@@ -363,8 +363,9 @@ outputs:
   for (size_t p = 0; (p = rerun.err.find("already complete, skipped", p)) != std::string::npos; ++p) ++skipped;
   EXPECT_EQ(skipped, finished.size()) << rerun.err;
   EXPECT_TRUE(fs::exists(out / "summary.tsv"));
+  EXPECT_TRUE(fs::exists(out / "report" / "index.html"));  // the rerun finished the batch: its report
   for (const auto& unit : fs::directory_iterator(out)) {
-    if (!unit.is_directory()) continue;  // summary.tsv, cohort.sqlite, cohort.csv
+    if (!unit.is_directory() || unit.path().filename() == "report") continue;  // summary.tsv, cohort.*, the report
     EXPECT_TRUE(fs::exists(unit.path() / "provenance.json")) << unit.path();
     EXPECT_TRUE(fs::exists(unit.path() / "stats.csv")) << unit.path();
   }
