@@ -94,7 +94,10 @@ JsonValue parameterSchema(const ParameterSpec& p) {
       break;
   }
   JsonValue schema = JsonValue::object().set("description", JsonValue::string(describe(p))).set("anyOf", choices);
-  if (!p.required && p.type != ParameterType::Points) {
+  // An unbounded default (a range left open: -inf) has no JSON number: it is said in the description.
+  const bool finiteDefault =
+      !std::holds_alternative<double>(p.defaultValue) || std::isfinite(std::get<double>(p.defaultValue));
+  if (!p.required && p.type != ParameterType::Points && finiteDefault) {
     if (p.type == ParameterType::Boolean)
       schema.set("default", JsonValue::boolean(std::get<bool>(p.defaultValue)));
     else if (p.type == ParameterType::Choice || p.type == ParameterType::Text)

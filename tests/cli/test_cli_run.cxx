@@ -222,7 +222,8 @@ outputs:
             "[2/4] bone done in #.# s\n"
             "[3/4] spine done in #.# s\n"
             "[4/4] stats done in #.# s\n"
-            "medpipe run: " + unit + ": done\n");
+            "medpipe run: " + unit + ": done\n"
+            "medpipe run: report: " + (dir_ / "out" / "report" / "index.html").string() + "\n");
   const auto last = r.out.substr(r.out.rfind('\n', r.out.size() - 2) + 1);
   EXPECT_EQ(last, "1 unit(s), 0 failed\n") << r.out;
 }

@@ -33,6 +33,7 @@ const std::map<std::string, std::string> kPreparedSteps = {
     {"organs", "{stage: multi-otsu-threshold, input: input, classes: 3}"},
     {"atlas", "{stage: cast-to-image, input: organs}"},
     {"seeds", "{stage: connected-components, input: bone}"},
+    {"tumour", "{stage: binary-threshold, input: input, lower: 0, upper: 100}"},
 };
 
 // Examples that cannot run on the small phantom run on another one instead, and why.

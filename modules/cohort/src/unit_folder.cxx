@@ -140,12 +140,16 @@ std::vector<fs::path> findUnitFolders(const fs::path& outputFolder) {
   if (isUnit(outputFolder)) folders.insert(outputFolder);
   for (const auto& entry : fs::directory_iterator(outputFolder, ec))
     if (entry.is_directory() && isUnit(entry.path())) folders.insert(entry.path());
-  // Snakemake's summary lists units whose job left nothing else behind.
+  // The summary (run's or Snakemake's) lists failed units whose job may have left nothing else behind.
+  // Its other rows are units found above, or, once their folder is gone, missing; UNREADABLE rows
+  // name input folders, not units.
   std::ifstream summary(outputFolder / "summary.tsv");
   std::string line;
   for (bool header = true; std::getline(summary, line); header = false) {
-    const std::string unit = line.substr(0, line.find('\t'));
-    if (!header && !unit.empty() && unit.find('/') == std::string::npos && unit != "." && unit != "..")
+    const size_t tab = line.find('\t');
+    const std::string unit = line.substr(0, tab);
+    const std::string status = tab == std::string::npos ? "" : line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1);
+    if (!header && status == "FAILED" && !unit.empty() && unit.find('/') == std::string::npos && unit != "." && unit != "..")
       folders.insert(outputFolder / unit);
   }
   return {folders.begin(), folders.end()};

@@ -47,6 +47,14 @@ struct SplitSlices {
 // Slices of one series that share a position go to successive volumes (repeats, dynamics), except
 // a re-sent copy of a slice (the same stored pixels as an earlier slice at its position): that one
 // is left out, with a warning naming both files. Pixels are read only for slices that share a position.
+// A re-sent instance repeats its slice's acquisition: the same instance number and diffusion
+// encoding. Equal pixels alone are not enough: GE's diffusion exports (mr-ge-dwi) store the same
+// pixel data at one position for every direction, and each is a volume of its own.
+bool sameAcquisition(const DicomHeader& a, const DicomHeader& b) {
+  return a.instanceNumber == b.instanceNumber && a.acquisitionNumber == b.acquisitionNumber &&
+         a.echoNumber == b.echoNumber && a.bValue == b.bValue && a.diffusionGradient == b.diffusionGradient;
+}
+
 SplitSlices splitRepeatedPositions(std::vector<DicomHeader> slices) {
   std::stable_sort(slices.begin(), slices.end(), [](const DicomHeader& a, const DicomHeader& b) {
     return std::tie(a.acquisitionNumber, a.instanceNumber) < std::tie(b.acquisitionNumber, b.instanceNumber);
@@ -59,7 +67,7 @@ SplitSlices splitRepeatedPositions(std::vector<DicomHeader> slices) {
     auto& here = kept[positionKey(slices[i])];
     const bool comparable = slices[i].imagePosition.has_value() && slices[i].frameIndex < 0;
     const auto same = !comparable ? here.end() : std::find_if(here.begin(), here.end(), [&](size_t k) {
-      return comparer.samePixels(slices[k], slices[i]);
+      return sameAcquisition(slices[k], slices[i]) && comparer.samePixels(slices[k], slices[i]);
     });
     if (same != here.end()) {
       copies.emplace_back(i, *same);
