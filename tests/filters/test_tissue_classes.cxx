@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <random>
@@ -16,7 +17,9 @@
 
 #include "medpipe/core/error.h"
 #include "medpipe/filters/stage.h"
+#include "medpipe/io/image_file.h"
 #include "stage_test_support.h"
+#include "test_support.h"
 
 namespace medpipe {
 namespace {
@@ -28,6 +31,12 @@ constexpr unsigned kX = 96, kY = 96, kZ = 48;
 constexpr size_t kVoxels = size_t(kX) * kY * kZ;
 const double kMeans[4] = {0, 100, 200, 300};  // HU of classes 1..3 before offset and bias
 
+// Scaled distance from the centre, lobed (three lobes around z).
+double rhoAt(unsigned x, unsigned y, unsigned z) {
+  const double px = (x - 47.5) / 48, py = (y - 47.5) / 48, pz = (z - 23.5) / 24;
+  return std::sqrt(px * px + py * py + pz * pz) * (1 + 0.1 * std::sin(3 * std::atan2(py, px)));
+}
+
 // Truth: nested lobed shells of comparable volume, as grey and white matter and CSF are: class 3
 // inside, class 2 around it, class 1 outside (about 23 %, 31 % and 46 % of the voxels).
 LabelImage::Pointer truth() {
@@ -38,10 +47,8 @@ LabelImage::Pointer truth() {
     for (unsigned z = 0; z < kZ; ++z)
       for (unsigned y = 0; y < kY; ++y)
         for (unsigned x = 0; x < kX; ++x) {
-          const double px = (x - 47.5) / 48, py = (y - 47.5) / 48, pz = (z - 23.5) / 24;
-          const double rho = std::sqrt(px * px + py * py + pz * pz) * (1 + 0.1 * std::sin(3 * std::atan2(py, px)));
-          const std::uint8_t c = rho < 0.75 ? 3 : rho < 1.0 ? 2 : 1;
-          l->SetPixel({{x, y, z}}, c);
+          const double rho = rhoAt(x, y, z);
+          l->SetPixel({{x, y, z}}, rho < 0.75 ? 3 : rho < 1.0 ? 2 : 1);
         }
     return l;
   }();
@@ -202,9 +209,8 @@ TEST(TissueClasses, ErrorsNameTheStageAndWhatIsWrong) {
   small->SetRegions(ImageF::SizeType{{10, 10, 10}});
   small->Allocate();
   small->FillBuffer(0);
-  EXPECT_EQ(errorOf([&] {
-              classify("kmeans-classes", {{"image", {phantom(), nullptr, nullptr}}, {"image2", {small, nullptr, nullptr}}});
-            }),
+  const StageInputs mismatched{{"image", {phantom(), nullptr, nullptr}}, {"image2", {small, nullptr, nullptr}}};
+  EXPECT_EQ(errorOf([&] { classify("kmeans-classes", mismatched); }),
             "kmeans-classes: input 'image2' is 10x10x10 voxels, the image 96x96x48");
   auto in = onPhantom();
   in["mask"] = {nullptr, maskWhere([](size_t i) { return i < 2; }), nullptr};
@@ -212,6 +218,44 @@ TEST(TissueClasses, ErrorsNameTheStageAndWhatIsWrong) {
             "bayesian-classes.classes: 3 classes but only 2 voxels to classify (inside the mask, finite)");
   EXPECT_EQ(errorOf([&] { classify("gaussian-mixture", onPhantom(), {{"classes", 11L}}); }).substr(0, 26),
             "gaussian-mixture.classes: ");
+}
+
+// configs/mr-tissue-classes.yaml end to end on the phantom inside air (rho >= 1.15: 0 + noise):
+// Otsu finds the head, the classes' volumes match the truth within 3 %.
+TEST(TissueClasses, ShippedConfigGivesTheVolumePerClass) {
+  test::TempDir dir("tissue-classes");
+  auto head = image(20, 21);
+  std::mt19937 random(22);
+  std::normal_distribution<double> noise(0, 20);
+  std::vector<size_t> truthCount(4, 0);
+  for (unsigned z = 0; z < kZ; ++z)
+    for (unsigned y = 0; y < kY; ++y)
+      for (unsigned x = 0; x < kX; ++x) {
+        const size_t i = (size_t(z) * kY + y) * kX + x;
+        if (rhoAt(x, y, z) >= 1.15)
+          head->GetBufferPointer()[i] = static_cast<float>(std::abs(noise(random)));  // magnitude MR: air is noise
+        else
+          truthCount[truth()->GetBufferPointer()[i]]++;
+      }
+  writeImage(*head, dir / "head.nii.gz");
+  const auto r = test::runMedpipe(std::string("run '") + MEDPIPE_SOURCE_DIR +
+                                  "/configs/mr-tissue-classes.yaml' --input '" + (dir / "head.nii.gz").string() +
+                                  "' --output '" + (dir / "out").string() + "' --quiet");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  std::ifstream csv(dir / "out" / "class-stats.csv");
+  std::string header, row;
+  std::getline(csv, header);
+  RecordProperty("header", header);
+  std::vector<std::string> rows;
+  while (std::getline(csv, row)) rows.push_back(row);
+  ASSERT_EQ(rows.size(), 3u) << header;
+  for (size_t c = 1; c <= 3; ++c) {
+    // label,count,... : voxels are 1 mm^3
+    const auto& line = rows[c - 1];
+    EXPECT_EQ(std::stoul(line.substr(0, line.find(','))), c) << line;
+    const size_t count = std::stoul(line.substr(line.find(',') + 1));
+    EXPECT_NEAR(double(count), double(truthCount[c]), 0.03 * double(truthCount[c])) << "class " << c << ": " << line;
+  }
 }
 
 }  // namespace

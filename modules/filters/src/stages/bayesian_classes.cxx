@@ -32,7 +32,7 @@ class BayesianClassesStage : public Stage {
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
     const auto voxels = classes::gatherVoxels(in, spec().name);
-    const auto start = classes::initialMeans(voxels, size_t(p.integer("classes")), size_t(p.integer("seed")), spec().name);
+    const auto start = classes::initialMeans(voxels, p, spec().name);
     auto model = classes::gaussiansOfPartition(voxels, classes::kmeans(voxels, start, 100, progress));
     if (p.choice("memberships") == "em")
       model = classes::expectationMaximisation(voxels, model, 100, 1e-6, progress);

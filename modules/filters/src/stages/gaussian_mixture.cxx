@@ -25,7 +25,7 @@ class GaussianMixtureStage : public Stage {
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
     const auto voxels = classes::gatherVoxels(in, spec().name);
-    const auto start = classes::initialMeans(voxels, size_t(p.integer("classes")), size_t(p.integer("seed")), spec().name);
+    const auto start = classes::initialMeans(voxels, p, spec().name);
     const auto means = classes::kmeans(voxels, start, 100, progress);
     const auto model = classes::expectationMaximisation(voxels, classes::gaussiansOfPartition(voxels, means),
                                                         p.integer("max-iterations"), p.number("tolerance"), progress);

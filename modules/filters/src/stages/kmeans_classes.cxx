@@ -15,7 +15,8 @@ class KmeansClassesStage : public Stage {
         "Splits voxels into N classes by k-means on one to three channels, labelled 1..N from darkest",
         classes::classInputs(), DataKind::Labels,
         {classes::classesParameter(),
-         ParameterSpec::integer("max-iterations", 100, 1, 1000, "Lloyd iterations at most; it stops when no mean moves"),
+         ParameterSpec::integer("max-iterations", 100, 1, 1000,
+                                "Lloyd iterations at most; it stops when no mean moves"),
          classes::seedParameter()},
         "tissues:\n  stage: kmeans-classes\n  input: {image: t1, mask: brain}\n  classes: 3\n"};
     return spec;
@@ -23,7 +24,7 @@ class KmeansClassesStage : public Stage {
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
     const auto voxels = classes::gatherVoxels(in, spec().name);
-    const auto start = classes::initialMeans(voxels, size_t(p.integer("classes")), size_t(p.integer("seed")), spec().name);
+    const auto start = classes::initialMeans(voxels, p, spec().name);
     const auto means = classes::kmeans(voxels, start, p.integer("max-iterations"), progress);
     return {nullptr, classes::nearestMeanLabels(voxels, means, *in.at("image").image), nullptr};
   }

@@ -122,10 +122,11 @@ inline std::vector<InputSpec> classInputs() {
 }
 
 inline ParameterSpec classesParameter() {
-  return ParameterSpec::integer("classes", 3, 2, 10, "number of classes N; labels 1..N from darkest (first channel) up");
+  return ParameterSpec::integer("classes", 3, 2, 10,
+                                "number of classes N; labels 1..N from darkest (first channel) up");
 }
 inline ParameterSpec seedParameter() {
-  return ParameterSpec::integer("seed", 1, 0, 2147483647,
+  return ParameterSpec::integer("seed", 1, 0, 999999,
                                 "seed of the voxel subsample k-means++ starts from: the same seed, the same labels");
 }
 
@@ -223,7 +224,12 @@ inline Means initialMeans(const Voxels& v, size_t K, unsigned long seed, const s
   return means;
 }
 
-// Lloyd's k-means on every inside voxel from `means` until no mean moves (or maxIterations).
+// initialMeans with the stage's `classes` and `seed` parameters.
+inline Means initialMeans(const Voxels& v, const ParameterValues& p, const std::string& stage) {
+  return initialMeans(v, size_t(p.integer("classes")), static_cast<unsigned long>(p.integer("seed")), stage);
+}
+
+// Lloyd's k-means on every inside voxel from `means` until the means stay put (or maxIterations).
 inline Means kmeans(const Voxels& v, Means means, long maxIterations, const Progress& progress) {
   const size_t C = v.channels(), K = means.size() / C;
   for (long iteration = 0; iteration < maxIterations; ++iteration) {
@@ -237,12 +243,17 @@ inline Means kmeans(const Voxels& v, Means means, long maxIterations, const Prog
         for (size_t c = 0; c < C; ++c) acc[k * (C + 1) + 1 + c] += v.channel[c][i] - means[k * C + c];
       }
     });
-    Means next = means;
+    // Converged once no mean moves by 1e-7 of its channel's spread: the assignments are then
+    // stable, and waiting for exact equality could chase the last bit of the sums forever.
+    double moved = 0;
     for (size_t k = 0; k < K; ++k)
       if (s[k * (C + 1)] > 0)
-        for (size_t c = 0; c < C; ++c) next[k * C + c] += s[k * (C + 1) + 1 + c] / s[k * (C + 1)];
-    if (next == means) break;
-    means = next;
+        for (size_t c = 0; c < C; ++c) {
+          const double step = s[k * (C + 1) + 1 + c] / s[k * (C + 1)];
+          means[k * C + c] += step;
+          moved = std::max(moved, std::abs(step) / v.scale[c]);
+        }
+    if (moved < 1e-7) break;
   }
   return means;
 }
