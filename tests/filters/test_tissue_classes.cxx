@@ -258,5 +258,19 @@ TEST(TissueClasses, ShippedConfigGivesTheVolumePerClass) {
   }
 }
 
+// Fewer distinct values than classes: the extra classes stay empty, every voxel gets one label.
+TEST(TissueClasses, ConstantImageGivesOneLabel) {
+  auto flat = ImageF::New();
+  flat->SetRegions(ImageF::SizeType{{8, 8, 8}});
+  flat->Allocate();
+  flat->FillBuffer(100);
+  for (const std::string stage : {"kmeans-classes", "gaussian-mixture", "bayesian-classes"}) {
+    const auto labels = classify(stage, {{"image", {flat, nullptr, nullptr}}});
+    const auto* l = labels->GetBufferPointer();
+    EXPECT_NE(l[0], 0) << stage;
+    EXPECT_TRUE(std::all_of(l, l + 512, [&](std::uint8_t v) { return v == l[0]; })) << stage;
+  }
+}
+
 }  // namespace
 }  // namespace medpipe
