@@ -242,7 +242,7 @@ TEST(CliValidate, ExitCodeAndMessages) {
 }
 
 TEST(CliRun, ShippedConfigsValidate) {
-  for (const char* name : {"ct-bone", "ct-lung", "mr-brain", "dicom-to-nifti"}) {
+  for (const char* name : {"ct-bone", "ct-lung", "mr-brain", "mr-tissue-classes", "dicom-to-nifti"}) {
     const auto r = test::runMedpipe(std::string("validate '") + MEDPIPE_SOURCE_DIR + "/configs/" + name + ".yaml' --var input_dir=/data");
     EXPECT_EQ(r.exitCode, 0) << name << ": " << r.err;
   }

