@@ -11,11 +11,14 @@
 #include <mutex>
 #include <thread>
 
+#include <itkBilateralImageFilter.h>
 #include <itkCastImageFilter.h>
+#include <itkMeanImageFilter.h>
 
 #include "medpipe/core/error.h"
 #include "medpipe/filters/stage.h"
 #include "medpipe/phantom/body_phantom.h"
+#include "stage_test_support.h"
 
 namespace medpipe {
 namespace {
@@ -192,6 +195,34 @@ TEST_P(StageCancel, StopsWithinASecond) {
                 << " finished before the cancel even on the large phantom, yet "
                    "scales past "
                 << kStopWithin << " s on a full CT";
+}
+
+// bilateral and mean run piece by piece so a cancel is seen between pieces; the voxels must be
+// those of one Update of the same ITK filter. Bilateral's pieces (16 k voxels) are rows of
+// 256 x 256 slices, mean's whole slabs; the kernels reach across piece borders.
+TEST(StagePieces, BilateralAndMeanInPiecesMatchOneUpdate) {
+  PhantomSpec spec;
+  spec.size = {256, 256, 3};
+  spec.spacing = {1.6, 1.6, 4.0};
+  const Phantom p = makeBodyPhantom(spec);
+  const StageInputs in{{"image", {p.image, nullptr, nullptr}}};
+
+  auto bilateral = itk::BilateralImageFilter<ImageF, ImageF>::New();
+  bilateral->SetInput(p.image);
+  bilateral->SetDomainSigma(2.0);
+  bilateral->SetRangeSigma(100.0);
+  bilateral->Update();
+  const auto pieces = runStage(findStage("bilateral"), in, {}).image;
+  EXPECT_EQ(test::maxDifference(*bilateral->GetOutput(), *pieces), 0.0);
+
+  spec.size = {256, 256, 10};  // mean's pieces are 4 slices: 4 + 4 + 2
+  const Phantom tall = makeBodyPhantom(spec);
+  auto mean = itk::MeanImageFilter<ImageF, ImageF>::New();
+  mean->SetInput(tall.image);
+  mean->SetRadius(ImageF::SizeType{{2, 2, 1}});  // 3 mm on 1.6 x 1.6 x 4 mm voxels
+  mean->Update();
+  const auto meanPieces = runStage(findStage("mean"), {{"image", {tall.image, nullptr, nullptr}}}, {{"radius", 3.0}});
+  EXPECT_EQ(test::maxDifference(*mean->GetOutput(), *meanPieces.image), 0.0);
 }
 
 // Every registered stage, and every implementation of those that have a choice
