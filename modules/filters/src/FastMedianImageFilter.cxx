@@ -111,7 +111,7 @@ void FastMedianImageFilter::GenerateData() {
   // Padded rows: rx replicated voxels on the left, rx plus a lane block's worth on the right.
   const long padded = nx + 2 * rx + kLanes;
 
-  // With `this`, ITK reports progress per slice and stops when the filter is aborted.
+  // With `this`, ITK reports progress per slice.
   this->GetMultiThreader()->ParallelizeArray(
       0, static_cast<itk::SizeValueType>(nz),
       [&](itk::SizeValueType zu) {
@@ -120,6 +120,8 @@ void FastMedianImageFilter::GenerateData() {
         std::vector<const float*> rows(size_t(2 * ry + 1) * size_t(2 * rz + 1));
         RowMedian median(neighbours);
         for (long y = 0; y < ny; ++y) {
+          // ITK checks for a cancel only between slices, which take seconds with a large radius.
+          if (this->GetAbortGenerateData()) throw itk::ProcessAborted(__FILE__, __LINE__);
           size_t r = 0;
           for (long dz = -rz; dz <= rz; ++dz)
             for (long dy = -ry; dy <= ry; ++dy, ++r) {  // zero-flux borders: clamp the indices

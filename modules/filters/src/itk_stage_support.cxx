@@ -1,8 +1,104 @@
 #include "itk_stage_support.h"
 
+#include <itkImageAlgorithm.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 namespace medpipe {
+namespace {
+
+// ITK invokes ProgressEvents only on the thread that called Update, and that thread mostly waits
+// for the thread pool, so an observer alone sees a cancel late or never. This watcher polls the
+// cancel flag every 20 ms and raises the filter's AbortGenerateData, which ITK's progress reporters
+// (and medpipe's own filters) check in every worker thread. (AbortGenerateData is a plain bool that
+// ITK documents as settable while the filter runs; a late read only delays the stop by one check.)
+class AbortWatch {
+ public:
+  AbortWatch(itk::ProcessObject& filter, const Progress& progress) : filter_(filter), progress_(progress) {
+    thread_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(mutex_);
+      while (!done_) {
+        if (progress_.cancelled()) {
+          filter_.AbortGenerateDataOn();
+          return;
+        }
+        wake_.wait_for(lock, std::chrono::milliseconds(20));
+      }
+    });
+  }
+  ~AbortWatch() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  AbortWatch(const AbortWatch&) = delete;
+  AbortWatch& operator=(const AbortWatch&) = delete;
+
+ private:
+  itk::ProcessObject& filter_;
+  const Progress& progress_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// The pieces of `region` with about `voxels` voxels each: slabs of whole slices, or rows of one slice.
+std::vector<ImageF::RegionType> piecesOf(const ImageF::RegionType& region, size_t voxels) {
+  std::vector<ImageF::RegionType> pieces;
+  const auto size = region.GetSize();
+  const size_t slice = size[0] * size[1];
+  const size_t slices = std::max<size_t>(1, voxels / std::max<size_t>(1, slice));
+  const size_t rows = slices > 1 ? size[1] : std::clamp<size_t>(voxels / std::max<size_t>(1, size[0]), 1, size[1]);
+  for (size_t z = 0; z < size[2]; z += slices)
+    for (size_t y = 0; y < size[1]; y += rows) {
+      ImageF::RegionType piece = region;
+      piece.SetIndex(1, region.GetIndex(1) + itk::IndexValueType(y));
+      piece.SetIndex(2, region.GetIndex(2) + itk::IndexValueType(z));
+      piece.SetSize(1, std::min(rows, size[1] - y));
+      piece.SetSize(2, std::min(slices, size[2] - z));
+      pieces.push_back(piece);
+    }
+  return pieces;
+}
+
+}  // namespace
+
+ImageF::Pointer runFilterInPieces(itk::ImageToImageFilter<ImageF, ImageF>& filter, const Progress& progress,
+                                  const std::string& stage, size_t voxelsPerPiece) {
+  ImageF* out = filter.GetOutput();
+  try {
+    AbortWatch watch(filter, progress);
+    out->UpdateOutputInformation();
+    auto result = ImageF::New();
+    result->CopyInformation(out);
+    result->SetRegions(out->GetLargestPossibleRegion());
+    result->Allocate();
+    const auto pieces = piecesOf(out->GetLargestPossibleRegion(), voxelsPerPiece);
+    for (size_t i = 0; i < pieces.size(); ++i) {
+      out->SetRequestedRegion(pieces[i]);
+      out->PropagateRequestedRegion();
+      out->UpdateOutputData();
+      itk::ImageAlgorithm::Copy(out, result.GetPointer(), pieces[i], pieces[i]);
+      if (progress.cancelled()) throw Error("", stage, "cancelled");
+      progress.report(double(i + 1) / double(pieces.size()), stage);
+    }
+    return result;
+  } catch (const itk::ProcessAborted&) {
+    throw Error("", stage, "cancelled");
+  } catch (const itk::ExceptionObject& e) {
+    if (progress.cancelled()) throw Error("", stage, "cancelled");
+    throw Error("", stage, e.GetDescription());
+  }
+}
 
 void updateFilter(itk::ProcessObject& filter, const Progress& progress, const std::string& stage) {
   auto observer = itk::CStyleCommand::New();
@@ -22,12 +118,15 @@ void updateFilter(itk::ProcessObject& filter, const Progress& progress, const st
   });
   const auto tag = filter.AddObserver(itk::ProgressEvent(), observer);
   try {
+    AbortWatch watch(filter, progress);
     filter.Update();
   } catch (const itk::ProcessAborted&) {
     filter.RemoveObserver(tag);
     throw Error("", stage, "cancelled");
   } catch (const itk::ExceptionObject& e) {
     filter.RemoveObserver(tag);
+    // A ProcessAborted thrown in a worker thread may reach here wrapped by the thread pool.
+    if (progress.cancelled()) throw Error("", stage, "cancelled");
     throw Error("", stage, e.GetDescription());
   }
   filter.RemoveObserver(tag);

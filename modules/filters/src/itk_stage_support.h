@@ -2,6 +2,7 @@
 // What ITK-backed stages share: running a filter with progress, cancellation and error
 // translation, and turning seed parameters into voxel indices. Private to the filters module.
 #include <itkCommand.h>
+#include <itkImageToImageFilter.h>
 #include <itkProcessObject.h>
 
 #include <string>
@@ -25,6 +26,40 @@ typename TFilter::OutputImageType::Pointer runFilter(TFilter& filter, const Prog
   typename TFilter::OutputImageType::Pointer output = filter.GetOutput();
   output->DisconnectPipeline();
   return output;
+}
+
+// Runs a filter whose output voxels depend only on a neighbourhood of the input (no iterations,
+// no global statistics) piece by piece, about `voxelsPerPiece` output voxels at a time, checking
+// for a cancel between pieces: for ITK filters that check it too rarely (bilateral: once per 1% of
+// the volume, minutes on a CT). The result is the same as one Update.
+ImageF::Pointer runFilterInPieces(itk::ImageToImageFilter<ImageF, ImageF>& filter, const Progress& progress,
+                                  const std::string& stage, size_t voxelsPerPiece);
+
+// An ITK finite-difference function (curvature flow, anisotropic diffusion, ...) that throws
+// ProcessAborted at the next voxel once `progress` is cancelled: ITK itself checks only between
+// iterations, and one iteration of these takes from seconds to a minute on a CT.
+template <typename TFunction>
+class CancellableFunction : public TFunction {
+ public:
+  using Self = CancellableFunction;
+  using Pointer = itk::SmartPointer<Self>;
+  itkNewMacro(Self)
+
+  const Progress* progress = nullptr;
+
+  typename TFunction::PixelType ComputeUpdate(const typename TFunction::NeighborhoodType& it, void* globalData,
+                                              const typename TFunction::FloatOffsetType& offset) override {
+    if (progress->cancelled()) throw itk::ProcessAborted(__FILE__, __LINE__);
+    return TFunction::ComputeUpdate(it, globalData, offset);
+  }
+};
+
+// Gives `filter` a cancellable function of the type it creates itself, so its settings still apply.
+template <typename TFunction, typename TFilter>
+void makeCancellable(TFilter& filter, const Progress& progress) {
+  auto function = CancellableFunction<TFunction>::New();
+  function->progress = &progress;
+  filter.SetDifferenceFunction(function);
 }
 
 // Seed points as voxel indices of `image`; a point outside the image is an error naming it.

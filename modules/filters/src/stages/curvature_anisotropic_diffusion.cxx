@@ -36,6 +36,7 @@ class CurvatureAnisotropicDiffusionStage : public Stage {
     unitSpacing->SetSpacing(image->GetSpacing() / scale);
 
     auto filter = itk::CurvatureAnisotropicDiffusionImageFilter<ImageF, ImageF>::New();
+    makeCancellable<itk::CurvatureNDAnisotropicDiffusionFunction<ImageF>>(*filter, progress);
     const ImageF::Pointer output = runDiffusion(*filter, unitSpacing, p, timeStep / scale, progress, spec().name);
     output->SetSpacing(image->GetSpacing());
     return {output, nullptr, nullptr};

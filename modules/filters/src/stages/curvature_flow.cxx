@@ -26,6 +26,7 @@ class CurvatureFlowStage : public Stage {
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
     const auto& image = in.at("image").image;
     auto filter = itk::CurvatureFlowImageFilter<ImageF, ImageF>::New();
+    makeCancellable<itk::CurvatureFlowFunction<ImageF>>(*filter, progress);
     filter->SetInput(image);
     filter->SetNumberOfIterations(static_cast<unsigned>(p.integer("iterations")));
     filter->SetTimeStep(checkedTimeStep(spec().name, p.number("time-step"), *image, SpacingPower::Two));

@@ -1,6 +1,6 @@
 // gaussian: recursive Gaussian smoothing with sigma in millimetres (ITK measures sigma in
 // physical units, so anisotropic voxels are smoothed evenly in space).
-#include <itkSmoothingRecursiveGaussianImageFilter.h>
+#include <itkRecursiveGaussianImageFilter.h>
 
 #include "itk_stage_support.h"
 #include "medpipe/filters/stage.h"
@@ -20,10 +20,22 @@ class GaussianStage : public Stage {
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    auto filter = itk::SmoothingRecursiveGaussianImageFilter<ImageF, ImageF>::New();
-    filter->SetInput(in.at("image").image);
-    filter->SetSigma(p.number("sigma"));
-    return {runFilter(*filter, progress, spec().name), nullptr, nullptr};
+    // The passes of itk::SmoothingRecursiveGaussianImageFilter (z, then x, then y, in float), run one
+    // by one: inside that filter they saw a cancel only through its progress events, late.
+    ImageF::Pointer image = in.at("image").image;
+    const unsigned directions[3] = {2, 0, 1};
+    for (unsigned i = 0; i < 3; ++i) {
+      const Progress pass([&progress, i](double f, const std::string& what) { progress.report((i + f) / 3, what); },
+                          &progress);
+      auto filter = itk::RecursiveGaussianImageFilter<ImageF, ImageF>::New();
+      filter->SetInput(image);
+      filter->SetDirection(directions[i]);
+      filter->SetOrder(itk::GaussianOrderEnum::ZeroOrder);
+      filter->SetNormalizeAcrossScale(false);
+      filter->SetSigma(p.number("sigma"));
+      image = runFilter(*filter, pass, spec().name);
+    }
+    return {image, nullptr, nullptr};
   }
 };
 

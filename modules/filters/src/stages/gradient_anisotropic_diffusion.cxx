@@ -27,6 +27,7 @@ class GradientAnisotropicDiffusionStage : public Stage {
       return {runDiffusion(*fast, image, p, timeStep, progress, spec().name), nullptr, nullptr};
     }
     auto filter = itk::GradientAnisotropicDiffusionImageFilter<ImageF, ImageF>::New();
+    makeCancellable<itk::GradientNDAnisotropicDiffusionFunction<ImageF>>(*filter, progress);
     return {runDiffusion(*filter, image, p, timeStep, progress, spec().name), nullptr, nullptr};
   }
 };

@@ -29,6 +29,7 @@ class MinMaxCurvatureFlowStage : public Stage {
     filter->SetInput(image);
     filter->SetNumberOfIterations(static_cast<unsigned>(p.integer("iterations")));
     filter->SetTimeStep(checkedTimeStep(spec().name, p.number("time-step"), *image, SpacingPower::Two));
+    makeCancellable<itk::MinMaxCurvatureFlowFunction<ImageF>>(*filter, progress);
     filter->SetStencilRadius(static_cast<unsigned>(p.integer("stencil-radius")));
     return {runFilter(*filter, progress, spec().name), nullptr, nullptr};
   }

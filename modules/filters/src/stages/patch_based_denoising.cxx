@@ -4,6 +4,9 @@
 #include <itkMinimumMaximumImageCalculator.h>
 #include <itkPatchBasedDenoisingImageFilter.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "itk_stage_support.h"
 #include "medpipe/filters/stage.h"
 
@@ -17,12 +20,13 @@ class PatchBasedDenoisingStage : public Stage {
         "patch-based-denoising", StageCategory::Denoise, "Non-local (patch similarity) denoising; slow on full-size volumes",
         {{"image", DataKind::Image, "image to denoise"}}, DataKind::Image,
         {ParameterSpec::integer("patch-radius", 1, 1, 5,
-                                "patch half-width in voxels along the coarsest axis; ITK keeps patches isotropic in "
-                                "mm, so finer axes get proportionally more voxels"),
+                                "patch half-width in voxels along the coarsest axis; the patch is a box of about the "
+                                "same size in mm on every axis, so finer axes get proportionally more voxels"),
          ParameterSpec::integer("iterations", 5, 1, 100,
                                 "denoising passes; each moves a voxel 20% of the way to its patch-weighted mean"),
          ParameterSpec::integer("patches", 20, 5, 10000,
-                                "patches compared per voxel, drawn at random within 10 voxels; cost grows with it"),
+                                "patches compared per voxel, drawn at random within 10 voxels along the finest axis "
+                                "and the same distance in mm along the others; cost grows with it"),
          ParameterSpec::choice("noise-model", "gaussian", {"gaussian", "rician", "poisson"},
                                "noise model of the fidelity term: gaussian for CT, rician for MR magnitude, "
                                "poisson for counts; rician and poisson need non-negative intensities"),
@@ -50,13 +54,24 @@ class PatchBasedDenoisingStage : public Stage {
         itk::Statistics::GaussianRandomSpatialNeighborSubsampler<Filter::PatchSampleType, ImageF::RegionType>;
     auto sampler = Sampler::New();
     sampler->SetVariance(25);  // sd 5 voxels: most patches come from close by, where similar structure is likeliest
-    sampler->SetRadius(10);
+    // The search box spans the same mm on every axis: 10 voxels along the finest one (10 voxels on
+    // every axis searched 25 mm along z but 7 mm in-plane on a 0.7 x 0.7 x 2.5 mm CT).
+    Sampler::RadiusType searchRadius;
+    const auto spacing = image->GetSpacing();
+    const double finest = std::min({spacing[0], spacing[1], spacing[2]});
+    for (unsigned d = 0; d < 3; ++d)
+      searchRadius[d] = static_cast<itk::SizeValueType>(std::max(1L, std::lround(10 * finest / spacing[d])));
+    sampler->SetRadius(searchRadius);
     sampler->SetNumberOfResultsRequested(static_cast<Sampler::SearchSizeType>(p.integer("patches")));
 
     auto filter = Filter::New();
     filter->SetInput(image);
     filter->SetSampler(sampler);
     filter->SetPatchRadius(static_cast<unsigned>(p.integer("patch-radius")));
+    // A box patch: ITK 5.2's smooth-disc weights, resampled onto anisotropic voxels (CT's 0.7 x 0.8 x
+    // 2.5 mm), come out above 1 after normalising to the centre voxel and the filter refuses them
+    // ("Patch weights must be in the range [0,1]").
+    filter->UseSmoothDiscPatchWeightsOff();
     filter->SetNumberOfIterations(static_cast<unsigned>(p.integer("iterations")));
     filter->SetNoiseModel(model == "rician"    ? Filter::NoiseModelEnum::RICIAN
                           : model == "poisson" ? Filter::NoiseModelEnum::POISSON
