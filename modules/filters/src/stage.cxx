@@ -135,7 +135,13 @@ StageData runStage(const Stage& stage, const StageInputs& inputs, const std::map
     const bool known = std::any_of(spec.inputs.begin(), spec.inputs.end(), [&](const InputSpec& s) { return s.name == name; });
     if (!known) throw Error("", spec.name, "has no input '" + name + "'");
   }
-  StageData output = stage.run(inputs, values, progress);
+  StageData output;
+  try {
+    output = stage.run(inputs, values, progress);
+  } catch (const Error& e) {
+    if (!e.info().field.empty()) throw;
+    throw Error(e.info().path, spec.name, e.info().reason);  // a cancel or a core error: name the stage
+  }
   const bool present = (output.image ? 1 : 0) + (output.labels ? 1 : 0) + (output.table ? 1 : 0) == 1;
   if (!present || output.kind() != spec.output)
     throw Error("", spec.name,
