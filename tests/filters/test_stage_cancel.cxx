@@ -26,7 +26,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr double kCancelAfter = 0.3;  // s
-constexpr double kStopWithin = 1.0;   // s
+// The promise is about the product build; a sanitizer build runs every voxel loop 2-3 times slower
+// (1.4 s for label-statistics' one pass on a loaded CI machine before it checked per slab).
+#ifdef __SANITIZE_ADDRESS__
+constexpr double kStopWithin = 2.0;  // s
+#else
+constexpr double kStopWithin = 1.0;  // s
+#endif
 constexpr double kFullCtVoxels = 512.0 * 512.0 * 300.0;
 
 // The same 205 x 205 mm field of view at two resolutions; z covers the lungs

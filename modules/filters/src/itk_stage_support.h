@@ -5,6 +5,8 @@
 #include <itkImageToImageFilter.h>
 #include <itkProcessObject.h>
 
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +54,29 @@ class CancellableFunction : public TFunction {
     if (progress->cancelled()) throw itk::ProcessAborted(__FILE__, __LINE__);
     return TFunction::ComputeUpdate(it, globalData, offset);
   }
+
+  // ITK releases a thread's global data after its loop over voxels, which the throw above skips:
+  // what is still held when the function goes is released here.
+  void* GetGlobalDataPointer() const override {
+    void* data = TFunction::GetGlobalDataPointer();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (data) held_.insert(data);
+    return data;
+  }
+  void ReleaseGlobalDataPointer(void* data) const override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      held_.erase(data);
+    }
+    TFunction::ReleaseGlobalDataPointer(data);
+  }
+  ~CancellableFunction() override {
+    for (void* data : held_) TFunction::ReleaseGlobalDataPointer(data);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::set<void*> held_;
 };
 
 // Gives `filter` a cancellable function of the type it creates itself, so its settings still apply.

@@ -2,6 +2,7 @@
 // segmentation (volume in mL, mean HU, where it is).
 #include <itkLabelStatisticsImageFilter.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <cmath>
@@ -23,7 +24,7 @@ using IndexSums = std::vector<std::array<double, 3>>;
 // raw walk over the buffer, on all threads, that skips background 8 voxels at a time: this pass
 // must not cost more than a fraction of ITK's own. The sums are of integers, exact in double, so
 // the result does not depend on the thread count.
-IndexSums indexSums(const LabelImage& labels) {
+IndexSums indexSums(const LabelImage& labels, const Progress& progress) {
   IndexSums sums(256, {0, 0, 0});
   std::mutex merge;
   const auto size = labels.GetBufferedRegion().GetSize();
@@ -32,6 +33,7 @@ IndexSums indexSums(const LabelImage& labels) {
   forEachPart(size[1] * size[2], workerThreadCount(), [&](size_t firstRow, size_t endRow) {
     IndexSums local(256, {0, 0, 0});
     for (size_t row = firstRow; row < endRow; ++row) {
+      if (row % 64 == 0) progress.throwIfCancelled();
       const std::uint8_t* p = labels.GetBufferPointer() + row * nx;
       const double y = double(start[1] + static_cast<long>(row % rowsPerSlice));
       const double z = double(start[2] + static_cast<long>(row / rowsPerSlice));
@@ -94,6 +96,9 @@ class LabelStatisticsStage : public Stage {
     auto filter = itk::LabelStatisticsImageFilter<ImageF, LabelImage>::New();
     filter->SetInput(image);
     filter->SetLabelInput(labels);
+    // ITK checks for a cancel between stream divisions only: slabs of about 4 slices.
+    const auto slices = image->GetLargestPossibleRegion().GetSize()[2];
+    filter->SetNumberOfStreamDivisions(static_cast<unsigned>(std::max<size_t>(1, slices / 4)));
     updateFilter(*filter, progress, spec().name);
 
     const double voxelMl = voxelVolumeMm3(*image) / 1000.0;
@@ -101,7 +106,7 @@ class LabelStatisticsStage : public Stage {
     table->columns = {"label",   "voxels",  "volume-ml", "mean",       "std",        "min",       "max",     "bbox-x0",
                       "bbox-y0", "bbox-z0", "bbox-x1",   "bbox-y1",    "bbox-z1",    "centroid-x", "centroid-y",
                       "centroid-z"};
-    const auto sums = indexSums(*labels);
+    const auto sums = indexSums(*labels, progress);
     for (unsigned value = 1; value < sums.size(); ++value) {
       const auto label = static_cast<LabelImage::PixelType>(value);
       if (!filter->HasLabel(label)) continue;
