@@ -64,18 +64,22 @@ std::vector<ReferenceValue> readCtReference(const fs::path& file, char config) {
 // aggregations); C-E are 3D. GLCM/NGTDM/NGLDM distance 1, zone linkage 1 and NGLDM alpha 0 are
 // medpipe's fixed settings.
 const std::map<char, std::string> kConfigurations{
-    {'A', "--range-min -500 --range-max 400 --bin-width 25"},
+    {'A', "--aggregation 2d+2.5d --range-min -500 --range-max 400 --bin-width 25"},
     {'B',
-     "--spacing 2,2,0 --interpolation linear --round-intensities --mask-interpolation linear --mask-threshold 0.5 "
+     "--aggregation 2d+2.5d --spacing 2,2,0 --interpolation linear --round-intensities --mask-interpolation linear "
+     "--mask-threshold 0.5 "
      "--range-min -500 --range-max 400 --bin-count 32"},
     {'C',
-     "--spacing 2,2,2 --interpolation linear --round-intensities --mask-interpolation linear --mask-threshold 0.5 "
+     "--aggregation 3d --spacing 2,2,2 --interpolation linear --round-intensities --mask-interpolation linear "
+     "--mask-threshold 0.5 "
      "--range-min -1000 --range-max 400 --bin-width 25 --ivh-bin-width 2.5"},
     {'D',
-     "--spacing 2,2,2 --interpolation linear --round-intensities --mask-interpolation linear --mask-threshold 0.5 "
+     "--aggregation 3d --spacing 2,2,2 --interpolation linear --round-intensities --mask-interpolation linear "
+     "--mask-threshold 0.5 "
      "--outlier-sigma 3 --bin-count 32"},
     {'E',
-     "--spacing 2,2,2 --interpolation cubic --round-intensities --mask-interpolation linear --mask-threshold 0.5 "
+     "--aggregation 3d --spacing 2,2,2 --interpolation cubic --round-intensities --mask-interpolation linear "
+     "--mask-threshold 0.5 "
      "--range-min -1000 --range-max 400 --outlier-sigma 3 --bin-count 32 --ivh-bin-count 1000"},
 };
 

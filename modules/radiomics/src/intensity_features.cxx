@@ -1,5 +1,4 @@
-// Intensity-based statistics (IBSI 3.3), intensity histogram (3.4) and
-// intensity-volume histogram (3.5).
+// Intensity-based statistics (IBSI 3.3), intensity histogram (3.4) and intensity-volume histogram (3.5).
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -9,14 +8,14 @@
 
 namespace medpipe::radiomics {
 
-double percentile(const std::vector<double> &sorted, double fraction) {
+double percentile(const std::vector<double>& sorted, double fraction) {
   const double position = fraction * double(sorted.size() - 1);
   const size_t below = static_cast<size_t>(std::floor(position));
   const size_t above = std::min(sorted.size() - 1, below + 1);
   return sorted[below] + (position - double(below)) * (sorted[above] - sorted[below]);
 }
 
-void addDistributionStatistics(const std::string &prefix, const std::vector<double> &sorted, FeatureList &out) {
+void addDistributionStatistics(const std::string& prefix, const std::vector<double>& sorted, FeatureList& out) {
   const double n = double(sorted.size());
   double mean = 0;
   for (double x : sorted) mean += x;
@@ -33,8 +32,7 @@ void addDistributionStatistics(const std::string &prefix, const std::vector<doub
   const double median = percentile(sorted, 0.5);
   const double p10 = percentile(sorted, 0.1), p90 = percentile(sorted, 0.9);
   const double p25 = percentile(sorted, 0.25), p75 = percentile(sorted, 0.75);
-  // Robust mean absolute deviation: the values between the 10th and 90th
-  // percentile only.
+  // Robust mean absolute deviation: the values between the 10th and 90th percentile only.
   double robustMean = 0, robustCount = 0;
   for (double x : sorted)
     if (x >= p10 && x <= p90) robustMean += x, ++robustCount;
@@ -67,7 +65,7 @@ void addDistributionStatistics(const std::string &prefix, const std::vector<doub
   out.emplace_back(prefix + "qcod", (p75 - p25) / (p75 + p25));
 }
 
-void addIntensityStatistics(const RoiImage &roi, FeatureList &out) {
+void addIntensityStatistics(const RoiImage& roi, FeatureList& out) {
   std::vector<double> values;
   for (size_t i = 0; i < roi.intensity.size(); ++i)
     if (roi.intensityMask[i]) values.push_back(roi.intensity[i]);
@@ -79,9 +77,8 @@ void addIntensityStatistics(const RoiImage &roi, FeatureList &out) {
   out.emplace_back("stat_rms", std::sqrt(energy / double(values.size())));
 }
 
-void addIntensityHistogram(const DiscretisedImage &image, FeatureList &out) {
-  std::vector<double> histogram(size_t(image.levels) + 1,
-                                0.0);  // index = grey level
+void addIntensityHistogram(const DiscretisedImage& image, FeatureList& out) {
+  std::vector<double> histogram(size_t(image.levels) + 1, 0.0);  // index = grey level
   std::vector<double> values;
   for (int level : image.level)
     if (level > 0) histogram[size_t(level)] += 1, values.push_back(level);
@@ -118,15 +115,14 @@ void addIntensityHistogram(const DiscretisedImage &image, FeatureList &out) {
   out.emplace_back("ih_min_grad_g", minAt);
 }
 
-void addIntensityVolumeHistogram(const RoiImage &roi, const FeatureSettings &settings, FeatureList &out) {
+void addIntensityVolumeHistogram(const RoiImage& roi, const FeatureSettings& settings, FeatureList& out) {
   std::vector<double> values;
   for (size_t i = 0; i < roi.intensity.size(); ++i)
     if (roi.intensityMask[i]) values.push_back(roi.intensity[i]);
   std::sort(values.begin(), values.end());
   const double lo = values.front(), hi = values.back();
-  // The discretised intensities X_d,gl of the voxels, and the levels i of the
-  // total range G the histogram is evaluated at, in steps of `step`
-  // (IBSI 4.1.5's three cases).
+  // The discretised intensities X_d,gl of the voxels, and the levels i of the total range G the
+  // histogram is evaluated at, in steps of `step` (IBSI 4.1.5's three cases).
   const double lower =
       !std::isnan(settings.ivhLowerBound) && settings.ivhLowerBound <= lo ? settings.ivhLowerBound : lo;
   const double upper =
@@ -134,25 +130,23 @@ void addIntensityVolumeHistogram(const RoiImage &roi, const FeatureSettings &set
   double step = 1.0;
   std::vector<double> levels;
   if (settings.ivhBinCount > 0) {
-    // Arbitrary units: fixed bin number over the ROI's own range, X_d,gl = bin
-    // number, G = [1, N_g].
+    // Arbitrary units: fixed bin number over the ROI's own range, X_d,gl = bin number, G = [1, N_g].
     const int count = settings.ivhBinCount;
-    for (auto &x : values)
+    for (auto& x : values)
       x = hi > lo ? std::min(std::floor(double(count) * (x - lo) / (hi - lo)) + 1, double(count)) : 1.0;
     for (int b = 1; b <= count; ++b) levels.push_back(b);
   } else if (settings.ivhBinWidth > 0) {
-    // Continuous calibrated intensities: fixed bin size from the range's lower
-    // bound, X_d,gl = bin centre, G = [lower + w/2, upper - w/2].
+    // Continuous calibrated intensities: fixed bin size from the range's lower bound, X_d,gl =
+    // bin centre, G = [lower + w/2, upper - w/2].
     step = settings.ivhBinWidth;
     const double bins = std::max(std::ceil((upper - lower) / step - 1e-9), std::floor((hi - lower) / step) + 1);
     if (bins > kMaxGreyLevels)
       throw Error("", "ivh-bin-width", "gives more than " + std::to_string(kMaxGreyLevels) + " bins");
     const int count = int(bins);
-    for (auto &x : values) x = lower + (std::min(std::floor((x - lower) / step), double(count - 1)) + 0.5) * step;
+    for (auto& x : values) x = lower + (std::min(std::floor((x - lower) / step), double(count - 1)) + 0.5) * step;
     for (int b = 0; b < count; ++b) levels.push_back(lower + (b + 0.5) * step);
   } else {
-    // Discrete calibrated intensities (CT): as they are, G = the
-    // re-segmentation range.
+    // Discrete calibrated intensities (CT): as they are, G = the re-segmentation range.
     const double count = std::floor(upper - lower) + 1;
     if (count > kMaxGreyLevels)
       throw Error("", "ivh-bin-width",
@@ -162,8 +156,7 @@ void addIntensityVolumeHistogram(const RoiImage &roi, const FeatureSettings &set
   }
   const double iMin = levels.front(), iMax = levels.back();
   const double n = double(values.size());
-  // Volume fraction nu(i): voxels with intensity >= i (values sorted, so a
-  // lower bound search).
+  // Volume fraction nu(i): voxels with intensity >= i (values sorted, so a lower bound search).
   auto volumeFraction = [&](double i) {
     return double(values.end() - std::lower_bound(values.begin(), values.end(), i - 1e-9)) / n;
   };

@@ -1,6 +1,5 @@
-// radiomics: IBSI-1 features of every label (or one), with IBSI's image
-// processing before them. The parameters are declared here once; `medpipe
-// radiomics` builds its options from them.
+// radiomics: IBSI-1 features of every label (or one), with IBSI's image processing before them.
+// The parameters are declared here once; `medpipe radiomics` builds its options from them.
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -14,7 +13,7 @@
 namespace medpipe {
 namespace {
 
-radiomics::Interpolation interpolationOf(const std::string &name) {
+radiomics::Interpolation interpolationOf(const std::string& name) {
   if (name == "nearest") return radiomics::Interpolation::Nearest;
   if (name == "cubic") return radiomics::Interpolation::Cubic;
   return radiomics::Interpolation::Linear;
@@ -26,23 +25,20 @@ ParameterSpec spacingParameter() {
   p.type = ParameterType::Points;
   p.unit = "mm";
   p.doc =
-      "interpolate to this voxel spacing X,Y,Z (0 keeps an axis; e.g. "
-      "2,2,2 or 1,1,0 for in-plane only); the "
-      "new grid is centred on the old one, its size rounded up; empty: no "
-      "interpolation";
+      "interpolate to this voxel spacing X,Y,Z (0 keeps an axis; e.g. 2,2,2 or 1,1,0 for in-plane only); the "
+      "new grid is centred on the old one, its size rounded up; empty: no interpolation";
   p.defaultValue = Points{};
   return p;
 }
 
 class RadiomicsStage : public Stage {
  public:
-  const StageSpec &spec() const override {
+  const StageSpec& spec() const override {
     const double inf = std::numeric_limits<double>::infinity();
     static const StageSpec spec{
         "radiomics",
         StageCategory::Measure,
-        "IBSI-1 radiomics features (morphology, intensity, histograms, GLCM, "
-        "GLRLM, GLSZM, GLDZM, NGTDM, NGLDM) per "
+        "IBSI-1 radiomics features (morphology, intensity, histograms, GLCM, GLRLM, GLSZM, GLDZM, NGTDM, NGLDM) per "
         "label",
         {{"image", DataKind::Image, "intensities (HU for CT)"},
          {"labels", DataKind::Labels, "label map on the image's voxel grid; label 0 is background"}},
@@ -53,48 +49,44 @@ class RadiomicsStage : public Stage {
                                "image interpolation when resampling (cubic: cubic B-spline)"),
          ParameterSpec::flag("round-intensities", false, "round interpolated intensities to whole numbers (CT: HU)"),
          ParameterSpec::choice("mask-interpolation", "linear", {"nearest", "linear"},
-                               "interpolation of the region mask (linear: "
-                               "partial volume, then mask-threshold)"),
+                               "interpolation of the region mask (linear: partial volume, then mask-threshold)"),
          ParameterSpec::number("mask-threshold", 0.5, 0.0, 1.0, "",
                                "an interpolated mask value at least this is inside the region"),
-         ParameterSpec::number("range-min", -inf, -inf, inf, "",
-                               "re-segmentation: intensities below are left out of the intensity "
-                               "mask; FBS bins start here"),
+         ParameterSpec::number(
+             "range-min", -inf, -inf, inf, "",
+             "re-segmentation: intensities below are left out of the intensity mask; FBS bins start here"),
          ParameterSpec::number("range-max", inf, -inf, inf, "", "re-segmentation: intensities above are left out"),
          ParameterSpec::number("outlier-sigma", 0, 0, 100, "sd",
-                               "re-segmentation: leave out intensities beyond "
-                               "mean +- this many standard deviations "
+                               "re-segmentation: leave out intensities beyond mean +- this many standard deviations "
                                "of the region (0: off; IBSI uses 3)"),
          ParameterSpec::number("bin-width", 0, 0, inf, "",
-                               "fixed bin size discretisation (FBS) for "
-                               "histogram and texture features"),
-         ParameterSpec::integer("bin-count", 0, 0, 65536,
-                                "fixed bin number discretisation (FBN); give "
-                                "bin-width or bin-count (neither: 32 bins)"),
+                               "fixed bin size discretisation (FBS) for histogram and texture features"),
+         ParameterSpec::integer(
+             "bin-count", 0, 0, 65536,
+             "fixed bin number discretisation (FBN); give bin-width or bin-count (neither: 32 bins)"),
          ParameterSpec::number("ivh-bin-width", 0, 0, inf, "",
-                               "intensity-volume histogram step (0 and no "
-                               "ivh-bin-count: intensities in steps of 1)"),
-         ParameterSpec::integer("ivh-bin-count", 0, 0, 65536, "intensity-volume histogram: this many bins instead"),
-         ParameterSpec::choice("aggregation", "all", {"3d", "2d", "2.5d", "all"},
-                               "texture matrices per slice (2d), slices merged "
-                               "(2.5d), in 3D, or all three"),
+                               "intensity-volume histogram: fixed bin size from range-min, evaluated at the bin "
+                               "centres (0 and no ivh-bin-count: intensities in steps of 1, over the range)"),
+         ParameterSpec::integer("ivh-bin-count", 0, 0, 65536,
+                                "intensity-volume histogram: this many bins over the region's range instead, for "
+                                "arbitrary units (IBSI: 1000); ivh_i10, ivh_i90 are then bin numbers"),
+         ParameterSpec::choice("aggregation", "all", {"3d", "2d", "2.5d", "2d+2.5d", "all"},
+                               "texture matrices per slice (2d), slices merged (2.5d), in 3D, the two slice-wise "
+                               "ones (2d+2.5d: IBSI's 2D configurations) or all three"),
          ParameterSpec::flag("diagnostics", false,
-                             "add IBSI's diagnostic columns (diag_*: grid "
-                             "sizes, voxel counts and mean intensity "
+                             "add IBSI's diagnostic columns (diag_*: grid sizes, voxel counts and mean intensity "
                              "after each processing step)")},
-        "features:\n  stage: radiomics\n  input: {image: input, labels: "
-        "tumour}\n  spacing: 2,2,2\n"
-        "  round-intensities: true\n  range-min: -1000\n  range-max: 400\n  "
-        "bin-width: 25\n"};
+        "features:\n  stage: radiomics\n  input: {image: input, labels: tumour}\n  spacing: 2,2,2\n"
+        "  round-intensities: true\n  range-min: -1000\n  range-max: 400\n  bin-width: 25\n"};
     return spec;
   }
 
-  StageData run(const StageInputs &in, const ParameterValues &p, const Progress &progress) const override {
-    const ImageF &image = *in.at("image").image;
-    const LabelImage &labels = *in.at("labels").labels;
+  StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
+    const ImageF& image = *in.at("image").image;
+    const LabelImage& labels = *in.at("labels").labels;
     requireSameGrid(image, labels, spec().name, "labels");
     radiomics::ProcessingSettings processing;
-    const auto &spacing = p.points("spacing").points;
+    const auto& spacing = p.points("spacing").points;
     if (spacing.size() > 1) throw Error("", "radiomics.spacing", "give one spacing X,Y,Z, not a list");
     if (!spacing.empty()) {
       for (size_t k = 0; k < 3; ++k) {
@@ -129,18 +121,19 @@ class RadiomicsStage : public Stage {
     if (std::isfinite(processing.rangeMax)) features.ivhUpperBound = processing.rangeMax;
     if (features.ivhBinWidth > 0 && features.ivhBinCount > 0)
       throw Error("", "radiomics.ivh-bin-width", "give ivh-bin-width or ivh-bin-count, not both");
-    const std::string &aggregation = p.choice("aggregation");
-    features.aggregations = aggregation == "3d"     ? radiomics::Aggregate3D
-                            : aggregation == "2d"   ? radiomics::Aggregate2D
-                            : aggregation == "2.5d" ? radiomics::Aggregate25D
-                                                    : radiomics::AggregateAll;
+    const std::string& aggregation = p.choice("aggregation");
+    features.aggregations = aggregation == "3d"        ? radiomics::Aggregate3D
+                            : aggregation == "2d"      ? radiomics::Aggregate2D
+                            : aggregation == "2.5d"    ? radiomics::Aggregate25D
+                            : aggregation == "2d+2.5d" ? unsigned(radiomics::Aggregate2D | radiomics::Aggregate25D)
+                                                       : radiomics::AggregateAll;
 
     std::vector<int> which;
     if (p.integer("label") > 0) {
       which.push_back(int(p.integer("label")));
     } else {
       std::vector<bool> present(256, false);
-      const std::uint8_t *l = labels.GetBufferPointer();
+      const std::uint8_t* l = labels.GetBufferPointer();
       for (size_t i = 0, n = labels.GetBufferedRegion().GetNumberOfPixels(); i < n; ++i) present[l[i]] = true;
       for (int v = 1; v < 256; ++v)
         if (present[size_t(v)]) which.push_back(v);
@@ -154,20 +147,20 @@ class RadiomicsStage : public Stage {
       try {
         const radiomics::RoiImage roi = radiomics::prepareRegion(image, labels, which[k], processing, &diagnostics);
         values = radiomics::computeFeatures(roi, features);
-      } catch (const Error &e) {
+      } catch (const Error& e) {
         const std::string field = e.info().field.empty() ? "" : "radiomics." + e.info().field;
         throw Error(e.info().path, field, "label " + std::to_string(which[k]) + ": " + e.info().reason);
       }
       if (table->columns.empty()) {
         table->columns.push_back("label");
         if (p.flag("diagnostics"))
-          for (const auto &d : diagnostics) table->columns.push_back(d.first);
-        for (const auto &v : values) table->columns.push_back(v.tag);
+          for (const auto& d : diagnostics) table->columns.push_back(d.first);
+        for (const auto& v : values) table->columns.push_back(v.tag);
       }
       std::vector<double> row{double(which[k])};
       if (p.flag("diagnostics"))
-        for (const auto &d : diagnostics) row.push_back(d.second);
-      for (const auto &v : values) row.push_back(v.value);
+        for (const auto& d : diagnostics) row.push_back(d.second);
+      for (const auto& v : values) row.push_back(v.value);
       table->rows.push_back(std::move(row));
       progress.report(double(k + 1) / double(which.size()));
     }
