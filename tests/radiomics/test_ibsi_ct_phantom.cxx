@@ -123,6 +123,24 @@ void checkConfiguration(char config) {
   std::printf("[ IBSI CT  ] configuration %c: %d/%zu reference values match\n", config, passed, references.size());
 }
 
+// docs/radiomics.md gives the configurations as these options (its table row "| A | `...` |"), so
+// what the documentation says is what this test runs; this part needs no data.
+TEST(IbsiCtPhantom, DocumentedOptionsAreTheTestedOnes) {
+  std::ifstream in(fs::path(MEDPIPE_SOURCE_DIR) / "docs" / "radiomics.md");
+  ASSERT_TRUE(in) << "docs/radiomics.md not found";
+  std::map<char, std::string> documented;
+  std::string line;
+  while (std::getline(in, line))
+    if (line.size() > 8 && line.rfind("| ", 0) == 0 && line[3] == ' ' && line.compare(4, 3, "| `") == 0) {
+      const size_t end = line.find('`', 7);
+      if (end != std::string::npos) documented[line[2]] = line.substr(7, end - 7);
+    }
+  for (const auto& [config, options] : kConfigurations) {
+    ASSERT_EQ(documented.count(config), 1u) << "configuration " << config << " is not in docs/radiomics.md's table";
+    EXPECT_EQ(documented[config], options) << "configuration " << config;
+  }
+}
+
 TEST(IbsiCtPhantom, ConfigurationA) { checkConfiguration('A'); }
 TEST(IbsiCtPhantom, ConfigurationB) { checkConfiguration('B'); }
 TEST(IbsiCtPhantom, ConfigurationC) { checkConfiguration('C'); }
