@@ -59,9 +59,10 @@ std::string configHash(const PipelineConfig& config, const PipelinePlan& plan);
 // FNV-1a 64 over the bytes of `files`, in the given order, as 16 hex digits.
 std::string hashFiles(const std::vector<std::filesystem::path>& files);
 
+// `rois`: the label map of the config's `input: rois:` on the input's grid (the pseudo-step "rois").
 UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& plan, const ImageF::Pointer& input,
                            const InputIdentity& identity, const std::filesystem::path& outputFolder,
-                           const RunOptions& options);
+                           const RunOptions& options, const LabelImage::Pointer& rois = nullptr);
 
 // True when `outputFolder` holds a provenance record of this config and input with every output.
 bool unitIsComplete(const std::filesystem::path& outputFolder, const std::string& configHashValue,
