@@ -132,8 +132,8 @@ void printTable(const DicomIndex& index, const std::vector<VolumeRow>& rows, con
               << transferSyntaxName(h.transferSyntaxUid).substr(0, 27) << row.health << "\n";
   }
   std::cout << "\n" << rows.size() << " volume(s), " << index.nonImages.size() << " non-image DICOM object(s), "
-            << regions.size() << " region object(s) (RTSTRUCT, SEG), " << index.unreadable.size()
-            << " unreadable file(s), " << index.ignoredFiles << " non-DICOM file(s)\n";
+            << (regions.empty() ? "" : std::to_string(regions.size()) + " region object(s) (RTSTRUCT, SEG), ")
+            << index.unreadable.size() << " unreadable file(s), " << index.ignoredFiles << " non-DICOM file(s)\n";
   for (const auto& r : regions) {
     std::cout << "  regions: " << r.header->path.string() << " (" << r.header->modality << ")";
     if (!r.error.empty()) {
