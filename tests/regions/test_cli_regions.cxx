@@ -204,6 +204,22 @@ TEST(RegionsCli, PipelineTakesTheRoisOfTheSeriesStructureSet) {
   EXPECT_NE(stats.find("\n1,400,"), std::string::npos) << stats;
   EXPECT_NE(stats.find("\n2,64,"), std::string::npos) << stats;
 
+  // Round trip through a pipeline: the "rois" label map as a DICOM SEG keeps the ROI names and colours.
+  std::ofstream(dir / "seg.yaml") << "input:\n  path: " << (dir / "export").string()
+                                  << "\n  rois: \"*\"\noutputs:\n  - {step: rois, file: rois.dcm, format: dicom}\n";
+  r = runMedpipe("run " + (dir / "seg.yaml").string() + " -o " + (dir / "seg-run").string());
+  ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
+  const RegionObject written = describeRegionObject(dir / "seg-run/rois.dcm");
+  ASSERT_EQ(written.regions.size(), 2u);
+  EXPECT_EQ(written.regions[0].name, "GTV primary");
+  EXPECT_EQ(written.regions[1].name, "Lung L");
+  EXPECT_EQ(written.regions[1].rgb, (std::array<std::uint8_t, 3>{0, 128, 255}));
+  const auto grid = readVolume(onlyVolume(dir / "export/ct"), IrregularGeometry::Fail);
+  const RegionMap back = readRegionObject(dir / "seg-run/rois.dcm", *grid);
+  EXPECT_EQ(countLabel(*back.labels, 1), 400u);
+  EXPECT_EQ(countLabel(*back.labels, 2), 64u);
+  expectValidDicom(dir / "seg-run/rois.dcm");
+
   // The SEG named as the regions file, one ROI; --set input.rois overrides.
   writeExport(dir / "again", false);
   std::ofstream(dir / "s.yaml") << pipelineConfig(dir / "again/ct",

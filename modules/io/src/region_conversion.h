@@ -10,10 +10,9 @@ namespace medpipe {
 // One label map "<stem>_<rtstruct|seg>[k]<ext>" and table "<same>.json" per
 // object, on `grid` (the volume as converted). An object that fails is added to
 // `failed` (file, field, ROI and contour).
-std::vector<ConvertedRegions>
-convertRegionObjects(const std::vector<const DicomHeader *> &objects,
-                     const SeriesVolume &volume, const ImageF &grid,
-                     const std::string &stem, const ConversionOptions &options,
-                     std::vector<ErrorInfo> &failed);
+std::vector<ConvertedRegions> convertRegionObjects(const std::vector<const DicomHeader*>& objects,
+                                                   const SeriesVolume& volume, const ImageF& grid,
+                                                   const std::string& stem, const ConversionOptions& options,
+                                                   std::vector<ErrorInfo>& failed);
 
-} // namespace medpipe
+}  // namespace medpipe

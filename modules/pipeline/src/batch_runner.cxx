@@ -33,9 +33,9 @@ std::string shortHash(const std::string& text) {
   return out;
 }
 
-// The unit's region label map on the input's grid, or null when the config names no ROIs.
-LabelImage::Pointer readUnitRegions(const PipelineConfig& config, const WorkUnit& unit, const ImageF& input) {
-  if (!config.roisGiven) return nullptr;
+// The unit's region label map on the input's grid, or none when the config names no ROIs.
+RegionMap readUnitRegions(const PipelineConfig& config, const WorkUnit& unit, const ImageF& input) {
+  if (!config.roisGiven) return {};
   if (unit.regionFiles.empty())
     throw Error(config.regionsPath, "input.rois",
                 config.regionsPath.empty() ? "no RTSTRUCT or SEG in the input references this series"
@@ -47,7 +47,7 @@ LabelImage::Pointer readUnitRegions(const PipelineConfig& config, const WorkUnit
   RegionReadOptions read;
   read.rois = config.rois;
   for (const auto& slice : unit.volume.slices) read.sliceUids.insert(slice.sopInstanceUid);
-  return readRegionObject(unit.regionFiles.front(), input, read).labels;
+  return readRegionObject(unit.regionFiles.front(), input, read);
 }
 
 UnitOutcome runUnit(const PipelineConfig& config, const PipelinePlan& plan, const WorkUnit& unit, const fs::path& folder,
@@ -73,8 +73,9 @@ UnitOutcome runUnit(const PipelineConfig& config, const PipelinePlan& plan, cons
     const ImageF::Pointer input = unit.imageFile.empty()
                                       ? readVolume(unit.volume, options.irregular, nullptr, options.run.cancel)
                                       : readImage(unit.imageFile);
-    const LabelImage::Pointer rois = readUnitRegions(config, unit, *input);
-    outcome.report = runPipelineUnit(config, plan, input, identity, folder, run, rois);
+    const RegionMap rois = readUnitRegions(config, unit, *input);
+    identity.rois = rois.regions;
+    outcome.report = runPipelineUnit(config, plan, input, identity, folder, run, rois.labels);
     outcome.ok = true;
   } catch (const Error& e) {
     outcome.error = e.what();

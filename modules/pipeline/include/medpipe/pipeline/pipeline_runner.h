@@ -11,6 +11,7 @@
 #include "medpipe/core/progress.h"
 #include "medpipe/io/dicom_index.h"
 #include "medpipe/io/image_file.h"
+#include "medpipe/io/region_objects.h"
 #include "medpipe/pipeline/config_validation.h"
 
 namespace medpipe {
@@ -23,6 +24,8 @@ struct InputIdentity {
   std::vector<std::string> seriesUids;  // empty for image files
   std::string contentHash;              // of the input files' bytes
   const SeriesVolume* dicomSource = nullptr;  // the input series, for DICOM outputs; null for image files
+  // With `input: rois:`: the ROIs of the "rois" label map (name, colour), for its DICOM SEG output.
+  std::vector<RegionInfo> rois{};
 };
 
 struct StepReport {
