@@ -4,13 +4,14 @@
 #include "cli_support.h"
 #include "medpipe/core/error.h"
 #include "medpipe/io/dicom_conversion.h"
+#include "medpipe/io/region_objects.h"
 
 namespace medpipe::cli {
 
 int runConvert(const Args& args) {
   CommandLine line;
   line.usage = "medpipe convert DIR -o OUTDIR [--format nii.gz|nii|nrrd|mha | --to-dicom] [--series SEL] [options]";
-  std::string input, output, format = "nii.gz", series, irregular = "resample", uidMap, philipsScaling = "display";
+  std::string input, output, format = "nii.gz", series, irregular = "resample", uidMap, philipsScaling = "display", rois;
   int level = 1;
   line.options.add_options()
       ("input", po::value(&input)->required(), "DICOM folder (one series or a whole export) or file")
@@ -26,6 +27,10 @@ int runConvert(const Args& args) {
       ("philips-scaling", po::value(&philipsScaling)->default_value(philipsScaling),
        "Philips MR values: 'display' (DICOM RescaleSlope/Intercept) or 'float' (Philips' floating-point values, "
        "divided by RescaleSlope x private ScaleSlope, as dcm2niix writes by default)")
+      ("rois", po::value(&rois), "RTSTRUCT and SEG objects: the ROIs to write, names or globs, comma-separated "
+                                 "(\"GTV*,Lung*\"); each must match a ROI of every object (default: all ROIs)")
+      ("no-regions", "leave RTSTRUCT and SEG objects out (by default each is written beside the volume it "
+                     "references: <volume>_rtstruct.nii.gz with <volume>_rtstruct.json, label -> ROI name, colour, type)")
       ("force", "overwrite existing outputs")
       ("show-phi", "write patient name, ID, dates and UIDs into the sidecars")
       ("to-dicom", "write each volume as a derived DICOM series OUTDIR/<name>/IM0001.dcm... (same patient, study and "
@@ -41,6 +46,8 @@ int runConvert(const Args& args) {
   const char* conflict = vm.count("deidentify") && vm.count("show-phi") ? "--show-phi and --deidentify exclude each other"
                          : vm.count("to-dicom") && !vm["format"].defaulted() ? "--format and --to-dicom exclude each other"
                          : vm.count("3d") && vm.count("4d")                   ? "--3d and --4d exclude each other"
+                         : vm.count("rois") && (vm.count("no-regions") || vm.count("to-dicom"))
+                             ? "--rois selects ROIs to write as label maps: not with --no-regions or --to-dicom"
                          : vm.count("uid-map") && !(vm.count("to-dicom") && vm.count("deidentify"))
                              ? "--uid-map needs --to-dicom and --deidentify"
                              : nullptr;
@@ -66,6 +73,8 @@ int runConvert(const Args& args) {
     options.toDicom = vm.count("to-dicom") > 0;
     options.deidentify = vm.count("deidentify") > 0;
     options.uidMap = uidMap;
+    options.regions = vm.count("no-regions") == 0;
+    options.rois = splitRoiGlobs(rois);
     if (level < 1 || level > 9) throw Error("", "--compression-level", "must be between 1 and 9");
     options.write.compressionLevel = level;
     const Progress progress = terminalProgress("convert");
@@ -74,6 +83,11 @@ int runConvert(const Args& args) {
       std::cout << v.image.string() << "  [" << v.health << "]";
       if (v.volumes > 1) std::cout << " " << v.volumes << " volumes" << (v.bval.empty() ? "" : ", .bval/.bvec");
       std::cout << "\n";
+    }
+    for (const auto& r : report.regions) {
+      std::cout << r.labels.string() << "  [" << r.kind << ":";
+      for (size_t i = 0; i < r.names.size(); ++i) std::cout << (i ? ", " : " ") << i + 1 << " '" << r.names[i] << "'";
+      std::cout << "] table " << r.table.string() << "\n";
     }
     for (const auto& f : report.unreadableFiles)
       std::cerr << "medpipe convert: error: " << formatError(f) << " (file skipped)\n";

@@ -1,8 +1,6 @@
 // medpipe radiomics: IBSI-1 features of every label of a label map (or SEG) on a volume or DICOM
 // series. The options are the `radiomics` stage's parameters; this command adds the input forms
 // and the long table (label, family, tag, ibsi_code, value).
-#include <fnmatch.h>
-
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -19,8 +17,7 @@
 #include "medpipe/io/dicom_conversion.h"
 #include "medpipe/io/dicom_index.h"
 #include "medpipe/io/image_file.h"
-#include "medpipe/io/rt_structure.h"
-#include "medpipe/io/segmentation.h"
+#include "medpipe/io/region_objects.h"
 #include "medpipe/pipeline/config_validation.h"
 #include "medpipe/radiomics/features.h"
 
@@ -46,39 +43,20 @@ ImageF::Pointer readInputImage(const fs::path& path) {
   return readVolume(index.volumes.front(), IrregularGeometry::Resample);
 }
 
-bool matchesAny(const std::string& name, const std::string& globs) {
-  if (globs.empty()) return true;
-  std::stringstream list(globs);
-  std::string glob;
-  while (std::getline(list, glob, ','))
-    if (fnmatch(glob.c_str(), name.c_str(), 0) == 0) return true;
-  return false;
-}
-
-// A label map file on the image's grid, or a DICOM SEG or RTSTRUCT object read onto it (RTSTRUCT:
-// the ROIs matching `roiGlobs`, labels 1, 2, ... in the file's order).
+// A label map file on the image's grid, or a DICOM SEG or RTSTRUCT object read onto it: the ROIs
+// matching `roiGlobs` (every ROI when empty), labels 1, 2, ... in the file's order.
 LabelImage::Pointer readInputLabels(const fs::path& path, const ImageF& image, const std::string& roiGlobs) {
-  if (isVolumeFile(path)) return readLabelImage(path);
+  if (isVolumeFile(path)) {
+    if (!roiGlobs.empty()) throw Error(path.string(), "--roi", "selects ROIs of a SEG or RTSTRUCT, not of a label map file");
+    return readLabelImage(path);
+  }
   if (!fs::is_regular_file(path))
     throw Error(path.string(), "", "give a label map file (.nii.gz, .nrrd, .mha), a DICOM SEG or an RTSTRUCT file");
-  StructureSet set;
-  try {
-    set = readStructureSet(path);
-  } catch (const Error& e) {
-    if (e.info().field != "SOPClassUID") throw;
-    return readSegmentation(path, image).labels;  // not a structure set: a SEG or an error naming the file
-  }
-  std::vector<StructureRoi> selected;
-  for (const auto& roi : set.rois)
-    if (matchesAny(roi.name, roiGlobs)) selected.push_back(roi);
-  if (selected.empty()) throw Error(path.string(), "--roi", "no ROI of the structure set matches '" + roiGlobs + "'");
-  for (size_t i = 0; i < selected.size(); ++i)
-    logInfo("label " + std::to_string(i + 1) + ": ROI '" + selected[i].name + "'");
-  try {
-    return rasteriseStructures(selected, image);
-  } catch (const Error& e) {
-    throw Error(path.string(), e.info().field, e.info().reason);
-  }
+  RegionReadOptions options;
+  options.rois = splitRoiGlobs(roiGlobs);
+  const RegionMap map = readRegionObject(path, image, options);
+  for (const auto& r : map.regions) logInfo("label " + std::to_string(r.label) + ": ROI '" + r.name + "'");
+  return map.labels;
 }
 
 std::string formatNumber(double v) {
@@ -150,8 +128,8 @@ int runRadiomics(const Args& args) {
       "labels", po::value(&labelsPath)->required(),
       "a label map on the image's grid, or a DICOM SEG or RTSTRUCT file of the series")(
       "roi", po::value(&roiGlobs),
-      "RTSTRUCT: the ROIs to measure, names or globs, comma-separated (\"GTV*,Lung*\"); default every ROI; labels 1, "
-      "2, ... in the file's order")(
+      "SEG or RTSTRUCT: the ROIs to measure, names or globs, comma-separated (\"GTV*,Lung*\"); default every ROI; "
+      "labels 1, 2, ... in the file's order")(
       "output,o", po::value(&output)->required(),
       "the feature table: .csv or .json; one row per label and feature (label, family, tag, ibsi_code, value)")(
       "wide", po::bool_switch(&wide), "one row per label, one column per feature")(

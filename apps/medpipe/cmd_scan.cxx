@@ -8,6 +8,7 @@
 #include "medpipe/core/error.h"
 #include "medpipe/core/json_writer.h"
 #include "medpipe/io/dicom_index.h"
+#include "medpipe/io/region_objects.h"
 #include "medpipe/io/slice_stack.h"
 
 namespace medpipe::cli {
@@ -56,6 +57,39 @@ VolumeRow describe(const SeriesVolume& volume) {
   return row;
 }
 
+// An RTSTRUCT or SEG with its ROIs and the volume of the series it references (null: not found).
+struct RegionRow {
+  const DicomHeader* header;
+  RegionObject object;
+  std::string error;  // the object could not be read
+  const SeriesVolume* referenced = nullptr;
+};
+
+std::vector<RegionRow> describeRegions(const DicomIndex& index) {
+  std::vector<RegionRow> rows;
+  for (const auto& h : index.regionObjects) {
+    RegionRow row{&h, {}, {}, nullptr};
+    try {
+      row.object = describeRegionObject(h.path);
+    } catch (const Error& e) {
+      row.error = e.info().field.empty() ? e.info().reason : e.info().field + ": " + e.info().reason;
+    }
+    for (const auto& v : index.volumes)
+      if (!row.object.referencedSeriesUid.empty() && v.first().seriesInstanceUid == row.object.referencedSeriesUid) {
+        row.referenced = &v;
+        break;
+      }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string roiList(const RegionObject& object) {
+  std::string names;
+  for (const auto& r : object.regions) names += (names.empty() ? "'" : ", '") + r.name + "'";
+  return names;
+}
+
 // Patients are numbered in scan order so the table can group by patient without printing PHI.
 std::vector<int> patientNumbers(const std::vector<VolumeRow>& rows) {
   std::vector<int> numbers;
@@ -70,7 +104,8 @@ std::vector<int> patientNumbers(const std::vector<VolumeRow>& rows) {
   return numbers;
 }
 
-void printTable(const DicomIndex& index, const std::vector<VolumeRow>& rows, bool showPhi) {
+void printTable(const DicomIndex& index, const std::vector<VolumeRow>& rows, const std::vector<RegionRow>& regions,
+                bool showPhi) {
   std::string study;
   int patient = 0;
   const auto patients = patientNumbers(rows);
@@ -97,14 +132,29 @@ void printTable(const DicomIndex& index, const std::vector<VolumeRow>& rows, boo
               << transferSyntaxName(h.transferSyntaxUid).substr(0, 27) << row.health << "\n";
   }
   std::cout << "\n" << rows.size() << " volume(s), " << index.nonImages.size() << " non-image DICOM object(s), "
+            << (regions.empty() ? "" : std::to_string(regions.size()) + " region object(s) (RTSTRUCT, SEG), ")
             << index.unreadable.size() << " unreadable file(s), " << index.ignoredFiles << " non-DICOM file(s)\n";
+  for (const auto& r : regions) {
+    std::cout << "  regions: " << r.header->path.string() << " (" << r.header->modality << ")";
+    if (!r.error.empty()) {
+      std::cout << " unreadable: " << r.error << "\n";
+      continue;
+    }
+    const auto& refs = r.referenced ? r.referenced->first() : *r.header;
+    if (r.referenced)
+      std::cout << " on series " << refs.seriesNumber << " '" << refs.seriesDescription << "'";
+    else
+      std::cout << (r.object.referencedSeriesUid.empty() ? " references no series" : " references a series not in this folder");
+    std::cout << ", " << r.object.regions.size() << " ROI(s): " << roiList(r.object) << "\n";
+  }
   for (const auto& n : index.nonImages)
     std::cout << "  non-image: " << n.path.string() << " (" << (n.modality.empty() ? "no modality" : n.modality)
               << ", SOP class " << (n.sopClassUid.empty() ? "none" : n.sopClassUid) << ")\n";
   for (const auto& u : index.unreadable) std::cout << "  unreadable: " << formatError(u) << "\n";
 }
 
-void printJson(const DicomIndex& index, const std::vector<VolumeRow>& rows, bool showPhi) {
+void printJson(const DicomIndex& index, const std::vector<VolumeRow>& rows, const std::vector<RegionRow>& regions,
+               bool showPhi) {
   JsonWriter json(std::cout);
   json.beginObject().key("volumes").beginArray();
   const auto patients = patientNumbers(rows);
@@ -127,6 +177,25 @@ void printJson(const DicomIndex& index, const std::vector<VolumeRow>& rows, bool
   json.endArray().key("nonImages").beginArray();
   for (const auto& n : index.nonImages)
     json.beginObject().field("path", n.path.string()).field("modality", n.modality).field("sopClassUid", n.sopClassUid).endObject();
+  json.endArray().key("regionObjects").beginArray();
+  for (const auto& r : regions) {
+    json.beginObject().field("path", r.header->path.string()).field("modality", r.header->modality);
+    json.field("sopClassUid", r.header->sopClassUid);
+    if (!r.error.empty()) {
+      json.field("error", r.error).endObject();
+      continue;
+    }
+    json.field("referencedSeriesUid", r.object.referencedSeriesUid).field("referencedSeriesFound", r.referenced != nullptr);
+    if (r.referenced)
+      json.field("referencedSeriesNumber", r.referenced->first().seriesNumber)
+          .field("referencedDescription", r.referenced->first().seriesDescription);
+    json.key("rois").beginArray();
+    for (const auto& roi : r.object.regions) {
+      json.beginObject().field("name", roi.name).array("color", std::vector<int>{roi.rgb[0], roi.rgb[1], roi.rgb[2]});
+      json.field("type", roi.type).endObject();
+    }
+    json.endArray().endObject();
+  }
   json.endArray().key("unreadable").beginArray();
   for (const auto& u : index.unreadable)
     json.beginObject().field("path", u.path).field("field", u.field).field("reason", u.reason).endObject();
@@ -152,9 +221,10 @@ int runScan(const Args& args) {
     const DicomIndex index = indexDicomFolder(input, &progress);
     std::vector<VolumeRow> rows;
     for (const auto& v : index.volumes) rows.push_back(describe(v));
+    const std::vector<RegionRow> regions = describeRegions(index);
     const bool showPhi = vm.count("show-phi") > 0;
-    if (vm.count("json")) printJson(index, rows, showPhi);
-    else printTable(index, rows, showPhi);
+    if (vm.count("json")) printJson(index, rows, regions, showPhi);
+    else printTable(index, rows, regions, showPhi);
     return kSuccess;
   });
 }

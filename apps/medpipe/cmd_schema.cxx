@@ -9,6 +9,7 @@
 #include "json_value.h"
 #include "medpipe/filters/stage.h"
 #include "medpipe/pipeline/output_formats.h"
+#include "medpipe/pipeline/pipeline_config.h"
 
 namespace medpipe::cli {
 namespace {
@@ -216,23 +217,25 @@ JsonValue outputsSchema() {
       .set("items", JsonValue::object().set("oneOf", choices));
 }
 
+// From the one declaration of the input keys (pipelineInputKeys); `rois` also takes a YAML list.
 JsonValue inputSchema() {
   const JsonValue text = JsonValue::object().set("type", JsonValue::string("string"));
+  JsonValue properties = JsonValue::object();
+  for (const auto& key : pipelineInputKeys()) {
+    JsonValue property = JsonValue::object().set("description", JsonValue::string(key.doc));
+    if (key.name == "rois")
+      property.set("anyOf", JsonValue::array().add(text).add(
+                                JsonValue::object().set("type", JsonValue::string("array")).set("items", text)));
+    else
+      property.set("type", JsonValue::string("string"));
+    properties.set(key.name, property);
+  }
   return JsonValue::object()
       .set("description", JsonValue::string("DICOM folder, PACS export root or image file (or give --input)"))
-      .set("anyOf",
-           JsonValue::array().add(text).add(
-               JsonValue::object()
-                   .set("type", JsonValue::string("object"))
-                   .set("properties",
-                        JsonValue::object()
-                            .set("path", text)
-                            .set("series", JsonValue::object()
-                                               .set("type", JsonValue::string("string"))
-                                               .set("description",
-                                                    JsonValue::string(
-                                                        "uid=, number=, description=GLOB, modality= (comma = and)"))))
-                   .set("additionalProperties", JsonValue::boolean(false))));
+      .set("anyOf", JsonValue::array().add(text).add(JsonValue::object()
+                                                         .set("type", JsonValue::string("object"))
+                                                         .set("properties", properties)
+                                                         .set("additionalProperties", JsonValue::boolean(false))));
 }
 
 JsonValue configSchema() {

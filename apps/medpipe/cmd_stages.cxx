@@ -5,6 +5,7 @@
 #include "medpipe/filters/stage.h"
 #include "medpipe/filters/stage_docs.h"
 #include "medpipe/pipeline/output_formats.h"
+#include "medpipe/pipeline/pipeline_config.h"
 
 namespace medpipe::cli {
 
@@ -19,7 +20,7 @@ int runStages(const Args& args) {
   po::variables_map vm;
   if (auto done = parseCommandLine(args, line, vm)) return *done;
   return reportErrors("stages", [&] {
-    if (vm.count("outputs-markdown")) std::cout << outputFormatsMarkdown();
+    if (vm.count("outputs-markdown")) std::cout << outputFormatsMarkdown() << pipelineInputMarkdown();
     else if (vm.count("markdown")) std::cout << stagesMarkdown();
     else if (name.empty()) std::cout << stageOverview() << "\nmedpipe stages NAME shows a stage's parameters.\n";
     else std::cout << describeStage(findStage(name).spec());

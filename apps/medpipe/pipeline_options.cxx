@@ -19,9 +19,14 @@ std::map<std::string, std::string> withConfigFlags(std::map<std::string, std::st
 }
 
 void ConfigOptions::addTo(CommandLine& line) {
+  static const std::string setHelp = [] {
+    std::string keys;
+    for (const auto& k : pipelineInputKeys()) keys += (keys.empty() ? "input." : " / input.") + k.name + "=";
+    return "override a parameter: STEP.PARAM=VALUE, or " + keys + " (repeatable)";
+  }();
   line.options.add_options()
       ("config", po::value(&configPath)->required(), "pipeline config (YAML or JSON)")
-      ("set", po::value(&sets)->composing(), "override a parameter: STEP.PARAM=VALUE, or input.path= / input.series= (repeatable)")
+      ("set", po::value(&sets)->composing(), setHelp.c_str())
       ("var", po::value(&vars)->composing(), "define a variable used as ${NAME} in the config: NAME=VALUE (repeatable)");
   line.positional.add("config", 1);
 }

@@ -103,7 +103,11 @@ TEST(DebianDicomFiles, ScanningTheWholeFolderSortsObjectsWithoutCrashing) {
     return std::any_of(index.nonImages.begin(), index.nonImages.end(),
                        [&](const DicomHeader& h) { return h.path.filename() == name; });
   };
-  for (const char* name : {"rtplan.dcm", "rtstruct.dcm", "test-SR.dcm", "waveform_ecg.dcm"}) EXPECT_TRUE(nonImage(name)) << name;
+  for (const char* name : {"rtplan.dcm", "test-SR.dcm", "waveform_ecg.dcm"}) EXPECT_TRUE(nonImage(name)) << name;
+  // Structure sets are region objects (region_objects.h), listed apart from other non-images.
+  EXPECT_TRUE(std::any_of(index.regionObjects.begin(), index.regionObjects.end(),
+                          [&](const DicomHeader& h) { return h.path.filename() == "rtstruct.dcm"; }));
+  EXPECT_FALSE(nonImage("rtstruct.dcm"));
   const auto unreadable = [&](const std::string& name) {
     return std::any_of(index.unreadable.begin(), index.unreadable.end(),
                        [&](const ErrorInfo& e) { return std::filesystem::path(e.path).filename() == name; });

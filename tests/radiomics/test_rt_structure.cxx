@@ -11,6 +11,7 @@
 
 #include "medpipe/core/error.h"
 #include "medpipe/io/image_file.h"
+#include "medpipe/io/region_objects.h"
 #include "medpipe/io/rt_structure.h"
 #include "test_support.h"
 
@@ -149,12 +150,15 @@ TEST(RtStructure, RingWithAHoleAndATriangleRasterise) {
 TEST(RtStructure, BadContoursNameTheRoiAndContour) {
   TempDir dir("rtstruct-bad");
   writeRtStruct(dir / "open.dcm", {{1, "Lung", {square(1.5, 5.5, 1), {"OPEN_PLANAR", square(1.5, 5.5, 2).points}}}});
+  const StructureSet open = readStructureSet(dir / "open.dcm");  // recorded, an error when rasterised
+  EXPECT_EQ(open.rois[0].problem, "ROI 'Lung' contour 2 is OPEN_PLANAR, not CLOSED_PLANAR");
+  EXPECT_EQ(open.rois[0].problemField, "ContourGeometricType");
   try {
-    readStructureSet(dir / "open.dcm");
-    FAIL() << "no error";
+    readRegionObject(dir / "open.dcm", *grid());
+    ADD_FAILURE() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("ROI 'Lung' contour 2 is OPEN_PLANAR, not CLOSED_PLANAR"), std::string::npos)
-        << e.what();
+    EXPECT_EQ(std::string(e.what()), (dir / "open.dcm").string() +
+                                         ": ContourGeometricType: ROI 'Lung' contour 2 is OPEN_PLANAR, not CLOSED_PLANAR");
   }
   auto expectError = [&](const StructureRoi& roi, const std::string& message) {
     try {
@@ -164,7 +168,7 @@ TEST(RtStructure, BadContoursNameTheRoiAndContour) {
       EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
     }
   };
-  StructureRoi roi{1, "Heart", {}, {}};
+  StructureRoi roi{1, "Heart", {}, {}, {}, {}, {}, {}};
   roi.contours = {square(1.5, 5.5, 1).points, {{10, -5, 100}, {12, -5, 104}, {12, -3, 100}}};
   expectError(roi, "ROI 'Heart' contour 2 does not lie in one slice plane");
   roi.contours = {square(1.5, 5.5, 9).points};
@@ -196,7 +200,8 @@ TEST(RtStructure, RadiomicsCommandTakesAStructureSet) {
   r = runMedpipe("radiomics " + (dir / "ct.nii.gz").string() + " " + (dir / "rs.dcm").string() + " --roi 'Liver' -o " +
                  (dir / "g.csv").string());
   EXPECT_EQ(r.exitCode, 1);
-  EXPECT_NE(r.err.find("no ROI of the structure set matches 'Liver'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rois: 'Liver' matches no ROI of the structure set (ROIs: 'GTV ring', 'Lung')"), std::string::npos)
+      << r.err;
 }
 
 }  // namespace

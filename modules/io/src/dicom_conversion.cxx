@@ -1,5 +1,6 @@
 #include "medpipe/io/dicom_conversion.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -8,9 +9,11 @@
 #include "medpipe/io/deidentify.h"
 #include "medpipe/io/derived_series.h"
 #include "medpipe/io/dicom_index.h"
+#include "medpipe/io/region_objects.h"
 #include "medpipe/io/sidecar.h"
 #include "medpipe/io/volume_naming.h"
 #include "medpipe/io/volume_series.h"
+#include "region_conversion.h"
 
 namespace medpipe {
 namespace fs = std::filesystem;
@@ -60,7 +63,8 @@ void refuseExisting(const fs::path& image, const ConversionOptions& options) {
 }
 
 ConvertedVolume convertToImageFile(const SeriesVolume& volume, const std::string& stem,
-                                   const ConversionOptions& options, const Progress* progress) {
+                                   const ConversionOptions& options, const Progress* progress,
+                                   ImageF::Pointer* keep = nullptr) {
   const fs::path image = options.outputFolder / (stem + fileExtension(options.format));
   const fs::path sidecar = options.outputFolder / (stem + ".json");
   refuseExisting(image, options);
@@ -68,6 +72,7 @@ ConvertedVolume convertToImageFile(const SeriesVolume& volume, const std::string
   auto volumeImage = readVolume(scaledForReading(volume, options), options.irregular, &health, progress);
   writeImage(*volumeImage, image, options.write);
   writeSidecar(volume, health, *volumeImage, sidecar, sidecarOptions(options));
+  if (keep) *keep = volumeImage;
   return {image, sidecar, health.summary(), 1};
 }
 
@@ -189,18 +194,48 @@ ConversionReport convertDicom(const ConversionOptions& options, const Progress* 
   fs::create_directories(options.outputFolder, ec);
   if (ec) throw Error(options.outputFolder.string(), "", "cannot create output folder: " + ec.message());
 
+  // Region objects by the series they reference; those of a series not in the input fail here.
+  std::map<std::string, std::vector<const DicomHeader*>> regionsOf;
+  if (options.regions && !options.toDicom)
+    for (const auto& h : index.regionObjects) {
+      std::string series;
+      try {
+        series = describeRegionObject(h.path).referencedSeriesUid;
+      } catch (const Error& e) {
+        report.failed.push_back(e.info());
+        continue;
+      }
+      const bool present = std::any_of(index.volumes.begin(), index.volumes.end(),
+                                       [&](const SeriesVolume& v) { return v.first().seriesInstanceUid == series; });
+      if (series.empty())
+        report.failed.push_back({h.path.string(), "ReferencedSeriesSequence", "names no series"});
+      else if (!present)
+        report.failed.push_back({h.path.string(), "ReferencedSeriesSequence", "references a series that is not in the input"});
+      else
+        regionsOf[series].push_back(&h);
+    }
+
   std::set<std::string> stems;
   for (OutputUnit& unit : planOutputs(selected, options)) {
     std::string stem = unit.stem;
     while (!stems.insert(stem).second) stem += "_" + std::to_string(stems.size());
     const SeriesVolume& volume = *unit.volumes.front();
+    // Regions go beside the first volume of their series (the one holding the contoured slices).
+    const auto regions = regionsOf.find(volume.first().seriesInstanceUid);
+    const bool withRegions = regions != regionsOf.end() && unit.volumes.size() == 1 && !options.toDicom;
+    ImageF::Pointer grid;
     try {
       report.written.push_back(
           options.toDicom      ? convertToDerivedSeries(volume, stem, options, options.deidentify ? &deidentifier : nullptr, progress)
           : unit.volumes.size() > 1 ? convertTo4dImageFile(unit.volumes, stem, options, progress)
-                                    : convertToImageFile(volume, stem, options, progress));
+                                    : convertToImageFile(volume, stem, options, progress, withRegions ? &grid : nullptr));
     } catch (const Error& e) {
       report.failed.push_back(e.info());
+    }
+    if (grid) {
+      for (const auto& written : convertRegionObjects(regions->second, volume, *grid, stem, options, report.failed))
+        report.regions.push_back(written);
+      regionsOf.erase(regions);
     }
     if (keepUidMap) uids.saveShared();  // after every series, merged with what others added
   }

@@ -1,4 +1,5 @@
 #include "medpipe/io/dicom_index.h"
+#include "medpipe/io/region_objects.h"
 
 #include <algorithm>
 #include <cmath>
@@ -188,7 +189,8 @@ DicomIndex indexDicomFolder(const fs::path& root, const Progress* progress) {
     }
     try {
       DicomHeader h = readDicomHeader(file);
-      if (h.isImage()) images.push_back(std::move(h));
+      if (isRegionObject(h)) index.regionObjects.push_back(std::move(h));
+      else if (h.isImage()) images.push_back(std::move(h));
       else index.nonImages.push_back(std::move(h));
     } catch (const Error& e) {
       index.unreadable.push_back(e.info());

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <sstream>
 
@@ -19,6 +20,9 @@ const Tag kRoiNumber(0x3006, 0x0022), kRoiName(0x3006, 0x0026), kReferencedRoiNu
 const Tag kRoiDisplayColor(0x3006, 0x002a), kContourGeometricType(0x3006, 0x0042), kContourData(0x3006, 0x0050);
 const Tag kReferencedFrameOfReferenceSequence(0x3006, 0x0010), kRtReferencedStudySequence(0x3006, 0x0012);
 const Tag kRtReferencedSeriesSequence(0x3006, 0x0014), kSeriesInstanceUid(0x0020, 0x000e);
+const Tag kFrameOfReferenceUid(0x0020, 0x0052), kContourImageSequence(0x3006, 0x0016);
+const Tag kReferencedSopInstanceUid(0x0008, 0x1155), kRtRoiObservationsSequence(0x3006, 0x0080);
+const Tag kRtRoiInterpretedType(0x3006, 0x00a4);
 const char* kRtStructureSetStorage = "1.2.840.10008.5.1.4.1.1.481.3";
 
 const gdcm::DataSet* item(const gdcm::DataSet& ds, const Tag& tag, size_t index) {
@@ -68,10 +72,12 @@ StructureSet readStructureSet(const std::filesystem::path& file) {
   if (dicom::text(ds, Tag(0x0008, 0x0016)) != kRtStructureSetStorage)
     throw Error(where, "SOPClassUID", "not an RT Structure Set");
   StructureSet set;
-  if (const auto* frame = item(ds, kReferencedFrameOfReferenceSequence, 1))
+  if (const auto* frame = item(ds, kReferencedFrameOfReferenceSequence, 1)) {
+    set.frameOfReferenceUid = dicom::text(*frame, kFrameOfReferenceUid);
     if (const auto* study = item(*frame, kRtReferencedStudySequence, 1))
       if (const auto* series = item(*study, kRtReferencedSeriesSequence, 1))
         set.referencedSeriesUid = dicom::text(*series, kSeriesInstanceUid);
+  }
   std::map<int, size_t> byNumber;
   for (size_t i = 1; const gdcm::DataSet* roi = item(ds, kStructureSetRoiSequence, i); ++i) {
     StructureRoi r;
@@ -93,18 +99,31 @@ StructureSet readStructureSet(const std::filesystem::path& file) {
     if (color.size() == 3)
       for (size_t k = 0; k < 3; ++k) roi.rgb[k] = std::uint8_t(std::clamp(color[k], 0.0, 255.0));
     for (size_t c = 1; const gdcm::DataSet* contour = item(*rc, kContourSequence, c); ++c) {
-      const std::string name = contourName(roi, roi.contours.size());
+      const std::string name = contourName(roi, c - 1);
       const std::string type = dicom::text(*contour, kContourGeometricType);
-      if (type != "CLOSED_PLANAR")
-        throw Error(where, "ContourGeometricType",
-                    name + " is " + (type.empty() ? "untyped" : type) + ", not CLOSED_PLANAR");
+      if (type == "POINT") continue;  // markers (isocentres), not regions
+      if (type != "CLOSED_PLANAR") {
+        if (roi.problem.empty())
+          roi.problemField = "ContourGeometricType",
+          roi.problem = name + " is " + (type.empty() ? "untyped" : type) + ", not CLOSED_PLANAR";
+        continue;
+      }
       const auto xyz = numbers(dicom::text(*contour, kContourData));
-      if (xyz.size() % 3 != 0 || std::any_of(xyz.begin(), xyz.end(), [](double v) { return !std::isfinite(v); }))
-        throw Error(where, "ContourData", name + ": not a list of x, y, z numbers");
+      if (xyz.size() % 3 != 0 || std::any_of(xyz.begin(), xyz.end(), [](double v) { return !std::isfinite(v); })) {
+        if (roi.problem.empty()) roi.problemField = "ContourData", roi.problem = name + ": not a list of x, y, z numbers";
+        continue;
+      }
       ContourPoints points;
       for (size_t k = 0; k + 2 < xyz.size(); k += 3) points.push_back({xyz[k], xyz[k + 1], xyz[k + 2]});
       roi.contours.push_back(std::move(points));
+      const gdcm::DataSet* image = item(*contour, kContourImageSequence, 1);
+      roi.contourImages.push_back(image ? dicom::text(*image, kReferencedSopInstanceUid) : "");
     }
+  }
+  for (size_t i = 1; const gdcm::DataSet* observation = item(ds, kRtRoiObservationsSequence, i); ++i) {
+    const auto number = numbers(dicom::text(*observation, kReferencedRoiNumber));
+    if (!number.empty() && byNumber.count(int(number[0])))
+      set.rois[byNumber[int(number[0])]].type = dicom::text(*observation, kRtRoiInterpretedType);
   }
   return set;
 }
@@ -140,7 +159,11 @@ LabelImage::Pointer rasteriseStructures(const std::vector<StructureRoi>& rois, c
       const double z = (zMin + zMax) / 2;
       const long k = std::lround(z);
       if (std::abs(z - double(k)) > 0.5 || k < 0 || k >= long(size[2]))
-        throw Error("", "ContourData", name + " lies on no slice of the image (slice index " + std::to_string(z) + ")");
+      {
+        char index[32];
+        std::snprintf(index, sizeof index, "%.2f", z);
+        throw Error("", "ContourData", name + " lies on no slice of the image (slice index " + index + ")");
+      }
       const size_t n = polygon.size();
       if (n <= 2000)  // O(n^2); longer contours are taken as drawn
         for (size_t a = 0; a < n; ++a)

@@ -323,6 +323,39 @@ WrittenSegmentation writeSegmentation(const LabelImage& labels, const SeriesVolu
   return written;
 }
 
+// The SegmentSequence of a SEG data set.
+static std::vector<SegmentDescription> segmentsOf(const gdcm::DataSet& ds, const std::string& where) {
+  std::vector<SegmentDescription> segments;
+  for (size_t i = 1; const gdcm::DataSet* segment = item(ds, kSegmentSequence, i); ++i) {
+    SegmentDescription description;
+    const auto number = unsignedShorts(*segment, Tag(0x0062, 0x0004));
+    if (number.empty() || number[0] > 255) throw Error(where, "SegmentNumber", "missing or above 255");
+    description.label = static_cast<std::uint8_t>(number[0]);
+    description.name = dicom::text(*segment, Tag(0x0062, 0x0005));
+    const auto lab = unsignedShorts(*segment, kCieLab);
+    if (lab.size() == 3) description.rgb = rgbOf({lab[0], lab[1], lab[2]});
+    description.category = codeOf(item(*segment, Tag(0x0062, 0x0003)));
+    description.type = codeOf(item(*segment, Tag(0x0062, 0x000f)));
+    segments.push_back(description);
+  }
+
+  return segments;
+}
+
+std::vector<SegmentDescription> readSegmentDescriptions(const fs::path& file, std::string* referencedSeriesUid) {
+  const std::string where = file.string();
+  gdcm::Reader reader;
+  dicom::readCheckedFile(reader, file);
+  const gdcm::DataSet& ds = reader.GetFile().GetDataSet();
+  if (dicom::text(ds, Tag(0x0008, 0x0016)) != kSegmentationStorage)
+    throw Error(where, "SOPClassUID", "not a Segmentation");
+  if (referencedSeriesUid) {
+    const gdcm::DataSet* series = item(ds, Tag(0x0008, 0x1115));
+    *referencedSeriesUid = series ? dicom::text(*series, Tag(0x0020, 0x000e)) : "";
+  }
+  return segmentsOf(ds, where);
+}
+
 Segmentation readSegmentation(const fs::path& file, const itk::ImageBase<3>& grid) {
   const std::string where = file.string();
   gdcm::Reader reader;
@@ -337,18 +370,7 @@ Segmentation readSegmentation(const fs::path& file, const itk::ImageBase<3>& gri
     throw Error(where, "Rows/Columns", "frames do not match the grid's slices");
 
   Segmentation result;
-  for (size_t i = 1; const gdcm::DataSet* segment = item(ds, kSegmentSequence, i); ++i) {
-    SegmentDescription description;
-    const auto number = unsignedShorts(*segment, Tag(0x0062, 0x0004));
-    if (number.empty() || number[0] > 255) throw Error(where, "SegmentNumber", "missing or above 255");
-    description.label = static_cast<std::uint8_t>(number[0]);
-    description.name = dicom::text(*segment, Tag(0x0062, 0x0005));
-    const auto lab = unsignedShorts(*segment, kCieLab);
-    if (lab.size() == 3) description.rgb = rgbOf({lab[0], lab[1], lab[2]});
-    description.category = codeOf(item(*segment, Tag(0x0062, 0x0003)));
-    description.type = codeOf(item(*segment, Tag(0x0062, 0x000f)));
-    result.segments.push_back(description);
-  }
+  result.segments = segmentsOf(ds, where);
 
   result.labels = LabelImage::New();
   result.labels->CopyInformation(&grid);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "medpipe/io/deidentify.h"
 #include "medpipe/io/dicom_conversion.h"
 #include "medpipe/io/image_file.h"
+#include "medpipe/io/region_objects.h"
 #include "medpipe/io/series_selector.h"
 #include "medpipe/io/volume_naming.h"
 
@@ -29,6 +31,23 @@ std::string shortHash(const std::string& text) {
   char out[9];
   std::snprintf(out, sizeof out, "%08llx", static_cast<unsigned long long>(h & 0xffffffffull));
   return out;
+}
+
+// The unit's region label map on the input's grid, or none when the config names no ROIs.
+RegionMap readUnitRegions(const PipelineConfig& config, const WorkUnit& unit, const ImageF& input) {
+  if (!config.roisGiven) return {};
+  if (unit.regionFiles.empty())
+    throw Error(config.regionsPath, "input.rois",
+                config.regionsPath.empty() ? "no RTSTRUCT or SEG in the input references this series"
+                                           : "the regions file references another series");
+  if (unit.regionFiles.size() > 1)
+    throw Error("", "input.rois",
+                std::to_string(unit.regionFiles.size()) +
+                    " RTSTRUCT/SEG objects reference this series: name one with input.regions");
+  RegionReadOptions read;
+  read.rois = config.rois;
+  for (const auto& slice : unit.volume.slices) read.sliceUids.insert(slice.sopInstanceUid);
+  return readRegionObject(unit.regionFiles.front(), input, read);
 }
 
 UnitOutcome runUnit(const PipelineConfig& config, const PipelinePlan& plan, const WorkUnit& unit, const fs::path& folder,
@@ -54,7 +73,9 @@ UnitOutcome runUnit(const PipelineConfig& config, const PipelinePlan& plan, cons
     const ImageF::Pointer input = unit.imageFile.empty()
                                       ? readVolume(unit.volume, options.irregular, nullptr, options.run.cancel)
                                       : readImage(unit.imageFile);
-    outcome.report = runPipelineUnit(config, plan, input, identity, folder, run);
+    const RegionMap rois = readUnitRegions(config, unit, *input);
+    identity.rois = rois.regions;
+    outcome.report = runPipelineUnit(config, plan, input, identity, folder, run, rois.labels);
     outcome.ok = true;
   } catch (const Error& e) {
     outcome.error = e.what();
@@ -68,18 +89,44 @@ UnitOutcome runUnit(const PipelineConfig& config, const PipelinePlan& plan, cons
 }  // namespace
 
 std::vector<fs::path> WorkUnit::files() const {
-  if (!imageFile.empty()) return {imageFile};
   std::vector<fs::path> paths;
+  if (!imageFile.empty()) paths.push_back(imageFile);
   for (const auto& s : volume.slices)
     if (paths.empty() || paths.back() != s.path) paths.push_back(s.path);
+  paths.insert(paths.end(), regionFiles.begin(), regionFiles.end());
   return paths;
 }
+
+namespace {
+
+// The region objects for the units: the `regions:` file, or every RTSTRUCT/SEG of the input, by the
+// series each references (an object that cannot be read is left out; a unit that needs it says so).
+std::map<std::string, std::vector<fs::path>> regionObjectsBySeries(const PipelineConfig& config, const DicomIndex* index) {
+  std::map<std::string, std::vector<fs::path>> bySeries;
+  if (!config.regionsPath.empty()) {
+    bySeries[describeRegionObject(config.regionsPath).referencedSeriesUid].push_back(config.regionsPath);
+    return bySeries;
+  }
+  if (index)
+    for (const auto& h : index->regionObjects) try {
+        bySeries[describeRegionObject(h.path).referencedSeriesUid].push_back(h.path);
+      } catch (const Error&) {
+      }
+  return bySeries;
+}
+
+}  // namespace
 
 WorkPlan planWork(const PipelineConfig& config) {
   const fs::path input = config.inputPath;
   if (input.empty()) throw Error("", "input", "no input: the config has no 'input:' and none was given");
-  if (isImageFile(input)) return {{WorkUnit{input.stem().stem().string(), input.filename().string(), {}, input}}, {}};
+  if (isImageFile(input)) {
+    WorkUnit unit{input.stem().stem().string(), input.filename().string(), {}, input, {}};
+    if (config.roisGiven && !config.regionsPath.empty()) unit.regionFiles = {config.regionsPath};
+    return {{unit}, {}};
+  }
   const DicomIndex index = indexDicomFolder(input);
+  const auto regions = config.roisGiven ? regionObjectsBySeries(config, &index) : std::map<std::string, std::vector<fs::path>>{};
   const SeriesSelector selector(config.seriesSelector);
   WorkPlan plan;
   plan.unreadable = groupUnreadableByFolder(index.unreadable);
@@ -92,6 +139,7 @@ WorkPlan planWork(const PipelineConfig& config) {
     unit.description = "series " + std::to_string(h.seriesNumber) + " '" + h.seriesDescription + "' (" + h.modality + ", " +
                        std::to_string(volume.slices.size()) + " slices)";
     unit.volume = volume;
+    if (const auto found = regions.find(h.seriesInstanceUid); found != regions.end()) unit.regionFiles = found->second;
     units.push_back(std::move(unit));
   }
   if (units.empty() && index.volumes.empty() && !index.unreadable.empty()) {

@@ -39,6 +39,7 @@ struct Planner {
   // The kind of data a step (or the pipeline input) produces, when it is known.
   std::optional<DataKind> kindOf(const std::string& name) const {
     if (name == kInputName) return DataKind::Image;
+    if (name == kRoisInputName && config.roisGiven) return DataKind::Labels;
     const auto it = stageOf.find(name);
     if (it == stageOf.end()) return std::nullopt;
     return it->second->spec().output;
@@ -50,12 +51,15 @@ struct Planner {
 
   std::vector<std::string> stepNames() const {
     std::vector<std::string> names{kInputName};
+    if (config.roisGiven) names.push_back(kRoisInputName);
     for (const auto& s : config.steps) names.push_back(s.name);
     return names;
   }
 
   void checkStep(const StepConfig& step) {
     if (step.name == kInputName) problem(step.position, step.name, "'input' is reserved for the pipeline's input volume");
+    if (step.name == kRoisInputName)
+      problem(step.position, step.name, "'rois' is reserved for the label map of the input's ROIs (input: rois:)");
     if (step.stage.empty()) return problem(step.position, step.name, "missing 'stage:'");
     const Stage* stage = nullptr;
     try {
@@ -79,7 +83,10 @@ struct Planner {
         problem(step.at("input"), step.name, "input '" + slot + "' must be " + toString(slotSpec->kind) + ", got " +
                                                  toString(*sourceKind) + " from '" + source + "'");
       const auto names = stepNames();
-      if (std::find(names.begin(), names.end(), source) == names.end()) {
+      if (source == kRoisInputName && !config.roisGiven) {
+        problem(step.at("input"), step.name,
+                "input 'rois' needs the ROIs named in the config's input (input: rois: \"GTV*\")");
+      } else if (std::find(names.begin(), names.end(), source) == names.end()) {
         const std::string close = closestName(source, names);
         problem(step.at("input"), step.name, "input '" + source + "' names no step" +
                                               (close.empty() ? "" : " (did you mean '" + close + "'?)"));
@@ -221,6 +228,10 @@ struct Planner {
       checkOutputPath(out);
       if (imageFileInput && out.format == "dicom")
         problem(out.at("format"), out.step, "output '" + out.file + "': format 'dicom' needs a DICOM input series, the input is an image file");
+      if (out.step == kRoisInputName && !config.roisGiven) {
+        problem(out.position, "", "output of 'rois' needs the ROIs named in the config's input (input: rois: \"GTV*\")");
+        continue;
+      }
       if (!byName.count(out.step)) {
         const std::string close = closestName(out.step, stepNames());
         problem(out.position, "", "output names no step '" + out.step + "'" + (close.empty() ? "" : " (did you mean '" + close + "'?)"));
@@ -262,6 +273,10 @@ PipelinePlan planPipeline(const PipelineConfig& config) {
       planner.problem(step.position, step.name, "a step with this name exists already");
   }
   planner.byName[kInputName] = nullptr;
+  if (config.roisGiven) planner.byName[kRoisInputName] = nullptr;
+  if (config.roisGiven && config.regionsPath.empty() && extensionAccepts(config.inputPath, DataKind::Image))
+    planner.problem(config.roisPosition, "",
+                    "input.rois: an image-file input has no RTSTRUCT or SEG beside it: name one with input.regions");
   try {
     SeriesSelector selector(config.seriesSelector);
   } catch (const Error& e) {

@@ -9,6 +9,7 @@
 #include "medpipe/io/derived_series.h"
 #include "medpipe/io/segmentation.h"
 #include "medpipe/pipeline/config_validation.h"
+#include "medpipe/pipeline/pipeline_config.h"
 #include "medpipe/pipeline/pipeline_runner.h"
 #include "medpipe/preview/intensity_window.h"
 #include "medpipe/preview/slice_montage.h"
@@ -30,6 +31,12 @@ void writeDicom(const OutputContext& c, const fs::path& path) {
     if (!description.empty()) options.seriesDescription = description;
     options.overwrite = true;
     options.deidentifier = deidentify ? &deidentifier : nullptr;
+    if (c.output.step == kRoisInputName)  // the input's ROIs keep their names and colours
+      for (const auto& roi : c.identity.rois) {
+        SegmentDescription segment;
+        segment.label = roi.label, segment.name = roi.name, segment.rgb = roi.rgb;
+        options.segments.push_back(segment);
+      }
     writeSegmentation(*c.data.labels, *c.identity.dicomSource, options, path);
     return;
   }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "medpipe/core/error.h"
+#include "medpipe/io/region_objects.h"
 
 namespace medpipe {
 namespace {
@@ -30,6 +31,29 @@ std::string expand(const std::string& text, const std::map<std::string, std::str
     last = it->position() + it->length();
   }
   return out + text.substr(last);
+}
+
+std::string inputKeyNames() {
+  std::string names;
+  for (const auto& k : pipelineInputKeys()) names += (names.empty() ? "" : ", ") + k.name;
+  return names;
+}
+
+// Sets one key of `input:`; false for a key that is not declared.
+bool setInputKey(PipelineConfig& config, const std::string& name, const std::string& value, const SourcePosition& where) {
+  if (name == "path") {
+    config.inputPath = value;
+  } else if (name == "series") {
+    config.seriesSelector = value, config.seriesPosition = where;
+  } else if (name == "rois") {
+    config.rois = splitRoiGlobs(value), config.roisGiven = true, config.roisPosition = where;
+  } else if (name == "regions") {
+    config.regionsPath = value, config.roisGiven = true;
+    if (config.rois.empty()) config.roisPosition = where;
+  } else {
+    return false;
+  }
+  return true;
 }
 
 class ConfigReader {
@@ -84,9 +108,20 @@ class ConfigReader {
       config.inputPath = scalar(input);
       return;
     }
-    if (auto path = input["path"]) config.inputPath = scalar(path);
-    config.seriesPosition = config.inputPosition;
-    if (auto series = input["series"]) config.seriesSelector = scalar(series), config.seriesPosition = positionOf(series, file_);
+    if (!input.IsMap()) throw Error(config.inputPosition.str(), "input", "expected a path or a mapping of " + inputKeyNames());
+    config.seriesPosition = config.roisPosition = config.inputPosition;
+    for (const auto& entry : input) {
+      const std::string name = key(entry.first);
+      const YAML::Node& value = entry.second;
+      if (name == "rois" && value.IsSequence()) {
+        for (const auto& glob : value) config.rois.push_back(scalar(glob));
+        config.roisGiven = true, config.roisPosition = positionOf(value, file_);
+        continue;
+      }
+      if (!setInputKey(config, name, scalar(value), positionOf(value, file_)))
+        throw Error(positionOf(entry.first, file_).str(), "input." + name,
+                    "unknown input key (expected " + inputKeyNames() + ")");
+    }
   }
 
   StepConfig readStep(const std::string& name, const YAML::Node& node) {
@@ -168,9 +203,7 @@ void applyOverride(PipelineConfig& config, const std::string& assignment) {
   const std::string target = key.substr(0, dot), field = key.substr(dot + 1);
   const SourcePosition where{kOverrideSource, 0, 0};
   if (target == "input") {
-    if (field == "path") config.inputPath = value;
-    else if (field == "series") config.seriesSelector = value, config.seriesPosition = where;
-    else throw Error(kOverrideSource, key, "input has 'path' and 'series'");
+    if (!setInputKey(config, field, value, where)) throw Error(kOverrideSource, key, "input has " + inputKeyNames());
     return;
   }
   for (auto& step : config.steps) {
@@ -190,6 +223,31 @@ void applyOverride(PipelineConfig& config, const std::string& assignment) {
 }  // namespace
 
 const char* const kOverrideSource = "override";
+const char* const kRoisInputName = "rois";
+
+const std::vector<InputKeySpec>& pipelineInputKeys() {
+  static const std::vector<InputKeySpec> keys = {
+      {"path", "DICOM folder, PACS export root or image file (or give --input)", "/data/export"},
+      {"series", "which series are units: uid=, number=, description=GLOB, modality= (comma = and)", "modality=CT"},
+      {"rois",
+       "ROI names or globs of the RTSTRUCT or SEG that references the unit's series, comma-separated or a list; "
+       "steps read the label map as input `rois` (labels 1, 2, ... in the file's order); every name must match a ROI",
+       "GTV*,Lung*"},
+      {"regions",
+       "an RTSTRUCT or SEG file to take the ROIs from (default: the one in the input folder that references the "
+       "unit's series; needed for an image-file input); without `rois:` every ROI",
+       "/data/export/RS.dcm"},
+  };
+  return keys;
+}
+
+std::string pipelineInputMarkdown() {
+  std::string out =
+      "\n## The `input:` section\n\nA path, or a mapping of these keys (also settable with `--set input.KEY=VALUE`):\n\n"
+      "| key | meaning | example |\n|---|---|---|\n";
+  for (const auto& k : pipelineInputKeys()) out += "| `" + k.name + "` | " + k.doc + " | `" + k.example + "` |\n";
+  return out;
+}
 
 std::string SourcePosition::str() const {
   if (line == 0) return file;

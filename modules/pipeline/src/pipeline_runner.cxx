@@ -144,7 +144,8 @@ bool unitIsComplete(const fs::path& outputFolder, const std::string& configHashV
 }
 
 UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& plan, const ImageF::Pointer& input,
-                           const InputIdentity& identity, const fs::path& outputFolder, const RunOptions& options) {
+                           const InputIdentity& identity, const fs::path& outputFolder, const RunOptions& options,
+                           const LabelImage::Pointer& rois) {
   UnitReport report;
   report.outputFolder = outputFolder;
   const std::string hash = configHash(config, plan);
@@ -183,6 +184,11 @@ UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& pla
     }
   };
   writeOutputsOf("input");
+  if (config.roisGiven) {
+    if (!rois) throw Error("", "input.rois", "the pipeline names ROIs but the unit has no region label map");
+    results[kRoisInputName] = StageData{nullptr, rois, nullptr};
+    writeOutputsOf(kRoisInputName);
+  }
 
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     const PlannedStep& step = plan.steps[i];

@@ -38,6 +38,11 @@ struct ConversionOptions {
   // With deidentify and toDicom: the UID mapping is loaded from this CSV when it exists and saved
   // to it after the run, so later runs map the same UIDs the same way. Empty: kept in memory only.
   std::filesystem::path uidMap;
+  // RTSTRUCT and SEG objects of the input are written beside the volume of the series they
+  // reference (image output only): one label map per object and a JSON table label -> ROI name,
+  // colour, type. `rois`: the ROI names or globs to keep (every one must match), empty keeps all.
+  bool regions = true;
+  std::vector<std::string> rois;
 };
 
 struct ConvertedVolume {
@@ -48,9 +53,16 @@ struct ConvertedVolume {
   std::filesystem::path bval, bvec;    // FSL gradient files of a 4D diffusion series, else empty
 };
 
+struct ConvertedRegions {
+  std::filesystem::path labels, table;  // "<volume stem>_rtstruct.nii.gz" / "_seg", and ".json"
+  std::string kind;                     // RTSTRUCT or SEG
+  std::vector<std::string> names;       // the ROIs written, label 1, 2, ...
+};
+
 struct ConversionReport {
   std::vector<ConvertedVolume> written;
-  std::vector<ErrorInfo> failed;  // volumes that could not be converted
+  std::vector<ConvertedRegions> regions;
+  std::vector<ErrorInfo> failed;  // volumes and region objects that could not be converted
   size_t skippedNonImages = 0;
   std::vector<ErrorInfo> unreadableFiles;  // DICOM files whose header could not be read: skipped
 };

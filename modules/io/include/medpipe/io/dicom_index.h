@@ -26,7 +26,8 @@ struct SeriesVolume {
 
 struct DicomIndex {
   std::vector<SeriesVolume> volumes;      // ordered by study, series number, volume
-  std::vector<DicomHeader> nonImages;     // SR, presentation states, RT structures, DICOMDIR...
+  std::vector<DicomHeader> nonImages;     // SR, presentation states, RT plans, DICOMDIR...
+  std::vector<DicomHeader> regionObjects; // RTSTRUCT and SEG (region_objects.h): not image series
   std::vector<ErrorInfo> unreadable;      // DICOM-looking files whose header could not be read
   size_t ignoredFiles = 0;                // files that are not DICOM at all
 };

@@ -18,15 +18,22 @@ struct StructureRoi {
   std::string name;                            // ROIName (3006,0026)
   std::array<std::uint8_t, 3> rgb{255, 0, 0};  // ROIDisplayColor (3006,002A)
   std::vector<ContourPoints> contours;         // CLOSED_PLANAR contours, in file order
+  std::string type;                            // RTROIInterpretedType (3006,00A4): GTV, ORGAN...; "" when absent
+  // Per contour: the ReferencedSOPInstanceUID of its ContourImageSequence, "" when it names none.
+  std::vector<std::string> contourImages;
+  // The first contour that cannot be a region (OPEN_PLANAR, bad ContourData): the ROI cannot be
+  // rasterised. POINT contours (isocentres, markers) are left out without a problem.
+  std::string problem, problemField;
 };
 
 struct StructureSet {
   std::vector<StructureRoi> rois;   // StructureSetROISequence order
   std::string referencedSeriesUid;  // of the first referenced series, "" when absent
+  std::string frameOfReferenceUid;  // FrameOfReferenceUID of the first ReferencedFrameOfReferenceSequence item
 };
 
-// Reads an RTSTRUCT file. Throws medpipe::Error naming the file, and the ROI and contour number
-// for a contour that is not CLOSED_PLANAR or whose ContourData is not x,y,z triplets.
+// Reads an RTSTRUCT file. Throws medpipe::Error naming the file for a file that is not an RTSTRUCT
+// or whose ROI numbers do not match; bad contours are recorded in StructureRoi::problem.
 StructureSet readStructureSet(const std::filesystem::path& file);
 
 // Label i + 1 for rois[i] (at most 255; where ROIs overlap the later one wins). Each contour lies

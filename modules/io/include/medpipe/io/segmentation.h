@@ -62,4 +62,9 @@ struct Segmentation {
 // one of the grid's slices. Throws medpipe::Error naming the file and the attribute at fault.
 Segmentation readSegmentation(const std::filesystem::path& file, const itk::ImageBase<3>& grid);
 
+// The segments of a SEG object without its frames, and the SeriesInstanceUID of its first
+// ReferencedSeriesSequence item ("" when none). Throws medpipe::Error naming the file.
+std::vector<SegmentDescription> readSegmentDescriptions(const std::filesystem::path& file,
+                                                        std::string* referencedSeriesUid = nullptr);
+
 }  // namespace medpipe

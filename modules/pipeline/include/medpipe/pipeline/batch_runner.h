@@ -18,7 +18,10 @@ struct WorkUnit {
   std::string description;  // for humans, without PHI
   SeriesVolume volume;      // DICOM input; empty for an image file
   std::filesystem::path imageFile;
-  std::vector<std::filesystem::path> files() const;
+  // With `input: rois:`: the RTSTRUCT/SEG objects that reference the unit's series (or the
+  // `regions:` file); a unit runs with exactly one.
+  std::vector<std::filesystem::path> regionFiles;
+  std::vector<std::filesystem::path> files() const;  // the input's files and region files, hashed for resuming
 };
 
 struct WorkPlan {

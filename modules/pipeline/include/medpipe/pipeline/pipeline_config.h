@@ -44,12 +44,31 @@ struct OutputConfig {
   }
 };
 
+// The keys of a config's `input:` mapping, declared once: the config reader, --set input.KEY=...,
+// `medpipe schema` and the generated docs (docs/outputs.md) all read this list.
+struct InputKeySpec {
+  std::string name;
+  std::string doc;
+  std::string example;
+};
+const std::vector<InputKeySpec>& pipelineInputKeys();
+std::string pipelineInputMarkdown();  // the `input:` section of docs/outputs.md
+
+// The name steps use for the region label map of `input: rois:` (like "input" for the volume).
+extern const char* const kRoisInputName;
+
 struct PipelineConfig {
   std::string sourceFile;
   std::string inputPath;       // DICOM folder / export root, or an image file
   std::string seriesSelector;  // see SeriesSelector
+  // `rois:` ROI names or globs of the RTSTRUCT/SEG that references the unit's series (or of the
+  // `regions:` file); the label map is the pseudo-step "rois", labels 1, 2, ... in the file's order.
+  std::vector<std::string> rois;
+  bool roisGiven = false;      // `rois:` or `regions:` present: the pipeline has a "rois" input
+  std::string regionsPath;     // `regions:` an RTSTRUCT or SEG file; "" = found in the input folder
   SourcePosition inputPosition;
   SourcePosition seriesPosition;  // of `series:`, else the input's
+  SourcePosition roisPosition;    // of `rois:` / `regions:`, else the input's
   std::map<std::string, std::string> variables;
   std::vector<StepConfig> steps;  // in file order
   std::vector<OutputConfig> outputs;

@@ -11,6 +11,7 @@
 #include "medpipe/core/progress.h"
 #include "medpipe/io/dicom_index.h"
 #include "medpipe/io/image_file.h"
+#include "medpipe/io/region_objects.h"
 #include "medpipe/pipeline/config_validation.h"
 
 namespace medpipe {
@@ -23,6 +24,8 @@ struct InputIdentity {
   std::vector<std::string> seriesUids;  // empty for image files
   std::string contentHash;              // of the input files' bytes
   const SeriesVolume* dicomSource = nullptr;  // the input series, for DICOM outputs; null for image files
+  // With `input: rois:`: the ROIs of the "rois" label map (name, colour), for its DICOM SEG output.
+  std::vector<RegionInfo> rois{};
 };
 
 struct StepReport {
@@ -59,9 +62,10 @@ std::string configHash(const PipelineConfig& config, const PipelinePlan& plan);
 // FNV-1a 64 over the bytes of `files`, in the given order, as 16 hex digits.
 std::string hashFiles(const std::vector<std::filesystem::path>& files);
 
+// `rois`: the label map of the config's `input: rois:` on the input's grid (the pseudo-step "rois").
 UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& plan, const ImageF::Pointer& input,
                            const InputIdentity& identity, const std::filesystem::path& outputFolder,
-                           const RunOptions& options);
+                           const RunOptions& options, const LabelImage::Pointer& rois = nullptr);
 
 // True when `outputFolder` holds a provenance record of this config and input with every output.
 bool unitIsComplete(const std::filesystem::path& outputFolder, const std::string& configHashValue,
