@@ -179,6 +179,65 @@ TEST(Mosaic, MosaicThatCannotBeSplitIsAnErrorWithTheReason) {
   EXPECT_FALSE(std::filesystem::exists(dir / "out" / "12_ep2d_test.nii.gz"));
 }
 
+// UIH VFRAME mosaics: 10 tiles in a 4 x 3 grid (not Siemens' 4 x 4), each placed at its own
+// ImagePositionPatient from (0065,xx51), in either direction along the normal; voxels tile by tile.
+TEST(UihMosaic, GeneratedVframeSplitsIntoTilesAtTheirOwnPositions) {
+  for (bool descending : {false, true}) {
+    SCOPED_TRACE(descending ? "tiles against row x column" : "tiles along row x column");
+    test::TempDir dir("uih-mosaic");
+    test::UihMosaicSpec spec;
+    spec.descending = descending;
+    test::writeUihMosaic(spec, dir / "dicom" / "vframe.dcm");
+    const DicomIndex index = indexDicomFolder(dir / "dicom");
+    ASSERT_EQ(index.volumes.size(), 1u);
+    ASSERT_EQ(index.volumes[0].slices.size(), spec.tiles);
+    const auto image = readVolume(index.volumes[0], IrregularGeometry::Fail);
+    ASSERT_EQ(image->GetLargestPossibleRegion().GetSize(),
+              (ImageF::SizeType{{spec.tileColumns, spec.tileRows, spec.tiles}}));
+    EXPECT_NEAR(image->GetSpacing()[0], 3.0, 1e-9);
+    EXPECT_NEAR(image->GetSpacing()[1], 3.5, 1e-9);
+    EXPECT_NEAR(image->GetSpacing()[2], 4.2, 1e-5);
+    for (unsigned k = 0; k < spec.tiles; ++k) {
+      const unsigned z = descending ? spec.tiles - 1 - k : k;  // the stack ascends along row x column
+      ImageF::PointType p;
+      image->TransformIndexToPhysicalPoint({{0, 0, long(z)}}, p);
+      for (int d = 0; d < 3; ++d) EXPECT_NEAR(p[d], spec.position(k)[d], 1e-4) << "tile " << k;
+      for (unsigned y = 0; y < spec.tileRows; ++y)
+        for (unsigned x = 0; x < spec.tileColumns; ++x)
+          ASSERT_EQ(image->GetPixel({{long(x), long(y), long(z)}}), spec.value(k, y, x)) << k << " " << y << " " << x;
+    }
+  }
+}
+
+TEST(UihMosaic, VframeThatCannotBeSplitOrPlacedIsAnErrorWithTheReason) {
+  test::TempDir dir("uih-mosaic-broken");
+  test::UihMosaicSpec noCount;
+  noCount.tileCount = false;
+  const auto file = test::writeUihMosaic(noCount, dir / "a" / "vframe.dcm");
+  try {
+    readVolume(indexDicomFolder(dir / "a").volumes.at(0), IrregularGeometry::Fail);
+    FAIL() << "a VFRAME mosaic without a tile count read as an image";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.info().path, file.string());
+    EXPECT_EQ(e.info().field, "NumberOfImagesInGrid");
+    EXPECT_EQ(e.info().reason,
+              "ImageType says VFRAME (a UIH mosaic), but (0065,xx50) of 'Image Private Header' gives no number of "
+              "tiles: cannot split it into slices");
+  }
+  test::UihMosaicSpec fewPositions;
+  fewPositions.positionsWritten = 4;
+  test::writeUihMosaic(fewPositions, dir / "b" / "vframe.dcm");
+  try {
+    readVolume(indexDicomFolder(dir / "b").volumes.at(0), IrregularGeometry::Fail);
+    FAIL() << "a VFRAME mosaic with 4 positions for 10 tiles read as an image";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.info().field, "ImagePositionPatient");
+    EXPECT_EQ(e.info().reason,
+              "the UIH mosaic has 10 tiles, but its (0065,xx51) sequence gives 4 ImagePositionPatient values: its "
+              "tiles cannot be placed");
+  }
+}
+
 TEST(RealData, SiemensMosaicEpiMatchesDcm2niixVolumeForVolume) {
   MEDPIPE_REQUIRE_SHARED_DATA("mr-siemens-mosaic");
   const DicomIndex index = indexDicomFolder(data("mr-siemens-mosaic/input"));
