@@ -4,6 +4,7 @@
 // independently of medpipe's parser.
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -147,6 +148,8 @@ struct UihMosaicSpec {
   unsigned positionsWritten = 0;  // 0: one per tile
   bool tileCount = true;
   int instance = 1;
+  double bValue = -1;  // >= 0: UIH's (0065,xx09) and gradient (0065,xx37), as stored
+  std::array<double, 3> gradient{0, 0, 0};
   std::array<double, 3> normal() const {
     return {row[1] * column[2] - row[2] * column[1], row[2] * column[0] - row[0] * column[2],
             row[0] * column[1] - row[1] * column[0]};
@@ -184,6 +187,15 @@ inline std::filesystem::path writeUihMosaic(const UihMosaicSpec& s, const std::f
   dicom.set(0x0028, 0x0103, "US", u16(0));
   dicom.set(0x0065, 0x0010, "LO", "Image Private Header");
   if (s.tileCount) dicom.set(0x0065, 0x1050, "DS", std::to_string(s.tiles));
+  if (s.bValue >= 0) {
+    auto fd = [](double v) {
+      char b[8];
+      std::memcpy(b, &v, 8);
+      return std::string(b, 8);
+    };
+    dicom.set(0x0065, 0x1009, "FD", fd(s.bValue));
+    dicom.set(0x0065, 0x1037, "FD", fd(s.gradient[0]) + fd(s.gradient[1]) + fd(s.gradient[2]));
+  }
   std::string items;
   const unsigned positions = s.positionsWritten ? s.positionsWritten : s.tiles;
   for (unsigned k = 0; k < positions; ++k) {

@@ -297,6 +297,26 @@ void readUihMosaic(const gdcm::DataSet& ds, DicomHeader& h) {
   setMosaicGrid(h, across, down, "NumberOfImagesInGrid");
 }
 
+// UIH: b-value (0065,xx09) and gradient (0065,xx37) of "Image Private Header", FD. The gradient is
+// along the image's row, column and normal directions, not the patient's: dcm2niix's files keep the
+// stored components (less its row flip) whatever the orientation (dcm_qa_uih's rotated series), so
+// it is turned into patient axes here. UIH stores its b = 0 volumes as b = 1.25 with a zero gradient
+// (volume_series.cxx takes them as b = 0).
+void readUih(const gdcm::DataSet& ds, bool bigEndian, DicomHeader& h) {
+  const auto b = binaries<double>(ds, privateTag(ds, 0x0065, "Image Private Header", 0x09), bigEndian);
+  if (b.empty()) return;
+  auto g = triple(binaries<double>(ds, privateTag(ds, 0x0065, "Image Private Header", 0x37), bigEndian));
+  if (g && h.imageOrientation) {
+    const auto& iop = *h.imageOrientation;
+    const Vec3 r{iop[0], iop[1], iop[2]}, c{iop[3], iop[4], iop[5]}, n = cross(r, c);
+    const auto s = *g;
+    for (int d = 0; d < 3; ++d) (*g)[d] = s[0] * r[d] + s[1] * c[d] + s[2] * n[d];
+  } else {
+    g.reset();  // without the image's axes the direction is unknown
+  }
+  setDiffusion(h, b.front(), g, "UIH (0065,xx09) and (0065,xx37)");
+}
+
 void readGe(const gdcm::DataSet& ds, DicomHeader& h) {
   const auto slop = decimals(ds, privateTag(ds, 0x0043, "GEMS_PARM_01", 0x39));
   if (slop.empty()) return;
@@ -424,6 +444,8 @@ void readMrAttributes(const gdcm::DataSet& ds, bool bigEndian, DicomHeader& h) {
     readGe(ds, h);
   else if (!complete && contains(h.manufacturer, "PHILIPS"))
     readPhilips(ds, bigEndian, h);
+  else if (!complete && contains(h.manufacturer, "UIH"))
+    readUih(ds, bigEndian, h);
   if (complete) std::tie(h.bValue, h.diffusionGradient, h.diffusionSource) = standard;
   if (h.bValue && *h.bValue <= 0) h.diffusionGradient.reset();
 }
