@@ -153,6 +153,13 @@ TEST(OneSliceMontage, ShowsTheSliceItselfInOnePanel) {
   EXPECT_GT(black, 5000);  // air around the body and the lungs
   EXPECT_GT(mid, 5000);    // soft tissue
   EXPECT_GT(white, 100);   // spine and arm bone
+  // --size gives a one-slice image's one panel the whole picture, not a third of its width.
+  const auto sized = dir / "sized.png";
+  ASSERT_EQ(test::runMedpipe("render " + test::quoted(file) + " -o " + test::quoted(sized) + " --montage --size 300x200")
+                .exitCode,
+            0);
+  EXPECT_EQ(readPng(sized).width, 200u);
+  EXPECT_EQ(readPng(sized).height, 200u);
   // The panel spans the slice's 240 mm as the axial panel of a volume does: the arm bone (x = 70 mm,
   // the image's first axis) on the right, the lungs black, the soft tissue between them grey.
   const auto [boneX, boneY] = axialPixel(70, -5);
