@@ -148,6 +148,7 @@ struct UihMosaicSpec {
   unsigned positionsWritten = 0;  // 0: one per tile
   bool tileCount = true;
   int instance = 1;
+  std::vector<std::string> tileTimes;  // AcquisitionTime (TM) of each tile's item, if given
   double bValue = -1;  // >= 0: UIH's (0065,xx09) and gradient (0065,xx37), as stored
   std::array<double, 3> gradient{0, 0, 0};
   std::array<double, 3> normal() const {
@@ -200,7 +201,8 @@ inline std::filesystem::path writeUihMosaic(const UihMosaicSpec& s, const std::f
   const unsigned positions = s.positionsWritten ? s.positionsWritten : s.tiles;
   for (unsigned k = 0; k < positions; ++k) {
     const auto p = s.position(k);
-    const std::string item = element(0x0020, 0x0032, "DS", number(p[0]) + "\\" + number(p[1]) + "\\" + number(p[2]));
+    std::string item = k < s.tileTimes.size() ? element(0x0008, 0x0032, "TM", s.tileTimes[k]) : "";
+    item += element(0x0020, 0x0032, "DS", number(p[0]) + "\\" + number(p[1]) + "\\" + number(p[2]));
     items += tagBytes(0xFFFE, 0xE000) + u32(uint32_t(item.size())) + item;
   }
   dicom.set(0x0065, 0x1051, "SQ", items);

@@ -5,6 +5,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include "image_compare.h"
 #include "medpipe/core/error.h"
@@ -205,6 +208,45 @@ TEST(UihMosaic, GeneratedVframeSplitsIntoTilesAtTheirOwnPositions) {
       for (unsigned y = 0; y < spec.tileRows; ++y)
         for (unsigned x = 0; x < spec.tileColumns; ++x)
           ASSERT_EQ(image->GetPixel({{long(x), long(y), long(z)}}), spec.value(k, y, x)) << k << " " << y << " " << x;
+    }
+  }
+}
+
+// Slice timing from each tile's AcquisitionTime in (0065,xx51), from the earliest, in the written
+// (ascending) slice order; a mosaic acquired across midnight keeps its order.
+TEST(UihMosaic, SliceTimingFromEachTilesAcquisitionTime) {
+  for (bool midnight : {false, true}) {
+    test::TempDir dir("uih-mosaic-timing");
+    test::UihMosaicSpec spec;
+    spec.descending = true;  // written order is the reverse of the tiles'
+    const char* base = midnight ? "2359" : "1352";
+    for (unsigned k = 0; k < spec.tiles; ++k) {
+      const double s = 58.5 + 0.25 * ((k * 3) % spec.tiles);  // interleaved: 58.5 .. 60.75 s
+      char tm[32];
+      if (s >= 60)
+        std::snprintf(tm, sizeof tm, "%s%02d.%06d", midnight ? "0000" : "1353", int(s - 60),
+                      int(std::lround((s - std::floor(s)) * 1e6)));
+      else
+        std::snprintf(tm, sizeof tm, "%s%02d.%06d", base, int(s), int(std::lround((s - std::floor(s)) * 1e6)));
+      spec.tileTimes.push_back(tm);
+    }
+    test::writeUihMosaic(spec, dir / "dicom" / "vframe.dcm");
+    ConversionOptions options;
+    options.input = dir / "dicom", options.outputFolder = dir / "out", options.format = ImageFormat::Nifti;
+    const auto report = convertDicom(options);
+    ASSERT_TRUE(report.failed.empty()) << formatError(report.failed.front());
+    ASSERT_EQ(report.written.size(), 1u);
+    std::ifstream sidecar(report.written[0].sidecar);
+    const std::string json((std::istreambuf_iterator<char>(sidecar)), std::istreambuf_iterator<char>());
+    const auto at = json.find("\"SliceTiming\"");
+    ASSERT_NE(at, std::string::npos) << json;
+    std::vector<double> timing;
+    std::istringstream values(json.substr(json.find('[', at) + 1, json.find(']', at) - json.find('[', at) - 1));
+    for (std::string v; std::getline(values, v, ',');) timing.push_back(std::stod(v));
+    ASSERT_EQ(timing.size(), spec.tiles);
+    for (unsigned z = 0; z < spec.tiles; ++z) {
+      const unsigned k = spec.tiles - 1 - z;
+      EXPECT_NEAR(timing[z], 0.25 * ((k * 3) % spec.tiles), 1e-6) << (midnight ? "across midnight, " : "") << z;
     }
   }
 }

@@ -226,6 +226,15 @@ void readSiemens(const gdcm::DataSet& ds, bool bigEndian, DicomHeader& h) {
   setMosaicGrid(h, across, across, "NumberOfImagesInMosaic");
 }
 
+// A DICOM time (TM: HHMMSS.ffffff, or HH:MM:SS of old files) as seconds since midnight.
+std::optional<double> secondsOfDay(std::string tm) {
+  tm.erase(std::remove(tm.begin(), tm.end(), ':'), tm.end());
+  if (tm.size() < 6 || !std::all_of(tm.begin(), tm.begin() + 6, [](unsigned char c) { return std::isdigit(c); }))
+    return std::nullopt;
+  const double fraction = tm.size() > 6 && tm[6] == '.' ? std::strtod(tm.c_str() + 6, nullptr) : 0;
+  return std::stoi(tm.substr(0, 2)) * 3600 + std::stoi(tm.substr(2, 2)) * 60 + std::stoi(tm.substr(4, 2)) + fraction;
+}
+
 // UIH VFRAME mosaics (dcm2niix's reading): the tile count is NumberOfImagesInGrid (0065,xx50) of
 // "Image Private Header"; the grid is ceil(sqrt(n)) tiles across and as many rows as needed (20
 // tiles: 5 x 4, where Siemens uses 5 x 5); the items of (0065,xx51) hold each tile's
@@ -245,14 +254,28 @@ void readUihMosaic(const gdcm::DataSet& ds, DicomHeader& h) {
   }
   h.mosaicTiles = unsigned(std::lround(count.front()));
   std::vector<std::array<double, 3>> positions;
+  std::vector<double> times;  // s since midnight
   const gdcm::Tag sequence = privateTag(ds, 0x0065, "Image Private Header", 0x51);
   if (ds.FindDataElement(sequence)) {
     const gdcm::DataElement& de = ds.GetDataElement(sequence);
     const auto* items =
         de.IsEmpty() || de.GetByteValue() ? nullptr : dynamic_cast<const gdcm::SequenceOfItems*>(&de.GetValue());
-    for (size_t i = 1; items && i <= items->GetNumberOfItems(); ++i)
-      if (auto p = triple(decimals(items->GetItem(i).GetNestedDataSet(), gdcm::Tag(0x0020, 0x0032))))
-        positions.push_back(*p);
+    for (size_t i = 1; items && i <= items->GetNumberOfItems(); ++i) {
+      const gdcm::DataSet& item = items->GetItem(i).GetNestedDataSet();
+      if (auto p = triple(decimals(item, gdcm::Tag(0x0020, 0x0032)))) positions.push_back(*p);
+      if (auto t = secondsOfDay(text(item, gdcm::Tag(0x0008, 0x0032)))) times.push_back(*t);
+    }
+  }
+  // Slice timing: each tile's AcquisitionTime, from the earliest (dcm2niix reads the same times).
+  if (times.size() == h.mosaicTiles && positions.size() == h.mosaicTiles) {
+    const double earliest = *std::min_element(times.begin(), times.end());
+    const double latest = *std::max_element(times.begin(), times.end());
+    for (double t : times) {
+      if (latest - earliest > 43200 && t < 43200) t += 86400;  // the mosaic spans midnight
+      h.mosaicSliceTimesMs.push_back(t - earliest);
+    }
+    const double first = *std::min_element(h.mosaicSliceTimesMs.begin(), h.mosaicSliceTimesMs.end());
+    for (double& t : h.mosaicSliceTimesMs) t = (t - first) * 1000;
   }
   if (positions.size() != h.mosaicTiles) {
     h.pixelDataProblem = "the UIH mosaic has " + std::to_string(h.mosaicTiles) +
