@@ -55,11 +55,12 @@ int renderMontage(const RenderArgs& a) {
   MontageOptions options;
   if (!a.preset.empty()) options.window = a.preset;
   const auto [w, h] = parsePictureSize("--size", a.size.empty() ? "768x256" : a.size);
-  options.panelSize = std::min(w / 3, h);
   if (!a.point.empty()) options.slicePoint = parsePoint(a.point);
   if (!a.labelOpacity.empty()) options.labelOpacity = parseOpacity(a.labelOpacity);
   const auto start = std::chrono::steady_clock::now();
   const auto image = readImage(a.image);
+  // A one-slice image is one panel (slice_montage.h): it gets the whole picture size.
+  options.panelSize = isOneSliceImage(*image) ? std::min(w, h) : std::min(w / 3, h);
   const auto labels = a.labels.empty() ? nullptr : readLabelImage(a.labels);
   writeSliceMontage(*image, labels.GetPointer(), options, a.output);
   logDebug("montage written in " + std::to_string(secondsSince(start)) + " s");
@@ -143,7 +144,7 @@ int runRender(const Args& args) {
        "3D: anterior, posterior, left, right, superior, inferior, or AZ,EL degrees (azimuth from anterior "
        "towards the patient's left, elevation towards superior)")
       ("size", po::value(&a.size), "picture size WxH in pixels (3D default 512x512); montage: three square panels of min(W/3, H) "
-       "(default 768x256)")
+       "(default 768x256), one of min(W, H) for a one-slice image")
       ("turntable", po::value(&a.turntable)->default_value(0), "3D: N frames orbiting the patient about the superior axis")
       ("point", po::value(&a.point), "montage: where the slices cross, X,Y,Z mm in LPS (default: label centroid or image centre)")
       ("label-opacity", po::value(&a.labelOpacity),

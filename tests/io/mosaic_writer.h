@@ -4,6 +4,7 @@
 // independently of medpipe's parser.
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -121,6 +122,90 @@ inline std::filesystem::path writeMosaic(const MosaicSpec& s, const std::filesys
     dicom.set(0x0029, 0x0010, "LO", "SIEMENS CSA HEADER");
     dicom.set(0x0029, 0x1010, "OB", csaHeader(csa));
   }
+  std::string pixels(size_t(rows) * columns * 2, '\0');
+  for (unsigned k = 0; k < s.tiles; ++k)
+    for (unsigned y = 0; y < s.tileRows; ++y)
+      for (unsigned x = 0; x < s.tileColumns; ++x) {
+        const size_t at = (size_t(k / across) * s.tileRows + y) * columns + (k % across) * s.tileColumns + x;
+        const uint16_t v = s.value(k, y, x);
+        pixels[2 * at] = char(v & 0xFF), pixels[2 * at + 1] = char(v >> 8);
+      }
+  dicom.pixels = pixels;
+  return dicom.write(file);
+}
+
+// A UIH VFRAME mosaic as UIH's scanners write it (dcm_qa_uih): ImageType ...\VFRAME, the tile
+// count in (0065,xx50) of "Image Private Header", no ImagePositionPatient at the top level but one per
+// tile in the items of (0065,xx51); the grid ceil(sqrt(n)) tiles across and ceil(n / across) down.
+struct UihMosaicSpec {
+  unsigned tiles = 10, tileRows = 6, tileColumns = 8;  // 10 tiles: 4 across, 3 down (Siemens: 4 x 4)
+  std::array<double, 3> firstTileCorner{-40, -30, 12};
+  std::array<double, 3> row{0.999113142, 0.0305822305, 0.0289414488};  // dcm_qa_uih's orientation
+  std::array<double, 3> column{-0.0305694081, 0.999532282, -0.000885508256};
+  std::array<double, 2> pixelSpacing{3.5, 3.0};  // between rows, between columns
+  double sliceGap = 4.2;
+  bool descending = false;      // tiles run against row x column
+  unsigned positionsWritten = 0;  // 0: one per tile
+  bool tileCount = true;
+  int instance = 1;
+  std::vector<std::string> tileTimes;  // AcquisitionTime (TM) of each tile's item, if given
+  double bValue = -1;  // >= 0: UIH's (0065,xx09) and gradient (0065,xx37), as stored
+  std::array<double, 3> gradient{0, 0, 0};
+  std::array<double, 3> normal() const {
+    return {row[1] * column[2] - row[2] * column[1], row[2] * column[0] - row[0] * column[2],
+            row[0] * column[1] - row[1] * column[0]};
+  }
+  std::array<double, 3> position(unsigned k) const {
+    const auto n = normal();
+    const double step = (descending ? -1.0 : 1.0) * sliceGap * k;
+    return {firstTileCorner[0] + step * n[0], firstTileCorner[1] + step * n[1], firstTileCorner[2] + step * n[2]};
+  }
+  unsigned across() const { return unsigned(std::ceil(std::sqrt(double(tiles)))); }
+  unsigned down() const { return (tiles + across() - 1) / across(); }
+  uint16_t value(unsigned k, unsigned y, unsigned x) const {
+    return uint16_t(1000 * instance + 100 * k + y * tileColumns + x + 1);
+  }
+};
+
+inline std::filesystem::path writeUihMosaic(const UihMosaicSpec& s, const std::filesystem::path& file) {
+  const unsigned across = s.across(), down = s.down(), rows = s.tileRows * down, columns = s.tileColumns * across;
+  SliceBytes dicom(uint16_t(rows), uint16_t(columns), 0, s.instance);
+  dicom.erase(0x0020, 0x0032);  // UIH: positions only per tile
+  dicom.set(0x0008, 0x0008, "CS", "ORIGINAL\\PRIMARY\\M\\VFRAME");
+  dicom.set(0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.4");
+  dicom.set(0x0008, 0x0060, "CS", "MR");
+  dicom.set(0x0008, 0x0070, "LO", "UIH");
+  dicom.set(0x0008, 0x103E, "LO", "dti_tra_test");
+  dicom.set(0x0018, 0x0050, "DS", "3.5");
+  dicom.set(0x0018, 0x0080, "DS", "5865");
+  dicom.set(0x0018, 0x0088, "DS", number(s.sliceGap));
+  dicom.set(0x0020, 0x000E, "UI", "1.2.3.4.5.66");
+  dicom.set(0x0020, 0x0011, "IS", "6");
+  dicom.set(0x0020, 0x0037, "DS",
+            number(s.row[0]) + "\\" + number(s.row[1]) + "\\" + number(s.row[2]) + "\\" + number(s.column[0]) +
+                "\\" + number(s.column[1]) + "\\" + number(s.column[2]));
+  dicom.set(0x0028, 0x0030, "DS", number(s.pixelSpacing[0]) + "\\" + number(s.pixelSpacing[1]));
+  dicom.set(0x0028, 0x0103, "US", u16(0));
+  dicom.set(0x0065, 0x0010, "LO", "Image Private Header");
+  if (s.tileCount) dicom.set(0x0065, 0x1050, "DS", std::to_string(s.tiles));
+  if (s.bValue >= 0) {
+    auto fd = [](double v) {
+      char b[8];
+      std::memcpy(b, &v, 8);
+      return std::string(b, 8);
+    };
+    dicom.set(0x0065, 0x1009, "FD", fd(s.bValue));
+    dicom.set(0x0065, 0x1037, "FD", fd(s.gradient[0]) + fd(s.gradient[1]) + fd(s.gradient[2]));
+  }
+  std::string items;
+  const unsigned positions = s.positionsWritten ? s.positionsWritten : s.tiles;
+  for (unsigned k = 0; k < positions; ++k) {
+    const auto p = s.position(k);
+    std::string item = k < s.tileTimes.size() ? element(0x0008, 0x0032, "TM", s.tileTimes[k]) : "";
+    item += element(0x0020, 0x0032, "DS", number(p[0]) + "\\" + number(p[1]) + "\\" + number(p[2]));
+    items += tagBytes(0xFFFE, 0xE000) + u32(uint32_t(item.size())) + item;
+  }
+  dicom.set(0x0065, 0x1051, "SQ", items);
   std::string pixels(size_t(rows) * columns * 2, '\0');
   for (unsigned k = 0; k < s.tiles; ++k)
     for (unsigned y = 0; y < s.tileRows; ++y)

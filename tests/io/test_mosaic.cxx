@@ -5,6 +5,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include "image_compare.h"
 #include "medpipe/core/error.h"
@@ -177,6 +180,104 @@ TEST(Mosaic, MosaicThatCannotBeSplitIsAnErrorWithTheReason) {
   EXPECT_NE(convert.err.find(file.string() + ": NumberOfImagesInMosaic: ImageType says MOSAIC"), std::string::npos)
       << convert.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "out" / "12_ep2d_test.nii.gz"));
+}
+
+// UIH VFRAME mosaics: 10 tiles in a 4 x 3 grid (not Siemens' 4 x 4), each placed at its own
+// ImagePositionPatient from (0065,xx51), in either direction along the normal; voxels tile by tile.
+TEST(UihMosaic, GeneratedVframeSplitsIntoTilesAtTheirOwnPositions) {
+  for (bool descending : {false, true}) {
+    SCOPED_TRACE(descending ? "tiles against row x column" : "tiles along row x column");
+    test::TempDir dir("uih-mosaic");
+    test::UihMosaicSpec spec;
+    spec.descending = descending;
+    test::writeUihMosaic(spec, dir / "dicom" / "vframe.dcm");
+    const DicomIndex index = indexDicomFolder(dir / "dicom");
+    ASSERT_EQ(index.volumes.size(), 1u);
+    ASSERT_EQ(index.volumes[0].slices.size(), spec.tiles);
+    const auto image = readVolume(index.volumes[0], IrregularGeometry::Fail);
+    ASSERT_EQ(image->GetLargestPossibleRegion().GetSize(),
+              (ImageF::SizeType{{spec.tileColumns, spec.tileRows, spec.tiles}}));
+    EXPECT_NEAR(image->GetSpacing()[0], 3.0, 1e-9);
+    EXPECT_NEAR(image->GetSpacing()[1], 3.5, 1e-9);
+    EXPECT_NEAR(image->GetSpacing()[2], 4.2, 1e-5);
+    for (unsigned k = 0; k < spec.tiles; ++k) {
+      const unsigned z = descending ? spec.tiles - 1 - k : k;  // the stack ascends along row x column
+      ImageF::PointType p;
+      image->TransformIndexToPhysicalPoint({{0, 0, long(z)}}, p);
+      for (int d = 0; d < 3; ++d) EXPECT_NEAR(p[d], spec.position(k)[d], 1e-4) << "tile " << k;
+      for (unsigned y = 0; y < spec.tileRows; ++y)
+        for (unsigned x = 0; x < spec.tileColumns; ++x)
+          ASSERT_EQ(image->GetPixel({{long(x), long(y), long(z)}}), spec.value(k, y, x)) << k << " " << y << " " << x;
+    }
+  }
+}
+
+// Slice timing from each tile's AcquisitionTime in (0065,xx51), from the earliest, in the written
+// (ascending) slice order; a mosaic acquired across midnight keeps its order.
+TEST(UihMosaic, SliceTimingFromEachTilesAcquisitionTime) {
+  for (bool midnight : {false, true}) {
+    test::TempDir dir("uih-mosaic-timing");
+    test::UihMosaicSpec spec;
+    spec.descending = true;  // written order is the reverse of the tiles'
+    const char* base = midnight ? "2359" : "1352";
+    for (unsigned k = 0; k < spec.tiles; ++k) {
+      const double s = 58.5 + 0.25 * ((k * 3) % spec.tiles);  // interleaved: 58.5 .. 60.75 s
+      char tm[32];
+      if (s >= 60)
+        std::snprintf(tm, sizeof tm, "%s%02d.%06d", midnight ? "0000" : "1353", int(s - 60),
+                      int(std::lround((s - std::floor(s)) * 1e6)));
+      else
+        std::snprintf(tm, sizeof tm, "%s%02d.%06d", base, int(s), int(std::lround((s - std::floor(s)) * 1e6)));
+      spec.tileTimes.push_back(tm);
+    }
+    test::writeUihMosaic(spec, dir / "dicom" / "vframe.dcm");
+    ConversionOptions options;
+    options.input = dir / "dicom", options.outputFolder = dir / "out", options.format = ImageFormat::Nifti;
+    const auto report = convertDicom(options);
+    ASSERT_TRUE(report.failed.empty()) << formatError(report.failed.front());
+    ASSERT_EQ(report.written.size(), 1u);
+    std::ifstream sidecar(report.written[0].sidecar);
+    const std::string json((std::istreambuf_iterator<char>(sidecar)), std::istreambuf_iterator<char>());
+    const auto at = json.find("\"SliceTiming\"");
+    ASSERT_NE(at, std::string::npos) << json;
+    std::vector<double> timing;
+    std::istringstream values(json.substr(json.find('[', at) + 1, json.find(']', at) - json.find('[', at) - 1));
+    for (std::string v; std::getline(values, v, ',');) timing.push_back(std::stod(v));
+    ASSERT_EQ(timing.size(), spec.tiles);
+    for (unsigned z = 0; z < spec.tiles; ++z) {
+      const unsigned k = spec.tiles - 1 - z;
+      EXPECT_NEAR(timing[z], 0.25 * ((k * 3) % spec.tiles), 1e-6) << (midnight ? "across midnight, " : "") << z;
+    }
+  }
+}
+
+TEST(UihMosaic, VframeThatCannotBeSplitOrPlacedIsAnErrorWithTheReason) {
+  test::TempDir dir("uih-mosaic-broken");
+  test::UihMosaicSpec noCount;
+  noCount.tileCount = false;
+  const auto file = test::writeUihMosaic(noCount, dir / "a" / "vframe.dcm");
+  try {
+    readVolume(indexDicomFolder(dir / "a").volumes.at(0), IrregularGeometry::Fail);
+    FAIL() << "a VFRAME mosaic without a tile count read as an image";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.info().path, file.string());
+    EXPECT_EQ(e.info().field, "NumberOfImagesInGrid");
+    EXPECT_EQ(e.info().reason,
+              "ImageType says VFRAME (a UIH mosaic), but (0065,xx50) of 'Image Private Header' gives no number of "
+              "tiles: cannot split it into slices");
+  }
+  test::UihMosaicSpec fewPositions;
+  fewPositions.positionsWritten = 4;
+  test::writeUihMosaic(fewPositions, dir / "b" / "vframe.dcm");
+  try {
+    readVolume(indexDicomFolder(dir / "b").volumes.at(0), IrregularGeometry::Fail);
+    FAIL() << "a VFRAME mosaic with 4 positions for 10 tiles read as an image";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.info().field, "ImagePositionPatient");
+    EXPECT_EQ(e.info().reason,
+              "the UIH mosaic has 10 tiles, but its (0065,xx51) sequence gives 4 ImagePositionPatient values: its "
+              "tiles cannot be placed");
+  }
 }
 
 TEST(RealData, SiemensMosaicEpiMatchesDcm2niixVolumeForVolume) {

@@ -366,6 +366,67 @@ TEST(FourD, EnhancedFramesOfDifferentTypeAreSeparateNamedVolumes) {
   }
 }
 
+// A UIH VFRAME DWI: one mosaic per volume, b-values and gradients in UIH's private attributes, the
+// b = 0 volume stored as b = 1.25 with a zero gradient (as in dcm_qa_uih). One 4D series of all three
+// (the b = 1.25 volume is not taken for a trace image). UIH's gradients are along the image's axes
+// (dcm2niix keeps them so on dcm_qa_uih's rotated series): in the written image's axes they are
+// the stored ones, x negated (FSL's rule), whatever the (here oblique) orientation.
+TEST(Diffusion, UihVframeSeriesGivesBvalAndBvecInImageAxes) {
+  test::TempDir dir("mr-uih-dwi");
+  const std::vector<std::pair<double, std::array<double, 3>>> encodings{
+      {1.25, {0, 0, 0}}, {1000, {0.6, 0.8, 0}}, {1000, {0.8, 0, 0.6}}};
+  for (size_t v = 0; v < encodings.size(); ++v) {
+    test::UihMosaicSpec spec;  // dcm_qa_uih's oblique orientation
+    spec.instance = int(v) + 1;
+    spec.bValue = encodings[v].first, spec.gradient = encodings[v].second;
+    test::writeUihMosaic(spec, dir / "dicom" / ("IM" + std::to_string(v + 1)));
+  }
+  const auto report = convert(dir / "dicom", dir / "out");
+  ASSERT_TRUE(report.failed.empty()) << formatError(report.failed.front());
+  ASSERT_EQ(report.written.size(), 1u);
+  EXPECT_EQ(report.written[0].volumes, 3u);
+  EXPECT_EQ(readText(report.written[0].bval), "1.25 1000 1000\n");
+  std::istringstream bvec(readText(report.written[0].bvec));
+  const double expected[3][3] = {{0, -0.6, -0.8}, {0, 0.8, 0}, {0, 0, 0.6}};  // rows x, y, z
+  for (const auto& row : expected)
+    for (double want : row) {
+      double got = NAN;
+      bvec >> got;
+      EXPECT_NEAR(got, want, 1e-6);
+    }
+  EXPECT_EQ(jsonValue(readText(report.written[0].sidecar), "DiffusionEncodingSource"),
+            "\"UIH (0065,xx09) and (0065,xx37)\"");
+}
+
+// Classic (single-frame) magnitude and phase images of one series at the same positions (Siemens
+// field maps, SWI): told apart by ImageType's third value, never one volume or one 4D series; the
+// phase volume named with dcm2niix's `_ph`, the magnitude as before.
+TEST(FourD, ClassicMagnitudeAndPhaseOfOneSeriesAreSeparateNamedVolumes) {
+  test::TempDir dir("mr-classic-phase");
+  int instance = 0;
+  for (const char* kind : {"M", "P"})
+    for (int z = 0; z < 3; ++z) {
+      test::SliceBytes slice(4, 5, 2.0 * z, ++instance);
+      slice.set(0x0008, 0x0016, "UI", "1.2.840.10008.5.1.4.1.1.4").set(0x0008, 0x0060, "CS", "MR");
+      slice.set(0x0008, 0x0008, "CS", std::string("ORIGINAL\\PRIMARY\\") + kind + "\\ND");
+      slice.set(0x0008, 0x0070, "LO", "SIEMENS").set(0x0008, 0x103E, "LO", "gre_field_mapping");
+      slice.set(0x0018, 0x0080, "DS", "500").set(0x0020, 0x0012, "IS", "1");
+      for (size_t i = 0; i < slice.pixels.size(); i += 2) slice.pixels[i] = char((kind[0] == 'P' ? 50 : 10) + z);
+      slice.write(dir / "dicom" / ("IM" + std::to_string(instance)));
+    }
+  const auto report = convert(dir / "dicom", dir / "out");
+  ASSERT_TRUE(report.failed.empty()) << formatError(report.failed.front());
+  ASSERT_EQ(report.written.size(), 2u);
+  EXPECT_EQ(report.written[0].image, dir / "out" / "7_gre_field_mapping.nii");
+  EXPECT_EQ(report.written[1].image, dir / "out" / "7_gre_field_mapping_ph.nii");
+  for (size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(report.written[k].volumes, 1u);
+    const auto image = readImage(report.written[k].image);
+    ASSERT_EQ(image->GetLargestPossibleRegion().GetSize(), (ImageF::SizeType{{5, 4, 3}}));
+    EXPECT_EQ(image->GetPixel({{0, 0, 2}}), k == 0 ? 12.0f : 52.0f);
+  }
+}
+
 // A chest radiograph without patient geometry or description: spacing from ImagerPixelSpacing
 // corrected by the magnification, MONOCHROME1 inverted, one slice named by modality, body part, view.
 TEST(Radiograph, ImagerPixelSpacingMagnificationAndName) {

@@ -126,6 +126,60 @@ TEST_F(SliceMontageTest, WindowPresetsAndErrors) {
   EXPECT_NE(r.err.find("--preset"), std::string::npos) << r.err;
 }
 
+// A one-slice image (a radiograph, one CT slice) is one panel of that slice as stored, not three
+// planes of which two are lines: the PNG is one square panel with the phantom's slice in it, its
+// first axis to the right and its second down, no matter how thin the slice.
+TEST(OneSliceMontage, ShowsTheSliceItselfInOnePanel) {
+  PhantomSpec spec;
+  spec.size = {96, 96, 1};
+  spec.spacing = {2.5, 2.5, 5.0};
+  const Phantom slice = makeBodyPhantom(spec);
+  TempDir dir("one-slice-montage");
+  const auto file = dir / "slice.nii.gz", out = dir / "slice.png";
+  writeImage(*slice.image, file);
+  const auto r = test::runMedpipe("render " + test::quoted(file) + " -o " + test::quoted(out) + " --montage");
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const RgbImage picture = readPng(out);
+  ASSERT_EQ(picture.width, kPanel);
+  ASSERT_EQ(picture.height, kPanel);
+  // Not blank, not uniform: the grey levels of air, soft tissue, lung and bone all appear.
+  int black = 0, white = 0, mid = 0;
+  for (unsigned y = 0; y < kPanel; ++y)
+    for (unsigned x = 0; x < kPanel; ++x) {
+      const Rgb c = picture.at(x, y);
+      EXPECT_TRUE(c.r == c.g && c.g == c.b) << "no colour without labels, at " << x << "," << y;
+      black += c.r < 10, white += c.r > 245, mid += c.r > 60 && c.r < 200;
+    }
+  EXPECT_GT(black, 5000);  // air around the body and the lungs
+  EXPECT_GT(mid, 5000);    // soft tissue
+  EXPECT_GT(white, 100);   // spine and arm bone
+  // --size gives a one-slice image's one panel the whole picture, not a third of its width.
+  const auto sized = dir / "sized.png";
+  ASSERT_EQ(test::runMedpipe("render " + test::quoted(file) + " -o " + test::quoted(sized) + " --montage --size 300x200")
+                .exitCode,
+            0);
+  EXPECT_EQ(readPng(sized).width, 200u);
+  EXPECT_EQ(readPng(sized).height, 200u);
+  // The panel spans the slice's 240 mm as the axial panel of a volume does: the arm bone (x = 70 mm,
+  // the image's first axis) on the right, the lungs black, the soft tissue between them grey.
+  const auto [boneX, boneY] = axialPixel(70, -5);
+  expectNear(picture.at(boneX, boneY), {255, 255, 255}, 2, "arm bone");
+  for (double x : {-38.0, 38.0}) {
+    const auto [lx, ly] = axialPixel(x, -2);
+    expectNear(picture.at(lx, ly), {0, 0, 0}, 2, "lung at x=" + std::to_string(x));
+  }
+  EXPECT_FALSE(picture.at(axialPixel(-70, -5).first, axialPixel(-70, -5).second).r > 245) << "bone mirrored";
+  // Each pixel is the slice's value windowed (soft tissue: level 40, width 400), straight from the voxel.
+  const auto montage = renderSliceMontage(*slice.image, nullptr, {});
+  EXPECT_EQ(montage.geometry.panels, 1u);
+  const auto& g = montage.geometry;
+  const PointLps centre = g.physicalPoint(SlicePlane::Image, kPanel / 2 + 0.5, kPanel / 2 + 0.5);
+  EXPECT_NEAR(centre[2], 0.0, 1e-9) << "the panel lies in the slice";
+  const auto at = g.montagePosition(SlicePlane::Image, {70, -5, 0});
+  EXPECT_EQ(static_cast<unsigned>(at[0]), boneX);
+  EXPECT_EQ(static_cast<unsigned>(at[1]), boneY);
+}
+
 TEST(RenderWithoutVtk, SaysVtkIsNotBuiltInAndExitsTwo) {
   if (test::runMedpipe("--version").out.find("VTK (not built in)") == std::string::npos)
     GTEST_SKIP() << "this medpipe has VTK built in";

@@ -149,14 +149,16 @@ std::vector<OutputUnit> planOutputs(const std::vector<const SeriesVolume*>& sele
     if (!series.volumes.empty()) units.push_back(series);
     for (const auto* v : derived.volumes) units.push_back({{v}, base + "_derived"});
   }
-  // An enhanced series with frames of several kinds (magnitude and phase...): each named by its kind.
+  // A series with images of several kinds (enhanced frame types; classic magnitude and phase): each
+  // named by its kind, a kind without a name (classic magnitude) by the series alone, as dcm2niix.
   std::map<std::string, std::set<std::string>> kinds;
   for (const auto* v : selected) kinds[v->first().seriesInstanceUid].insert(v->first().frameKind);
   std::vector<bool> renamed(units.size(), false);
   for (size_t i = 0; i < units.size(); ++i) {
     const DicomHeader& h = units[i].volumes.front()->first();
-    if (kinds[h.seriesInstanceUid].size() < 2 || h.frameKind.empty()) continue;
-    units[i].stem = seriesStem(*units[i].volumes.front(), withDescription) + "_" + sanitizeFileName(h.frameKind);
+    if (kinds[h.seriesInstanceUid].size() < 2) continue;
+    units[i].stem = seriesStem(*units[i].volumes.front(), withDescription) +
+                    (h.frameKind.empty() ? "" : "_" + sanitizeFileName(h.frameKind));
     renamed[i] = true;
   }
   // Several units under one stem (echoes, orientations): numbered as their first volumes are.

@@ -18,7 +18,10 @@ std::vector<DicomHeader> expandMosaic(DicomHeader h) {
   // row x column.
   if (h.csaSliceNormal && dot(*h.csaSliceNormal, normal) < 0)
     for (auto& c : normal) c = -c;
-  const unsigned tileRows = h.rows / h.tilesAcross, tileColumns = h.columns / h.tilesAcross;
+  // Siemens' grid is square; UIH's has only as many rows of tiles as it needs (mr_attributes.cxx).
+  const bool uih = h.manufacturer.find("UIH") != std::string::npos;
+  const unsigned tilesDown = uih ? (h.mosaicTiles + h.tilesAcross - 1) / h.tilesAcross : h.tilesAcross;
+  const unsigned tileRows = h.rows / tilesDown, tileColumns = h.columns / h.tilesAcross;
   // The stored position is the mosaic's top left corner; the first tile's lies
   // half the difference of the two sizes further in (nibabel's and dcm2niix's
   // correction).

@@ -108,6 +108,22 @@ bool hasImageTypeValue(const std::string& imageType, const std::string& value) {
   return false;
 }
 
+// Classic MR images of one series may hold magnitude and phase (or real and imaginary) images,
+// told apart only by ImageType's values after the first two (Siemens "ORIGINAL\\PRIMARY\\P\\ND"):
+// the kind, as dcm2niix's file name suffix ("ph", "real", "imaginary"), empty for magnitude. Volumes
+// of different kinds are never one volume (DicomHeader::frameKind).
+std::string classicComplexPart(const std::string& imageType) {
+  std::stringstream stream(imageType);
+  std::string item;
+  for (int index = 0; std::getline(stream, item, '\\'); ++index) {
+    if (index < 2) continue;
+    if (item == "P" || item == "PHASE") return "ph";
+    if (item == "R" || item == "REAL") return "real";
+    if (item == "I" || item == "IMAGINARY") return "imaginary";
+  }
+  return "";
+}
+
 std::optional<std::array<double, 3>> triple(const std::vector<double>& v) {
   if (v.size() != 3) return std::nullopt;
   return std::array<double, 3>{v[0], v[1], v[2]};
@@ -145,6 +161,33 @@ void setDiffusion(DicomHeader& h, double b, std::optional<std::array<double, 3>>
   h.diffusionSource = source;
 }
 
+// Checks that a grid of across x down tiles divides the mosaic and that the mosaic can be placed;
+// sets the grid, or the reason it cannot be split (in pixelDataProblem).
+void setMosaicGrid(DicomHeader& h, unsigned across, unsigned down, const char* countField) {
+  if (across == 0 || down == 0 || h.rows % down != 0 || h.columns % across != 0) {
+    h.pixelDataProblem = std::to_string(h.mosaicTiles) + " tiles need a grid of " + std::to_string(across) + " x " +
+                         std::to_string(down) + ", which does not divide the " + std::to_string(h.columns) + " x " +
+                         std::to_string(h.rows) + " mosaic";
+    h.pixelDataProblemField = countField;
+    return;
+  }
+  if (h.numberOfFrames > 1) {
+    h.pixelDataProblem = "a mosaic with several frames is not supported";
+    h.pixelDataProblemField = "NumberOfFrames";
+    return;
+  }
+  if (!h.imagePosition || !h.imageOrientation || !h.pixelSpacing) {
+    h.pixelDataProblem =
+        "a mosaic without ImagePositionPatient, ImageOrientationPatient and "
+        "PixelSpacing cannot be placed";
+    h.pixelDataProblemField = !h.imagePosition      ? "ImagePositionPatient"
+                              : !h.imageOrientation ? "ImageOrientationPatient"
+                                                    : "PixelSpacing";
+    return;
+  }
+  h.tilesAcross = across;
+}
+
 void readSiemens(const gdcm::DataSet& ds, bool bigEndian, DicomHeader& h) {
   std::optional<CsaHeader> csa;
   std::string csaProblem;
@@ -180,28 +223,121 @@ void readSiemens(const gdcm::DataSet& ds, bool bigEndian, DicomHeader& h) {
   // Tiles fill a square grid row by row (dcm2niix and nibabel: ceil(sqrt(n))
   // across).
   const unsigned across = unsigned(std::ceil(std::sqrt(double(h.mosaicTiles)) - 1e-9));
-  if (across == 0 || h.rows % across != 0 || h.columns % across != 0) {
-    h.pixelDataProblem = std::to_string(h.mosaicTiles) + " tiles need a grid of " + std::to_string(across) + " x " +
-                         std::to_string(across) + ", which does not divide the " + std::to_string(h.columns) + " x " +
-                         std::to_string(h.rows) + " mosaic";
-    h.pixelDataProblemField = "NumberOfImagesInMosaic";
-    return;
-  }
-  if (h.numberOfFrames > 1) {
-    h.pixelDataProblem = "a mosaic with several frames is not supported";
-    h.pixelDataProblemField = "NumberOfFrames";
-    return;
-  }
-  if (!h.imagePosition || !h.imageOrientation || !h.pixelSpacing) {
+  setMosaicGrid(h, across, across, "NumberOfImagesInMosaic");
+}
+
+// A DICOM time (TM: HHMMSS.ffffff, or HH:MM:SS of old files) as seconds since midnight.
+std::optional<double> secondsOfDay(std::string tm) {
+  tm.erase(std::remove(tm.begin(), tm.end(), ':'), tm.end());
+  if (tm.size() < 6 || !std::all_of(tm.begin(), tm.begin() + 6, [](unsigned char c) { return std::isdigit(c); }))
+    return std::nullopt;
+  const double fraction = tm.size() > 6 && tm[6] == '.' ? std::strtod(tm.c_str() + 6, nullptr) : 0;
+  return std::stoi(tm.substr(0, 2)) * 3600 + std::stoi(tm.substr(2, 2)) * 60 + std::stoi(tm.substr(4, 2)) + fraction;
+}
+
+// UIH VFRAME mosaics (dcm2niix's reading): the tile count is NumberOfImagesInGrid (0065,xx50) of
+// "Image Private Header"; the grid is ceil(sqrt(n)) tiles across and as many rows as needed (20
+// tiles: 5 x 4, where Siemens uses 5 x 5); the items of (0065,xx51) hold each tile's
+// ImagePositionPatient, in tile order (UIH stores none at the top level). As dcm2niix, tile k lies
+// k x SpacingBetweenSlices from the first along the direction to the last; the positions are
+// described to expandMosaic as Siemens' are (mosaic corner, slice normal), after checking that
+// every tile lies where that puts it.
+void readUihMosaic(const gdcm::DataSet& ds, DicomHeader& h) {
+  h.mosaic = true;
+  const auto count = decimals(ds, privateTag(ds, 0x0065, "Image Private Header", 0x50));
+  if (count.empty() || count.front() < 1 || count.front() > 65535) {
     h.pixelDataProblem =
-        "a mosaic without ImagePositionPatient, ImageOrientationPatient and "
-        "PixelSpacing cannot be placed";
-    h.pixelDataProblemField = !h.imagePosition      ? "ImagePositionPatient"
-                              : !h.imageOrientation ? "ImageOrientationPatient"
-                                                    : "PixelSpacing";
+        "ImageType says VFRAME (a UIH mosaic), but (0065,xx50) of 'Image Private Header' gives no number of "
+        "tiles: cannot split it into slices";
+    h.pixelDataProblemField = "NumberOfImagesInGrid";
     return;
   }
-  h.tilesAcross = across;
+  h.mosaicTiles = unsigned(std::lround(count.front()));
+  std::vector<std::array<double, 3>> positions;
+  std::vector<double> times;  // s since midnight
+  const gdcm::Tag sequence = privateTag(ds, 0x0065, "Image Private Header", 0x51);
+  if (ds.FindDataElement(sequence)) {
+    const gdcm::DataElement& de = ds.GetDataElement(sequence);
+    const auto* items =
+        de.IsEmpty() || de.GetByteValue() ? nullptr : dynamic_cast<const gdcm::SequenceOfItems*>(&de.GetValue());
+    for (size_t i = 1; items && i <= items->GetNumberOfItems(); ++i) {
+      const gdcm::DataSet& item = items->GetItem(i).GetNestedDataSet();
+      if (auto p = triple(decimals(item, gdcm::Tag(0x0020, 0x0032)))) positions.push_back(*p);
+      if (auto t = secondsOfDay(text(item, gdcm::Tag(0x0008, 0x0032)))) times.push_back(*t);
+    }
+  }
+  // Slice timing: each tile's AcquisitionTime, from the earliest (dcm2niix reads the same times).
+  if (times.size() == h.mosaicTiles && positions.size() == h.mosaicTiles) {
+    const double earliest = *std::min_element(times.begin(), times.end());
+    const double latest = *std::max_element(times.begin(), times.end());
+    for (double t : times) {
+      if (latest - earliest > 43200 && t < 43200) t += 86400;  // the mosaic spans midnight
+      h.mosaicSliceTimesMs.push_back(t - earliest);
+    }
+    const double first = *std::min_element(h.mosaicSliceTimesMs.begin(), h.mosaicSliceTimesMs.end());
+    for (double& t : h.mosaicSliceTimesMs) t = (t - first) * 1000;
+  }
+  if (positions.size() != h.mosaicTiles) {
+    h.pixelDataProblem = "the UIH mosaic has " + std::to_string(h.mosaicTiles) +
+                         " tiles, but its (0065,xx51) sequence gives " + std::to_string(positions.size()) +
+                         " ImagePositionPatient values: its tiles cannot be placed";
+    h.pixelDataProblemField = "ImagePositionPatient";
+    return;
+  }
+  const unsigned across = unsigned(std::ceil(std::sqrt(double(h.mosaicTiles)) - 1e-9));
+  const unsigned down = (h.mosaicTiles + across - 1) / across;
+  if (!h.imageOrientation || !h.pixelSpacing || h.rows % down != 0 || h.columns % across != 0) {
+    h.imagePosition = positions.front();  // setMosaicGrid names what is missing
+    setMosaicGrid(h, across, down, "NumberOfImagesInGrid");
+    return;
+  }
+  const auto& first = positions.front();
+  const Vec3 toLast{positions.back()[0] - first[0], positions.back()[1] - first[1], positions.back()[2] - first[2]};
+  const double length = std::sqrt(dot(toLast, toLast));
+  if (h.mosaicTiles > 1 && length > 0) {
+    h.csaSliceNormal = std::array<double, 3>{toLast[0] / length, toLast[1] / length, toLast[2] / length};
+    if (h.spacingBetweenSlices <= 0) h.spacingBetweenSlices = length / (h.mosaicTiles - 1);
+    for (unsigned k = 0; k < h.mosaicTiles; ++k) {
+      double off = 0;
+      for (int d = 0; d < 3; ++d)
+        off = std::max(off, std::abs(first[d] + k * h.spacingBetweenSlices * (*h.csaSliceNormal)[d] - positions[k][d]));
+      if (off > 0.01) {
+        h.pixelDataProblem = "tile " + std::to_string(k + 1) + " of the UIH mosaic lies " + std::to_string(off) +
+                             " mm from " + std::to_string(k) + " x SpacingBetweenSlices along its tiles: they are "
+                             "not evenly spaced";
+        h.pixelDataProblemField = "ImagePositionPatient";
+        return;
+      }
+    }
+  }
+  // The mosaic's top left corner for expandMosaic, which adds half the mosaic less one tile.
+  const auto& iop = *h.imageOrientation;
+  const double alongRow = (double(h.columns) - h.columns / across) / 2 * (*h.pixelSpacing)[1];
+  const double alongColumn = (double(h.rows) - h.rows / down) / 2 * (*h.pixelSpacing)[0];
+  std::array<double, 3> corner{};
+  for (int d = 0; d < 3; ++d) corner[d] = first[d] - alongRow * iop[d] - alongColumn * iop[3 + d];
+  h.imagePosition = corner;
+  setMosaicGrid(h, across, down, "NumberOfImagesInGrid");
+}
+
+// UIH: b-value (0065,xx09) and gradient (0065,xx37) of "Image Private Header", FD. The gradient is
+// along the image's row, column and normal directions, not the patient's: dcm2niix's files keep the
+// stored components (less its row flip) whatever the orientation (dcm_qa_uih's rotated series), so
+// it is turned into patient axes here. UIH stores its b = 0 volumes as b = 1.25 with a zero gradient
+// (volume_series.cxx takes them as b = 0).
+void readUih(const gdcm::DataSet& ds, bool bigEndian, DicomHeader& h) {
+  const auto b = binaries<double>(ds, privateTag(ds, 0x0065, "Image Private Header", 0x09), bigEndian);
+  if (b.empty()) return;
+  auto g = triple(binaries<double>(ds, privateTag(ds, 0x0065, "Image Private Header", 0x37), bigEndian));
+  if (g && h.imageOrientation) {
+    const auto& iop = *h.imageOrientation;
+    const Vec3 r{iop[0], iop[1], iop[2]}, c{iop[3], iop[4], iop[5]}, n = cross(r, c);
+    const auto s = *g;
+    for (int d = 0; d < 3; ++d) (*g)[d] = s[0] * r[d] + s[1] * c[d] + s[2] * n[d];
+  } else {
+    g.reset();  // without the image's axes the direction is unknown
+  }
+  setDiffusion(h, b.front(), g, "UIH (0065,xx09) and (0065,xx37)");
 }
 
 void readGe(const gdcm::DataSet& ds, DicomHeader& h) {
@@ -314,6 +450,7 @@ void readMrAttributes(const gdcm::DataSet& ds, bool bigEndian, DicomHeader& h) {
   h.inPlanePhaseEncoding = text(ds, kInPlanePhaseEncoding);
   h.mosaic = hasImageTypeValue(h.imageType, "MOSAIC");
   if (h.numberOfFrames > 1) readEnhancedMrTiming(ds, bigEndian, h);
+  if (h.modality == "MR" && h.numberOfFrames <= 1 && h.frameKind.empty()) h.frameKind = classicComplexPart(h.imageType);
   if (contains(h.manufacturer, "PHILIPS") && !h.philipsScaleSlope)
     h.philipsScaleSlope = philipsScaleSlope(ds, bigEndian);
 
@@ -323,12 +460,15 @@ void readMrAttributes(const gdcm::DataSet& ds, bool bigEndian, DicomHeader& h) {
   if (h.bValue) h.diffusionSource = "DiffusionBValue/DiffusionGradientOrientation";
   const bool complete = h.bValue && (*h.bValue <= 0 || h.diffusionGradient);
   const auto standard = std::make_tuple(h.bValue, h.diffusionGradient, h.diffusionSource);
+  if (contains(h.manufacturer, "UIH") && hasImageTypeValue(h.imageType, "VFRAME")) readUihMosaic(ds, h);
   if (contains(h.manufacturer, "SIEMENS"))
     readSiemens(ds, bigEndian, h);  // always: it reads the mosaic too
   else if (!complete && contains(h.manufacturer, "GE"))
     readGe(ds, h);
   else if (!complete && contains(h.manufacturer, "PHILIPS"))
     readPhilips(ds, bigEndian, h);
+  else if (!complete && contains(h.manufacturer, "UIH"))
+    readUih(ds, bigEndian, h);
   if (complete) std::tie(h.bValue, h.diffusionGradient, h.diffusionSource) = standard;
   if (h.bValue && *h.bValue <= 0) h.diffusionGradient.reset();
 }

@@ -66,7 +66,9 @@ std::vector<std::vector<const SeriesVolume*>> groupRepeatedVolumes(const std::ve
 
 bool isDerivedDiffusionVolume(const SeriesVolume& volume) {
   const DicomHeader& h = volume.first();
-  if (!h.bValue || *h.bValue <= 0) return false;
+  // Below dcm2niix's b = 0 threshold (6 s/mm^2) a volume is a b = 0 volume, not a trace image: UIH
+  // stores its b = 0 volumes as b = 1.25 with a zero gradient.
+  if (!h.bValue || *h.bValue <= 6) return false;
   if (!h.diffusionGradient) return true;
   const auto& g = *h.diffusionGradient;
   return g[0] * g[0] + g[1] * g[1] + g[2] * g[2] < 1e-6;
@@ -96,7 +98,7 @@ std::optional<DiffusionTable> diffusionTable(const std::vector<const SeriesVolum
       if (length > 1e-6)
         for (unsigned axis = 0; axis < 3; ++axis)
           out[axis] = (g[0] * direction(0, axis) + g[1] * direction(1, axis) + g[2] * direction(2, axis)) / length;
-      if (determinant > 0) out[0] = -out[0];
+      if (determinant > 0) out[0] = 0.0 - out[0];  // not -0 for a zero vector (UIH's b = 1.25 volumes)
     }
     table.bValues.push_back(b);
     table.vectors.push_back(out);

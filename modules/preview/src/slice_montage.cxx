@@ -14,8 +14,6 @@
 namespace medpipe {
 namespace {
 
-constexpr SlicePlane kPlanes[] = {SlicePlane::Axial, SlicePlane::Coronal, SlicePlane::Sagittal};
-
 // Letters at the left, right, top and bottom edge of each panel (see montage_geometry.h).
 constexpr const char* kEdgeLetters[] = {"RLAP", "RLSI", "APSI"};
 
@@ -60,7 +58,7 @@ void drawLetters(RgbImage& picture, const MontageGeometry& geometry) {
   const int size = static_cast<int>(geometry.panelSize);
   const int scale = std::max(1, size / 128);
   const int margin = 6 * scale;
-  for (SlicePlane plane : kPlanes) {
+  for (SlicePlane plane : montagePlanes(geometry)) {
     const int left = static_cast<int>(plane) * size;
     const char* letters = kEdgeLetters[static_cast<int>(plane)];
     drawOrientationLetter(picture, letters[0], left + margin, size / 2, scale);
@@ -101,7 +99,7 @@ SliceMontage renderSliceMontage(const ImageF& image, const LabelImage* labels, c
   PointLps slicePoint = imageCentre(image);
   if (options.slicePoint) {
     slicePoint = *options.slicePoint;
-  } else if (labels) {
+  } else if (labels && !isOneSliceImage(image)) {  // one slice: one panel, no crossing point to choose
     const auto centroid = labelCentroid(*labels);
     if (!centroid) throw Error("", "labels", "the label map has no non-zero voxel to centre the slices on");
     slicePoint = *centroid;
@@ -111,8 +109,8 @@ SliceMontage renderSliceMontage(const ImageF& image, const LabelImage* labels, c
   montage.image = RgbImage(g.width(), g.height());
   const PanelSampler sampler(image, labels);
   const double opacity = std::clamp(options.labelOpacity, 0.0, 1.0);
-  for (SlicePlane plane : kPlanes) {
-    const unsigned left = static_cast<unsigned>(plane) * g.panelSize;
+  for (SlicePlane plane : montagePlanes(g)) {
+    const unsigned left = plane == SlicePlane::Image ? 0 : static_cast<unsigned>(plane) * g.panelSize;
     for (unsigned row = 0; row < g.panelSize; ++row)
       for (unsigned col = 0; col < g.panelSize; ++col) {
         const PointLps p = g.physicalPoint(plane, col + 0.5, row + 0.5);
@@ -127,7 +125,9 @@ SliceMontage renderSliceMontage(const ImageF& image, const LabelImage* labels, c
         montage.image.set(left + col, row, colour);
       }
   }
-  if (options.orientationLetters) drawLetters(montage.image, g);
+  // A one-slice panel has no letters: a radiograph's axes are not the patient's (it has no patient
+  // geometry, medpipe gives it identity axes), so letters would claim what the file does not say.
+  if (options.orientationLetters && g.panels == 3) drawLetters(montage.image, g);
   return montage;
 }
 

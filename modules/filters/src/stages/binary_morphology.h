@@ -14,11 +14,13 @@ namespace medpipe {
 using Ball = itk::BinaryBallStructuringElement<LabelImage::PixelType, Dimension>;
 
 // The radius rounded to whole voxels per axis, so a ball in mm stays round on anisotropic grids;
-// an axis whose spacing is over twice the radius gets 0 (the ball does not reach the next voxel).
+// an axis whose spacing is over twice the radius gets 0 (the ball does not reach the next voxel),
+// and so does an axis of one voxel (a radiograph's z: the ball is the disc of the slice).
 inline Ball ballInMm(const LabelImage& labels, double mm) {
   Ball::SizeType radius;
+  const auto size = labels.GetLargestPossibleRegion().GetSize();
   for (unsigned d = 0; d < Dimension; ++d)
-    radius[d] = static_cast<itk::SizeValueType>(std::lround(mm / labels.GetSpacing()[d]));
+    radius[d] = size[d] <= 1 ? 0 : static_cast<itk::SizeValueType>(std::lround(mm / labels.GetSpacing()[d]));
   Ball ball;
   ball.SetRadius(radius);
   ball.CreateStructuringElement();

@@ -4,6 +4,7 @@
 
 #include "itk_stage_support.h"
 #include "medpipe/filters/stage.h"
+#include "voxel_grid.h"
 
 namespace medpipe {
 namespace {
@@ -23,8 +24,15 @@ class GaussianStage : public Stage {
     // The passes of itk::SmoothingRecursiveGaussianImageFilter (z, then x, then y, in float), run one
     // by one: inside that filter they saw a cancel only through its progress events, late.
     ImageF::Pointer image = in.at("image").image;
+    const auto size = image->GetLargestPossibleRegion().GetSize();
     const unsigned directions[3] = {2, 0, 1};
     for (unsigned i = 0; i < 3; ++i) {
+      // Along an axis of one voxel (a radiograph's z) smoothing changes nothing: the pass is skipped,
+      // so a one-slice image gets ITK's 2D smoothing. ITK's recursive filter needs 4 voxels.
+      if (size[directions[i]] <= 1) continue;
+      if (size[directions[i]] < 4)
+        throw Error("", spec().name,
+                    "needs 1 or at least 4 voxels along every axis (ITK's recursive filter), got " + formatSize(size));
       const Progress pass([&progress, i](double f, const std::string& what) { progress.report((i + f) / 3, what); },
                           &progress);
       auto filter = itk::RecursiveGaussianImageFilter<ImageF, ImageF>::New();

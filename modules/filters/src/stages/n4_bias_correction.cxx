@@ -49,7 +49,10 @@ class N4BiasCorrectionStage : public Stage {
     const auto size = image->GetLargestPossibleRegion().GetSize();
     itk::FixedArray<unsigned, Dimension> factors;
     for (unsigned d = 0; d < Dimension; ++d) {
-      if (size[d] < 2) throw Error("", name, "needs at least 2 voxels along every axis, got " + formatSize(size));
+      if (size[d] < 2)
+        throw Error("", name,
+                    "needs at least 2 voxels along every axis (its B-spline field is fitted in 3D), got " +
+                        formatSize(size) + (size[2] == 1 ? ": a one-slice image cannot be corrected" : ""));
       factors[d] =
           static_cast<unsigned>(std::clamp<long>(static_cast<long>(size[d] / 2), 1L, p.integer("shrink-factor")));
     }

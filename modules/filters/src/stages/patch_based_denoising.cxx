@@ -9,6 +9,7 @@
 
 #include "itk_stage_support.h"
 #include "medpipe/filters/stage.h"
+#include "voxel_grid.h"
 
 namespace medpipe {
 namespace {
@@ -39,6 +40,15 @@ class PatchBasedDenoisingStage : public Stage {
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
     using Filter = itk::PatchBasedDenoisingImageFilter<ImageF, ImageF>;
     const auto& image = in.at("image").image;
+    // ITK's patches are 3D boxes at least 3 voxels long on every axis, and it refuses an image thinner
+    // than its patch with a message about patch lengths.
+    const auto size = image->GetLargestPossibleRegion().GetSize();
+    if (std::min({size[0], size[1], size[2]}) < 3)
+      throw Error("", spec().name,
+                  "needs at least 3 voxels along every axis (ITK's patches are 3D), got " + formatSize(size) +
+                      (size[2] == 1 ? ": a one-slice image cannot be denoised by patches (bilateral or median "
+                                      "work on one slice)"
+                                    : ""));
     const std::string& model = p.choice("noise-model");
     if (model != "gaussian") {
       // ITK refuses negative voxels for these models with a message that names none of our parameters.

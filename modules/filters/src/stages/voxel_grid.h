@@ -12,12 +12,15 @@
 
 namespace medpipe {
 
-// Whole voxels per axis covering `mm`, at least 1, so anisotropic voxels get a neighbourhood even in space.
+// Whole voxels per axis covering `mm`, at least 1, so anisotropic voxels get a neighbourhood even in space;
+// 0 along an axis of one voxel (a radiograph's z): the neighbourhood stays inside the slice.
 inline ImageF::SizeType radiusInVoxels(const itk::ImageBase<Dimension>& image, double mm) {
   ImageF::SizeType radius;
+  const auto size = image.GetLargestPossibleRegion().GetSize();
   for (unsigned d = 0; d < Dimension; ++d)
-    radius[d] =
-        std::max<itk::SizeValueType>(1, static_cast<itk::SizeValueType>(std::lround(mm / image.GetSpacing()[d])));
+    radius[d] = size[d] <= 1 ? 0
+                             : std::max<itk::SizeValueType>(
+                                   1, static_cast<itk::SizeValueType>(std::lround(mm / image.GetSpacing()[d])));
   return radius;
 }
 
@@ -34,13 +37,17 @@ inline ResampledGrid resampledGrid(const itk::ImageBase<Dimension>& image, const
   ResampledGrid grid{{}, spacing, image.GetOrigin(), image.GetDirection()};
   const auto& oldSpacing = image.GetSpacing();
   const auto oldSize = image.GetLargestPossibleRegion().GetSize();
-  for (unsigned d = 0; d < Dimension; ++d)
+  for (unsigned d = 0; d < Dimension; ++d) {
+    // An axis of one voxel (a radiograph, one CT slice) has no extent to resample: it keeps its
+    // spacing and its one voxel, rather than becoming copies of the slice.
+    if (oldSize[d] <= 1) grid.spacing[d] = oldSpacing[d];
     grid.size[d] = std::max<itk::SizeValueType>(
-        1, static_cast<itk::SizeValueType>(std::lround(oldSize[d] * oldSpacing[d] / spacing[d])));
+        1, static_cast<itk::SizeValueType>(std::lround(oldSize[d] * oldSpacing[d] / grid.spacing[d])));
+  }
   // First voxel edge = origin - direction * spacing / 2, for the old grid and the new one alike.
   for (unsigned r = 0; r < Dimension; ++r)
     for (unsigned c = 0; c < Dimension; ++c)
-      grid.origin[r] += image.GetDirection()(r, c) * (spacing[c] - oldSpacing[c]) / 2;
+      grid.origin[r] += image.GetDirection()(r, c) * (grid.spacing[c] - oldSpacing[c]) / 2;
   return grid;
 }
 

@@ -2,10 +2,14 @@
 // markers or from every regional minimum deeper than `level` (oversegments unless level is high).
 #include <itkGradientMagnitudeRecursiveGaussianImageFilter.h>
 #include <itkMorphologicalWatershedFromMarkersImageFilter.h>
+#include <itkRecursiveGaussianImageFilter.h>
 #include <itkMorphologicalWatershedImageFilter.h>
 #include <itkRelabelComponentImageFilter.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "itk_stage_support.h"
 #include "medpipe/filters/stage.h"
@@ -16,6 +20,42 @@ namespace {
 
 // Watershed basins can outnumber uint8 labels, so they are counted in 32 bits first.
 using RegionImage = itk::Image<std::uint32_t, Dimension>;
+
+// The gradient magnitude of the Gaussian-smoothed image over the axes longer than one voxel, pass
+// by pass as itk::GradientMagnitudeRecursiveGaussianImageFilter computes it (which refuses an axis
+// of fewer than 4 voxels): on a one-slice image (a radiograph) it is the 2D gradient of the slice.
+ImageF::Pointer inPlaneGradientMagnitude(const ImageF::Pointer& image, double sigma, const Progress& progress,
+                                         const std::string& stage) {
+  const auto size = image->GetLargestPossibleRegion().GetSize();
+  const size_t voxels = image->GetLargestPossibleRegion().GetNumberOfPixels();
+  std::vector<unsigned> axes;
+  for (unsigned d = 0; d < Dimension; ++d)
+    if (size[d] > 1) axes.push_back(d);
+  auto magnitude = ImageF::New();
+  magnitude->CopyInformation(image);
+  magnitude->SetRegions(image->GetLargestPossibleRegion());
+  magnitude->Allocate(true);
+  float* sum = magnitude->GetBufferPointer();
+  for (unsigned derivative : axes) {
+    ImageF::Pointer pass = image;
+    for (unsigned axis : axes) {
+      if (size[axis] < 4)
+        throw Error("", stage,
+                    "needs 1 or at least 4 voxels along every axis (ITK's recursive filter), got " + formatSize(size));
+      auto filter = itk::RecursiveGaussianImageFilter<ImageF, ImageF>::New();
+      filter->SetInput(pass);
+      filter->SetDirection(axis);
+      filter->SetOrder(axis == derivative ? itk::GaussianOrderEnum::FirstOrder : itk::GaussianOrderEnum::ZeroOrder);
+      filter->SetNormalizeAcrossScale(false);
+      filter->SetSigma(sigma);
+      pass = runFilter(*filter, progress, stage);
+    }
+    const float* d = pass->GetBufferPointer();
+    for (size_t i = 0; i < voxels; ++i) sum[i] += d[i] * d[i];
+  }
+  for (size_t i = 0; i < voxels; ++i) sum[i] = std::sqrt(sum[i]);
+  return magnitude;
+}
 
 class WatershedStage : public Stage {
  public:
@@ -42,10 +82,16 @@ class WatershedStage : public Stage {
     const ImageF::Pointer& image = in.at("image").image;
     const auto markers = in.find("markers");
     if (markers != in.end()) requireSameGrid(*image, *markers->second.labels, spec().name, "markers");
-    auto gradient = itk::GradientMagnitudeRecursiveGaussianImageFilter<ImageF, ImageF>::New();
-    gradient->SetInput(image);
-    gradient->SetSigma(p.number("sigma"));
-    const ImageF::Pointer edges = runFilter(*gradient, progress, spec().name);
+    const auto size = image->GetLargestPossibleRegion().GetSize();
+    ImageF::Pointer edges;
+    if (std::min({size[0], size[1], size[2]}) > 1) {
+      auto gradient = itk::GradientMagnitudeRecursiveGaussianImageFilter<ImageF, ImageF>::New();
+      gradient->SetInput(image);
+      gradient->SetSigma(p.number("sigma"));
+      edges = runFilter(*gradient, progress, spec().name);
+    } else {  // a one-slice image: the 2D gradient of the slice
+      edges = inPlaneGradientMagnitude(image, p.number("sigma"), progress, spec().name);
+    }
 
     if (markers != in.end()) {
       auto filter = itk::MorphologicalWatershedFromMarkersImageFilter<ImageF, LabelImage>::New();
