@@ -4,11 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <mutex>
 
 #include "medpipe/core/log.h"
 #include "medpipe/io/dicom_index.h"
 #include "medpipe/io/dicom_conversion.h"
+#include "captured_warnings.h"
 #include "test_support.h"
 
 namespace medpipe {
@@ -16,25 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Warnings logged while alive.
-class CapturedWarnings {
- public:
-  CapturedWarnings() {
-    setLogSink([this](LogLevel level, const std::string& message) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (level == LogLevel::Warning) lines_.push_back(message);
-    });
-  }
-  ~CapturedWarnings() { setLogSink({}); }
-  std::vector<std::string> lines() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return lines_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
+using test::CapturedWarnings;
 
 class DuplicateSlices : public ::testing::Test {
  protected:

@@ -173,8 +173,14 @@ TEST(RtStructure, BadContoursNameTheRoiAndContour) {
   expectError(roi, "ROI 'Heart' contour 2 does not lie in one slice plane");
   roi.contours = {square(1.5, 5.5, 9).points};
   expectError(roi, "ROI 'Heart' contour 1 lies on no slice of the image");
-  roi.contours = {{{11, -4, 102}, {15, -4, 102}, {11, 0, 102}, {15, 0, 102}}};  // a bow tie
-  expectError(roi, "ROI 'Heart' contour 1 intersects itself");
+  // A bow tie is filled by the even-odd rule, with a warning: both triangles, not the crossing.
+  roi.contours = {{{11, -4, 102}, {15, -4, 102}, {11, 0, 102}, {15, 0, 102}}};
+  std::vector<std::string> warnings;
+  const auto bowTie = rasteriseStructures({roi}, *grid(), &warnings);
+  EXPECT_EQ(warnings, std::vector<std::string>{
+                          "ContourData: ROI 'Heart' contour 1 intersects itself (edges 2 and 4); filled by the even-odd rule"});
+  // Voxel centres of rows 1, 2, 4 inside the two triangles (4 + 2 + 2); row 3 is the crossing.
+  EXPECT_EQ(count(*bowTie, 1), 8u);
   roi.contours = {{{11, -4, 102}, {15, -4, 102}}};
   expectError(roi, "ROI 'Heart' contour 1 has fewer than 3 points");
 }

@@ -10,6 +10,7 @@
 #include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
 #include "medpipe/core/json_writer.h"
+#include "medpipe/core/log.h"
 #include "medpipe/io/rt_structure.h"
 #include "medpipe/io/segmentation.h"
 
@@ -110,11 +111,13 @@ RegionMap readRegionObject(const std::filesystem::path& file, const itk::ImageBa
                         "ROI '" + roi.name + "' contour " + std::to_string(c + 1) +
                             " references an image that is not a slice of the series");
     }
+    std::vector<std::string> warnings;
     try {
-      map.labels = rasteriseStructures(chosen, grid);
+      map.labels = rasteriseStructures(chosen, grid, &warnings);
     } catch (const Error& e) {
       throw Error(where, e.info().field, e.info().reason);
     }
+    for (const auto& w : warnings) logWarning(where + ": " + w);
     for (size_t i = 0; i < chosen.size(); ++i) {
       map.regions.push_back(infoOf(chosen[i]));
       map.regions.back().label = std::uint8_t(i + 1);

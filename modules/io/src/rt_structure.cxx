@@ -128,7 +128,8 @@ StructureSet readStructureSet(const std::filesystem::path& file) {
   return set;
 }
 
-LabelImage::Pointer rasteriseStructures(const std::vector<StructureRoi>& rois, const itk::ImageBase<3>& grid) {
+LabelImage::Pointer rasteriseStructures(const std::vector<StructureRoi>& rois, const itk::ImageBase<3>& grid,
+                                        std::vector<std::string>* warnings) {
   if (rois.size() > 255) throw Error("", "rois", "more than 255 ROIs do not fit a label map");
   auto labels = LabelImage::New();
   labels->CopyInformation(&grid);
@@ -165,15 +166,18 @@ LabelImage::Pointer rasteriseStructures(const std::vector<StructureRoi>& rois, c
         throw Error("", "ContourData", name + " lies on no slice of the image (slice index " + index + ")");
       }
       const size_t n = polygon.size();
-      if (n <= 2000)  // O(n^2); longer contours are taken as drawn
-        for (size_t a = 0; a < n; ++a)
-          for (size_t b = a + 2; b < n; ++b) {
-            if (a == 0 && b == n - 1) continue;  // neighbours through the closing edge
-            if (segmentsIntersect(polygon[a], polygon[(a + 1) % n], polygon[b], polygon[(b + 1) % n]))
-              throw Error(
-                  "", "ContourData",
-                  name + " intersects itself (edges " + std::to_string(a + 1) + " and " + std::to_string(b + 1) + ")");
-          }
+      if (warnings && n <= 2000)  // O(n^2); longer contours are taken as drawn
+        [&] {
+          for (size_t a = 0; a < n; ++a)
+            for (size_t b = a + 2; b < n; ++b) {
+              if (a == 0 && b == n - 1) continue;  // neighbours through the closing edge
+              if (segmentsIntersect(polygon[a], polygon[(a + 1) % n], polygon[b], polygon[(b + 1) % n])) {
+                warnings->push_back("ContourData: " + name + " intersects itself (edges " + std::to_string(a + 1) +
+                                    " and " + std::to_string(b + 1) + "); filled by the even-odd rule");
+                return;
+              }
+            }
+        }();
       slices[k].push_back(std::move(polygon));
     }
     for (const auto& [k, polygons] : slices) {

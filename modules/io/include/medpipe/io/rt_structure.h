@@ -39,8 +39,10 @@ StructureSet readStructureSet(const std::filesystem::path& file);
 // Label i + 1 for rois[i] (at most 255; where ROIs overlap the later one wins). Each contour lies
 // on the grid slice nearest to it (within half a slice spacing); voxel centres inside an odd number
 // of a ROI's contours of that slice are inside (holes). Throws medpipe::Error naming the ROI and
-// contour for a contour with fewer than 3 points, not in one slice plane, self-intersecting, or
-// on no slice of the grid.
-LabelImage::Pointer rasteriseStructures(const std::vector<StructureRoi>& rois, const itk::ImageBase<3>& grid);
+// contour for a contour with fewer than 3 points, not in one slice plane, or on no slice of the
+// grid. A self-intersecting contour is filled by the same even-odd rule (what planning systems
+// and IBSI's own CT phantom, whose GTV has one, expect) and named in `warnings` when given.
+LabelImage::Pointer rasteriseStructures(const std::vector<StructureRoi>& rois, const itk::ImageBase<3>& grid,
+                                        std::vector<std::string>* warnings = nullptr);
 
 }  // namespace medpipe
