@@ -9,7 +9,9 @@
 namespace medpipe::cohort {
 
 struct TrainOptions {
-  std::filesystem::path targetFile;  // CSV with a header: a key column (unit, or series_uid) and the outcome
+  // CSV with a header: a key column (unit, series_uid or accession) and the outcome; an optional
+  // `patient` column (any patient key, a pseudonym) groups the folds by patient.
+  std::filesystem::path targetFile;
   std::string targetColumn;
   std::vector<std::string> columns;  // globs as for loadCohortMatrix; empty: all
   long long label = -1;              // rows of this label; -1: the lowest label
@@ -28,12 +30,15 @@ struct TrainResult {
   std::string task, metric;  // "classification" + "AUC", or "regression" + "R2"
   double crossValidated = 0; // the metric over the out-of-fold predictions
   size_t rows = 0, groups = 0;
+  std::string groupedBy;  // "patient" (the outcome's patient column, or patient IDs in a --show-phi database) or "study"
   std::vector<std::string> columns;
   std::vector<FeatureImportance> importances;  // by mean |SHAP|, largest first
 };
 
 // Trains on every row with an outcome, writes the model to `modelFile` (atomically) and the table
-// `model_importances`. Folds are grouped by study (study_uid_hash): one study never sits on both sides.
+// `model_importances`. Folds are grouped by patient (the outcome table's `patient` column, else the
+// database's patient IDs when built with --show-phi), else by study (study_uid_hash): one patient
+// (or study) never sits on both sides.
 TrainResult trainModel(const std::filesystem::path& database, const TrainOptions& options,
                        const std::filesystem::path& modelFile);
 
