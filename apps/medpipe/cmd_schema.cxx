@@ -248,6 +248,15 @@ JsonValue cohortSchema() {
                                       .set("description", JsonValue::string(spec.doc))
                                       .set("type", JsonValue::strings({"string", "array"}))
                                       .set("items", JsonValue::object().set("type", JsonValue::string("string"))));
+      else if (command.name == "cluster" && spec.name == "k")  // auto, or a whole number as YAML reads it
+        properties.set(spec.name, JsonValue::object()
+                                      .set("description", JsonValue::string(spec.doc))
+                                      .set("anyOf", JsonValue::array()
+                                                        .add(JsonValue::object().set("enum", JsonValue::strings({"auto"})))
+                                                        .add(JsonValue::object()
+                                                                 .set("type", JsonValue::string("integer"))
+                                                                 .set("minimum", JsonValue::number(2))
+                                                                 .set("maximum", JsonValue::number(100)))));
       else
         properties.set(spec.name, parameterSchema(spec));
       if (spec.required) required.push_back(spec.name);
