@@ -125,6 +125,9 @@ class CohortWriter {
 
 void build(SqliteDb& db, const CohortBuildOptions& options, CohortBuildSummary& summary) {
   db.exec("PRAGMA journal_mode = DELETE; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;");
+  // Identifiers removed by a build without --show-phi must not linger in freed bytes of the file's
+  // pages (FAST: zeroed within the page, no extra I/O).
+  db.exec("PRAGMA secure_delete = FAST");
   db.exec("BEGIN IMMEDIATE");
   try {
     ensureSchema(db);
