@@ -315,6 +315,9 @@ int runPipeline(const Args& args) {
     // The config's cohort: section, on the database just updated (checked before the batch began).
     // Its failure fails the run: the mining was asked for; the units stay done.
     bool miningOk = true;
+    if (!singleUnit && units.size() <= 1 && !pipeline.cohortTasks.empty() && !quiet)
+      std::cerr << "medpipe run: note: the config's cohort: section runs after a batch of several units (on one database: "
+                   "medpipe cohort run CONFIG DB)\n";
     if (cohortBuilt && !pipeline.cohortTasks.empty()) {
       try {
         const auto base = std::filesystem::absolute(pipeline.sourceFile).parent_path();
