@@ -17,28 +17,25 @@ namespace medpipe {
 namespace {
 namespace fs = std::filesystem;
 
-long long count(const fs::path &db, const std::string &sql) {
-  sqlite3 *handle = nullptr;
+long long count(const fs::path& db, const std::string& sql) {
+  sqlite3* handle = nullptr;
   sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt *stmt = nullptr;
+  sqlite3_stmt* stmt = nullptr;
   long long n = -1;
-  if (sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr) ==
-          SQLITE_OK &&
-      sqlite3_step(stmt) == SQLITE_ROW)
+  if (sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
     n = sqlite3_column_int64(stmt, 0);
   sqlite3_finalize(stmt);
   sqlite3_close(handle);
   return n;
 }
 
-std::string readText(const fs::path &path) {
+std::string readText(const fs::path& path) {
   std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // 30 series in two groups of soft-tissue density; the outcome is the group.
-void writeExport(const fs::path &root, const fs::path &outcomeCsv) {
+void writeExport(const fs::path& root, const fs::path& outcomeCsv) {
   std::mt19937 random(5);
   std::uniform_real_distribution<double> noise(15, 25);
   std::ofstream outcome(outcomeCsv);
@@ -59,7 +56,7 @@ void writeExport(const fs::path &root, const fs::path &outcomeCsv) {
   }
 }
 
-} // namespace
+}  // namespace
 
 TEST(CohortConfig, ABatchRunLeavesTheMiningTablesInTheDatabase) {
   test::TempDir dir("cohort-config");
@@ -82,38 +79,27 @@ TEST(CohortConfig, ABatchRunLeavesTheMiningTablesInTheDatabase) {
   const auto v = test::runMedpipe("validate '" + config.string() + "'");
   EXPECT_EQ(v.exitCode, 0) << v.err;
   EXPECT_NE(v.out.find("4 cohort command(s)"), std::string::npos) << v.out;
-  const auto r = test::runMedpipe("run '" + config.string() + "' --input '" +
-                                  (dir / "export").string() + "' --output '" +
+  const auto r = test::runMedpipe("run '" + config.string() + "' --input '" + (dir / "export").string() + "' --output '" +
                                   out.string() + "' -j 2");
   ASSERT_EQ(r.exitCode, 0) << r.out << r.err;
   const fs::path db = out / "cohort.sqlite";
   EXPECT_NE(r.out.find("Cohort outliers: "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("robust Mahalanobis not asked for"), std::string::npos)
-      << r.out;
+  EXPECT_NE(r.out.find("robust Mahalanobis not asked for"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Cohort cluster: k = 2 on 1 standardised column(s), 30 "
                        "unit(s) of label 1"),
             std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("Cohort train: classification on 30 unit(s)"),
-            std::string::npos)
-      << r.out;
-  EXPECT_NE(r.out.find("Cohort predict: 30 unit(s) predicted, 0 refused"),
-            std::string::npos)
-      << r.out;
-  EXPECT_EQ(
-      count(db, "SELECT COUNT(*) FROM outliers WHERE rule = 'mahalanobis'"), 0);
+  EXPECT_NE(r.out.find("Cohort train: classification on 30 unit(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Cohort predict: 30 unit(s) predicted, 0 refused"), std::string::npos) << r.out;
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM outliers WHERE rule = 'mahalanobis'"), 0);
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM clusters"), 30);
   // The two density groups are the two clusters.
-  EXPECT_EQ(
-      count(
-          db,
-          "SELECT COUNT(DISTINCT c.cluster) FROM clusters c WHERE "
-          "CAST(substr(c.unit, 1, instr(c.unit, '_') - 1) AS INTEGER) % 2 = 1"),
-      1);
-  EXPECT_EQ(
-      count(db, "SELECT COUNT(*) FROM model_importances"),
-      static_cast<long long>(count(
-          db, "SELECT COUNT(*) FROM features WHERE step = 'tissue-stats'")));
+  EXPECT_EQ(count(db,
+                  "SELECT COUNT(DISTINCT c.cluster) FROM clusters c WHERE "
+                  "CAST(substr(c.unit, 1, instr(c.unit, '_') - 1) AS INTEGER) % 2 = 1"),
+            1);
+  EXPECT_EQ(count(db, "SELECT COUNT(*) FROM model_importances"),
+            static_cast<long long>(count(db, "SELECT COUNT(*) FROM features WHERE step = 'tissue-stats'")));
   EXPECT_EQ(count(db, "SELECT COUNT(*) FROM predictions"), 30);
   EXPECT_TRUE(fs::exists(out / "dense-model.json"));
 
@@ -121,12 +107,9 @@ TEST(CohortConfig, ABatchRunLeavesTheMiningTablesInTheDatabase) {
   const fs::path section = dir / "section.yaml";
   std::ofstream(section) << "cohort:\n  cluster: {k: auto, max-k: 4, columns: "
                             "'tissue-stats.mean', seed: 3}\n";
-  const auto c = test::runMedpipe("cohort run '" + section.string() + "' '" +
-                                  out.string() + "'");
+  const auto c = test::runMedpipe("cohort run '" + section.string() + "' '" + out.string() + "'");
   ASSERT_EQ(c.exitCode, 0) << c.err;
-  EXPECT_NE(c.out.find("cluster: k = 2 on 1 standardised column(s)"),
-            std::string::npos)
-      << c.out;
+  EXPECT_NE(c.out.find("cluster: k = 2 on 1 standardised column(s)"), std::string::npos) << c.out;
 }
 
 TEST(CohortConfig, BadOptionsAreReportedWithTheirPositions) {
@@ -147,7 +130,7 @@ TEST(CohortConfig, BadOptionsAreReportedWithTheirPositions) {
   const auto r = test::runMedpipe("validate '" + config.string() + "'");
   EXPECT_EQ(r.exitCode, 1);
   const std::string f = config.string();
-  for (const std::string &expected : {
+  for (const std::string& expected : {
            f + ":19:8: cohort.outliers: z: -2 is out of range [0.5, 100]",
            f + ":20:18: cohort.outliers: mahalanobis: 'maybe' is not true or "
                "false (also yes/no, on/off, in any case)\n",
@@ -163,56 +146,40 @@ TEST(CohortConfig, BadOptionsAreReportedWithTheirPositions) {
                "FILE.csv:COLUMN",
            f + ":25:3: cohort.train: model: required",
        })
-    EXPECT_NE(r.err.find(expected), std::string::npos) << expected << "\n"
-                                                       << r.err;
+    EXPECT_NE(r.err.find(expected), std::string::npos) << expected << "\n" << r.err;
   EXPECT_NE(r.err.find("8 problem(s)"), std::string::npos) << r.err;
   // `run` checks the section before the batch starts.
-  const auto run = test::runMedpipe(
-      "run '" + config.string() + "' --input '" + (dir / "nowhere").string() +
-      "' --output '" + (dir / "out").string() + "'");
+  const auto run = test::runMedpipe("run '" + config.string() + "' --input '" + (dir / "nowhere").string() + "' --output '" +
+                                    (dir / "out").string() + "'");
   EXPECT_EQ(run.exitCode, 1);
-  EXPECT_NE(run.err.find(f + ":21:3: cohort: unknown command 'clusters'"),
-            std::string::npos)
-      << run.err;
+  EXPECT_NE(run.err.find(f + ":21:3: cohort: unknown command 'clusters'"), std::string::npos) << run.err;
   EXPECT_FALSE(fs::exists(dir / "out" / "cohort.sqlite"));
 }
 
 TEST(CohortConfig, OptionsAreDeclaredOnceForFlagsConfigsAndDocs) {
   // YAML 1.1 booleans as the stages take them.
-  const auto *outliers = cohort::findMiningCommand("outliers");
+  const auto* outliers = cohort::findMiningCommand("outliers");
   ASSERT_NE(outliers, nullptr);
-  for (const char *no : {"no", "off", "False", "NO"})
-    EXPECT_FALSE(cohort::miningOptionValues(*outliers, {{"mahalanobis", no}})
-                     .flag("mahalanobis"))
-        << no;
-  EXPECT_TRUE(cohort::miningOptionValues(*outliers, {{"mahalanobis", "yes"}})
-                  .flag("mahalanobis"));
+  for (const char* no : {"no", "off", "False", "NO"})
+    EXPECT_FALSE(cohort::miningOptionValues(*outliers, {{"mahalanobis", no}}).flag("mahalanobis")) << no;
+  EXPECT_TRUE(cohort::miningOptionValues(*outliers, {{"mahalanobis", "yes"}}).flag("mahalanobis"));
   EXPECT_DOUBLE_EQ(cohort::miningOptionValues(*outliers, {}).number("z"), 3.5);
   // The CLI's --help lists every declared option with its doc.
-  for (const auto &command : cohort::miningCommands()) {
-    if (!command.available)
-      continue;
+  for (const auto& command : cohort::miningCommands()) {
+    if (!command.available) continue;
     const auto help = test::runMedpipe("cohort " + command.name + " --help");
     ASSERT_EQ(help.exitCode, 0) << help.err;
-    for (const auto &spec : command.options) {
-      EXPECT_NE(help.out.find("--" + spec.name), std::string::npos)
-          << command.name << " --" << spec.name;
-      EXPECT_NE(help.out.find(spec.doc.substr(0, 30)), std::string::npos)
-          << command.name << " " << spec.name;
+    for (const auto& spec : command.options) {
+      EXPECT_NE(help.out.find("--" + spec.name), std::string::npos) << command.name << " --" << spec.name;
+      EXPECT_NE(help.out.find(spec.doc.substr(0, 30)), std::string::npos) << command.name << " " << spec.name;
     }
   }
   // A flag's bad value is reported as the flag.
-  const auto bad =
-      test::runMedpipe("cohort outliers nowhere.sqlite --tukey-k 0");
+  const auto bad = test::runMedpipe("cohort outliers nowhere.sqlite --tukey-k 0");
   EXPECT_EQ(bad.exitCode, 1);
-  EXPECT_NE(
-      bad.err.find(
-          "--tukey-k: 0 is out of range [0.5, 100] (allowed: 0.5 .. 100)"),
-      std::string::npos)
-      << bad.err;
+  EXPECT_NE(bad.err.find("--tukey-k: 0 is out of range [0.5, 100] (allowed: 0.5 .. 100)"), std::string::npos) << bad.err;
   // docs/cohort.md carries the option tables made from the declarations.
-  const std::string doc =
-      readText(fs::path(MEDPIPE_SOURCE_DIR) / "docs" / "cohort.md");
+  const std::string doc = readText(fs::path(MEDPIPE_SOURCE_DIR) / "docs" / "cohort.md");
   if (doc.find(cohort::miningOptionsMarkdown()) == std::string::npos) {
     std::ofstream("cohort-options.md") << cohort::miningOptionsMarkdown();
     ADD_FAILURE() << "docs/cohort.md is out of date: put cohort-options.md "
@@ -220,4 +187,4 @@ TEST(CohortConfig, OptionsAreDeclaredOnceForFlagsConfigsAndDocs) {
   }
 }
 
-} // namespace medpipe
+}  // namespace medpipe

@@ -117,9 +117,10 @@ TEST_F(CohortPrediction, AnOutcomeDrivenByOneFeatureIsLearnedAndExplainedByIt) {
   EXPECT_NE(p.out.find("800 unit(s) predicted, 0 refused"), std::string::npos) << p.out;
 }
 
-// Under the null one AUC over 800 scans of 400 patients spreads by about 0.03 (sqrt((n+1)/12 n+ n-)
-// for 400 independent patients), so one shuffle with a fixed seed lies within 0.5 +- 0.1 with a
-// wide margin. Leakage lifts it: folds grouped by study put a patient's two alike scans on both sides.
+// Under the null one cross-validated AUC over 800 scans of 400 patients spreads by 0.043 (20 shuffle
+// seeds: 0.43 .. 0.59, each within 0.5 +- 0.1; sqrt((n+1)/12 n+ n-) = 0.029 for 400 patients, the
+// rest is the learner's); seed 7 is asked. Leakage lifts it: folds grouped by study put a patient's
+// two alike scans on both sides (0.65 .. 0.76 over the same 20 seeds).
 TEST_F(CohortPrediction, TheSameOutcomeShuffledIsChanceAndLeakageIsCaught) {
   writeOutcome("shuffled.csv", outcomes(7), true);
   const auto r = cohort::trainModel(out(), options("shuffled.csv"), dir_->path() / "shuffled.json");
@@ -133,7 +134,7 @@ TEST_F(CohortPrediction, TheSameOutcomeShuffledIsChanceAndLeakageIsCaught) {
   std::cout << "[ figures  ] shuffled outcome, folds by study (leaks): cross-validated AUC " << leaky.crossValidated << "\n";
   EXPECT_EQ(leaky.groupedBy, "study");
   EXPECT_EQ(leaky.groups, 800u);
-  EXPECT_GT(leaky.crossValidated, 0.65);
+  EXPECT_GT(leaky.crossValidated, 0.6);
 }
 
 // Keyed by accession number: PHI, so the database must be built with --show-phi (and it then
@@ -168,9 +169,10 @@ TEST_F(CohortPrediction, AnOutcomeKeyedByAccessionNeedsShowPhi) {
 TEST_F(CohortPrediction, CliTrainsAndPredictRefusesMismatchedColumns) {
   const auto t = test::runMedpipe("cohort train '" + out().string() + "' --target '" + (dir_->path() / "outcome.csv").string() +
                                   ":high_density' --model '" + (dir_->path() / "cli-model.json").string() +
-                                  "' --columns tissue-stats.mean,tissue-stats.std");
+                                  "' --columns tissue-stats.mean,tissue-stats.std --repeats 2");
   ASSERT_EQ(t.exitCode, 0) << t.err;
   EXPECT_NE(t.out.find("classification on 800 unit(s) from 400 patients, 2 column(s): cross-validated AUC"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("(5 folds grouped by patient, mean of 2 repeats; table `model_importances`)"), std::string::npos) << t.out;
   // A model whose feature the database lacks is refused, naming it.
   std::ifstream in(dir_->path() / "cli-model.json");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -174,6 +174,7 @@ CohortMatrix labelRows(const fs::path& database, const std::vector<std::string>&
 
 TrainResult trainModel(const fs::path& database, const TrainOptions& o, const fs::path& modelFile) {
   if (o.folds < 2) throw Error("", "--folds", "must be at least 2");
+  if (o.repeats < 1) throw Error("", "--repeats", "must be at least 1");
   SqliteDb db(cohortDatabasePath(database), false);
   const Targets read = readTargets(o, db);
   const auto& targets = read.outcome;
@@ -214,21 +215,25 @@ TrainResult trainModel(const fs::path& database, const TrainOptions& o, const fs
   result.groups = distinct.size();
   if (distinct.size() < static_cast<size_t>(o.folds))
     throw Error(database.string(), result.groupedBy, std::to_string(distinct.size()) + " " + result.groupedBy + "(s), too few for " + std::to_string(o.folds) + " folds grouped by " + result.groupedBy);
-  std::shuffle(distinct.begin(), distinct.end(), std::mt19937(o.seed));
-  std::map<std::string, int> foldOf;
-  for (size_t i = 0; i < distinct.size(); ++i) foldOf[distinct[i]] = static_cast<int>(i % static_cast<size_t>(o.folds));
-
-  std::vector<double> outOfFold(y.size());
-  for (int f = 0; f < o.folds; ++f) {
-    std::vector<size_t> train, test;
-    for (size_t r = 0; r < y.size(); ++r) (foldOf[studies[r]] == f ? test : train).push_back(r);
-    std::unique_ptr<Matrix> keep;
-    auto b = fit(m, train, y, classify, o, keep);
-    const Matrix x(flatten(m, test), test.size(), m.columns.size());
-    const auto p = predict(*b, x, false);
-    for (size_t i = 0; i < test.size(); ++i) outOfFold[test[i]] = p[i];
+  // Repeated k-fold: each repeat deals the groups anew (seed + repeat); the metric is the mean over
+  // repeats of the metric over that repeat's out-of-fold predictions.
+  for (int repeat = 0; repeat < o.repeats; ++repeat) {
+    std::shuffle(distinct.begin(), distinct.end(), std::mt19937(o.seed + static_cast<unsigned>(repeat)));
+    std::map<std::string, int> foldOf;
+    for (size_t i = 0; i < distinct.size(); ++i) foldOf[distinct[i]] = static_cast<int>(i % static_cast<size_t>(o.folds));
+    std::vector<double> outOfFold(y.size());
+    for (int f = 0; f < o.folds; ++f) {
+      std::vector<size_t> train, test;
+      for (size_t r = 0; r < y.size(); ++r) (foldOf[studies[r]] == f ? test : train).push_back(r);
+      std::unique_ptr<Matrix> keep;
+      auto b = fit(m, train, y, classify, o, keep);
+      const Matrix x(flatten(m, test), test.size(), m.columns.size());
+      const auto p = predict(*b, x, false);
+      for (size_t i = 0; i < test.size(); ++i) outOfFold[test[i]] = p[i];
+    }
+    result.perRepeat.push_back(classify ? auc(y, outOfFold) : r2(y, outOfFold));
   }
-  result.crossValidated = classify ? auc(y, outOfFold) : r2(y, outOfFold);
+  result.crossValidated = std::accumulate(result.perRepeat.begin(), result.perRepeat.end(), 0.0) / static_cast<double>(o.repeats);
 
   // The final model on every row; its importances.
   std::vector<size_t> everyRow(y.size());
@@ -269,6 +274,7 @@ TrainResult trainModel(const fs::path& database, const TrainOptions& o, const fs
   record["task"] = result.task;
   record["settings"]["rounds"] = o.rounds, record["settings"]["max_depth"] = o.maxDepth, record["settings"]["eta"] = o.eta;
   record["settings"]["folds"] = o.folds, record["settings"]["seed"] = o.seed;
+  record["settings"]["repeats"] = o.repeats;
   record["validation"][result.metric] = result.crossValidated;
   record["validation"]["rows"] = static_cast<Json::UInt64>(result.rows), record["validation"]["groups"] = static_cast<Json::UInt64>(result.groups);
   record["validation"]["grouped_by"] = result.groupedBy;

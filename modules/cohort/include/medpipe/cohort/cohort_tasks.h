@@ -16,55 +16,47 @@ namespace medpipe::cohort {
 
 struct MiningCommand {
   std::string name;
-  std::string summary; // one line, for --help and docs
+  std::string summary;  // one line, for --help and docs
   std::vector<ParameterSpec> options;
-  bool available = true; // train/predict need XGBoost
+  bool available = true;  // train/predict need XGBoost
 };
 
 // outliers, cluster, train, predict: also the order in which a config's section
 // runs them.
-const std::vector<MiningCommand> &miningCommands();
-const MiningCommand *
-findMiningCommand(const std::string &name); // nullptr when unknown
+const std::vector<MiningCommand>& miningCommands();
+const MiningCommand* findMiningCommand(const std::string& name);  // nullptr when unknown
 
 // Option texts (CLI or config) parsed and checked against the declaration,
 // defaults filled in. Throws medpipe::Error with the option as field and what
 // is allowed as reason.
-ParameterValues
-miningOptionValues(const MiningCommand &command,
-                   const std::map<std::string, std::string> &text);
+ParameterValues miningOptionValues(const MiningCommand& command, const std::map<std::string, std::string>& text);
 
 // Every problem of a config's `cohort:` section at once: unknown command or
 // option (with a did-you-mean), a bad value, a missing required option, a
 // command this build cannot run.
-std::vector<ConfigProblem>
-checkCohortTasks(const std::vector<CohortTaskConfig> &tasks);
+std::vector<ConfigProblem> checkCohortTasks(const std::vector<CohortTaskConfig>& tasks);
 
 struct MiningOutcome {
   std::string command;
-  std::string headline; // one line: what was found and the table written
-  std::string details;  // further lines (the flags, the clusters, the
-                        // importances), may be empty
-  bool ok = true;       // false: predict refused units
+  std::string headline;  // one line: what was found and the table written
+  std::string details;   // further lines (the flags, the clusters, the
+                         // importances), may be empty
+  bool ok = true;        // false: predict refused units
 };
 
 // Runs one command on the database (cohort.sqlite or its folder) and writes its
 // table there. Relative paths in the options (train's target and model,
 // predict's model) are taken from `base`.
-MiningOutcome runMiningCommand(const MiningCommand &command,
-                               const ParameterValues &values,
-                               const std::filesystem::path &database,
-                               const std::filesystem::path &base = {});
+MiningOutcome runMiningCommand(const MiningCommand& command, const ParameterValues& values, const std::filesystem::path& database,
+                               const std::filesystem::path& base = {});
 
 // A config's section: checked first (throws the first problem), then run in
 // miningCommands() order.
-std::vector<MiningOutcome>
-runCohortTasks(const std::vector<CohortTaskConfig> &tasks,
-               const std::filesystem::path &database,
-               const std::filesystem::path &base);
+std::vector<MiningOutcome> runCohortTasks(const std::vector<CohortTaskConfig>& tasks, const std::filesystem::path& database,
+                                          const std::filesystem::path& base);
 
 // docs/cohort.md's options section, from the declarations (a test checks that
 // the doc carries it).
 std::string miningOptionsMarkdown();
 
-} // namespace medpipe::cohort
+}  // namespace medpipe::cohort

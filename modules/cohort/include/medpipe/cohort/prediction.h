@@ -15,7 +15,7 @@ struct TrainOptions {
   std::string targetColumn;
   std::vector<std::string> columns;  // globs as for loadCohortMatrix; empty: all
   long long label = -1;              // rows of this label; -1: the lowest label
-  int folds = 5, rounds = 100, maxDepth = 3;
+  int folds = 5, repeats = 1, rounds = 100, maxDepth = 3;  // repeats: k-fold CV repeated with new folds
   double eta = 0.1;
   unsigned seed = 1;
 };
@@ -28,7 +28,8 @@ struct FeatureImportance {
 
 struct TrainResult {
   std::string task, metric;  // "classification" + "AUC", or "regression" + "R2"
-  double crossValidated = 0; // the metric over the out-of-fold predictions
+  double crossValidated = 0;       // the mean over repeats of the metric over the out-of-fold predictions
+  std::vector<double> perRepeat;  // each repeat's
   size_t rows = 0, groups = 0;
   std::string groupedBy;  // "patient" (the outcome's patient column, or patient IDs in a --show-phi database) or "study"
   std::vector<std::string> columns;
