@@ -4,13 +4,16 @@
 // between patients, which must give chance-level cross-validated AUC. Folds grouped by patient keep
 // it there; grouped by study (a patient on both sides) the shuffled outcome is learned: leakage.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include "cohort_test_support.h"
 #include "medpipe/cohort/prediction.h"
+#include "medpipe/cohort/series_facts.h"
 #include "medpipe/core/error.h"
 #include "test_support.h"
 
@@ -135,6 +138,30 @@ TEST_F(CohortPrediction, TheSameOutcomeShuffledIsChanceAndLeakageIsCaught) {
   EXPECT_EQ(leaky.groupedBy, "study");
   EXPECT_EQ(leaky.groups, 800u);
   EXPECT_GT(leaky.crossValidated, 0.6);
+}
+
+// Keyed by unit ID (as the database names the units), with the patient column.
+TEST_F(CohortPrediction, AnOutcomeKeyedByUnitId) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((out() / "cohort.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, "SELECT series_uid_hash, unit FROM units", -1, &s, nullptr);
+  std::map<std::string, std::string> unitOfHash;
+  while (sqlite3_step(s) == SQLITE_ROW)
+    unitOfHash[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  {
+    std::ofstream f(dir_->path() / "by-unit.csv");
+    f << "unit,patient,high_density\n";
+    const auto y = outcomes(0);
+    for (size_t i = 0; i < y.size(); ++i)
+      f << unitOfHash[cohort::hashIdentifier((*rows_)[i].seriesUid)] << ",P" << (*rows_)[i].patient << "," << y[i] << "\n";
+  }
+  const auto r = cohort::trainModel(out(), options("by-unit.csv"), dir_->path() / "by-unit.json");
+  EXPECT_EQ(r.rows, 800u);
+  EXPECT_EQ(r.groups, 400u);
+  EXPECT_GE(r.crossValidated, 0.9);
 }
 
 // Keyed by accession number: PHI, so the database must be built with --show-phi (and it then
