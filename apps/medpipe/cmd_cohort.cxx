@@ -19,6 +19,7 @@ const Subcommand kSubcommands[] = {
     {"cluster", "k-means clusters of the units on standardised columns (k given or chosen by silhouette)", runCohortCluster},
     {"train", "an outcome model (XGBoost) with cross-validation grouped by study and feature importances", runCohortTrain},
     {"predict", "predict the outcome of every unit with a model from train", runCohortPredict},
+    {"run", "the cohort: section of a config (outliers, cluster, train, predict with their options)", runCohortConfig},
 };
 
 void printUsage(std::ostream& out) {
@@ -36,7 +37,7 @@ int runCohort(const Args& args) {
   }
   for (const auto& s : kSubcommands)
     if (args[0] == s.name) return s.run(Args(args.begin() + 1, args.end()));
-  std::cerr << "medpipe cohort: error: unknown subcommand '" << args[0] << "' (build, outliers, cluster, train, predict; see medpipe cohort --help)\n";
+  std::cerr << "medpipe cohort: error: unknown subcommand '" << args[0] << "' (build, outliers, cluster, train, predict, run; see medpipe cohort --help)\n";
   return kUsage;
 }
 

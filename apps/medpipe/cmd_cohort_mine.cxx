@@ -1,116 +1,124 @@
-// medpipe cohort outliers / cluster DB: mining a cohort database (tables written back into it).
-#include <algorithm>
-#include <iomanip>
+// medpipe cohort outliers / cluster / train / predict DB, and cohort run CONFIG
+// DB: the mining commands, their flags made from the options medpipe::cohort
+// declares (cohort_tasks.h).
 #include <iostream>
-#include <map>
-#include <sstream>
 
 #include "cli_support.h"
 #include "cohort_commands.h"
-#include "medpipe/cohort/clustering.h"
-#include "medpipe/cohort/outliers.h"
+#include "medpipe/cohort/cohort_tasks.h"
 #include "medpipe/core/error.h"
 
 namespace medpipe::cli {
 namespace {
 
-// "--columns a,b --columns c" -> {a, b, c}
-std::vector<std::string> columnPatterns(const std::vector<std::string>& options) {
-  std::vector<std::string> patterns;
-  for (const auto& option : options) {
-    std::stringstream list(option);
-    for (std::string p; std::getline(list, p, ',');)
-      if (!p.empty()) patterns.push_back(p);
-  }
-  return patterns;
+std::string usageOf(const cohort::MiningCommand& command) {
+  std::string usage = "medpipe cohort " + command.name + " DB";
+  for (const auto& spec : command.options)
+    if (spec.required) usage += " --" + spec.name + " " + allowedValues(spec);
+  return usage + " [options]";
 }
 
-void addCommon(CommandLine& line, std::string& database, std::vector<std::string>& columns, unsigned& seed) {
-  line.options.add_options()
-      ("database", po::value(&database)->required(), "cohort.sqlite, or the batch output folder holding it")
-      ("columns,c", po::value(&columns)->composing(),
-       "columns to use: comma-separated globs over step.feature and series facts (\"tissue-stats.*,spacing_x_mm\"); "
-       "default every measurement and numeric series fact")
-      ("seed", po::value(&seed)->default_value(seed), "random seed (results are deterministic for a seed)");
+int runMining(const std::string& name, const Args& args) {
+  const cohort::MiningCommand& command = *cohort::findMiningCommand(name);
+  if (!command.available) {
+    std::cerr << "medpipe cohort " << name
+              << ": error: this medpipe was built without XGBoost (install "
+                 "libxgboost-dev and rebuild)\n";
+    return kUsage;
+  }
+  CommandLine line;
+  line.usage = usageOf(command);
+  std::string database;
+  std::map<std::string, std::string> given;
+  std::vector<std::string> columns;  // --columns may be repeated: the lists are joined
+  line.options.add_options()("database", po::value(&database)->required(),
+                             "cohort.sqlite, or the batch output folder holding it");
+  std::map<std::string, std::string> flags;
+  for (const auto& spec : command.options) {
+    const std::string help = spec.doc + " (" +
+                             (spec.required ? "required" : "default " + formatParameterValue(spec.defaultValue)) +
+                             (allowedValues(spec).empty() ? "" : "; " + allowedValues(spec)) + ")";
+    if (spec.name == "columns")
+      line.options.add_options()("columns,c", po::value(&columns)->composing(), help.c_str());
+    else
+      line.options.add_options()(
+          spec.name.c_str(), po::value<std::string>()->notifier([&given, n = spec.name](const std::string& v) { given[n] = v; }),
+          help.c_str());
+    flags[spec.name] = "--" + spec.name;
+  }
   line.positional.add("database", 1);
+  po::variables_map vm;
+  if (auto done = parseCommandLine(args, line, vm)) return *done;
+  return reportErrors(
+      "cohort " + name,
+      [&] {
+        for (const auto& c : columns) given["columns"] += (given["columns"].empty() ? "" : ",") + c;
+        const auto outcome = cohort::runMiningCommand(command, cohort::miningOptionValues(command, given), database);
+        std::cout << outcome.headline << "\n";
+        if (name == "predict")
+          std::cerr << outcome.details;  // the refused units
+        else
+          std::cout << outcome.details;
+        return outcome.ok ? kSuccess : kFailure;
+      },
+      flags);
 }
 
 }  // namespace
 
-int runCohortOutliers(const Args& args) {
-  CommandLine line;
-  line.usage = "medpipe cohort outliers DB [--columns GLOB,...] [--z 3.5] [--tukey-k 3] [--quantile 0.999]";
-  std::string database;
-  std::vector<std::string> columns;
-  cohort::OutlierOptions options;
-  addCommon(line, database, columns, options.seed);
-  line.options.add_options()
-      ("z", po::value(&options.zLimit)->default_value(options.zLimit), "flag |robust z| (median/MAD) above this")
-      ("tukey-k", po::value(&options.tukeyK)->default_value(options.tukeyK), "Tukey's fences at Q1 - k IQR, Q3 + k IQR")
-      ("quantile", po::value(&options.chi2Quantile)->default_value(options.chi2Quantile),
-       "flag robust Mahalanobis d^2 above this quantile of chi^2(columns)");
-  po::variables_map vm;
-  if (auto done = parseCommandLine(args, line, vm)) return *done;
-  return reportErrors("cohort outliers", [&] {
-    if (!(options.zLimit > 0) || !(options.tukeyK > 0)) throw Error("", "--z/--tukey-k", "must be positive");
-    if (!(options.chi2Quantile > 0.5 && options.chi2Quantile < 1)) throw Error("", "--quantile", "must lie between 0.5 and 1");
-    const auto matrix = cohort::loadCohortMatrix(database, columnPatterns(columns));
-    const auto report = cohort::findOutliers(matrix, options);
-    cohort::writeOutliers(database, report);
-    std::map<std::pair<std::string, long long>, std::vector<const cohort::OutlierFlag*>> byRow;
-    for (const auto& f : report.flags) byRow[{f.unit, f.label}].push_back(&f);
-    std::cout << byRow.size() << " of " << report.rows << " unit/label row(s) flagged on " << report.columns.size()
-              << " column(s)" << (report.note.empty() ? "" : "; " + report.note) << " (table `outliers`)\n";
-    for (const auto& [row, flags] : byRow) {
-      std::cout << row.first << " label " << row.second << ":\n";
-      for (const auto* f : flags) std::cout << "  " << f->rule << ": " << f->detail << "\n";
-    }
-    return kSuccess;
-  });
-}
+int runCohortOutliers(const Args& args) { return runMining("outliers", args); }
+int runCohortCluster(const Args& args) { return runMining("cluster", args); }
+int runCohortTrain(const Args& args) { return runMining("train", args); }
+int runCohortPredict(const Args& args) { return runMining("predict", args); }
 
-int runCohortCluster(const Args& args) {
+int runCohortConfig(const Args& args) {
   CommandLine line;
-  line.usage = "medpipe cohort cluster DB --k N|auto [--columns GLOB,...] [--max-k 8] [--seed 1]";
-  std::string database, k;
-  std::vector<std::string> columns;
-  long long label = -1;
-  cohort::ClusterOptions options;
-  addCommon(line, database, columns, options.seed);
-  line.options.add_options()
-      ("k,k", po::value(&k)->required(), "number of clusters, or auto (the k of 2..max-k with the best mean silhouette)")
-      ("max-k", po::value(&options.maxK)->default_value(options.maxK), "largest k tried by --k auto")
-      ("label", po::value(&label), "cluster the rows of this label (default: the lowest label in the cohort)");
+  line.usage = "medpipe cohort run CONFIG.yaml DB [--var NAME=VALUE]... [--if-any]";
+  std::string config, database;
+  std::vector<std::string> vars;
+  line.options.add_options()("config", po::value(&config)->required(),
+                             "a YAML file with a cohort: section (a pipeline "
+                             "config, or just that section)")("database", po::value(&database)->required(),
+                                                              "cohort.sqlite, or the batch output folder holding it")(
+      "var", po::value(&vars)->composing(),
+      "define a variable used as ${NAME} in the config: NAME=VALUE "
+      "(repeatable)")("if-any",
+                      "a config without a cohort: section is no error: nothing "
+                      "to do (the Snakemake workflow's last step)");
+  line.positional.add("config", 1).add("database", 1);
   po::variables_map vm;
   if (auto done = parseCommandLine(args, line, vm)) return *done;
-  return reportErrors("cohort cluster", [&] {
-    if (k != "auto") {
-      try {
-        size_t end = 0;
-        options.k = std::stoi(k, &end);
-        if (end != k.size() || options.k < 2) throw std::invalid_argument(k);
-      } catch (const std::exception&) {
-        throw Error("", "--k", "'" + k + "' is neither a whole number of at least 2 nor auto");
-      }
+  return reportErrors("cohort run", [&] {
+    const std::filesystem::path configDir = std::filesystem::absolute(config).parent_path();
+    std::map<std::string, std::string> variables{{"config_dir", configDir.string()}};
+    {
+      std::error_code ec;
+      const std::filesystem::path db(database);
+      variables["output_dir"] = std::filesystem::is_directory(db, ec) ? db.string() : db.parent_path().string();
     }
-    if (options.maxK < 2) throw Error("", "--max-k", "must be at least 2");
-    const auto all = cohort::loadCohortMatrix(database, columnPatterns(columns));
-    if (all.labels.empty()) throw Error(database, "", "no finished unit with measurements");
-    if (!vm.count("label")) label = *std::min_element(all.labels.begin(), all.labels.end());
-    const auto matrix = cohort::rowsWithLabel(all, label);
-    if (matrix.units.empty()) throw Error(database, "--label", "no rows of label " + std::to_string(label));
-    const auto result = cohort::clusterCohort(matrix, options);
-    cohort::writeClusters(database, matrix, result);
-    std::cout << "k = " << result.k << " on " << result.columns.size() << " standardised column(s), " << matrix.units.size()
-              << " unit(s) of label " << label << "; mean silhouette " << std::fixed << std::setprecision(3) << result.silhouette
-              << " (table `clusters`)\n";
-    if (result.silhouetteByK.size() > 1) {
-      std::cout << "silhouette by k:";
-      for (const auto& [kk, s] : result.silhouetteByK) std::cout << " " << kk << ": " << s;
-      std::cout << "\n";
+    for (const auto& v : vars) {
+      const auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) throw Error("--var", v, "expected NAME=VALUE");
+      variables[v.substr(0, eq)] = v.substr(eq + 1);
     }
-    for (int c = 0; c < result.k; ++c) std::cout << "cluster " << c << ": " << result.sizes[static_cast<size_t>(c)] << " row(s)\n";
-    return kSuccess;
+    const auto tasks = loadCohortTasks(config, variables);
+    if (tasks.empty()) {
+      if (vm.count("if-any")) return kSuccess;
+      throw Error(config, "cohort",
+                  "no cohort: section with commands (outliers, cluster, train, "
+                  "predict)");
+    }
+    const auto problems = cohort::checkCohortTasks(tasks);
+    for (const auto& p : problems) std::cerr << p.str() << "\n";
+    if (!problems.empty())
+      throw Error(config, "", std::to_string(problems.size()) + " problem(s) in the cohort section (see above)");
+    bool ok = true;
+    for (const auto& o : cohort::runCohortTasks(tasks, database, configDir)) {
+      std::cout << o.command << ": " << o.headline << "\n";
+      if (!o.ok) std::cerr << o.details;
+      ok = ok && o.ok;
+    }
+    return ok ? kSuccess : kFailure;
   });
 }
 

@@ -19,6 +19,7 @@
 #include "x_server.h"
 #endif
 #include "medpipe/cohort/cohort_build.h"
+#include "medpipe/cohort/cohort_tasks.h"
 #include "medpipe/cohort/series_facts.h"
 #include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
@@ -298,21 +299,43 @@ int runPipeline(const Args& args) {
     // Beside the unit folders; a single unit's folder gets one only when input was left out.
     if (!singleUnit && (units.size() > 1 || !unreadable.empty()))
       writeSummaryTsv(std::filesystem::path(output) / "summary.tsv", outcomes, unreadable);
+    bool cohortBuilt = false;
     if (!singleUnit && units.size() > 1) {
       try {
         cohort::CohortBuildOptions cohortOptions;
         cohortOptions.outputFolder = output;
         const auto summary = cohort::buildCohort(cohortOptions);
+        cohortBuilt = true;
         if (!quiet) std::cout << "Cohort: " << summary.database.string() << " (" << summary.units << " unit(s), " << summary.failed
                               << " failed or incomplete), " << summary.csv.string() << "\n";
       } catch (const Error& e) {  // the units are done; only the cohort table could not be updated
         std::cerr << "medpipe run: warning: cohort database not updated: " << e.what() << "\n";
       }
     }
+    // The config's cohort: section, on the database just updated (checked before the batch began).
+    // Its failure fails the run: the mining was asked for; the units stay done.
+    bool miningOk = true;
+    if (!singleUnit && units.size() <= 1 && !pipeline.cohortTasks.empty() && !quiet)
+      std::cerr << "medpipe run: note: the config's cohort: section runs after a batch of several units (on one database: "
+                   "medpipe cohort run CONFIG DB)\n";
+    if (cohortBuilt && !pipeline.cohortTasks.empty()) {
+      try {
+        const auto base = std::filesystem::absolute(pipeline.sourceFile).parent_path();
+        for (const auto& o : cohort::runCohortTasks(pipeline.cohortTasks, output, base)) {
+          if (!quiet) std::cout << "Cohort " << o.command << ": " << o.headline << "\n";
+          if (!o.ok) std::cerr << "medpipe run: cohort " << o.command << ": " << o.details;
+          miningOk = miningOk && o.ok;
+        }
+      } catch (const Error& e) {
+        std::cerr << "medpipe run: error: " << e.what() << "\n";
+        miningOk = false;
+      }
+    }
     if (!singleUnit && !vm.count("no-report")) writeRunReport(output, outcomes, quiet);
     const bool recordOnly = singleUnit && vm.count("record-failure") > 0;
     for (const auto& o : outcomes)
       if (!o.ok && !recordOnly) return kFailure;
+    if (!miningOk) return kFailure;
     return unreadable.empty() ? kSuccess : kUnreadableInput;
   }, withConfigFlags({{"irregular", "--irregular"}, {"unit", "--unit"}}));
 }

@@ -7,6 +7,7 @@
 
 #include "cli_support.h"
 #include "json_value.h"
+#include "medpipe/cohort/cohort_tasks.h"
 #include "medpipe/filters/stage.h"
 #include "medpipe/pipeline/output_formats.h"
 #include "medpipe/pipeline/pipeline_config.h"
@@ -238,6 +239,46 @@ JsonValue inputSchema() {
                                                          .set("additionalProperties", JsonValue::boolean(false))));
 }
 
+// cohort: {outliers: {...}, ...}: each command's options from medpipe::cohort's declarations; columns may be a list.
+JsonValue cohortSchema() {
+  JsonValue commands = JsonValue::object();
+  for (const auto& command : cohort::miningCommands()) {
+    JsonValue properties = JsonValue::object();
+    std::vector<std::string> required;
+    for (const auto& spec : command.options) {
+      if (spec.name == "columns")
+        properties.set(spec.name, JsonValue::object()
+                                      .set("description", JsonValue::string(spec.doc))
+                                      .set("type", JsonValue::strings({"string", "array"}))
+                                      .set("items", JsonValue::object().set("type", JsonValue::string("string"))));
+      else if (command.name == "cluster" && spec.name == "k")  // auto, or a whole number as YAML reads it
+        properties.set(spec.name, JsonValue::object()
+                                      .set("description", JsonValue::string(spec.doc))
+                                      .set("anyOf", JsonValue::array()
+                                                        .add(JsonValue::object().set("enum", JsonValue::strings({"auto"})))
+                                                        .add(JsonValue::object()
+                                                                 .set("type", JsonValue::string("integer"))
+                                                                 .set("minimum", JsonValue::number(2))
+                                                                 .set("maximum", JsonValue::number(100)))));
+      else
+        properties.set(spec.name, parameterSchema(spec));
+      if (spec.required) required.push_back(spec.name);
+    }
+    JsonValue options = JsonValue::object()
+                            .set("description", JsonValue::string(command.summary))
+                            .set("type", JsonValue::strings({"object", "null"}))
+                            .set("properties", properties)
+                            .set("additionalProperties", JsonValue::boolean(false));
+    if (!required.empty()) options.set("required", JsonValue::strings(required));
+    commands.set(command.name, options);
+  }
+  return JsonValue::object()
+      .set("description", JsonValue::string("mining the cohort database after the batch (docs/cohort.md)"))
+      .set("type", JsonValue::strings({"object", "null"}))
+      .set("properties", commands)
+      .set("additionalProperties", JsonValue::boolean(false));
+}
+
 JsonValue configSchema() {
   JsonValue stages = JsonValue::object();
   for (const Stage* stage : allStages()) stages.set(stage->spec().name, stageSchema(stage->spec()));
@@ -259,7 +300,8 @@ JsonValue configSchema() {
                        .set("propertyNames", JsonValue::object().set(
                                                  "not", JsonValue::object().set("const", JsonValue::string("input"))))
                        .set("additionalProperties", JsonValue::object().set("$ref", JsonValue::string("#/$defs/step"))))
-              .set("outputs", outputsSchema()))
+              .set("outputs", outputsSchema())
+              .set("cohort", cohortSchema()))
       .set("additionalProperties", JsonValue::boolean(false))
       .set("$defs", JsonValue::object().set("step", stepSchema()).set("stages", stages));
 }

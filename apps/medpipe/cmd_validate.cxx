@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "pipeline_options.h"
+#include "medpipe/cohort/cohort_tasks.h"
 #include "medpipe/core/error.h"
 #include "medpipe/pipeline/config_validation.h"
 
@@ -16,13 +17,15 @@ int runValidate(const Args& args) {
   if (auto done = parseCommandLine(args, line, vm)) return *done;
   return reportErrors("validate", [&] {
     const PipelineConfig pipeline = config.load({{"input_dir", "${input_dir}"}, {"output_dir", "${output_dir}"}});
-    const PipelinePlan plan = planPipeline(pipeline);
+    PipelinePlan plan = planPipeline(pipeline);
+    for (auto& p : cohort::checkCohortTasks(pipeline.cohortTasks)) plan.problems.push_back(std::move(p));
     for (const auto& p : plan.problems) std::cerr << problemLine(p) << "\n";
     if (!plan.ok()) {
       std::cerr << config.configPath << ": " << plan.problems.size() << " problem(s)\n";
       return kFailure;
     }
-    std::cout << config.configPath << ": OK (" << plan.steps.size() << " steps, " << pipeline.outputs.size() << " outputs)\n";
+    std::cout << config.configPath << ": OK (" << plan.steps.size() << " steps, " << pipeline.outputs.size() << " outputs"
+              << (pipeline.cohortTasks.empty() ? "" : ", " + std::to_string(pipeline.cohortTasks.size()) + " cohort command(s)") << ")\n";
     return kSuccess;
   }, withConfigFlags());
 }

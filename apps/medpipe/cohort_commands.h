@@ -9,5 +9,6 @@ int runCohortOutliers(const Args& args);
 int runCohortCluster(const Args& args);
 int runCohortTrain(const Args& args);
 int runCohortPredict(const Args& args);
+int runCohortConfig(const Args& args);  // cohort run CONFIG DB
 
 }  // namespace medpipe::cli

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "medpipe/cohort/cohort_tasks.h"
 #include "medpipe/core/error.h"
 
 namespace medpipe::cli {
@@ -48,6 +49,7 @@ std::unique_ptr<ConfigOptions::Loaded> ConfigOptions::loadAndPlan(const std::str
   loaded->config = load(builtins);
   if (!input.empty()) loaded->config.inputPath = input;
   loaded->plan = planPipeline(loaded->config);
+  for (auto& p : cohort::checkCohortTasks(loaded->config.cohortTasks)) loaded->plan.problems.push_back(std::move(p));
   if (!loaded->plan.ok()) {
     for (const auto& p : loaded->plan.problems) std::cerr << problemLine(p) << "\n";
     throw Error(configPath, "", std::to_string(loaded->plan.problems.size()) + " problem(s) in the config (see above)");

@@ -81,6 +81,7 @@ class CohortBuild : public ::testing::Test {
       s.info.seriesInstanceUid = "1.2.826.0.1.3680043.99.17." + std::to_string(n);
       s.info.patientName = "Doe^Jane";
       s.info.patientId = "PAT-4711";
+      s.info.accessionNumber = "ACC-90210";
       if (n == 4) s.dropSlice = 5;  // a missing slice: resampled, reported in the health findings
       test::writeCohortSeries(dir_ / "export" / ("S" + std::to_string(n)), s);
     }
@@ -215,6 +216,7 @@ TEST_F(CohortBuild, NoPhiUnlessAsked) {
     EXPECT_EQ(bytes.find(uid), std::string::npos) << file;
     EXPECT_EQ(bytes.find("Doe^Jane"), std::string::npos) << file;
     EXPECT_EQ(bytes.find("PAT-4711"), std::string::npos) << file;
+    EXPECT_EQ(bytes.find("ACC-90210"), std::string::npos) << file;
   }
   // Hashes link series of one study without revealing it.
   EXPECT_EQ(one(db(), "SELECT COUNT(DISTINCT study_uid_hash) || ' ' || COUNT(DISTINCT series_uid_hash) FROM units"), "1 5");
@@ -223,9 +225,11 @@ TEST_F(CohortBuild, NoPhiUnlessAsked) {
   ASSERT_EQ(build("--show-phi").exitCode, 0);
   EXPECT_EQ(one(db(), "SELECT study_uid || ' ' || patient_id FROM units WHERE unit = '" + unitOf(1) + "'"), uid + " PAT-4711");
   EXPECT_NE(fileText(out() / "cohort.csv").find("PAT-4711"), std::string::npos);
+  EXPECT_EQ(one(db(), "SELECT accession_number FROM units WHERE unit = '" + unitOf(1) + "'"), "ACC-90210");
   // And a build without it removes them again.
   ASSERT_EQ(build().exitCode, 0);
-  EXPECT_EQ(one(db(), "SELECT COUNT(*) FROM units WHERE series_uid IS NOT NULL OR patient_id IS NOT NULL"), "0");
+  EXPECT_EQ(one(db(), "SELECT COUNT(*) FROM units WHERE series_uid IS NOT NULL OR patient_id IS NOT NULL OR accession_number IS NOT NULL"), "0");
+  EXPECT_EQ(fileText(db()).find("ACC-90210"), std::string::npos);
   EXPECT_EQ(fileText(out() / "cohort.csv").find("PAT-4711"), std::string::npos);
 }
 

@@ -1,14 +1,20 @@
-// medpipe cohort train / predict (XGBoost) on a cohort with a known answer: 120 phantom series in
-// 60 studies whose outcome is driven by one measured feature (soft-tissue HU), and the same
-// outcome shuffled, which must give chance-level cross-validated AUC (a test that catches leakage).
+// medpipe cohort train / predict (XGBoost) on a cohort with a known answer: 800 phantom series of
+// 400 patients (two studies each, one series per study, the two alike as one patient's scans are)
+// whose outcome is driven by one measured feature (soft-tissue HU), and the same outcome shuffled
+// between patients, which must give chance-level cross-validated AUC. Folds grouped by patient keep
+// it there; grouped by study (a patient on both sides) the shuffled outcome is learned: leakage.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <random>
 
 #include "cohort_test_support.h"
 #include "medpipe/cohort/prediction.h"
+#include "medpipe/cohort/series_facts.h"
+#include "medpipe/core/error.h"
 #include "test_support.h"
 
 namespace medpipe {
@@ -16,6 +22,12 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::vector<std::string> kColumns = {"tissue-stats.mean", "tissue-stats.std", "body-stats.volume-ml", "spacing_x_mm"};
+constexpr int kPatients = 400;
+
+struct Row {
+  std::string seriesUid;
+  int patient = 0, outcome = 0;
+};
 
 class CohortPrediction : public ::testing::Test {
  protected:
@@ -23,31 +35,52 @@ class CohortPrediction : public ::testing::Test {
     dir_ = new test::TempDir("cohort-prediction");
     std::mt19937 random(99);
     std::uniform_real_distribution<double> noise(15, 25), offset(-15, 15), scale(0.97, 1.03);
-    std::ofstream outcome(dir_->path() / "outcome.csv");
-    outcome << "series_uid,high_density\n";
-    std::vector<std::pair<std::string, int>> rows;
-    for (int n = 1; n <= 120; ++n) {
-      test::CohortSeries s;
-      s.phantom.size = {48, 48, 12};
-      s.phantom.spacing = {4.5, 4.5, 5};
-      s.phantom.seed = static_cast<unsigned>(n);
-      s.phantom.noiseSigma = noise(random);
-      s.huOffset = std::round(offset(random));
-      s.inPlaneScale = scale(random);
-      s.info.seriesNumber = n;
-      s.info.seriesDescription = "Series " + std::to_string(n);
-      s.info.rescaleIntercept = -1024;
-      s.info.studyInstanceUid = "1.2.826.0.1.3680043.99.18." + std::to_string((n + 1) / 2);  // two series per study
-      s.info.seriesInstanceUid = "1.2.826.0.1.3680043.99.19." + std::to_string(n);
-      test::writeCohortSeries(dir_->path() / "export" / ("S" + std::to_string(n)), s);
-      rows.emplace_back(s.info.seriesInstanceUid, s.huOffset > 0 ? 1 : 0);
+    rows_ = new std::vector<Row>;
+    for (int patient = 1; patient <= kPatients; ++patient) {
+      const double sigma = noise(random), hu = std::round(offset(random)), size = scale(random);
+      for (int scan = 0; scan < 2; ++scan) {
+        const int n = 2 * (patient - 1) + scan + 1;
+        test::CohortSeries s;
+        s.phantom.size = {40, 40, 8};
+        s.phantom.spacing = {5.4, 5.4, 7.5};
+        s.phantom.seed = static_cast<unsigned>(n);
+        s.phantom.noiseSigma = sigma;
+        s.huOffset = hu;
+        s.inPlaneScale = size;
+        s.info.seriesNumber = n;
+        s.info.seriesDescription = "Series " + std::to_string(n);
+        s.info.rescaleIntercept = -1024;
+        s.info.patientId = "P" + std::to_string(patient);
+        s.info.studyInstanceUid = "1.2.826.0.1.3680043.99.18." + std::to_string(n);  // one study per scan
+        s.info.seriesInstanceUid = "1.2.826.0.1.3680043.99.19." + std::to_string(n);
+        s.info.accessionNumber = "A" + std::to_string(n);
+        test::writeCohortSeries(dir_->path() / "export" / ("S" + std::to_string(n)), s);
+        rows_->push_back({s.info.seriesInstanceUid, patient, hu > 0 ? 1 : 0});
+      }
     }
-    for (const auto& [uid, y] : rows) outcome << uid << "," << y << "\n";
-    outcome.close();
+    writeOutcome("outcome.csv", outcomes(0), true);
     test::runCohortPipeline(dir_->path() / "export", out(), dir_->path(), 0);
   }
-  static void TearDownTestSuite() { delete dir_; }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete rows_;
+  }
   static fs::path out() { return dir_->path() / "out"; }
+  // The outcome per row; shuffled between patients for a seed > 0 (a patient's scans keep one outcome).
+  static std::vector<int> outcomes(unsigned shuffleSeed) {
+    std::vector<int> byPatient(kPatients);
+    for (const auto& r : *rows_) byPatient[static_cast<size_t>(r.patient - 1)] = r.outcome;
+    if (shuffleSeed) std::shuffle(byPatient.begin(), byPatient.end(), std::mt19937(shuffleSeed));
+    std::vector<int> y;
+    for (const auto& r : *rows_) y.push_back(byPatient[static_cast<size_t>(r.patient - 1)]);
+    return y;
+  }
+  static void writeOutcome(const std::string& file, const std::vector<int>& y, bool withPatient) {
+    std::ofstream f(dir_->path() / file);
+    f << "series_uid," << (withPatient ? "patient," : "") << "high_density\n";
+    for (size_t i = 0; i < y.size(); ++i)
+      f << (*rows_)[i].seriesUid << "," << (withPatient ? "P" + std::to_string((*rows_)[i].patient) + "," : "") << y[i] << "\n";
+  }
   static cohort::TrainOptions options(const std::string& file) {
     cohort::TrainOptions o;
     o.targetFile = dir_->path() / file;
@@ -56,8 +89,10 @@ class CohortPrediction : public ::testing::Test {
     return o;
   }
   static test::TempDir* dir_;
+  static std::vector<Row>* rows_;
 };
 test::TempDir* CohortPrediction::dir_ = nullptr;
+std::vector<Row>* CohortPrediction::rows_ = nullptr;
 
 }  // namespace
 
@@ -65,8 +100,9 @@ TEST_F(CohortPrediction, AnOutcomeDrivenByOneFeatureIsLearnedAndExplainedByIt) {
   const auto r = cohort::trainModel(out(), options("outcome.csv"), dir_->path() / "model.json");
   std::cout << "[ figures  ] cross-validated AUC " << r.crossValidated << ", top " << r.importances[0].column << "\n";
   EXPECT_EQ(r.task, "classification");
-  EXPECT_EQ(r.rows, 120u);
-  EXPECT_EQ(r.groups, 60u);
+  EXPECT_EQ(r.rows, 800u);
+  EXPECT_EQ(r.groupedBy, "patient");
+  EXPECT_EQ(r.groups, 400u);
   EXPECT_GE(r.crossValidated, 0.9);
   ASSERT_EQ(r.importances.size(), 4u);
   EXPECT_EQ(r.importances[0].column, "tissue-stats.mean");
@@ -76,45 +112,94 @@ TEST_F(CohortPrediction, AnOutcomeDrivenByOneFeatureIsLearnedAndExplainedByIt) {
   // The model file carries its features, settings and provenance; predict uses it.
   std::ifstream model(dir_->path() / "model.json");
   const std::string text((std::istreambuf_iterator<char>(model)), std::istreambuf_iterator<char>());
-  for (const char* key : {"\"features\"", "\"settings\"", "\"provenance\"", "\"xgboost\"", "tissue-stats.mean", "\"AUC\""})
+  for (const char* key : {"\"features\"", "\"settings\"", "\"provenance\"", "\"xgboost\"", "tissue-stats.mean", "\"AUC\"",
+                          "\"grouped_by\":\"patient\"", "\"trained_at\"", "\"target_hash\""})
     EXPECT_NE(text.find(key), std::string::npos) << key;
   const auto p = test::runMedpipe("cohort predict '" + out().string() + "' --model '" + (dir_->path() / "model.json").string() + "'");
   ASSERT_EQ(p.exitCode, 0) << p.err;
-  EXPECT_NE(p.out.find("120 unit(s) predicted, 0 refused"), std::string::npos) << p.out;
+  EXPECT_NE(p.out.find("800 unit(s) predicted, 0 refused"), std::string::npos) << p.out;
 }
 
-// One shuffle's AUC spreads by about 0.07 around chance at 120 units (0.36 .. 0.65 over 12 shuffles
-// here): the mean of five shuffles must be chance, each one at least near it. Leakage (a study on
-// both sides, the outcome in a column) would lift them all.
-TEST_F(CohortPrediction, TheSameOutcomeShuffledIsChance) {
-  std::ifstream in(dir_->path() / "outcome.csv");
-  std::string header, line;
-  std::getline(in, header);
-  std::vector<std::string> uids;
-  std::vector<int> ys;
-  while (std::getline(in, line)) uids.push_back(line.substr(0, line.find(','))), ys.push_back(line.back() - '0');
-  double sum = 0;
-  for (unsigned seed = 1; seed <= 5; ++seed) {
-    auto y = ys;
-    std::shuffle(y.begin(), y.end(), std::mt19937(seed));
-    std::ofstream f(dir_->path() / "shuffled.csv");
-    f << header << "\n";
-    for (size_t i = 0; i < y.size(); ++i) f << uids[i] << "," << y[i] << "\n";
-    f.close();
-    const double auc = cohort::trainModel(out(), options("shuffled.csv"), dir_->path() / "shuffled.json").crossValidated;
-    std::cout << "[ figures  ] shuffle " << seed << ": cross-validated AUC " << auc << "\n";
-    EXPECT_NEAR(auc, 0.5, 0.2);
-    sum += auc;
+// Under the null one cross-validated AUC over 800 scans of 400 patients spreads by 0.043 (20 shuffle
+// seeds: 0.43 .. 0.59, each within 0.5 +- 0.1; sqrt((n+1)/12 n+ n-) = 0.029 for 400 patients, the
+// rest is the learner's); seed 7 is asked. Leakage lifts it: folds grouped by study put a patient's
+// two alike scans on both sides (0.65 .. 0.76 over the same 20 seeds).
+TEST_F(CohortPrediction, TheSameOutcomeShuffledIsChanceAndLeakageIsCaught) {
+  writeOutcome("shuffled.csv", outcomes(7), true);
+  const auto r = cohort::trainModel(out(), options("shuffled.csv"), dir_->path() / "shuffled.json");
+  std::cout << "[ figures  ] shuffled outcome, folds by patient: cross-validated AUC " << r.crossValidated << "\n";
+  EXPECT_EQ(r.groupedBy, "patient");
+  EXPECT_NEAR(r.crossValidated, 0.5, 0.1);
+
+  // Without the patient column the folds are grouped by study (the database has no patient IDs).
+  writeOutcome("shuffled-by-study.csv", outcomes(7), false);
+  const auto leaky = cohort::trainModel(out(), options("shuffled-by-study.csv"), dir_->path() / "leaky.json");
+  std::cout << "[ figures  ] shuffled outcome, folds by study (leaks): cross-validated AUC " << leaky.crossValidated << "\n";
+  EXPECT_EQ(leaky.groupedBy, "study");
+  EXPECT_EQ(leaky.groups, 800u);
+  EXPECT_GT(leaky.crossValidated, 0.6);
+}
+
+// Keyed by unit ID (as the database names the units), with the patient column.
+TEST_F(CohortPrediction, AnOutcomeKeyedByUnitId) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((out() / "cohort.sqlite").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  sqlite3_prepare_v2(db, "SELECT series_uid_hash, unit FROM units", -1, &s, nullptr);
+  std::map<std::string, std::string> unitOfHash;
+  while (sqlite3_step(s) == SQLITE_ROW)
+    unitOfHash[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = reinterpret_cast<const char*>(sqlite3_column_text(s, 1));
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  {
+    std::ofstream f(dir_->path() / "by-unit.csv");
+    f << "unit,patient,high_density\n";
+    const auto y = outcomes(0);
+    for (size_t i = 0; i < y.size(); ++i)
+      f << unitOfHash[cohort::hashIdentifier((*rows_)[i].seriesUid)] << ",P" << (*rows_)[i].patient << "," << y[i] << "\n";
   }
-  EXPECT_NEAR(sum / 5, 0.5, 0.1);
+  const auto r = cohort::trainModel(out(), options("by-unit.csv"), dir_->path() / "by-unit.json");
+  EXPECT_EQ(r.rows, 800u);
+  EXPECT_EQ(r.groups, 400u);
+  EXPECT_GE(r.crossValidated, 0.9);
+}
+
+// Keyed by accession number: PHI, so the database must be built with --show-phi (and it then
+// groups by the patient IDs it holds).
+TEST_F(CohortPrediction, AnOutcomeKeyedByAccessionNeedsShowPhi) {
+  {
+    std::ofstream f(dir_->path() / "by-accession.csv");
+    f << "accession,high_density\n";
+    const auto y = outcomes(0);
+    for (size_t i = 0; i < y.size(); ++i) f << "A" << i + 1 << "," << y[i] << "\n";
+  }
+  auto o = options("by-accession.csv");
+  try {
+    cohort::trainModel(out(), o, dir_->path() / "accession.json");
+    ADD_FAILURE() << "a database without PHI took accession numbers";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("build it with `medpipe cohort build OUT --show-phi`"), std::string::npos) << e.what();
+  }
+  const fs::path phi = dir_->path() / "phi";
+  fs::create_directories(phi);
+  fs::copy(out(), phi, fs::copy_options::recursive);
+  fs::remove(phi / "cohort.sqlite");
+  const auto b = test::runMedpipe("cohort build '" + phi.string() + "' --show-phi --input '" + (dir_->path() / "export").string() + "' -q");
+  ASSERT_EQ(b.exitCode, 0) << b.err;
+  const auto r = cohort::trainModel(phi, o, dir_->path() / "accession.json");
+  EXPECT_EQ(r.rows, 800u);
+  EXPECT_EQ(r.groupedBy, "patient");
+  EXPECT_EQ(r.groups, 400u);
+  EXPECT_GE(r.crossValidated, 0.9);
 }
 
 TEST_F(CohortPrediction, CliTrainsAndPredictRefusesMismatchedColumns) {
   const auto t = test::runMedpipe("cohort train '" + out().string() + "' --target '" + (dir_->path() / "outcome.csv").string() +
                                   ":high_density' --model '" + (dir_->path() / "cli-model.json").string() +
-                                  "' --columns tissue-stats.mean,tissue-stats.std");
+                                  "' --columns tissue-stats.mean,tissue-stats.std --repeats 2");
   ASSERT_EQ(t.exitCode, 0) << t.err;
-  EXPECT_NE(t.out.find("classification on 120 unit(s) from 60 stud(ies), 2 column(s): cross-validated AUC"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("classification on 800 unit(s) from 400 patients, 2 column(s): cross-validated AUC"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("(5 folds grouped by patient, mean of 2 repeats; table `model_importances`)"), std::string::npos) << t.out;
   // A model whose feature the database lacks is refused, naming it.
   std::ifstream in(dir_->path() / "cli-model.json");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -91,6 +91,15 @@ std::map<std::string, Case> handWrittenCases() {
       {"bad-output-extension",
        {head + "  b: {stage: binary-threshold, input: input}\noutputs:\n  - {step: b, file: b.txt}\n", false}},
       {"step-named-input", {head + "  input: {stage: median}\n", false}},
+      // The cohort: section, from medpipe::cohort's declarations.
+      {"cohort-section",
+       {head + "  s: {stage: median, input: input}\ncohort:\n  outliers: {mahalanobis: no}\n  cluster: {k: 3, columns: [a, b]}\n"
+               "  train: {target: 'o.csv:y', model: m.json, folds: 3}\n  predict: {model: m.json}\n",
+        true}},
+      {"cohort-out-of-range", {head + "  s: {stage: median, input: input}\ncohort:\n  outliers: {z: -2}\n", false}},
+      {"cohort-bad-k", {head + "  s: {stage: median, input: input}\ncohort:\n  cluster: {k: 1}\n", false}},
+      {"cohort-unknown-command", {head + "  s: {stage: median, input: input}\ncohort:\n  clusters: {k: 3}\n", false}},
+      {"cohort-missing-model", {head + "  s: {stage: median, input: input}\ncohort:\n  predict: {}\n", false}},
   };
 }
 

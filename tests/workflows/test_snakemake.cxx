@@ -24,10 +24,16 @@ TEST(Snakemake, RunsEveryUnitReportsTheCorruptOneAndResumes) {
   for (const auto& f : std::filesystem::directory_iterator(dir / "export" / "damaged" / "S1"))
     std::filesystem::resize_file(f.path(), 400);
 
+  // The shipped config plus a cohort: section, which the workflow runs after the cohort build.
+  const std::filesystem::path config = dir / "ct-bone-mined.yaml";
+  {
+    std::ifstream shipped(std::string(MEDPIPE_SOURCE_DIR) + "/configs/ct-bone.yaml");
+    std::ofstream(config) << shipped.rdbuf() << "cohort:\n  outliers: {mahalanobis: off}\n";
+  }
   const std::string exeDir = std::filesystem::path(MEDPIPE_EXE).parent_path().string();
   const std::string command = "cd '" + dir.path().string() + "' && PATH='" + exeDir + "':$PATH snakemake -s '" +
                               MEDPIPE_SOURCE_DIR + "/workflows/Snakefile' -j 2 --config medpipe_config='" +
-                              MEDPIPE_SOURCE_DIR + "/configs/ct-bone.yaml' input='" + (dir / "export").string() +
+                              config.string() + "' input='" + (dir / "export").string() +
                               "' output='" + (dir / "out").string() + "'";
   const auto first = test::runCommand(command);
   ASSERT_EQ(first.exitCode, 0) << first.out << first.err;
@@ -58,6 +64,8 @@ TEST(Snakemake, RunsEveryUnitReportsTheCorruptOneAndResumes) {
   for (std::string row; std::getline(cohortCsv, row); ++cohortRows) failedRows += row.find(",failed,") != std::string::npos;
   EXPECT_EQ(cohortRows, 1u + 4u) << "header and one row per unit (one label each)";
   EXPECT_EQ(failedRows, 1u);
+  EXPECT_NE((first.out + first.err).find(" of 3 unit/label row(s) flagged on "), std::string::npos)
+      << first.out << first.err;
   for (const auto& unit : std::filesystem::directory_iterator(dir / "out")) {
     const std::string name = unit.path().filename().string();
     if (name.rfind("1_", 0) == 0 || name.rfind("2_", 0) == 0 || name.rfind("4_", 0) == 0) {

@@ -108,25 +108,42 @@ ClusterResult clusterCohort(const CohortMatrix& m, const ClusterOptions& options
   // Standardise: mean 0, standard deviation 1; missing values sit at the mean.
   std::vector<size_t> used;
   std::vector<double> means, sds;
+  std::vector<std::vector<double>> standardised;  // per used column, per row
   for (size_t c = 0; c < m.columns.size(); ++c) {
     double sum = 0, sum2 = 0;
     size_t count = 0;
     for (const auto& row : m.values)
       if (std::isfinite(row[c])) sum += row[c], sum2 += row[c] * row[c], ++count;
-    if (count < 2) continue;
+    if (count < 2) {  // no values (a label without this table)
+      result.dropped.push_back(m.columns[c]);
+      continue;
+    }
     const double mean = sum / static_cast<double>(count);
     const double sd = std::sqrt(std::max(0.0, sum2 / static_cast<double>(count) - mean * mean));
-    if (!(sd > 1e-12 * std::max(1.0, std::abs(mean)))) continue;
-    used.push_back(c), means.push_back(mean), sds.push_back(sd);
+    if (!(sd > 1e-12 * std::max(1.0, std::abs(mean)))) {
+      result.dropped.push_back(m.columns[c]);
+      continue;
+    }
+    // Standardised, missing values at the mean; a near-duplicate of a kept column is left out.
+    std::vector<double> z(n);
+    for (size_t r = 0; r < n; ++r) z[r] = std::isfinite(m.values[r][c]) ? (m.values[r][c] - mean) / sd : 0;
+    bool duplicate = false;
+    for (size_t j = 0; j < used.size() && !duplicate; ++j) {
+      double dot = 0, a2 = 0, b2 = 0;
+      for (size_t r = 0; r < n; ++r) dot += z[r] * standardised[j][r], a2 += z[r] * z[r], b2 += standardised[j][r] * standardised[j][r];
+      duplicate = a2 > 0 && b2 > 0 && std::abs(dot) / std::sqrt(a2 * b2) > options.maxCorrelation;
+    }
+    if (duplicate) {
+      result.dropped.push_back(m.columns[c]);
+      continue;
+    }
+    used.push_back(c), means.push_back(mean), sds.push_back(sd), standardised.push_back(std::move(z));
     result.columns.push_back(m.columns[c]);
   }
   if (used.empty()) throw Error("", "--columns", "no column varies across the cohort");
   Points x(n, std::vector<double>(used.size()));
   for (size_t r = 0; r < n; ++r)
-    for (size_t j = 0; j < used.size(); ++j) {
-      const double v = m.values[r][used[j]];
-      x[r][j] = std::isfinite(v) ? (v - means[j]) / sds[j] : 0;
-    }
+    for (size_t j = 0; j < used.size(); ++j) x[r][j] = standardised[j][r];
   const int minK = options.k > 0 ? options.k : 2, maxK = options.k > 0 ? options.k : options.maxK;
   if (n < static_cast<size_t>(std::max(minK, 2)) + 1)
     throw Error("", "--k", std::to_string(n) + " rows are too few for " + std::to_string(minK) + " clusters");

@@ -68,10 +68,10 @@ class CohortWriter {
     auto& u = updateUnit_;
     u.bind(1, r.status).bind(2, r.error).bind(3, r.seconds).bind(4, r.configHash).bind(5, r.inputHash);
     u.bind(6, r.medpipeVersion).bind(7, seriesHash).bind(8, studyHash);
-    if (includePhi_ && facts) u.bind(9, facts->seriesUid).bind(10, facts->studyUid).bind(11, facts->patientId);
-    else if (includePhi_ && !r.seriesUids.empty()) u.bind(9, r.seriesUids.front()).bindNull(10).bindNull(11);
-    else u.bindNull(9).bindNull(10).bindNull(11);
-    u.bind(12, r.fingerprint).bind(13, now).bind(14, id).run();
+    if (includePhi_ && facts) u.bind(9, facts->seriesUid).bind(10, facts->studyUid).bind(11, facts->patientId).bind(12, facts->accessionNumber);
+    else if (includePhi_ && !r.seriesUids.empty()) u.bind(9, r.seriesUids.front()).bindNull(10).bindNull(11).bindNull(12);
+    else u.bindNull(9).bindNull(10).bindNull(11).bindNull(12);
+    u.bind(13, r.fingerprint).bind(14, now).bind(15, id).run();
     if (facts) {
       const SeriesFacts& f = *facts;
       auto& s = insertSeries_;
@@ -114,7 +114,7 @@ class CohortWriter {
   Statement insertUnit_ = db_.prepare("INSERT INTO units (unit, status, fingerprint, updated_at) VALUES (?, 'incomplete', '', '')");
   Statement updateUnit_ = db_.prepare(
       "UPDATE units SET status = ?, error = ?, seconds = ?, config_hash = ?, input_hash = ?, medpipe_version = ?, "
-      "series_uid_hash = ?, study_uid_hash = ?, series_uid = ?, study_uid = ?, patient_id = ?, fingerprint = ?, "
+      "series_uid_hash = ?, study_uid_hash = ?, series_uid = ?, study_uid = ?, patient_id = ?, accession_number = ?, fingerprint = ?, "
       "updated_at = ? WHERE unit_id = ?");
   Statement deleteMeasurements_ = db_.prepare("DELETE FROM measurement_values WHERE unit_id = ?");
   Statement deleteSeries_ = db_.prepare("DELETE FROM series WHERE unit_id = ?");
@@ -125,6 +125,9 @@ class CohortWriter {
 
 void build(SqliteDb& db, const CohortBuildOptions& options, CohortBuildSummary& summary) {
   db.exec("PRAGMA journal_mode = DELETE; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;");
+  // Identifiers removed by a build without --show-phi must not linger in freed bytes of the file's
+  // pages (FAST: zeroed within the page, no extra I/O).
+  db.exec("PRAGMA secure_delete = FAST");
   db.exec("BEGIN IMMEDIATE");
   try {
     ensureSchema(db);
@@ -136,7 +139,7 @@ void build(SqliteDb& db, const CohortBuildOptions& options, CohortBuildSummary& 
     }
     db.prepare("INSERT OR REPLACE INTO cohort_meta VALUES ('show_phi', ?)").bind(1, options.includePhi ? "1" : "0").run();
     // A build without --show-phi leaves no PHI behind from an earlier one with it.
-    if (!options.includePhi) db.exec("UPDATE units SET series_uid = NULL, study_uid = NULL, patient_id = NULL");
+    if (!options.includePhi) db.exec("UPDATE units SET series_uid = NULL, study_uid = NULL, patient_id = NULL, accession_number = NULL");
     CohortWriter writer(db, options.includePhi);
     const std::string now = nowUtc();
     std::optional<std::map<std::string, SeriesFacts>> exportFacts;
@@ -174,7 +177,7 @@ void build(SqliteDb& db, const CohortBuildOptions& options, CohortBuildSummary& 
         const auto it = exportFacts->find(unit);
         if (it != exportFacts->end()) facts = it->second;
       }
-      if (!options.includePhi && facts) facts->seriesUid.clear(), facts->studyUid.clear(), facts->patientId.clear();
+      if (!options.includePhi && facts) facts->seriesUid.clear(), facts->studyUid.clear(), facts->patientId.clear(), facts->accessionNumber.clear();
       (known ? summary.replaced : summary.added)++;
       writer.write(record, facts, now);
     }

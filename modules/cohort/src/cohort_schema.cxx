@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS units (
   series_uid TEXT,
   study_uid TEXT,
   patient_id TEXT,
+  accession_number TEXT,
   fingerprint TEXT NOT NULL,
   updated_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS series (
@@ -83,6 +84,13 @@ const std::vector<std::string>& numericFactColumns() {
 
 void ensureSchema(SqliteDb& db) {
   db.exec(kSchema);
+  // Databases from before accession numbers: the column is added (NULL until a --show-phi build).
+  bool hasAccession = false;
+  {
+    auto columns = db.prepare("PRAGMA table_info(units)");
+    while (columns.step()) hasAccession = hasAccession || columns.text(1) == "accession_number";
+  }
+  if (!hasAccession) db.exec("ALTER TABLE units ADD COLUMN accession_number TEXT");
   auto version = db.prepare("SELECT value FROM cohort_meta WHERE key = 'schema_version'");
   if (version.step()) {
     if (version.text(0) != std::to_string(kCohortSchemaVersion))
@@ -143,7 +151,7 @@ size_t rebuildWideTable(SqliteDb& db, bool includePhi) {
   std::string view = "CREATE VIEW wide AS SELECT u.unit, w.label, u.status, u.error";
   for (const char* c : kFactColumns) view += std::string(", s.") + c;
   view += ", u.series_uid_hash, u.study_uid_hash";
-  if (includePhi) view += ", u.series_uid, u.study_uid, u.patient_id";
+  if (includePhi) view += ", u.series_uid, u.study_uid, u.patient_id, u.accession_number";
   for (const auto& n : names) view += ", w." + quoteIdentifier(n);
   view += " FROM units u LEFT JOIN series s USING (unit_id) LEFT JOIN wide_features w USING (unit_id)";
   db.exec(view);

@@ -108,7 +108,9 @@ OutlierReport screenGroup(const CohortMatrix& m, const OutlierOptions& options) 
     if (!duplicate) kept.push_back(j);
   }
   const size_t p = kept.size();
-  if (p < 2) {
+  if (!options.mahalanobis) {
+    report.note = "robust Mahalanobis not asked for";
+  } else if (p < 2) {
     report.note = "robust Mahalanobis skipped: fewer than 2 varying columns";
   } else if (n < 5 * p) {
     report.note = "robust Mahalanobis skipped: " + std::to_string(n) + " rows for " + std::to_string(p) +

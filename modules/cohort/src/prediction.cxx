@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <numeric>
@@ -62,9 +63,14 @@ std::vector<std::string> splitCsv(const std::string& line) {
   return cells;
 }
 
-// The outcome per unit ID. The key column is `unit`, or `series_uid` (matched through its hash,
-// so the database needs no PHI).
-std::map<std::string, double> readTargets(const TrainOptions& o, SqliteDb& db) {
+struct Targets {
+  std::map<std::string, double> outcome;   // per unit
+  std::map<std::string, std::string> patient;  // per unit, from the table's `patient` column
+};
+
+// The outcome per unit ID. The key column is `unit`, `series_uid` (matched through its hash, so the
+// database needs no PHI) or `accession` (accession numbers are PHI: a database built with --show-phi).
+Targets readTargets(const TrainOptions& o, SqliteDb& db) {
   std::ifstream in(o.targetFile);
   std::string line;
   if (!in || !std::getline(in, line)) throw Error(o.targetFile.string(), "", "cannot read the outcome table");
@@ -72,14 +78,23 @@ std::map<std::string, double> readTargets(const TrainOptions& o, SqliteDb& db) {
   const auto at = [&](const std::string& name) { return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin()); };
   const size_t value = at(o.targetColumn);
   if (value == header.size()) throw Error(o.targetFile.string(), o.targetColumn, "no such column in the header");
-  const size_t key = at("unit") < header.size() ? at("unit") : at("series_uid");
-  if (key == header.size()) throw Error(o.targetFile.string(), "", "needs a key column 'unit' or 'series_uid'");
-  std::map<std::string, std::string> unitOfHash;
+  size_t key = header.size();
+  for (const char* name : {"unit", "series_uid", "accession"})
+    if (key == header.size()) key = at(name);
+  if (key == header.size()) throw Error(o.targetFile.string(), "", "needs a key column 'unit', 'series_uid' or 'accession'");
+  const size_t patient = at("patient");
+  std::map<std::string, std::string> unitOf;
   if (header[key] == "series_uid") {
     auto s = db.prepare("SELECT series_uid_hash, unit FROM units");
-    while (s.step()) unitOfHash[s.text(0)] = s.text(1);
+    while (s.step()) unitOf[s.text(0)] = s.text(1);
+  } else if (header[key] == "accession") {
+    auto s = db.prepare("SELECT accession_number, unit FROM units WHERE accession_number IS NOT NULL AND accession_number != ''");
+    while (s.step()) unitOf[s.text(0)] = s.text(1);
+    if (unitOf.empty())
+      throw Error(o.targetFile.string(), "accession",
+                  "the database holds no accession numbers (they are PHI: build it with `medpipe cohort build OUT --show-phi`)");
   }
-  std::map<std::string, double> targets;
+  Targets targets;
   for (size_t n = 2; std::getline(in, line); ++n) {
     if (line.empty()) continue;
     const auto cells = splitCsv(line);
@@ -87,8 +102,12 @@ std::map<std::string, double> readTargets(const TrainOptions& o, SqliteDb& db) {
     char* end = nullptr;
     const double v = std::strtod(cells[value].c_str(), &end);
     if (cells[value].empty() || *end != '\0' || !std::isfinite(v)) continue;  // no outcome for this unit
-    const std::string unit = header[key] == "unit" ? cells[key] : unitOfHash[hashIdentifier(cells[key])];
-    if (!unit.empty()) targets[unit] = v;
+    const std::string unit = header[key] == "unit"         ? cells[key]
+                             : header[key] == "series_uid" ? unitOf[hashIdentifier(cells[key])]
+                                                           : unitOf[cells[key]];
+    if (unit.empty()) continue;
+    targets.outcome[unit] = v;
+    if (patient < cells.size() && !cells[patient].empty()) targets.patient[unit] = cells[patient];
   }
   return targets;
 }
@@ -155,12 +174,18 @@ CohortMatrix labelRows(const fs::path& database, const std::vector<std::string>&
 
 TrainResult trainModel(const fs::path& database, const TrainOptions& o, const fs::path& modelFile) {
   if (o.folds < 2) throw Error("", "--folds", "must be at least 2");
+  if (o.repeats < 1) throw Error("", "--repeats", "must be at least 1");
   SqliteDb db(cohortDatabasePath(database), false);
-  const auto targets = readTargets(o, db);
-  std::map<std::string, std::string> studyOf;
+  const Targets read = readTargets(o, db);
+  const auto& targets = read.outcome;
+  // The group of each unit: its patient when known (the outcome table, or a --show-phi database), else its study.
+  std::map<std::string, std::string> studyOf, patientOf = read.patient;
   {
-    auto s = db.prepare("SELECT unit, COALESCE(study_uid_hash, unit) FROM units");
-    while (s.step()) studyOf[s.text(0)] = s.text(1);
+    auto s = db.prepare("SELECT unit, COALESCE(study_uid_hash, unit), patient_id FROM units");
+    while (s.step()) {
+      studyOf[s.text(0)] = s.text(1);
+      if (read.patient.empty() && !s.isNull(2) && !s.text(2).empty()) patientOf[s.text(0)] = s.text(2);
+    }
   }
   const CohortMatrix all = labelRows(database, o.columns, o.label);
   CohortMatrix m;
@@ -180,29 +205,35 @@ TrainResult trainModel(const fs::path& database, const TrainOptions& o, const fs
   result.metric = classify ? "AUC" : "R2";
 
   // Folds by study: the studies, shuffled with the seed, dealt round-robin.
-  std::vector<std::string> studies;
-  for (const auto& u : m.units) studies.push_back(studyOf[u]);
+  std::vector<std::string> studies;  // the group of each row
+  const bool byPatient = std::all_of(m.units.begin(), m.units.end(), [&](const std::string& u) { return patientOf.count(u) > 0; });
+  result.groupedBy = byPatient ? "patient" : "study";
+  for (const auto& u : m.units) studies.push_back(byPatient ? patientOf[u] : studyOf[u]);
   std::vector<std::string> distinct(studies);
   std::sort(distinct.begin(), distinct.end());
   distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
   result.groups = distinct.size();
   if (distinct.size() < static_cast<size_t>(o.folds))
-    throw Error(database.string(), "study_uid_hash", std::to_string(distinct.size()) + " studies, too few for " + std::to_string(o.folds) + " folds grouped by study");
-  std::shuffle(distinct.begin(), distinct.end(), std::mt19937(o.seed));
-  std::map<std::string, int> foldOf;
-  for (size_t i = 0; i < distinct.size(); ++i) foldOf[distinct[i]] = static_cast<int>(i % static_cast<size_t>(o.folds));
-
-  std::vector<double> outOfFold(y.size());
-  for (int f = 0; f < o.folds; ++f) {
-    std::vector<size_t> train, test;
-    for (size_t r = 0; r < y.size(); ++r) (foldOf[studies[r]] == f ? test : train).push_back(r);
-    std::unique_ptr<Matrix> keep;
-    auto b = fit(m, train, y, classify, o, keep);
-    const Matrix x(flatten(m, test), test.size(), m.columns.size());
-    const auto p = predict(*b, x, false);
-    for (size_t i = 0; i < test.size(); ++i) outOfFold[test[i]] = p[i];
+    throw Error(database.string(), result.groupedBy, std::to_string(distinct.size()) + " " + result.groupedBy + "(s), too few for " + std::to_string(o.folds) + " folds grouped by " + result.groupedBy);
+  // Repeated k-fold: each repeat deals the groups anew (seed + repeat); the metric is the mean over
+  // repeats of the metric over that repeat's out-of-fold predictions.
+  for (int repeat = 0; repeat < o.repeats; ++repeat) {
+    std::shuffle(distinct.begin(), distinct.end(), std::mt19937(o.seed + static_cast<unsigned>(repeat)));
+    std::map<std::string, int> foldOf;
+    for (size_t i = 0; i < distinct.size(); ++i) foldOf[distinct[i]] = static_cast<int>(i % static_cast<size_t>(o.folds));
+    std::vector<double> outOfFold(y.size());
+    for (int f = 0; f < o.folds; ++f) {
+      std::vector<size_t> train, test;
+      for (size_t r = 0; r < y.size(); ++r) (foldOf[studies[r]] == f ? test : train).push_back(r);
+      std::unique_ptr<Matrix> keep;
+      auto b = fit(m, train, y, classify, o, keep);
+      const Matrix x(flatten(m, test), test.size(), m.columns.size());
+      const auto p = predict(*b, x, false);
+      for (size_t i = 0; i < test.size(); ++i) outOfFold[test[i]] = p[i];
+    }
+    result.perRepeat.push_back(classify ? auc(y, outOfFold) : r2(y, outOfFold));
   }
-  result.crossValidated = classify ? auc(y, outOfFold) : r2(y, outOfFold);
+  result.crossValidated = std::accumulate(result.perRepeat.begin(), result.perRepeat.end(), 0.0) / static_cast<double>(o.repeats);
 
   // The final model on every row; its importances.
   std::vector<size_t> everyRow(y.size());
@@ -243,14 +274,27 @@ TrainResult trainModel(const fs::path& database, const TrainOptions& o, const fs
   record["task"] = result.task;
   record["settings"]["rounds"] = o.rounds, record["settings"]["max_depth"] = o.maxDepth, record["settings"]["eta"] = o.eta;
   record["settings"]["folds"] = o.folds, record["settings"]["seed"] = o.seed;
+  record["settings"]["repeats"] = o.repeats;
   record["validation"][result.metric] = result.crossValidated;
-  record["validation"]["rows"] = static_cast<Json::UInt64>(result.rows), record["validation"]["studies"] = static_cast<Json::UInt64>(result.groups);
+  record["validation"]["rows"] = static_cast<Json::UInt64>(result.rows), record["validation"]["groups"] = static_cast<Json::UInt64>(result.groups);
+  record["validation"]["grouped_by"] = result.groupedBy;
   record["provenance"]["medpipe"] = medpipeVersion();
   int major = 0, minor = 0, patch = 0;
   XGBoostVersion(&major, &minor, &patch);
   record["provenance"]["xgboost"] = std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch);
   record["provenance"]["database"] = fs::absolute(cohortDatabasePath(database)).string();
   record["provenance"]["target"] = fs::absolute(o.targetFile).string() + ":" + o.targetColumn;
+  {  // which outcome table and which build of the database: a model can be traced to its data
+    std::ifstream targetBytes(o.targetFile, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(targetBytes)), std::istreambuf_iterator<char>());
+    record["provenance"]["target_hash"] = hashIdentifier(bytes);
+    auto built = db.prepare("SELECT value FROM cohort_meta WHERE key = 'built_at'");
+    if (built.step()) record["provenance"]["database_built_at"] = built.text(0);
+    const std::time_t now = std::time(nullptr);
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    record["provenance"]["trained_at"] = when;
+  }
   writeAtomically(modelFile, [&](const fs::path& tmp) {
     std::ofstream out(tmp);
     Json::StreamWriterBuilder writer;

@@ -21,6 +21,7 @@ namespace {
 const gdcm::Tag kManufacturerModelName(0x0008, 0x1090);
 const gdcm::Tag kXRayTubeCurrent(0x0018, 0x1151);
 const gdcm::Tag kConvolutionKernel(0x0018, 0x1210);
+const gdcm::Tag kAccessionNumber(0x0008, 0x0050);  // PHI: kept only with --show-phi
 
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
@@ -36,13 +37,14 @@ void readScannerAttributes(const DicomHeader& h, SeriesFacts& facts) {
   std::ifstream in(h.path, std::ios::binary);
   if (!in) return;
   reader.SetStream(in);
-  if (!reader.ReadSelectedTags({kManufacturerModelName, kXRayTubeCurrent, kConvolutionKernel})) return;
+  if (!reader.ReadSelectedTags({kAccessionNumber, kManufacturerModelName, kXRayTubeCurrent, kConvolutionKernel})) return;
   gdcm::StringFilter filter;
   filter.SetFile(reader.GetFile());
   const gdcm::DataSet& ds = reader.GetFile().GetDataSet();
   auto text = [&](const gdcm::Tag& tag) { return ds.FindDataElement(tag) ? trimmed(filter.ToString(tag)) : std::string(); };
   facts.model = text(kManufacturerModelName);
   facts.kernel = text(kConvolutionKernel);
+  facts.accessionNumber = text(kAccessionNumber);
   const std::string current = text(kXRayTubeCurrent);
   if (!current.empty()) {
     char* end = nullptr;
@@ -91,6 +93,8 @@ SeriesFacts seriesFactsFromVolume(const SeriesVolume& volume, bool includePhi) {
     facts.seriesUid = h.seriesInstanceUid;
     facts.studyUid = h.studyInstanceUid;
     facts.patientId = h.patientId;
+  } else {
+    facts.accessionNumber.clear();
   }
   return facts;
 }
@@ -114,6 +118,7 @@ void writeSeriesFacts(const SeriesFacts& f, const fs::path& path) {
     if (!f.seriesUid.empty()) json.field("SeriesInstanceUID", f.seriesUid);
     if (!f.studyUid.empty()) json.field("StudyInstanceUID", f.studyUid);
     if (!f.patientId.empty()) json.field("PatientID", f.patientId);
+    if (!f.accessionNumber.empty()) json.field("AccessionNumber", f.accessionNumber);
     json.endObject();
     out << "\n";
     if (!out.flush()) throw Error(path.string(), "", "cannot write series facts");
@@ -158,6 +163,7 @@ SeriesFacts factsFromJson(Json::Value& root) {
   f.seriesUid = root["SeriesInstanceUID"].asString();
   f.studyUid = root["StudyInstanceUID"].asString();
   f.patientId = root["PatientID"].asString();
+  f.accessionNumber = root["AccessionNumber"].asString();
   return f;
 }
 }  // namespace

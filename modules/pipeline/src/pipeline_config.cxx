@@ -65,11 +65,7 @@ class ConfigReader {
     PipelineConfig config;
     config.sourceFile = file_;
     if (!root.IsMap()) throw Error(positionOf(root, file_).str(), "", "a config is a mapping with input, steps and outputs");
-    if (const auto vars = root["variables"]) {
-      if (!vars.IsMap() && !vars.IsNull())
-        throw Error(positionOf(vars, file_).str(), "variables", "expected a mapping of NAME: value");
-      for (const auto& v : vars) variables_.emplace(key(v.first), scalar(v.second));
-    }
+    readVariables(root);
     config.variables = variables_;
     readInput(root["input"], config);
     const auto steps = root["steps"];
@@ -81,12 +77,51 @@ class ConfigReader {
       if (!outputs.IsSequence()) throw Error(positionOf(outputs, file_).str(), "outputs", "expected a list of {step, file}");
       for (const auto& o : outputs) config.outputs.push_back(readOutput(o));
     }
+    config.cohortTasks = readCohort(root["cohort"]);
     for (const auto& key : root) {
       const std::string name = this->key(key.first);
-      if (name != "input" && name != "steps" && name != "outputs" && name != "variables")
-        throw Error(positionOf(key.first, file_).str(), name, "unknown section (expected input, variables, steps, outputs)");
+      if (name != "input" && name != "steps" && name != "outputs" && name != "variables" && name != "cohort")
+        throw Error(positionOf(key.first, file_).str(), name, "unknown section (expected input, variables, steps, outputs, cohort)");
     }
     return config;
+  }
+
+  void readVariables(const YAML::Node& root) {
+    if (const auto vars = root["variables"]) {
+      if (!vars.IsMap() && !vars.IsNull())
+        throw Error(positionOf(vars, file_).str(), "variables", "expected a mapping of NAME: value");
+      for (const auto& v : vars) variables_.emplace(key(v.first), scalar(v.second));
+    }
+  }
+
+  // cohort: {outliers: {...}, cluster: {k: auto}, train: {...}, predict: {...}}; a command with no
+  // options may be written `outliers:` alone. Lists (columns) are joined with commas.
+  std::vector<CohortTaskConfig> readCohort(const YAML::Node& section) {
+    std::vector<CohortTaskConfig> tasks;
+    if (!section || section.IsNull()) return tasks;
+    if (!section.IsMap())
+      throw Error(positionOf(section, file_).str(), "cohort", "expected a mapping of commands (outliers, cluster, train, predict)");
+    for (const auto& command : section) {
+      CohortTaskConfig& task = tasks.emplace_back();
+      task.command = key(command.first);
+      task.position = positionOf(command.first, file_);
+      if (command.second.IsNull()) continue;
+      if (!command.second.IsMap())
+        throw Error(positionOf(command.second, file_).str(), "cohort." + task.command, "expected a mapping of options");
+      for (const auto& option : command.second) {
+        const std::string name = key(option.first);
+        const YAML::Node& value = option.second;
+        task.optionPositions[name] = positionOf(value, file_);
+        if (value.IsSequence()) {
+          std::string joined;
+          for (const auto& item : value) joined += (joined.empty() ? "" : ",") + scalar(item);
+          task.options[name] = joined;
+        } else {
+          task.options[name] = scalar(value);
+        }
+      }
+    }
+    return tasks;
   }
 
  private:
@@ -269,6 +304,26 @@ PipelineConfig parsePipelineConfig(const std::string& text, const std::string& n
     return config;
   } catch (const YAML::Exception& e) {  // a shape the reader did not expect (conversions, subscripts)
     throw Error(SourcePosition{name, e.mark.line + 1, e.mark.column + 1}.str(), "", e.msg);
+  }
+}
+
+std::vector<CohortTaskConfig> loadCohortTasks(const std::string& path, const std::map<std::string, std::string>& variables) {
+  std::ifstream in(path);
+  if (!in) throw Error(path, "", "cannot read config");
+  YAML::Node root;
+  try {
+    root = YAML::Load(in);
+  } catch (const YAML::ParserException& e) {
+    throw Error(SourcePosition{path, e.mark.line + 1, e.mark.column + 1}.str(), "", e.msg);
+  }
+  try {
+    if (!root.IsMap()) throw Error(positionOf(root, path).str(), "", "a config is a mapping");
+    if (!root["cohort"]) return {};
+    ConfigReader reader(path, variables);
+    reader.readVariables(root);
+    return reader.readCohort(root["cohort"]);
+  } catch (const YAML::Exception& e) {
+    throw Error(SourcePosition{path, e.mark.line + 1, e.mark.column + 1}.str(), "", e.msg);
   }
 }
 

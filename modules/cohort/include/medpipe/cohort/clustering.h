@@ -14,6 +14,9 @@ struct ClusterOptions {
   int maxK = 8;
   unsigned seed = 1;
   int restarts = 20;  // k-means++ starts per k; the lowest within-cluster sum of squares wins
+  // Of columns correlated above this (|Pearson r|), only the first is used: a quantity measured
+  // by several steps (volumes, voxel counts) would otherwise weigh several times. 1: keep all.
+  double maxCorrelation = 0.95;
 };
 
 struct ClusterResult {
@@ -21,7 +24,8 @@ struct ClusterResult {
   std::vector<int> assignment;  // per matrix row, 0..k-1, clusters numbered by size (0 largest)
   double silhouette = 0;        // mean silhouette of the chosen k
   std::vector<std::pair<int, double>> silhouetteByK;  // every k tried (auto)
-  std::vector<std::string> columns;                   // columns used (constant ones left out)
+  std::vector<std::string> columns;                   // columns used
+  std::vector<std::string> dropped;                   // left out: empty, constant, or a near-duplicate of a used one
   std::vector<std::vector<double>> centres;           // per cluster, per column, in the columns' units
   std::vector<size_t> sizes;
 };

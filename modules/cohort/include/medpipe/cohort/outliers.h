@@ -13,6 +13,7 @@ struct OutlierOptions {
   double zLimit = 3.5;        // |robust z| above this is flagged (Iglewicz and Hoaglin)
   double tukeyK = 3.0;        // fences Q1 - k IQR, Q3 + k IQR (3: Tukey's "far out")
   double chi2Quantile = 0.999;  // robust Mahalanobis d^2 above this quantile (Hotelling T^2 cutoff) is flagged
+  bool mahalanobis = true;    // false: per-column rules only
   unsigned seed = 1;          // the MCD's random starts (results are deterministic for a seed)
 };
 

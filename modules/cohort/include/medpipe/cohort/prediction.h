@@ -9,11 +9,13 @@
 namespace medpipe::cohort {
 
 struct TrainOptions {
-  std::filesystem::path targetFile;  // CSV with a header: a key column (unit, or series_uid) and the outcome
+  // CSV with a header: a key column (unit, series_uid or accession) and the outcome; an optional
+  // `patient` column (any patient key, a pseudonym) groups the folds by patient.
+  std::filesystem::path targetFile;
   std::string targetColumn;
   std::vector<std::string> columns;  // globs as for loadCohortMatrix; empty: all
   long long label = -1;              // rows of this label; -1: the lowest label
-  int folds = 5, rounds = 100, maxDepth = 3;
+  int folds = 5, repeats = 1, rounds = 100, maxDepth = 3;  // repeats: k-fold CV repeated with new folds
   double eta = 0.1;
   unsigned seed = 1;
 };
@@ -26,14 +28,18 @@ struct FeatureImportance {
 
 struct TrainResult {
   std::string task, metric;  // "classification" + "AUC", or "regression" + "R2"
-  double crossValidated = 0; // the metric over the out-of-fold predictions
+  double crossValidated = 0;       // the mean over repeats of the metric over the out-of-fold predictions
+  std::vector<double> perRepeat;  // each repeat's
   size_t rows = 0, groups = 0;
+  std::string groupedBy;  // "patient" (the outcome's patient column, or patient IDs in a --show-phi database) or "study"
   std::vector<std::string> columns;
   std::vector<FeatureImportance> importances;  // by mean |SHAP|, largest first
 };
 
 // Trains on every row with an outcome, writes the model to `modelFile` (atomically) and the table
-// `model_importances`. Folds are grouped by study (study_uid_hash): one study never sits on both sides.
+// `model_importances`. Folds are grouped by patient (the outcome table's `patient` column, else the
+// database's patient IDs when built with --show-phi), else by study (study_uid_hash): one patient
+// (or study) never sits on both sides.
 TrainResult trainModel(const std::filesystem::path& database, const TrainOptions& options,
                        const std::filesystem::path& modelFile);
 

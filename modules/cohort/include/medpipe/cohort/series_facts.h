@@ -25,7 +25,7 @@ struct SeriesFacts {
   // Hashed identifiers (hashIdentifier): link series of one study without revealing the UIDs.
   std::string seriesUidHash, studyUidHash;
   // PHI, filled only when asked (--show-phi).
-  std::string seriesUid, studyUid, patientId;
+  std::string seriesUid, studyUid, patientId, accessionNumber;
 };
 
 // The facts of one DICOM volume from its headers (the first file is read again for model, tube

@@ -57,6 +57,20 @@ std::string pipelineInputMarkdown();  // the `input:` section of docs/outputs.md
 // The name steps use for the region label map of `input: rois:` (like "input" for the volume).
 extern const char* const kRoisInputName;
 
+// One command of the `cohort:` section (outliers, cluster, train, predict) with its options as
+// written; medpipe::cohort checks them against its declarations (cohort_tasks.h). A YAML list
+// (columns) arrives joined with commas.
+struct CohortTaskConfig {
+  std::string command;
+  std::map<std::string, std::string> options;
+  SourcePosition position;                                 // the command's key
+  std::map<std::string, SourcePosition> optionPositions;  // each option's key
+  SourcePosition at(const std::string& key) const {
+    const auto it = optionPositions.find(key);
+    return it == optionPositions.end() ? position : it->second;
+  }
+};
+
 struct PipelineConfig {
   std::string sourceFile;
   std::string inputPath;       // DICOM folder / export root, or an image file
@@ -72,6 +86,7 @@ struct PipelineConfig {
   std::map<std::string, std::string> variables;
   std::vector<StepConfig> steps;  // in file order
   std::vector<OutputConfig> outputs;
+  std::vector<CohortTaskConfig> cohortTasks;  // `cohort:`, run by `run` after the batch's cohort build
 };
 
 // Where an override's value came from, in errors and positions (the CLI says "--set").
@@ -87,5 +102,10 @@ PipelineConfig loadPipelineConfig(const std::string& path, const std::vector<std
 PipelineConfig parsePipelineConfig(const std::string& text, const std::string& name,
                                    const std::vector<std::string>& overrides = {},
                                    const std::map<std::string, std::string>& variables = {});
+
+// Only the `cohort:` section (and `variables:`) of a YAML file, for `medpipe cohort run`: a pipeline
+// config or a file holding just that section (empty when it has none). Throws medpipe::Error
+// with file:line:column.
+std::vector<CohortTaskConfig> loadCohortTasks(const std::string& path, const std::map<std::string, std::string>& variables = {});
 
 }  // namespace medpipe
