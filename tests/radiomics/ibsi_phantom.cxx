@@ -11,8 +11,6 @@ std::filesystem::path ibsiPhantomDir() {
   return std::filesystem::exists(dir / "reference_values.csv") ? dir : std::filesystem::path();
 }
 
-namespace {
-
 // CSV fields with quotes (the aggregation column holds "3D, averaged").
 std::vector<std::string> splitCsv(const std::string& line) {
   std::vector<std::string> fields(1);
@@ -27,6 +25,9 @@ std::vector<std::string> splitCsv(const std::string& line) {
   }
   return fields;
 }
+
+namespace {
+
 
 }  // namespace
 

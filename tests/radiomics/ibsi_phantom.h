@@ -20,5 +20,7 @@ radiomics::RoiImage readIbsiPhantom();
 std::vector<ReferenceValue> readIbsiReference();
 // IBSI's rule: round to 3 significant digits, then |x - ref| <= tolerance.
 bool matchesIbsi(double value, const ReferenceValue& reference);
+// The fields of one CSV line, with quoted fields (IBSI's aggregation column holds "3D, averaged").
+std::vector<std::string> splitCsv(const std::string& line);
 
 }  // namespace medpipe::test

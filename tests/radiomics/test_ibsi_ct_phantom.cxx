@@ -30,21 +30,6 @@ fs::path ctPhantomDir(std::string* searched) {
   return {};
 }
 
-// CSV fields with quotes (the aggregation column holds "3D, averaged").
-std::vector<std::string> splitCsv(const std::string& line) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (char c : line) {
-    if (c == '"')
-      quoted = !quoted;
-    else if (c == ',' && !quoted)
-      fields.emplace_back();
-    else if (c != '\r')
-      fields.back() += c;
-  }
-  return fields;
-}
-
 // scripts/ibsi-ct-reference.py's table: config,family,tag,ibsi_code,aggregation,value,tolerance,consensus.
 std::vector<ReferenceValue> readCtReference(const fs::path& file, char config) {
   std::vector<ReferenceValue> values;

@@ -13,34 +13,11 @@
 #include "medpipe/io/image_file.h"
 #include "medpipe/io/region_objects.h"
 #include "medpipe/io/rt_structure.h"
+#include "rtstruct_support.h"
 #include "test_support.h"
 
 namespace medpipe::test {
 namespace {
-
-gdcm::DataElement textElement(const gdcm::Tag& tag, const gdcm::VR& vr, std::string value) {
-  if (value.size() % 2) value += vr == gdcm::VR::UI ? '\0' : ' ';
-  gdcm::DataElement de(tag);
-  de.SetVR(vr);
-  de.SetByteValue(value.data(), uint32_t(value.size()));
-  return de;
-}
-
-gdcm::DataElement sequence(const gdcm::Tag& tag, const std::vector<gdcm::DataSet>& items) {
-  gdcm::SmartPointer<gdcm::SequenceOfItems> sq = new gdcm::SequenceOfItems;
-  sq->SetLengthToUndefined();
-  for (const auto& ds : items) {
-    gdcm::Item item;
-    item.SetVLToUndefined();
-    item.SetNestedDataSet(ds);
-    sq->AddItem(item);
-  }
-  gdcm::DataElement de(tag);
-  de.SetVR(gdcm::VR::SQ);
-  de.SetValue(*sq);
-  de.SetVLToUndefined();
-  return de;
-}
 
 struct Contour {
   std::string type = "CLOSED_PLANAR";

@@ -11,6 +11,7 @@
 #include "medpipe/io/region_objects.h"
 #include "medpipe/io/segmentation.h"
 #include "rtstruct_support.h"
+#include "stage_test_support.h"
 #include "test_support.h"
 
 namespace medpipe::test {
@@ -44,15 +45,6 @@ std::vector<TestRoi> plannedRois(const Fixture& f) {
                   indexSquare(*f.grid, f.series, 6.5, 12.5, 4)};
   TestRoi lung{5, "Lung L", {0, 128, 255}, "ORGAN", {indexSquare(*f.grid, f.series, 26.5, 34.5, 5)}};
   return {gtv, lung};
-}
-
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 TEST(RegionObjects, StructureSetRasterisesOnTheSeriesGrid) {

@@ -11,6 +11,10 @@
 namespace medpipe::test {
 namespace {
 
+const char* kCtImageStorage = "1.2.840.10008.5.1.4.1.1.2";
+
+}  // namespace
+
 gdcm::DataElement textElement(const gdcm::Tag& tag, const gdcm::VR& vr, std::string value) {
   if (value.size() % 2) value += vr == gdcm::VR::UI ? '\0' : ' ';
   gdcm::DataElement de(tag);
@@ -34,10 +38,6 @@ gdcm::DataElement sequence(const gdcm::Tag& tag, const std::vector<gdcm::DataSet
   de.SetVLToUndefined();
   return de;
 }
-
-const char* kCtImageStorage = "1.2.840.10008.5.1.4.1.1.2";
-
-}  // namespace
 
 void writeTestRtStruct(const std::filesystem::path& file, const std::vector<TestRoi>& rois, const SeriesVolume& series,
                        const std::string& seriesUid) {

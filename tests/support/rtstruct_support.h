@@ -7,10 +7,17 @@
 #include <string>
 #include <vector>
 
+#include <gdcmDataElement.h>
+#include <gdcmDataSet.h>
+
 #include "medpipe/core/image.h"
 #include "medpipe/io/dicom_index.h"
 
 namespace medpipe::test {
+
+// Elements of hand-built DICOM objects: a text value padded to even length, a sequence of items.
+gdcm::DataElement textElement(const gdcm::Tag& tag, const gdcm::VR& vr, std::string value);
+gdcm::DataElement sequence(const gdcm::Tag& tag, const std::vector<gdcm::DataSet>& items);
 
 struct TestContour {
   std::string type = "CLOSED_PLANAR";

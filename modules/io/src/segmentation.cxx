@@ -342,13 +342,23 @@ static std::vector<SegmentDescription> segmentsOf(const gdcm::DataSet& ds, const
   return segments;
 }
 
-std::vector<SegmentDescription> readSegmentDescriptions(const fs::path& file, std::string* referencedSeriesUid) {
-  const std::string where = file.string();
-  gdcm::Reader reader;
+namespace {
+
+// The data set of a Segmentation file; any other object is an error naming the file.
+const gdcm::DataSet& readSegmentationDataSet(gdcm::Reader& reader, const fs::path& file) {
   dicom::readCheckedFile(reader, file);
   const gdcm::DataSet& ds = reader.GetFile().GetDataSet();
   if (dicom::text(ds, Tag(0x0008, 0x0016)) != kSegmentationStorage)
-    throw Error(where, "SOPClassUID", "not a Segmentation");
+    throw Error(file.string(), "SOPClassUID", "not a Segmentation");
+  return ds;
+}
+
+}  // namespace
+
+std::vector<SegmentDescription> readSegmentDescriptions(const fs::path& file, std::string* referencedSeriesUid) {
+  const std::string where = file.string();
+  gdcm::Reader reader;
+  const gdcm::DataSet& ds = readSegmentationDataSet(reader, file);
   if (referencedSeriesUid) {
     const gdcm::DataSet* series = item(ds, Tag(0x0008, 0x1115));
     *referencedSeriesUid = series ? dicom::text(*series, Tag(0x0020, 0x000e)) : "";
@@ -359,10 +369,7 @@ std::vector<SegmentDescription> readSegmentDescriptions(const fs::path& file, st
 Segmentation readSegmentation(const fs::path& file, const itk::ImageBase<3>& grid) {
   const std::string where = file.string();
   gdcm::Reader reader;
-  dicom::readCheckedFile(reader, file);
-  const gdcm::DataSet& ds = reader.GetFile().GetDataSet();
-  if (dicom::text(ds, Tag(0x0008, 0x0016)) != kSegmentationStorage)
-    throw Error(where, "SOPClassUID", "not a Segmentation");
+  const gdcm::DataSet& ds = readSegmentationDataSet(reader, file);
   if (dicom::text(ds, Tag(0x0062, 0x0001)) != "BINARY") throw Error(where, "SegmentationType", "only BINARY is read");
   const auto rows = unsignedShorts(ds, Tag(0x0028, 0x0010)), columns = unsignedShorts(ds, Tag(0x0028, 0x0011));
   const auto size = grid.GetLargestPossibleRegion().GetSize();
