@@ -190,7 +190,12 @@ void writeRunReport(const std::string& output, const std::vector<UnitOutcome>& o
     failed.id = o.id, failed.description = o.description, failed.message = o.error;
     units.push_back(std::move(failed));
   }
-  const ReportSummary summary = writeBatchReport(output, units);
+  ReportOptions options;
+  options.unreadable = collectUnreadableInputs(output);  // summary.tsv is written before the report
+#ifdef MEDPIPE_WITH_VTK
+  options.noRenderReason = "the config has no `format: render` output";
+#endif
+  const ReportSummary summary = writeBatchReport(output, units, options);
   if (!quiet) std::cerr << "medpipe run: report: " << summary.index.string() << "\n";
 }
 
