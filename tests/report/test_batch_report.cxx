@@ -27,14 +27,14 @@ using test::runMedpipe;
 const std::vector<std::string> kPhi = {"Müller",   "Jürgen",     "PID-ÄÖ-4711",
                                        "19450317", "ACC-ß-0815", "1.2.826.0.1.3680043.9.7777"};
 
-std::string readText(const fs::path& path) {
+std::string readText(const fs::path &path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
 }
 
-size_t countOf(const std::string& text, const std::string& what) {
+size_t countOf(const std::string &text, const std::string &what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   return n;
@@ -44,7 +44,11 @@ class BatchReport : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir = new test::TempDir("batch-report");
-    const fs::path exportRoot = *dir / "export";
+    // The export sits in a folder named after the patient, as PACS exports
+    // often do: failure messages name files, and the report must not show the
+    // folder.
+    const fs::path exportRoot = *dir / "Müller_Jürgen" / "export";
+    vtk = runMedpipe("--version").out.find("VTK") != std::string::npos;
     for (int series = 1; series <= 6; ++series) {
       PhantomSpec spec;
       spec.size = {96, 96, 12};
@@ -61,10 +65,16 @@ class BatchReport : public ::testing::Test {
       info.seriesNumber = series;
       info.seriesDescription = "Series " + std::to_string(series);
       info.rescaleIntercept = -1024;
+      info.manufacturer = series <= 3 ? "ScannerA" : "ScannerB";  // two scanner models: plots grouped
       writeDicomSeries(*makeBodyPhantom(spec).image, exportRoot / ("S" + std::to_string(series)), info);
     }
     fs::resize_file(exportRoot / "S6" / "IM0005.dcm",
                     3000);  // series 6 cannot be read
+    // A file whose header cannot be read (DICM, then garbage) in a folder named
+    // with PHI: an unreadable input, not a unit.
+    fs::create_directories(exportRoot / "PID-ÄÖ-4711");
+    std::ofstream(exportRoot / "PID-ÄÖ-4711" / "IM0001.dcm", std::ios::binary)
+        << std::string(128, '\0') << "DICM" << std::string("\x02\x00\x10\x00UI\xff\x7fgarbage", 16);
     std::ofstream(*dir / "qc.yaml") << "input: {path: '${input_dir}', series: modality=CT}\n"
                                        "steps:\n"
                                        "  qc: {stage: quality-metrics, input: input}\n"
@@ -75,8 +85,13 @@ class BatchReport : public ::testing::Test {
                                        "outputs:\n"
                                        "  - {step: qc, file: quality.csv}\n"
                                        "  - {step: stats, file: stats.csv}\n"
-                                       "  - {step: bone, file: bone-preview.png, format: preview}\n";
+                                       "  - {step: bone, file: bone-preview.png, format: preview}\n"
+                                    << (vtk ? "  - {step: bone, file: bone-render.png, format: render, "
+                                              "size: "
+                                              "256x256}\n"
+                                            : "");
     out = *dir / "out";
+    exportFolder = exportRoot;
     const std::string common =
         "run " + (*dir / "qc.yaml").string() + " --input " + exportRoot.string() + " --output " + out.string() + " -q";
     runResult = runMedpipe(common + " -j 2");
@@ -89,25 +104,28 @@ class BatchReport : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete dir; }
 
-  static fs::path page(const std::string& name) { return out / "report" / name; }
+  static fs::path page(const std::string &name) { return out / "report" / name; }
 
-  static test::TempDir* dir;
-  static fs::path out;
+  static test::TempDir *dir;
+  static bool vtk;
+  static fs::path out, exportFolder;
   static test::CommandResult runResult, reportResult;
   static std::string failedId, runIndex;
 };
-test::TempDir* BatchReport::dir = nullptr;
-fs::path BatchReport::out;
+test::TempDir *BatchReport::dir = nullptr;
+bool BatchReport::vtk = false;
+fs::path BatchReport::out, BatchReport::exportFolder;
 test::CommandResult BatchReport::runResult, BatchReport::reportResult;
 std::string BatchReport::failedId, BatchReport::runIndex;
 
 TEST_F(BatchReport, RunWritesTheReportItselfWithTheUnitThatFailedInIt) {
   ASSERT_FALSE(failedId.empty()) << runResult.err;
   EXPECT_EQ(countOf(runIndex, "<tr data-flag=") + countOf(runIndex, "<tr class=\"failed\" data-flag="), 6u);
-  EXPECT_NE(runIndex.find(">" + failedId + "</a>: "), std::string::npos);  // listed with its message
+  EXPECT_NE(runIndex.find(">" + failedId + "</a>: "),
+            std::string::npos);  // listed with its message
 
   const fs::path quiet = *dir / "no-report";
-  const auto r = runMedpipe("run " + (*dir / "qc.yaml").string() + " --input " + (*dir / "export" / "S1").string() +
+  const auto r = runMedpipe("run " + (*dir / "qc.yaml").string() + " --input " + (exportFolder / "S1").string() +
                             " --output " + quiet.string() + " -q --no-report");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_TRUE(fs::exists(quiet / "quality.csv"));
@@ -122,7 +140,8 @@ TEST_F(BatchReport, AFolderWithoutUnitsIsAnErrorNamingIt) {
   const auto empty = runMedpipe("report " + (*dir / "empty").string());
   EXPECT_EQ(empty.exitCode, 1);
   EXPECT_EQ(empty.err, "medpipe report: error: " + (*dir / "empty").string() +
-                           ": no units: no provenance.json or status.json in it or its subfolders\n");
+                           ": no units: no provenance.json or status.json in "
+                           "it or its subfolders\n");
   EXPECT_FALSE(fs::exists(*dir / "empty" / "report"));
 }
 
@@ -138,19 +157,20 @@ TEST_F(BatchReport, IndexHasOneRowPerUnitFlagsTheNoisySeriesAndListsTheFailure) 
   ASSERT_TRUE(std::regex_search(index, m, noisyRow));
   EXPECT_NE(m[1].str().find("noise-gnl"), std::string::npos) << m[1];
   EXPECT_NE(index.find("IM0005.dcm"),
-            std::string::npos);                           // the failure's message names the file
-  EXPECT_EQ(countOf(index, "<svg class=\"plot\""), 14u);  // 12 CT quality metrics + bone volume and mean
+            std::string::npos);  // the failure's message names the file
+  EXPECT_EQ(countOf(index, "<svg class=\"plot\""),
+            14u);  // 12 CT quality metrics + bone volume and mean
 }
 
 TEST_F(BatchReport, EveryLinkResolvesNothingPointsOffTheMachineAndNoPhi) {
   ASSERT_EQ(reportResult.exitCode, 0);
   size_t pages = 0, links = 0;
-  for (const auto& entry : fs::recursive_directory_iterator(out / "report")) {
+  for (const auto &entry : fs::recursive_directory_iterator(out / "report")) {
     const std::string name = entry.path().string();
-    for (const auto& phi : kPhi) EXPECT_EQ(name.find(phi), std::string::npos) << name;
+    for (const auto &phi : kPhi) EXPECT_EQ(name.find(phi), std::string::npos) << name;
     if (!entry.is_regular_file()) continue;
     const std::string text = readText(entry.path());
-    for (const auto& phi : kPhi) EXPECT_EQ(text.find(phi), std::string::npos) << phi << " in " << name;
+    for (const auto &phi : kPhi) EXPECT_EQ(text.find(phi), std::string::npos) << phi << " in " << name;
     EXPECT_EQ(text.find("http:"), std::string::npos) << name;
     EXPECT_EQ(text.find("https:"), std::string::npos) << name;
     EXPECT_EQ(text.find("//"), std::string::npos) << name;  // no protocol-relative URLs either
@@ -175,8 +195,58 @@ TEST_F(BatchReport, UnitPageShowsMetricsPercentilesStepsAndImages) {
   EXPECT_NE(unit.find("bone-preview.png\" alt="), std::string::npos);
 }
 
+TEST_F(BatchReport, UnitPageShowsHistogramHealthAndTheRenderOrWhyNot) {
+  const std::string unit = readText(page("units/u00001.html"));
+  // The histogram provenance.json records covers every voxel of the 96x96x12
+  // input.
+  fs::path first;  // u00001 is the first unit by id: series 1
+  for (const auto &entry : fs::directory_iterator(out))
+    if (entry.path().filename().string().rfind("1_Series_1_", 0) == 0) first = entry.path();
+  const std::string provenance = readText(first / "provenance.json");
+  std::smatch h;
+  ASSERT_TRUE(std::regex_search(provenance, h,
+                                std::regex("\"below\": (\\d+),\\s*\"above\": "
+                                           "(\\d+),\\s*\"counts\": \\[([^\\]]*)\\]")))
+      << provenance;
+  long long total = std::stoll(h[1]) + std::stoll(h[2]), bins = 0, nonEmpty = 0;
+  std::stringstream counts(h[3].str());
+  for (std::string c; std::getline(counts, c, ',');) total += std::stoll(c), ++bins, nonEmpty += std::stoll(c) > 0;
+  EXPECT_EQ(total, 96 * 96 * 12);
+  EXPECT_EQ(bins, 64);
+  EXPECT_EQ(countOf(unit, "<svg class=\"histogram\""), 1u);
+  EXPECT_EQ(countOf(unit, "class=\"bar\""), size_t(nonEmpty));  // one bar per non-empty bin
+  EXPECT_GT(nonEmpty, 10);
+  EXPECT_NE(unit.find("<h2>Health findings</h2><p id=\"health\">OK</p>"), std::string::npos);
+  EXPECT_NE(unit.find("<p>Scanner: ScannerA</p>"), std::string::npos);
+  EXPECT_NE(unit.find("<h2>Slice montages</h2>"), std::string::npos);
+  if (vtk)
+    EXPECT_NE(unit.find("bone-render.png\" alt="), std::string::npos);
+  else
+    EXPECT_NE(unit.find("none: medpipe was built without VTK"), std::string::npos);
+}
+
+TEST_F(BatchReport, PlotsAreGroupedByScannerAndFailuresAndUnreadableInputsShowNoFolders) {
+  ASSERT_EQ(reportResult.exitCode, 0) << reportResult.err;
+  const std::string index = readText(page("index.html"));
+  // Two scanner models: every plot has a row for each, with its count of
+  // finished units.
+  EXPECT_EQ(countOf(index, ">ScannerA (3)</text>"), 14u);
+  EXPECT_EQ(countOf(index, ">ScannerB (2)</text>"), 14u);
+  EXPECT_EQ(countOf(index, "<td class=\"t\">ScannerB</td>"), 3u);
+  // The failure names the file, not its folders (the export lies in a folder
+  // named after the patient).
+  std::smatch failed;
+  ASSERT_TRUE(std::regex_search(index, failed, std::regex("<ul id=\"failed\"><li>.*?</a>: ([^<]*)</li>")));
+  EXPECT_EQ(failed[1].str().rfind("IM0005.dcm: ", 0), 0u) << failed[1];
+  EXPECT_EQ(index.find(exportFolder.string()), std::string::npos);
+  std::smatch unreadable;
+  ASSERT_TRUE(std::regex_search(index, unreadable, std::regex("<ul id=\"unreadable\"><li>([^<]*)</li></ul>")));
+  EXPECT_EQ(unreadable[1].str().rfind("1 file(s) could not be read, the first IM0001.dcm: ", 0), 0u) << unreadable[1];
+  EXPECT_NE(reportResult.out.find("6 units, 1 failed"), std::string::npos);
+}
+
 // Headless Chromium from Debian, offline: nothing may be resolved or fetched.
-test::CommandResult chromium(const fs::path& profile, const std::string& arguments) {
+test::CommandResult chromium(const fs::path &profile, const std::string &arguments) {
   fs::create_directories(profile);
   return runCommand(
       "chromium --headless --no-sandbox --disable-gpu "
@@ -195,7 +265,7 @@ test::CommandResult chromium(const fs::path& profile, const std::string& argumen
 TEST_F(BatchReport, ChromiumLoadsEveryPageWithoutErrorsAndImagesDecode) {
   REQUIRE_CHROMIUM();
   ASSERT_EQ(reportResult.exitCode, 0);
-  for (const auto& entry : fs::directory_iterator(out / "report" / "units")) {
+  for (const auto &entry : fs::directory_iterator(out / "report" / "units")) {
     const auto r =
         chromium(*dir / ("profile-" + entry.path().stem().string()), "--dump-dom file://" + entry.path().string());
     ASSERT_EQ(r.exitCode, 0) << r.err;
@@ -203,7 +273,9 @@ TEST_F(BatchReport, ChromiumLoadsEveryPageWithoutErrorsAndImagesDecode) {
     std::smatch m;
     ASSERT_TRUE(std::regex_search(r.out, m, std::regex("data-images-decoded=\"(\\d+)/(\\d+)\""))) << entry.path();
     EXPECT_EQ(m[1], m[2]) << entry.path();
-    EXPECT_EQ(m[2], entry.path().filename() == "u00006.html" ? "0" : "1") << entry.path();  // u00006: failed
+    // u00006 failed; the others show the slice montage, and the 3D render when
+    // built with VTK.
+    EXPECT_EQ(m[2], entry.path().filename() == "u00006.html" ? "0" : vtk ? "2" : "1") << entry.path();
   }
 }
 
@@ -230,7 +302,7 @@ TEST_F(BatchReport, ChromiumSortsTheTableAndTheScreenshotIsNotBlank) {
   auto reader = itk::ImageFileReader<RgbImage>::New();
   reader->SetFileName(shot.string());
   reader->Update();
-  const RgbImage* image = reader->GetOutput();
+  const RgbImage *image = reader->GetOutput();
   const size_t n = image->GetBufferedRegion().GetNumberOfPixels();
   std::set<unsigned> colours;
   size_t nonWhite = 0;

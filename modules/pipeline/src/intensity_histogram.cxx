@@ -12,11 +12,8 @@ IntensityHistogram intensityHistogram(const ImageF &image, unsigned bins) {
   double lo = INFINITY, hi = -INFINITY;
   long long finite = 0;
   for (size_t i = 0; i < n; ++i)
-    if (std::isfinite(voxels[i]))
-      lo = std::min(lo, double(voxels[i])),
-      hi = std::max(hi, double(voxels[i])), ++finite;
-  if (finite == 0 || bins == 0)
-    return h;
+    if (std::isfinite(voxels[i])) lo = std::min(lo, double(voxels[i])), hi = std::max(hi, double(voxels[i])), ++finite;
+  if (finite == 0 || bins == 0) return h;
   if (hi == lo) {
     h.lower = lo, h.upper = hi;
     h.counts.assign(bins, 0);
@@ -29,13 +26,11 @@ IntensityHistogram intensityHistogram(const ImageF &image, unsigned bins) {
   std::vector<long long> fine(kFine, 0);
   const double fineWidth = (hi - lo) / kFine;
   for (size_t i = 0; i < n; ++i)
-    if (std::isfinite(voxels[i]))
-      ++fine[std::min(kFine - 1, size_t((voxels[i] - lo) / fineWidth))];
+    if (std::isfinite(voxels[i])) ++fine[std::min(kFine - 1, size_t((voxels[i] - lo) / fineWidth))];
   const auto binAt = [&](double fraction) {
     long long seen = 0;
     for (size_t b = 0; b < kFine; ++b)
-      if ((seen += fine[b]) >= fraction * double(finite))
-        return b;
+      if ((seen += fine[b]) >= fraction * double(finite)) return b;
     return kFine - 1;
   };
   h.lower = lo + double(binAt(0.005)) * fineWidth;
@@ -44,8 +39,7 @@ IntensityHistogram intensityHistogram(const ImageF &image, unsigned bins) {
   const double width = (h.upper - h.lower) / bins;
   for (size_t i = 0; i < n; ++i) {
     const double v = voxels[i];
-    if (!std::isfinite(v))
-      continue;
+    if (!std::isfinite(v)) continue;
     if (v < h.lower)
       ++h.below;
     else if (v > h.upper)
@@ -56,4 +50,4 @@ IntensityHistogram intensityHistogram(const ImageF &image, unsigned bins) {
   return h;
 }
 
-} // namespace medpipe
+}  // namespace medpipe

@@ -9,10 +9,10 @@ namespace medpipe {
 
 struct IntensityHistogram {
   double lower = 0,
-         upper = 0; // the range the bins cover: the 0.5th to 99.5th percentile
-  std::vector<long long> counts; // equal-width bins over [lower, upper]
+         upper = 0;               // the range the bins cover: the 0.5th to 99.5th percentile
+  std::vector<long long> counts;  // equal-width bins over [lower, upper]
   long long below = 0,
-            above = 0; // voxels outside it (CT padding, bright metal)
+            above = 0;  // voxels outside it (CT padding, bright metal)
 };
 
 // `bins` bins between the 0.5th and 99.5th percentile (from a 4096-bin pass
@@ -20,4 +20,4 @@ struct IntensityHistogram {
 // the body into one bin. NaNs are left out.
 IntensityHistogram intensityHistogram(const ImageF &image, unsigned bins = 64);
 
-} // namespace medpipe
+}  // namespace medpipe

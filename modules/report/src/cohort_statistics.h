@@ -7,12 +7,11 @@
 namespace medpipe::report {
 
 struct CohortMetric {
-  std::vector<double> values; // NaN where a unit lacks the metric
-  std::vector<double>
-      sorted; // the finite values, ascending (percentiles in log n)
+  std::vector<double> values;  // NaN where a unit lacks the metric
+  std::vector<double> sorted;  // the finite values, ascending (percentiles in log n)
   double median = 0, mad = 0, q1 = 0, q3 = 0, low = 0,
-         high = 0;                  // low/high: whiskers (1.5 IQR)
-  double meanAbsoluteDeviation = 0; // from the median
+         high = 0;                   // low/high: whiskers (1.5 IQR)
+  double meanAbsoluteDeviation = 0;  // from the median
   size_t count = 0;
 };
 
@@ -26,4 +25,4 @@ constexpr double kOutlierZ = 3.5;
 // Percent of the cohort's values at or below `value` (NaN for NaN).
 double cohortPercentile(const CohortMetric &metric, double value);
 
-} // namespace medpipe::report
+}  // namespace medpipe::report

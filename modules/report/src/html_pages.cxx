@@ -79,8 +79,7 @@ std::string unitPage(size_t i) {
 
 std::string numberCell(double v) {
   std::ostringstream cell;
-  cell << "<td data-v=\"" << (std::isfinite(v) ? formatNumber(v) : "NaN")
-       << "\">" << formatNumber(v) << "</td>";
+  cell << "<td data-v=\"" << (std::isfinite(v) ? formatNumber(v) : "NaN") << "\">" << formatNumber(v) << "</td>";
   return cell.str();
 }
 
@@ -88,8 +87,7 @@ void writePage(const fs::path &path, const std::string &html) {
   writeAtomically(path, [&](const fs::path &tmp) {
     std::ofstream out(tmp);
     out << html;
-    if (!out.flush())
-      throw Error(path.string(), "", "cannot write report page");
+    if (!out.flush()) throw Error(path.string(), "", "cannot write report page");
   });
 }
 
@@ -100,90 +98,71 @@ std::string pageStart(const std::string &title) {
 }
 
 // A batch of one writes into the output folder itself (id ".").
-std::string shownId(const ReportUnit &unit) {
-  return unit.id == "." ? "(the output folder)" : unit.id;
-}
+std::string shownId(const ReportUnit &unit) { return unit.id == "." ? "(the output folder)" : unit.id; }
 
-std::string scannerOf(const ReportUnit &unit) {
-  return unit.scanner.empty() ? "unknown scanner" : unit.scanner;
-}
+std::string scannerOf(const ReportUnit &unit) { return unit.scanner.empty() ? "unknown scanner" : unit.scanner; }
 
 double valueOf(const ReportUnit &unit, const std::string &metric) {
   for (const auto &[name, value] : unit.metrics)
-    if (name == metric)
-      return value;
+    if (name == metric) return value;
   return NAN;
 }
 
-} // namespace
+}  // namespace
 
-ReportSummary writeBatchReport(const fs::path &outputFolder,
-                               const std::vector<ReportUnit> &units,
+ReportSummary writeBatchReport(const fs::path &outputFolder, const std::vector<ReportUnit> &units,
                                const ReportOptions &options) {
   const fs::path folder = outputFolder / "report";
   std::error_code ec;
   fs::create_directories(folder / "units", ec);
-  if (ec)
-    throw Error((folder / "units").string(), "",
-                "cannot create folder: " + ec.message());
+  if (ec) throw Error((folder / "units").string(), "", "cannot create folder: " + ec.message());
 
   // Every metric any unit has, in the order first seen; `modality` is a code,
   // not a measurement.
   std::vector<std::string> names;
   for (const auto &u : units)
     for (const auto &[name, value] : u.metrics)
-      if (name != "modality" &&
-          std::find(names.begin(), names.end(), name) == names.end())
-        names.push_back(name);
+      if (name != "modality" && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   std::map<std::string, CohortMetric> cohort;
   for (const auto &name : names) {
     std::vector<double> values;
-    for (const auto &u : units)
-      values.push_back(u.ok ? valueOf(u, name) : NAN);
+    for (const auto &u : units) values.push_back(u.ok ? valueOf(u, name) : NAN);
     cohort[name] = report::describeMetric(values);
   }
   // Scanner models of the finished units: with several, every plot has one row
   // per model.
   std::vector<std::string> scanners;
   for (const auto &u : units)
-    if (u.ok && std::find(scanners.begin(), scanners.end(), scannerOf(u)) ==
-                    scanners.end())
+    if (u.ok && std::find(scanners.begin(), scanners.end(), scannerOf(u)) == scanners.end())
       scanners.push_back(scannerOf(u));
   std::sort(scanners.begin(), scanners.end());
   const bool byScanner = scanners.size() > 1;
 
   // Outlier flags: |robust z| > 3.5, with the reason.
   ReportSummary summary{folder / "index.html", units.size(), 0, 0};
-  std::vector<std::vector<std::string>> flags(units.size()),
-      flaggedNames(units.size());
+  std::vector<std::vector<std::string>> flags(units.size()), flaggedNames(units.size());
   for (size_t i = 0; i < units.size(); ++i) {
     if (!units[i].ok) {
       ++summary.failed;
       continue;
     }
     for (const auto &name : names) {
-      const double v = cohort[name].values[i],
-                   z = report::robustZ(cohort[name], v);
+      const double v = cohort[name].values[i], z = report::robustZ(cohort[name], v);
+      if (std::abs(z) > report::kOutlierZ) flaggedNames[i].push_back(name);
       if (std::abs(z) > report::kOutlierZ)
-        flaggedNames[i].push_back(name);
-      if (std::abs(z) > report::kOutlierZ)
-        flags[i].push_back(name + " " + formatNumber(v) + " (z " +
-                           formatNumber(z) + ", median " +
+        flags[i].push_back(name + " " + formatNumber(v) + " (z " + formatNumber(z) + ", median " +
                            formatNumber(cohort[name].median) + ")");
     }
     summary.outliers += !flags[i].empty();
   }
 
   std::ostringstream index;
-  index << pageStart("medpipe report") << "<h1>Batch report</h1><p>"
-        << units.size() << " units, " << summary.failed << " failed, "
-        << summary.outliers
+  index << pageStart("medpipe report") << "<h1>Batch report</h1><p>" << units.size() << " units, " << summary.failed
+        << " failed, " << summary.outliers
         << " with outlier flags (robust z = 0.6745 (x &#8722; median) / MAD, "
            "|z| &gt; "
         << report::kOutlierZ << ")";
-  if (!options.unreadable.empty())
-    index << ", " << options.unreadable.size()
-          << " folder(s) of unreadable input files";
+  if (!options.unreadable.empty()) index << ", " << options.unreadable.size() << " folder(s) of unreadable input files";
   index << ".</p><p><input id=\"filter\" placeholder=\"filter rows\"> "
            "<label><input type=\"checkbox\" id=\"flagged\"> "
            "flagged or failed only</label> <span id=\"pager\"><button "
@@ -197,32 +176,23 @@ ReportSummary writeBatchReport(const fs::path &outputFolder,
         << (byScanner ? "<th class=\"t\">scanner</th>" : "")
         << "<th class=\"t\">status</th><th class=\"t\">health</th><th "
            "class=\"t\">flags</th>";
-  for (const auto &name : names)
-    index << "<th>" << escapeHtml(name) << "</th>";
+  for (const auto &name : names) index << "<th>" << escapeHtml(name) << "</th>";
   index << "</tr></thead><tbody>";
   for (size_t i = 0; i < units.size(); ++i) {
     const auto &u = units[i];
     // The cell names the flagged metrics; the reasons are its tooltip and on
     // the unit's page.
     std::string flagText, reasons;
-    for (const auto &f : flaggedNames[i])
-      flagText += (flagText.empty() ? "" : ", ") + escapeHtml(f);
-    for (const auto &f : flags[i])
-      reasons += (reasons.empty() ? "" : "; ") + escapeHtml(f);
-    index << "<tr" << (u.ok ? "" : " class=\"failed\"") << " data-flag=\""
-          << (!u.ok || !flags[i].empty()) << "\">"
-          << "<td class=\"t\"><a href=\"units/" << unitPage(i) << "\">"
-          << escapeHtml(shownId(u)) << "</a></td><td class=\"t\">"
-          << escapeHtml(u.description) << "</td>";
-    if (byScanner)
-      index << "<td class=\"t\">" << escapeHtml(scannerOf(u)) << "</td>";
-    index << "<td class=\"t\">" << (u.ok ? "done" : "failed")
-          << "</td><td class=\"t\">"
-          << escapeHtml(u.health.empty() ? "?" : u.health)
-          << "</td><td class=\"flag\" title=\"" << reasons << "\">" << flagText
-          << "</td>";
-    for (const auto &name : names)
-      index << numberCell(cohort[name].values[i]);
+    for (const auto &f : flaggedNames[i]) flagText += (flagText.empty() ? "" : ", ") + escapeHtml(f);
+    for (const auto &f : flags[i]) reasons += (reasons.empty() ? "" : "; ") + escapeHtml(f);
+    index << "<tr" << (u.ok ? "" : " class=\"failed\"") << " data-flag=\"" << (!u.ok || !flags[i].empty()) << "\">"
+          << "<td class=\"t\"><a href=\"units/" << unitPage(i) << "\">" << escapeHtml(shownId(u))
+          << "</a></td><td class=\"t\">" << escapeHtml(u.description) << "</td>";
+    if (byScanner) index << "<td class=\"t\">" << escapeHtml(scannerOf(u)) << "</td>";
+    index << "<td class=\"t\">" << (u.ok ? "done" : "failed") << "</td><td class=\"t\">"
+          << escapeHtml(u.health.empty() ? "?" : u.health) << "</td><td class=\"flag\" title=\"" << reasons << "\">"
+          << flagText << "</td>";
+    for (const auto &name : names) index << numberCell(cohort[name].values[i]);
     index << "</tr>";
   }
   index << "</tbody></table>";
@@ -231,42 +201,33 @@ ReportSummary writeBatchReport(const fs::path &outputFolder,
     index << "<h2>Failed units</h2><ul id=\"failed\">";
     for (size_t i = 0; i < units.size(); ++i)
       if (!units[i].ok)
-        index << "<li><a href=\"units/" << unitPage(i) << "\">"
-              << escapeHtml(shownId(units[i]))
-              << "</a>: " << escapeHtml(withoutFolders(units[i].message))
-              << "</li>";
+        index << "<li><a href=\"units/" << unitPage(i) << "\">" << escapeHtml(shownId(units[i]))
+              << "</a>: " << escapeHtml(withoutFolders(units[i].message)) << "</li>";
     index << "</ul>";
   }
   if (!options.unreadable.empty()) {
     index << "<h2>Unreadable input files</h2><p>Files whose DICOM header could "
              "not be read belong to no unit "
              "(their folders are in summary.tsv).</p><ul id=\"unreadable\">";
-    for (const auto &u : options.unreadable)
-      index << "<li>" << escapeHtml(withoutFolders(u.detail)) << "</li>";
+    for (const auto &u : options.unreadable) index << "<li>" << escapeHtml(withoutFolders(u.detail)) << "</li>";
     index << "</ul>";
   }
   index << "<h2>Metrics across the batch</h2><p>Box: quartiles and median, "
            "whiskers 1.5 IQR; each dot a unit (click "
            "for its page), red: outlier";
-  if (byScanner)
-    index << "; one row per scanner model";
-  index << ". Over " << report::kMaxDots
-        << " units in a row, the other units are drawn as a density.</p>";
+  if (byScanner) index << "; one row per scanner model";
+  index << ". Over " << report::kMaxDots << " units in a row, the other units are drawn as a density.</p>";
   for (const auto &name : names) {
     std::vector<report::PlotGroup> groups;
-    for (const auto &scanner :
-         byScanner ? scanners : std::vector<std::string>{""}) {
+    for (const auto &scanner : byScanner ? scanners : std::vector<std::string>{""}) {
       report::PlotGroup group{escapeHtml(scanner), {}, {}};
       std::vector<double> values;
       for (size_t i = 0; i < units.size(); ++i) {
-        if (byScanner && (!units[i].ok || scannerOf(units[i]) != scanner))
-          continue;
+        if (byScanner && (!units[i].ok || scannerOf(units[i]) != scanner)) continue;
         const double v = cohort[name].values[i];
         values.push_back(v);
-        group.points.push_back(
-            {v, "units/" + unitPage(i),
-             escapeHtml(shownId(units[i])) + ": " + formatNumber(v),
-             std::abs(report::robustZ(cohort[name], v)) > report::kOutlierZ});
+        group.points.push_back({v, "units/" + unitPage(i), escapeHtml(shownId(units[i])) + ": " + formatNumber(v),
+                                std::abs(report::robustZ(cohort[name], v)) > report::kOutlierZ});
       }
       group.metric = byScanner ? report::describeMetric(values) : cohort[name];
       groups.push_back(std::move(group));
@@ -280,53 +241,41 @@ ReportSummary writeBatchReport(const fs::path &outputFolder,
     const auto &u = units[i];
     const std::string base = u.id == "." ? "../../" : "../../" + u.id + "/";
     std::ostringstream page;
-    page << pageStart("medpipe report: " + shownId(u))
-         << "<p><a href=\"../index.html\">&#8592; batch</a></p><h1>"
-         << escapeHtml(shownId(u)) << "</h1><p>" << escapeHtml(u.description)
-         << "</p>";
-    if (!u.scanner.empty())
-      page << "<p>Scanner: " << escapeHtml(u.scanner) << "</p>";
-    if (!u.ok)
-      page << "<p><b>failed:</b> " << escapeHtml(withoutFolders(u.message))
-           << "</p>";
+    page << pageStart("medpipe report: " + shownId(u)) << "<p><a href=\"../index.html\">&#8592; batch</a></p><h1>"
+         << escapeHtml(shownId(u)) << "</h1><p>" << escapeHtml(u.description) << "</p>";
+    if (!u.scanner.empty()) page << "<p>Scanner: " << escapeHtml(u.scanner) << "</p>";
+    if (!u.ok) page << "<p><b>failed:</b> " << escapeHtml(withoutFolders(u.message)) << "</p>";
     page << "<h2>Health findings</h2><p id=\"health\">"
-         << escapeHtml(u.health.empty()
-                           ? "not recorded (the input is not a DICOM series, "
-                             "or series.json is missing)"
-                           : u.health)
+         << escapeHtml(u.health.empty() ? "not recorded (the input is not a DICOM series, "
+                                          "or series.json is missing)"
+                                        : u.health)
          << "</p>";
     if (!flags[i].empty()) {
       page << "<h2>Outlier flags</h2><ul>";
-      for (const auto &f : flags[i])
-        page << "<li>" << escapeHtml(f) << "</li>";
+      for (const auto &f : flags[i]) page << "<li>" << escapeHtml(f) << "</li>";
       page << "</ul>";
     }
     const auto showImages = [&](bool render) {
       for (const auto &image : u.images)
         if (image.render == render)
-          page << "<h3>" << escapeHtml(image.file.string())
-               << "</h3><img src=\""
-               << escapeHtml(base + image.file.generic_string()) << "\" alt=\""
-               << escapeHtml(image.file.string()) << "\">";
+          page << "<h3>" << escapeHtml(image.file.string()) << "</h3><img src=\""
+               << escapeHtml(base + image.file.generic_string()) << "\" alt=\"" << escapeHtml(image.file.string())
+               << "\">";
     };
     if (u.ok) {
       page << "<h2>Slice montages</h2>";
-      if (std::none_of(u.images.begin(), u.images.end(),
-                       [](const ReportImage &m) { return !m.render; }))
+      if (std::none_of(u.images.begin(), u.images.end(), [](const ReportImage &m) { return !m.render; }))
         page << "<p>none: the config has no <code>format: preview</code> "
                 "output</p>";
       showImages(false);
       page << "<h2>3D render</h2>";
-      if (std::none_of(u.images.begin(), u.images.end(),
-                       [](const ReportImage &m) { return m.render; }))
-        page << "<p id=\"no-render\">none: "
-             << escapeHtml(options.noRenderReason) << "</p>";
+      if (std::none_of(u.images.begin(), u.images.end(), [](const ReportImage &m) { return m.render; }))
+        page << "<p id=\"no-render\">none: " << escapeHtml(options.noRenderReason) << "</p>";
       showImages(true);
     }
     if (!u.histogram.counts.empty())
       page << "<h2>Intensity histogram</h2>"
-           << report::histogramPlot(u.histogram.lower, u.histogram.upper,
-                                    u.histogram.counts, u.histogram.below,
+           << report::histogramPlot(u.histogram.lower, u.histogram.upper, u.histogram.counts, u.histogram.below,
                                     u.histogram.above);
     if (!u.metrics.empty()) {
       page << "<h2>Metrics</h2><table><tr><th "
@@ -334,11 +283,9 @@ ReportSummary writeBatchReport(const fs::path &outputFolder,
               "percentile</th><th>robust "
               "z</th></tr>";
       for (const auto &[name, value] : u.metrics) {
-        if (name == "modality")
-          continue;
+        if (name == "modality") continue;
         const auto &c = cohort[name];
-        page << "<tr><td class=\"t\">" << escapeHtml(name) << "</td><td>"
-             << formatNumber(value) << "</td><td>"
+        page << "<tr><td class=\"t\">" << escapeHtml(name) << "</td><td>" << formatNumber(value) << "</td><td>"
              << formatNumber(report::cohortPercentile(c, value)) << "</td><td>"
              << formatNumber(report::robustZ(c, value)) << "</td></tr>";
       }
@@ -350,13 +297,10 @@ ReportSummary writeBatchReport(const fs::path &outputFolder,
               "class=\"t\">parameters</th></tr>";
       for (const auto &s : u.steps) {
         std::string parameters;
-        for (const auto &[k, v] : s.parameters)
-          parameters += (parameters.empty() ? "" : ", ") + k + "=" + v;
-        page << "<tr><td class=\"t\">" << escapeHtml(s.name)
-             << "</td><td class=\"t\">" << escapeHtml(s.stage) << "</td><td>"
-             << (s.seconds >= 0 ? formatNumber(s.seconds) : "&#8211;")
-             << "</td><td class=\"t\">" << escapeHtml(parameters)
-             << "</td></tr>";
+        for (const auto &[k, v] : s.parameters) parameters += (parameters.empty() ? "" : ", ") + k + "=" + v;
+        page << "<tr><td class=\"t\">" << escapeHtml(s.name) << "</td><td class=\"t\">" << escapeHtml(s.stage)
+             << "</td><td>" << (s.seconds >= 0 ? formatNumber(s.seconds) : "&#8211;") << "</td><td class=\"t\">"
+             << escapeHtml(parameters) << "</td></tr>";
       }
       page << "</table>";
     }
@@ -366,4 +310,4 @@ ReportSummary writeBatchReport(const fs::path &outputFolder,
   return summary;
 }
 
-} // namespace medpipe
+}  // namespace medpipe

@@ -22,8 +22,7 @@ struct CsvTable {
 std::vector<std::string> splitCsvLine(const std::string &line) {
   std::vector<std::string> cells;
   std::stringstream in(line);
-  for (std::string cell; std::getline(in, cell, ',');)
-    cells.push_back(cell);
+  for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
   return cells;
 }
 
@@ -32,19 +31,16 @@ CsvTable readCsv(const fs::path &path) {
   std::ifstream in(path);
   CsvTable table;
   std::string line;
-  if (!std::getline(in, line))
-    return table;
+  if (!std::getline(in, line)) return table;
   table.columns = splitCsvLine(line);
   while (std::getline(in, line)) {
     std::vector<double> row;
     for (const auto &cell : splitCsvLine(line)) {
       char *end = nullptr;
       const double v = std::strtod(cell.c_str(), &end);
-      row.push_back(
-          end != cell.c_str() ? v : std::numeric_limits<double>::quiet_NaN());
+      row.push_back(end != cell.c_str() ? v : std::numeric_limits<double>::quiet_NaN());
     }
-    if (row.size() == table.columns.size())
-      table.rows.push_back(std::move(row));
+    if (row.size() == table.columns.size()) table.rows.push_back(std::move(row));
   }
   return table;
 }
@@ -54,28 +50,20 @@ CsvTable readCsv(const fs::path &path) {
 // and mean as measurements.
 void addTableMetrics(const fs::path &path, ReportUnit &unit) {
   const CsvTable t = readCsv(path);
-  if (t.columns.size() > 2 && t.columns[0] == "slice" &&
-      t.columns[1] == "modality") {
+  if (t.columns.size() > 2 && t.columns[0] == "slice" && t.columns[1] == "modality") {
     for (const auto &row : t.rows)
       if (row[0] == -1)
-        for (size_t c = 1; c < t.columns.size(); ++c)
-          unit.metrics.emplace_back(t.columns[c], row[c]);
+        for (size_t c = 1; c < t.columns.size(); ++c) unit.metrics.emplace_back(t.columns[c], row[c]);
     return;
   }
   const auto column = [&](const std::string &name) {
-    return static_cast<size_t>(
-        std::find(t.columns.begin(), t.columns.end(), name) -
-        t.columns.begin());
+    return static_cast<size_t>(std::find(t.columns.begin(), t.columns.end(), name) - t.columns.begin());
   };
-  const size_t label = column("label"), volume = column("volume-ml"),
-               mean = column("mean");
-  if (label >= t.columns.size() || volume >= t.columns.size() ||
-      mean >= t.columns.size())
-    return;
+  const size_t label = column("label"), volume = column("volume-ml"), mean = column("mean");
+  if (label >= t.columns.size() || volume >= t.columns.size() || mean >= t.columns.size()) return;
   const std::string stem = path.stem().string();
   for (const auto &row : t.rows) {
-    const std::string prefix =
-        stem + " " + std::to_string(static_cast<long>(row[label])) + " ";
+    const std::string prefix = stem + " " + std::to_string(static_cast<long>(row[label])) + " ";
     unit.metrics.emplace_back(prefix + "volume-ml", row[volume]);
     unit.metrics.emplace_back(prefix + "mean", row[mean]);
   }
@@ -87,30 +75,21 @@ void readProvenance(const fs::path &folder, ReportUnit &unit) {
     const YAML::Node p = YAML::LoadFile(path.string());
     unit.description = p["input"]["description"].as<std::string>("");
     for (const auto &s : p["steps"]) {
-      ReportStep step{s["name"].as<std::string>(""),
-                      s["stage"].as<std::string>(""),
-                      s["seconds"].as<double>(-1),
-                      {}};
+      ReportStep step{s["name"].as<std::string>(""), s["stage"].as<std::string>(""), s["seconds"].as<double>(-1), {}};
       for (const auto &kv : s["parameters"])
-        step.parameters.emplace_back(kv.first.as<std::string>(),
-                                     kv.second.as<std::string>(""));
+        step.parameters.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>(""));
       unit.steps.push_back(std::move(step));
     }
     if (const YAML::Node h = p["input"]["histogram"]) {
-      unit.histogram.lower = h["lower"].as<double>(0),
-      unit.histogram.upper = h["upper"].as<double>(0);
-      unit.histogram.below = h["below"].as<long long>(0),
-      unit.histogram.above = h["above"].as<long long>(0);
-      for (const auto &c : h["counts"])
-        unit.histogram.counts.push_back(c.as<long long>(0));
+      unit.histogram.lower = h["lower"].as<double>(0), unit.histogram.upper = h["upper"].as<double>(0);
+      unit.histogram.below = h["below"].as<long long>(0), unit.histogram.above = h["above"].as<long long>(0);
+      for (const auto &c : h["counts"]) unit.histogram.counts.push_back(c.as<long long>(0));
     }
     for (const auto &o : p["outputs"]) {
       const fs::path file = o["file"].as<std::string>("");
-      if (file.extension() == ".csv" && fs::exists(folder / file))
-        addTableMetrics(folder / file, unit);
+      if (file.extension() == ".csv" && fs::exists(folder / file)) addTableMetrics(folder / file, unit);
       if (file.extension() == ".png" && fs::exists(folder / file))
-        unit.images.push_back(
-            {file, o["format"].as<std::string>("") == "render"});
+        unit.images.push_back({file, o["format"].as<std::string>("") == "render"});
     }
     unit.ok = true;
   } catch (const YAML::Exception &e) {
@@ -123,14 +102,12 @@ void readProvenance(const fs::path &folder, ReportUnit &unit) {
 // findings, no PHI.
 void readSeriesFacts(const fs::path &folder, ReportUnit &unit) {
   const fs::path path = folder / "series.json";
-  if (!fs::exists(path))
-    return;
+  if (!fs::exists(path)) return;
   try {
     const YAML::Node s = YAML::LoadFile(path.string());
     const std::string manufacturer = s["Manufacturer"].as<std::string>(""),
                       model = s["ManufacturerModelName"].as<std::string>("");
-    unit.scanner = manufacturer +
-                   (manufacturer.empty() || model.empty() ? "" : " ") + model;
+    unit.scanner = manufacturer + (manufacturer.empty() || model.empty() ? "" : " ") + model;
     unit.health = s["Health"].as<std::string>("");
   } catch (const YAML::Exception &e) {
     unit.health = "series.json: cannot read (" + e.msg + ")";
@@ -141,8 +118,7 @@ bool readFailedStatus(const fs::path &folder, ReportUnit &unit) {
   const fs::path path = folder / "status.json";
   try {
     const YAML::Node s = YAML::LoadFile(path.string());
-    if (s["ok"].as<bool>(true))
-      return false;
+    if (s["ok"].as<bool>(true)) return false;
     unit.message = s["error"].as<std::string>("failed");
   } catch (const YAML::Exception &e) {
     unit.message = path.string() + ": cannot read (" + e.msg + ")";
@@ -151,12 +127,11 @@ bool readFailedStatus(const fs::path &folder, ReportUnit &unit) {
   return true;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<ReportUnit> collectReportUnits(const fs::path &outputFolder) {
   std::error_code ec;
-  if (!fs::is_directory(outputFolder, ec))
-    throw Error(outputFolder.string(), "", "not a folder");
+  if (!fs::is_directory(outputFolder, ec)) throw Error(outputFolder.string(), "", "not a folder");
   std::vector<ReportUnit> units;
   auto consider = [&](const fs::path &folder, const std::string &id) {
     ReportUnit unit;
@@ -165,8 +140,7 @@ std::vector<ReportUnit> collectReportUnits(const fs::path &outputFolder) {
     if (fs::exists(folder / "provenance.json")) {
       readProvenance(folder, unit);
       units.push_back(std::move(unit));
-    } else if (fs::exists(folder / "status.json") &&
-               readFailedStatus(folder, unit)) {
+    } else if (fs::exists(folder / "status.json") && readFailedStatus(folder, unit)) {
       units.push_back(std::move(unit));
     }
   };
@@ -174,23 +148,18 @@ std::vector<ReportUnit> collectReportUnits(const fs::path &outputFolder) {
   for (const auto &entry : fs::directory_iterator(outputFolder, ec))
     if (entry.is_directory() && entry.path().filename() != "report")
       consider(entry.path(), entry.path().filename().string());
-  std::sort(
-      units.begin(), units.end(),
-      [](const ReportUnit &a, const ReportUnit &b) { return a.id < b.id; });
+  std::sort(units.begin(), units.end(), [](const ReportUnit &a, const ReportUnit &b) { return a.id < b.id; });
   return units;
 }
 
-std::vector<ReportUnreadable>
-collectUnreadableInputs(const fs::path &outputFolder) {
+std::vector<ReportUnreadable> collectUnreadableInputs(const fs::path &outputFolder) {
   std::vector<ReportUnreadable> rows;
   std::ifstream in(outputFolder / "summary.tsv");
   for (std::string line; std::getline(in, line);) {
     std::vector<std::string> cells;
     std::stringstream fields(line);
-    for (std::string cell; std::getline(fields, cell, '\t');)
-      cells.push_back(cell);
-    if (cells.size() >= 3 && cells[1] == "UNREADABLE")
-      rows.push_back({cells[0], cells[2]});
+    for (std::string cell; std::getline(fields, cell, '\t');) cells.push_back(cell);
+    if (cells.size() >= 3 && cells[1] == "UNREADABLE") rows.push_back({cells[0], cells[2]});
   }
   return rows;
 }
@@ -201,20 +170,15 @@ std::string withoutFolders(const std::string &message) {
   // a quote, ")", ", ").
   const auto endOfPath = [&](size_t from) {
     size_t end = message.size();
-    for (const char *stop : {": ", " (", ")", "'", "\"", ", "})
-      end = std::min(end, message.find(stop, from));
+    for (const char *stop : {": ", " (", ")", "'", "\"", ", "}) end = std::min(end, message.find(stop, from));
     return end;
   };
   const size_t firstField = endOfPath(0);
   std::string out;
   for (size_t i = 0; i < message.size();) {
-    const bool wordStart =
-        i == 0 ||
-        std::string(" (\"'\t=").find(message[i - 1]) != std::string::npos;
+    const bool wordStart = i == 0 || std::string(" (\"'\t=").find(message[i - 1]) != std::string::npos;
     const bool path =
-        wordStart && (message[i] == '/' ||
-                      (i == 0 && message.substr(0, firstField).find('/') !=
-                                     std::string::npos));
+        wordStart && (message[i] == '/' || (i == 0 && message.substr(0, firstField).find('/') != std::string::npos));
     if (!path) {
       out += message[i++];
       continue;
@@ -222,12 +186,11 @@ std::string withoutFolders(const std::string &message) {
     const size_t end = endOfPath(i);
     std::string p = message.substr(i, end - i);
     const bool folder = !p.empty() && p.back() == '/';
-    while (!p.empty() && p.back() == '/')
-      p.pop_back();
+    while (!p.empty() && p.back() == '/') p.pop_back();
     out += folder ? "(a folder)" : p.substr(p.rfind('/') + 1);
     i = end;
   }
   return out;
 }
 
-} // namespace medpipe
+}  // namespace medpipe

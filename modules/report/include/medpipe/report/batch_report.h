@@ -11,36 +11,34 @@ namespace medpipe {
 
 struct ReportStep {
   std::string name, stage;
-  double seconds = -1; // -1: not recorded
+  double seconds = -1;  // -1: not recorded
   std::vector<std::pair<std::string, std::string>> parameters;
 };
 
-struct ReportHistogram { // the input's intensities, from provenance.json
+struct ReportHistogram {  // the input's intensities, from provenance.json
   double lower = 0, upper = 0;
   long long below = 0, above = 0;
   std::vector<long long> counts;
 };
 
 struct ReportImage {
-  std::filesystem::path file; // relative to the unit folder
-  bool render = false; // a `format: render` output (3D), else a slice montage
-                       // or other picture
+  std::filesystem::path file;  // relative to the unit folder
+  bool render = false;         // a `format: render` output (3D), else a slice montage
+                               // or other picture
 };
 
 struct ReportUnit {
-  std::string id;          // the unit's folder name (or "." for a batch of one)
-  std::string description; // "series 3 'Thorax' (CT, 64 slices)": no PHI
+  std::string id;           // the unit's folder name (or "." for a batch of one)
+  std::string description;  // "series 3 'Thorax' (CT, 64 slices)": no PHI
   bool ok = false;
-  std::string message; // why it failed
-  std::vector<std::pair<std::string, double>>
-      metrics; // quality-metrics' volume row, then measurements
-  std::vector<ReportStep> steps;   // from provenance.json
-  std::vector<ReportImage> images; // PNG outputs
-  ReportHistogram histogram;       // empty counts: not recorded
-  std::string
-      scanner; // "Manufacturer Model" from series.json; empty when unknown
-  std::string health; // the scan's health findings from series.json ("OK", or
-                      // the findings); empty: unknown
+  std::string message;                                  // why it failed
+  std::vector<std::pair<std::string, double>> metrics;  // quality-metrics' volume row, then measurements
+  std::vector<ReportStep> steps;                        // from provenance.json
+  std::vector<ReportImage> images;                      // PNG outputs
+  ReportHistogram histogram;                            // empty counts: not recorded
+  std::string scanner;                                  // "Manufacturer Model" from series.json; empty when unknown
+  std::string health;                                   // the scan's health findings from series.json ("OK", or
+                                                        // the findings); empty: unknown
 };
 
 // A folder of input files whose headers could not be read (summary.tsv's
@@ -53,12 +51,10 @@ struct ReportUnreadable {
 // unit, one with a status.json saying it failed is a failed unit; the folder
 // itself counts when it holds provenance.json (a batch of one). Sorted by id.
 // Unreadable files become failed units naming them.
-std::vector<ReportUnit>
-collectReportUnits(const std::filesystem::path &outputFolder);
+std::vector<ReportUnit> collectReportUnits(const std::filesystem::path &outputFolder);
 
 // The UNREADABLE rows of outputFolder/summary.tsv (none when it is absent).
-std::vector<ReportUnreadable>
-collectUnreadableInputs(const std::filesystem::path &outputFolder);
+std::vector<ReportUnreadable> collectUnreadableInputs(const std::filesystem::path &outputFolder);
 
 // A message as the report may show it: every path in it reduced to its file
 // name, since folder names of an export often carry patient names
@@ -72,14 +68,13 @@ struct ReportOptions {
 };
 
 struct ReportSummary {
-  std::filesystem::path index; // OUT/report/index.html
+  std::filesystem::path index;  // OUT/report/index.html
   size_t units = 0, failed = 0, outliers = 0;
 };
 
 // Writes outputFolder/report/ (index.html, units/<n>.html), each file
 // atomically. Throws medpipe::Error naming the file it cannot write.
-ReportSummary writeBatchReport(const std::filesystem::path &outputFolder,
-                               const std::vector<ReportUnit> &units,
+ReportSummary writeBatchReport(const std::filesystem::path &outputFolder, const std::vector<ReportUnit> &units,
                                const ReportOptions &options = {});
 
-} // namespace medpipe
+}  // namespace medpipe
