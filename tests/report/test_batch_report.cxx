@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "headless_chromium.h"
 #include "medpipe/io/dicom_series_writer.h"
 #include "medpipe/phantom/body_phantom.h"
 #include "medpipe/report/batch_report.h"
@@ -20,21 +21,20 @@ namespace medpipe {
 namespace {
 
 namespace fs = std::filesystem;
-using test::runCommand;
 using test::runMedpipe;
 
 // PHI the phantom series carry; none of it may appear anywhere in the report.
 const std::vector<std::string> kPhi = {"Müller",   "Jürgen",     "PID-ÄÖ-4711",
                                        "19450317", "ACC-ß-0815", "1.2.826.0.1.3680043.9.7777"};
 
-std::string readText(const fs::path &path) {
+std::string readText(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
 }
 
-size_t countOf(const std::string &text, const std::string &what) {
+size_t countOf(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   return n;
@@ -104,15 +104,15 @@ class BatchReport : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete dir; }
 
-  static fs::path page(const std::string &name) { return out / "report" / name; }
+  static fs::path page(const std::string& name) { return out / "report" / name; }
 
-  static test::TempDir *dir;
+  static test::TempDir* dir;
   static bool vtk;
   static fs::path out, exportFolder;
   static test::CommandResult runResult, reportResult;
   static std::string failedId, runIndex;
 };
-test::TempDir *BatchReport::dir = nullptr;
+test::TempDir* BatchReport::dir = nullptr;
 bool BatchReport::vtk = false;
 fs::path BatchReport::out, BatchReport::exportFolder;
 test::CommandResult BatchReport::runResult, BatchReport::reportResult;
@@ -165,12 +165,12 @@ TEST_F(BatchReport, IndexHasOneRowPerUnitFlagsTheNoisySeriesAndListsTheFailure) 
 TEST_F(BatchReport, EveryLinkResolvesNothingPointsOffTheMachineAndNoPhi) {
   ASSERT_EQ(reportResult.exitCode, 0);
   size_t pages = 0, links = 0;
-  for (const auto &entry : fs::recursive_directory_iterator(out / "report")) {
+  for (const auto& entry : fs::recursive_directory_iterator(out / "report")) {
     const std::string name = entry.path().string();
-    for (const auto &phi : kPhi) EXPECT_EQ(name.find(phi), std::string::npos) << name;
+    for (const auto& phi : kPhi) EXPECT_EQ(name.find(phi), std::string::npos) << name;
     if (!entry.is_regular_file()) continue;
     const std::string text = readText(entry.path());
-    for (const auto &phi : kPhi) EXPECT_EQ(text.find(phi), std::string::npos) << phi << " in " << name;
+    for (const auto& phi : kPhi) EXPECT_EQ(text.find(phi), std::string::npos) << phi << " in " << name;
     EXPECT_EQ(text.find("http:"), std::string::npos) << name;
     EXPECT_EQ(text.find("https:"), std::string::npos) << name;
     EXPECT_EQ(text.find("//"), std::string::npos) << name;  // no protocol-relative URLs either
@@ -200,7 +200,7 @@ TEST_F(BatchReport, UnitPageShowsHistogramHealthAndTheRenderOrWhyNot) {
   // The histogram provenance.json records covers every voxel of the 96x96x12
   // input.
   fs::path first;  // u00001 is the first unit by id: series 1
-  for (const auto &entry : fs::directory_iterator(out))
+  for (const auto& entry : fs::directory_iterator(out))
     if (entry.path().filename().string().rfind("1_Series_1_", 0) == 0) first = entry.path();
   const std::string provenance = readText(first / "provenance.json");
   std::smatch h;
@@ -245,31 +245,17 @@ TEST_F(BatchReport, PlotsAreGroupedByScannerAndFailuresAndUnreadableInputsShowNo
   EXPECT_NE(reportResult.out.find("6 units, 1 failed"), std::string::npos);
 }
 
-// Headless Chromium from Debian, offline: nothing may be resolved or fetched.
-test::CommandResult chromium(const fs::path &profile, const std::string &arguments) {
-  fs::create_directories(profile);
-  return runCommand(
-      "chromium --headless --no-sandbox --disable-gpu "
-      "--disable-quic --no-first-run "
-      "--disable-background-networking "
-      "--disable-component-update --disable-sync "
-      "--host-resolver-rules='MAP * ~NOTFOUND' "
-      "--enable-logging=stderr --v=0 --user-data-dir=" +
-      profile.string() + " " + arguments);
-}
-
-#define REQUIRE_CHROMIUM()                             \
-  if (runCommand("command -v chromium").exitCode != 0) \
-  GTEST_SKIP() << "chromium not installed (scripts/install-deps.sh)"
-
 TEST_F(BatchReport, ChromiumLoadsEveryPageWithoutErrorsAndImagesDecode) {
   REQUIRE_CHROMIUM();
   ASSERT_EQ(reportResult.exitCode, 0);
-  for (const auto &entry : fs::directory_iterator(out / "report" / "units")) {
-    const auto r =
-        chromium(*dir / ("profile-" + entry.path().stem().string()), "--dump-dom file://" + entry.path().string());
+  for (const auto& entry : fs::directory_iterator(out / "report" / "units")) {
+    const fs::path netLog = *dir / ("net-" + entry.path().stem().string() + ".json");
+    const auto r = test::chromium(*dir / ("profile-" + entry.path().stem().string()),
+                                  "--log-net-log=" + netLog.string() + " --dump-dom file://" + entry.path().string());
     ASSERT_EQ(r.exitCode, 0) << r.err;
     EXPECT_EQ(r.err.find("CONSOLE"), std::string::npos) << r.err;
+    ASSERT_GT(fs::file_size(netLog), 0u);
+    EXPECT_EQ(test::pageNetworkRequests(netLog), std::vector<std::string>{}) << entry.path();
     std::smatch m;
     ASSERT_TRUE(std::regex_search(r.out, m, std::regex("data-images-decoded=\"(\\d+)/(\\d+)\""))) << entry.path();
     EXPECT_EQ(m[1], m[2]) << entry.path();
@@ -279,13 +265,28 @@ TEST_F(BatchReport, ChromiumLoadsEveryPageWithoutErrorsAndImagesDecode) {
   }
 }
 
+// The control for the checks above: a page that asks the network is caught.
+TEST(HeadlessChromium, TheNetLogListsARequestOfThePage) {
+  REQUIRE_CHROMIUM();
+  test::TempDir dir("chromium-net-log");
+  std::ofstream(dir / "page.html") << "<!DOCTYPE html><img src=\"http://example.invalid/x.png\">";
+  const auto r = test::chromium(dir / "profile", "--log-net-log=" + (dir / "net.json").string() +
+                                                     " --dump-dom file://" + (dir / "page.html").string());
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(test::pageNetworkRequests(dir / "net.json"), std::vector<std::string>{"http://example.invalid/x.png"});
+}
+
 TEST_F(BatchReport, ChromiumSortsTheTableAndTheScreenshotIsNotBlank) {
   REQUIRE_CHROMIUM();
   ASSERT_EQ(reportResult.exitCode, 0);
-  const auto r =
-      chromium(*dir / "profile-index", "--dump-dom 'file://" + page("index.html").string() + "#sort=noise-gnl'");
+  const fs::path netLog = *dir / "net-index.json";
+  const auto r = test::chromium(*dir / "profile-index", "--log-net-log=" + netLog.string() + " --dump-dom 'file://" +
+                                                            page("index.html").string() + "#sort=noise-gnl'");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(r.err.find("CONSOLE"), std::string::npos) << r.err;
+  EXPECT_EQ(test::pageNetworkRequests(netLog), std::vector<std::string>{});
+  EXPECT_NE(r.out.find("<span id=\"pageinfo\">rows 1-6 of 6</span>"), std::string::npos);  // one page
+  EXPECT_EQ(countOf(r.out, "style=\"display: none;\""), 0u);
   // Sorted by noise-gnl: the noisy series 4 comes after the other four, the
   // failed unit (no value) last.
   const size_t four = r.out.find(">4_Series_4_"), five = r.out.find(">5_Series_5_"), six = r.out.find(">6_Series_6_");
@@ -295,14 +296,14 @@ TEST_F(BatchReport, ChromiumSortsTheTableAndTheScreenshotIsNotBlank) {
   EXPECT_EQ(countOf(r.out, "<tr data-flag=") + countOf(r.out, "<tr class=\"failed\" data-flag="), 6u);
 
   const fs::path shot = *dir / "report.png";
-  const auto s = chromium(*dir / "profile-shot", "--window-size=1200,900 --screenshot=" + shot.string() + " file://" +
-                                                     page("index.html").string());
+  const auto s = test::chromium(*dir / "profile-shot", "--window-size=1200,900 --screenshot=" + shot.string() +
+                                                           " file://" + page("index.html").string());
   ASSERT_EQ(s.exitCode, 0) << s.err;
   using RgbImage = itk::Image<itk::RGBPixel<unsigned char>, 2>;
   auto reader = itk::ImageFileReader<RgbImage>::New();
   reader->SetFileName(shot.string());
   reader->Update();
-  const RgbImage *image = reader->GetOutput();
+  const RgbImage* image = reader->GetOutput();
   const size_t n = image->GetBufferedRegion().GetNumberOfPixels();
   std::set<unsigned> colours;
   size_t nonWhite = 0;
@@ -339,6 +340,23 @@ TEST(ReportUnits, UnreadableUnitFilesBecomeFailedUnitsNamingThem) {
   EXPECT_EQ(units[1].id, "b");
   EXPECT_FALSE(units[1].ok);
   EXPECT_EQ(units[1].message, "IM1: Rows: missing");
+}
+
+}  // namespace
+}  // namespace medpipe
+
+namespace medpipe {
+namespace {
+
+TEST(ReportUnits, MessagesLoseTheirFoldersAndKeepTheFileName) {
+  EXPECT_EQ(withoutFolders("/data/Müller Jürgen/S6/IM0005.dcm: PixelData: value length 2048 runs past the end"),
+            "IM0005.dcm: PixelData: value length 2048 runs past the end");
+  EXPECT_EQ(withoutFolders("out/PID-4711/provenance.json: cannot read (bad)"), "provenance.json: cannot read (bad)");
+  EXPECT_EQ(withoutFolders("step 'qc' (quality-metrics): leads out of the output folder /x/Doe^John/ (through a link)"),
+            "step 'qc' (quality-metrics): leads out of the output folder (a folder) (through a link)");
+  EXPECT_EQ(withoutFolders("cancelled"), "cancelled");
+  EXPECT_EQ(withoutFolders("1 file(s) could not be read, the first IM0001.dcm: Rows: missing"),
+            "1 file(s) could not be read, the first IM0001.dcm: Rows: missing");
 }
 
 }  // namespace
