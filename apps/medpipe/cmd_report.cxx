@@ -25,7 +25,7 @@ int runReport(const Args& args) {
     ReportOptions options;
     options.unreadable = collectUnreadableInputs(output);
 #ifdef MEDPIPE_WITH_VTK
-    options.noRenderReason = "the config has no `format: render` output";
+    options.noRenderReason = "not rendered (run with --no-report, or no X server for VTK: see the warnings of run)";
 #endif
     const ReportSummary summary = writeBatchReport(output, units, options);
     std::cout << summary.index.string() << ": " << summary.units << " units, " << summary.failed << " failed, "

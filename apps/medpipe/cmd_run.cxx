@@ -16,6 +16,7 @@
 #ifdef MEDPIPE_WITH_VTK
 #include <vtkVersion.h>
 
+#include "medpipe/render/volume_render.h"
 #include "x_server.h"
 #endif
 #include "medpipe/cohort/cohort_build.h"
@@ -193,11 +194,26 @@ void writeRunReport(const std::string& output, const std::vector<UnitOutcome>& o
   ReportOptions options;
   options.unreadable = collectUnreadableInputs(output);  // summary.tsv is written before the report
 #ifdef MEDPIPE_WITH_VTK
-  options.noRenderReason = "the config has no `format: render` output";
+  options.noRenderReason = "not rendered (run with --no-report, or no X server for VTK: see the warnings of run)";
 #endif
   const ReportSummary summary = writeBatchReport(output, units, options);
   if (!quiet) std::cerr << "medpipe run: report: " << summary.index.string() << "\n";
 }
+
+#ifdef MEDPIPE_WITH_VTK
+// The batch report's 3D picture of a unit (docs/report.md): its input volume, 256x256, from the
+// front, beside its outputs as report-render.png. A picture that fails is left out with a warning.
+void renderForReport(const ImageF& input, const InputIdentity& identity, const std::filesystem::path& folder) {
+  try {
+    RenderOptions options;
+    options.preset = identity.description.find("(CT,") != std::string::npos ? "ct-soft-tissue" : "mr-default";
+    options.width = options.height = 256;
+    renderVolume(input, nullptr, options, folder / kReportRenderFile);
+  } catch (const Error& e) {
+    std::cerr << "medpipe run: warning: " << folder.string() << ": no 3D picture for the report: " << e.what() << "\n";
+  }
+}
+#endif
 
 }  // namespace
 
@@ -250,7 +266,16 @@ int runPipeline(const Args& args) {
     // VTK needs an X display even offscreen: start a private Xvfb when a render output needs one.
     const bool renders = std::any_of(pipeline.outputs.begin(), pipeline.outputs.end(),
                                      [](const OutputConfig& o) { return o.format == "render"; });
-    const auto xServer = renders ? PrivateXServer::startIfNoDisplay() : nullptr;
+    // The report's 3D picture of each unit is optional: without an X server the report goes without.
+    bool reportRenders = !vm.count("no-report");
+    std::unique_ptr<PrivateXServer> xServer;
+    if (renders) xServer = PrivateXServer::startIfNoDisplay();
+    else if (reportRenders) try {
+        xServer = PrivateXServer::startIfNoDisplay();
+      } catch (const Error& e) {
+        reportRenders = false;
+        if (!quiet) std::cerr << "medpipe run: warning: no 3D pictures in the report: " << e.what() << "\n";
+      }
 #endif
     UidMap uids;  // one map for every output of every unit of this run
     if (!uidMap.empty()) {
@@ -271,6 +296,7 @@ int runPipeline(const Args& args) {
     options.run.uids = &uids;
 #ifdef MEDPIPE_WITH_VTK
     options.run.extraVersions["vtk"] = vtkVersion::GetVTKVersion();
+    if (reportRenders) options.run.afterSteps = renderForReport;
 #endif
     options.run.onProgress = stepPrinter(::isatty(STDERR_FILENO), quiet, jobs);
     options.onUnitDone = [&](const UnitOutcome& o) {

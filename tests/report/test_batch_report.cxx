@@ -85,11 +85,7 @@ class BatchReport : public ::testing::Test {
                                        "outputs:\n"
                                        "  - {step: qc, file: quality.csv}\n"
                                        "  - {step: stats, file: stats.csv}\n"
-                                       "  - {step: bone, file: bone-preview.png, format: preview}\n"
-                                    << (vtk ? "  - {step: bone, file: bone-render.png, format: render, "
-                                              "size: "
-                                              "256x256}\n"
-                                            : "");
+                                       "  - {step: bone, file: bone-preview.png, format: preview}\n";
     out = *dir / "out";
     exportFolder = exportRoot;
     const std::string common =
@@ -130,6 +126,7 @@ TEST_F(BatchReport, RunWritesTheReportItselfWithTheUnitThatFailedInIt) {
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_TRUE(fs::exists(quiet / "quality.csv"));
   EXPECT_FALSE(fs::exists(quiet / "report"));
+  EXPECT_FALSE(fs::exists(quiet / kReportRenderFile));  // the report's 3D picture neither
 }
 
 TEST_F(BatchReport, AFolderWithoutUnitsIsAnErrorNamingIt) {
@@ -220,7 +217,7 @@ TEST_F(BatchReport, UnitPageShowsHistogramHealthAndTheRenderOrWhyNot) {
   EXPECT_NE(unit.find("<p>Scanner: ScannerA</p>"), std::string::npos);
   EXPECT_NE(unit.find("<h2>Slice montages</h2>"), std::string::npos);
   if (vtk)
-    EXPECT_NE(unit.find("bone-render.png\" alt="), std::string::npos);
+    EXPECT_NE(unit.find("report-render.png\" alt="), std::string::npos);
   else
     EXPECT_NE(unit.find("none: medpipe was built without VTK"), std::string::npos);
 }

@@ -5,8 +5,8 @@
 
 namespace medpipe {
 
-IntensityHistogram intensityHistogram(const ImageF &image, unsigned bins) {
-  const float *voxels = image.GetBufferPointer();
+IntensityHistogram intensityHistogram(const ImageF& image, unsigned bins) {
+  const float* voxels = image.GetBufferPointer();
   const size_t n = image.GetBufferedRegion().GetNumberOfPixels();
   IntensityHistogram h;
   double lo = INFINITY, hi = -INFINITY;

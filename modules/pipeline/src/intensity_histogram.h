@@ -18,6 +18,6 @@ struct IntensityHistogram {
 // `bins` bins between the 0.5th and 99.5th percentile (from a 4096-bin pass
 // over min..max), so padding at -3024 HU or a few bright voxels do not squeeze
 // the body into one bin. NaNs are left out.
-IntensityHistogram intensityHistogram(const ImageF &image, unsigned bins = 64);
+IntensityHistogram intensityHistogram(const ImageF& image, unsigned bins = 64);
 
 }  // namespace medpipe

@@ -222,6 +222,7 @@ UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& pla
       it = neededLater ? std::next(it) : results.erase(it);
     }
   }
+  if (options.afterSteps) options.afterSteps(*input, identity, outputFolder);
   writeProvenance(config, plan, identity, hash, report, histogram, options.extraVersions);
   return report;
 }

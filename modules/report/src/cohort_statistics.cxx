@@ -8,7 +8,7 @@ namespace medpipe::report {
 namespace {
 
 // numpy's linear-interpolation quantile of sorted values.
-double quantile(const std::vector<double> &sorted, double q) {
+double quantile(const std::vector<double>& sorted, double q) {
   if (sorted.empty()) return std::numeric_limits<double>::quiet_NaN();
   const double position = q * double(sorted.size() - 1);
   const size_t below = static_cast<size_t>(position);
@@ -38,7 +38,7 @@ CohortMetric describeMetric(std::vector<double> values) {
   return m;
 }
 
-double robustZ(const CohortMetric &metric, double value) {
+double robustZ(const CohortMetric& metric, double value) {
   if (!std::isfinite(value)) return 0;
   if (metric.mad > 0) return 0.6745 * (value - metric.median) / metric.mad;
   // Over half the cohort shares one value (a histogram mode, a count): the mean
@@ -48,7 +48,7 @@ double robustZ(const CohortMetric &metric, double value) {
   return 0;
 }
 
-double cohortPercentile(const CohortMetric &metric, double value) {
+double cohortPercentile(const CohortMetric& metric, double value) {
   if (!std::isfinite(value) || metric.count == 0) return std::numeric_limits<double>::quiet_NaN();
   const auto atOrBelow = std::upper_bound(metric.sorted.begin(), metric.sorted.end(), value) - metric.sorted.begin();
   return 100.0 * double(atOrBelow) / double(metric.count);

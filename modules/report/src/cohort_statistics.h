@@ -19,10 +19,10 @@ CohortMetric describeMetric(std::vector<double> values);
 
 // Iglewicz and Hoaglin's modified z-score 0.6745 (x - median) / MAD; 0 when MAD
 // is 0 or x is NaN.
-double robustZ(const CohortMetric &metric, double value);
+double robustZ(const CohortMetric& metric, double value);
 constexpr double kOutlierZ = 3.5;
 
 // Percent of the cohort's values at or below `value` (NaN for NaN).
-double cohortPercentile(const CohortMetric &metric, double value);
+double cohortPercentile(const CohortMetric& metric, double value);
 
 }  // namespace medpipe::report

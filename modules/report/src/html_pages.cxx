@@ -21,7 +21,7 @@ using report::formatNumber;
 
 namespace {
 
-const char *kStyle =
+const char* kStyle =
     "<style>body{font:14px "
     "sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse}"
     "th,td{border:1px solid #ccc;padding:2px "
@@ -40,7 +40,7 @@ const char *kStyle =
 
 // Sorting by a column (numbers by data-v) and filtering rows by text or by
 // flag; nothing else.
-const char *kScript = R"(<script>
+const char* kScript = R"(<script>
 let page=0;const rows=Array.from(document.getElementById('units').tBodies[0].rows);
 function show(){const size=parseInt(document.getElementById('pagesize').value),shown=rows.filter(function(r){return r.dataset.match!=='0';});
 const pages=Math.max(1,Math.ceil(shown.length/size));page=Math.min(Math.max(page,0),pages-1);
@@ -66,7 +66,7 @@ if(th.textContent===decodeURIComponent(m[1]))sortBy(th);});show();
 
 // On a unit page: records how many of its images decoded (for tests in a
 // headless browser).
-const char *kImageCheck =
+const char* kImageCheck =
     R"(<script>window.addEventListener('load',function(){const i=Array.from(document.images);
 document.body.setAttribute('data-images-decoded',i.filter(function(x){return x.complete&&x.naturalWidth>0;}).length+'/'+i.length);});
 </script>)";
@@ -83,35 +83,35 @@ std::string numberCell(double v) {
   return cell.str();
 }
 
-void writePage(const fs::path &path, const std::string &html) {
-  writeAtomically(path, [&](const fs::path &tmp) {
+void writePage(const fs::path& path, const std::string& html) {
+  writeAtomically(path, [&](const fs::path& tmp) {
     std::ofstream out(tmp);
     out << html;
     if (!out.flush()) throw Error(path.string(), "", "cannot write report page");
   });
 }
 
-std::string pageStart(const std::string &title) {
+std::string pageStart(const std::string& title) {
   return "<!DOCTYPE html><html lang=\"en\"><head><meta "
          "charset=\"utf-8\"><title>" +
          escapeHtml(title) + "</title>" + kStyle + "</head><body>";
 }
 
 // A batch of one writes into the output folder itself (id ".").
-std::string shownId(const ReportUnit &unit) { return unit.id == "." ? "(the output folder)" : unit.id; }
+std::string shownId(const ReportUnit& unit) { return unit.id == "." ? "(the output folder)" : unit.id; }
 
-std::string scannerOf(const ReportUnit &unit) { return unit.scanner.empty() ? "unknown scanner" : unit.scanner; }
+std::string scannerOf(const ReportUnit& unit) { return unit.scanner.empty() ? "unknown scanner" : unit.scanner; }
 
-double valueOf(const ReportUnit &unit, const std::string &metric) {
-  for (const auto &[name, value] : unit.metrics)
+double valueOf(const ReportUnit& unit, const std::string& metric) {
+  for (const auto& [name, value] : unit.metrics)
     if (name == metric) return value;
   return NAN;
 }
 
 }  // namespace
 
-ReportSummary writeBatchReport(const fs::path &outputFolder, const std::vector<ReportUnit> &units,
-                               const ReportOptions &options) {
+ReportSummary writeBatchReport(const fs::path& outputFolder, const std::vector<ReportUnit>& units,
+                               const ReportOptions& options) {
   const fs::path folder = outputFolder / "report";
   std::error_code ec;
   fs::create_directories(folder / "units", ec);
@@ -120,19 +120,19 @@ ReportSummary writeBatchReport(const fs::path &outputFolder, const std::vector<R
   // Every metric any unit has, in the order first seen; `modality` is a code,
   // not a measurement.
   std::vector<std::string> names;
-  for (const auto &u : units)
-    for (const auto &[name, value] : u.metrics)
+  for (const auto& u : units)
+    for (const auto& [name, value] : u.metrics)
       if (name != "modality" && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   std::map<std::string, CohortMetric> cohort;
-  for (const auto &name : names) {
+  for (const auto& name : names) {
     std::vector<double> values;
-    for (const auto &u : units) values.push_back(u.ok ? valueOf(u, name) : NAN);
+    for (const auto& u : units) values.push_back(u.ok ? valueOf(u, name) : NAN);
     cohort[name] = report::describeMetric(values);
   }
   // Scanner models of the finished units: with several, every plot has one row
   // per model.
   std::vector<std::string> scanners;
-  for (const auto &u : units)
+  for (const auto& u : units)
     if (u.ok && std::find(scanners.begin(), scanners.end(), scannerOf(u)) == scanners.end())
       scanners.push_back(scannerOf(u));
   std::sort(scanners.begin(), scanners.end());
@@ -146,7 +146,7 @@ ReportSummary writeBatchReport(const fs::path &outputFolder, const std::vector<R
       ++summary.failed;
       continue;
     }
-    for (const auto &name : names) {
+    for (const auto& name : names) {
       const double v = cohort[name].values[i], z = report::robustZ(cohort[name], v);
       if (std::abs(z) > report::kOutlierZ) flaggedNames[i].push_back(name);
       if (std::abs(z) > report::kOutlierZ)
@@ -176,15 +176,15 @@ ReportSummary writeBatchReport(const fs::path &outputFolder, const std::vector<R
         << (byScanner ? "<th class=\"t\">scanner</th>" : "")
         << "<th class=\"t\">status</th><th class=\"t\">health</th><th "
            "class=\"t\">flags</th>";
-  for (const auto &name : names) index << "<th>" << escapeHtml(name) << "</th>";
+  for (const auto& name : names) index << "<th>" << escapeHtml(name) << "</th>";
   index << "</tr></thead><tbody>";
   for (size_t i = 0; i < units.size(); ++i) {
-    const auto &u = units[i];
+    const auto& u = units[i];
     // The cell names the flagged metrics; the reasons are its tooltip and on
     // the unit's page.
     std::string flagText, reasons;
-    for (const auto &f : flaggedNames[i]) flagText += (flagText.empty() ? "" : ", ") + escapeHtml(f);
-    for (const auto &f : flags[i]) reasons += (reasons.empty() ? "" : "; ") + escapeHtml(f);
+    for (const auto& f : flaggedNames[i]) flagText += (flagText.empty() ? "" : ", ") + escapeHtml(f);
+    for (const auto& f : flags[i]) reasons += (reasons.empty() ? "" : "; ") + escapeHtml(f);
     index << "<tr" << (u.ok ? "" : " class=\"failed\"") << " data-flag=\"" << (!u.ok || !flags[i].empty()) << "\">"
           << "<td class=\"t\"><a href=\"units/" << unitPage(i) << "\">" << escapeHtml(shownId(u))
           << "</a></td><td class=\"t\">" << escapeHtml(u.description) << "</td>";
@@ -192,7 +192,7 @@ ReportSummary writeBatchReport(const fs::path &outputFolder, const std::vector<R
     index << "<td class=\"t\">" << (u.ok ? "done" : "failed") << "</td><td class=\"t\">"
           << escapeHtml(u.health.empty() ? "?" : u.health) << "</td><td class=\"flag\" title=\"" << reasons << "\">"
           << flagText << "</td>";
-    for (const auto &name : names) index << numberCell(cohort[name].values[i]);
+    for (const auto& name : names) index << numberCell(cohort[name].values[i]);
     index << "</tr>";
   }
   index << "</tbody></table>";
@@ -209,7 +209,7 @@ ReportSummary writeBatchReport(const fs::path &outputFolder, const std::vector<R
     index << "<h2>Unreadable input files</h2><p>Files whose DICOM header could "
              "not be read belong to no unit "
              "(their folders are in summary.tsv).</p><ul id=\"unreadable\">";
-    for (const auto &u : options.unreadable) index << "<li>" << escapeHtml(withoutFolders(u.detail)) << "</li>";
+    for (const auto& u : options.unreadable) index << "<li>" << escapeHtml(withoutFolders(u.detail)) << "</li>";
     index << "</ul>";
   }
   index << "<h2>Metrics across the batch</h2><p>Box: quartiles and median, "
@@ -217,9 +217,9 @@ ReportSummary writeBatchReport(const fs::path &outputFolder, const std::vector<R
            "for its page), red: outlier";
   if (byScanner) index << "; one row per scanner model";
   index << ". Over " << report::kMaxDots << " units in a row, the other units are drawn as a density.</p>";
-  for (const auto &name : names) {
+  for (const auto& name : names) {
     std::vector<report::PlotGroup> groups;
-    for (const auto &scanner : byScanner ? scanners : std::vector<std::string>{""}) {
+    for (const auto& scanner : byScanner ? scanners : std::vector<std::string>{""}) {
       report::PlotGroup group{escapeHtml(scanner), {}, {}};
       std::vector<double> values;
       for (size_t i = 0; i < units.size(); ++i) {
@@ -238,7 +238,7 @@ ReportSummary writeBatchReport(const fs::path &outputFolder, const std::vector<R
   writePage(folder / "index.html", index.str());
 
   for (size_t i = 0; i < units.size(); ++i) {
-    const auto &u = units[i];
+    const auto& u = units[i];
     const std::string base = u.id == "." ? "../../" : "../../" + u.id + "/";
     std::ostringstream page;
     page << pageStart("medpipe report: " + shownId(u)) << "<p><a href=\"../index.html\">&#8592; batch</a></p><h1>"
@@ -252,11 +252,11 @@ ReportSummary writeBatchReport(const fs::path &outputFolder, const std::vector<R
          << "</p>";
     if (!flags[i].empty()) {
       page << "<h2>Outlier flags</h2><ul>";
-      for (const auto &f : flags[i]) page << "<li>" << escapeHtml(f) << "</li>";
+      for (const auto& f : flags[i]) page << "<li>" << escapeHtml(f) << "</li>";
       page << "</ul>";
     }
     const auto showImages = [&](bool render) {
-      for (const auto &image : u.images)
+      for (const auto& image : u.images)
         if (image.render == render)
           page << "<h3>" << escapeHtml(image.file.string()) << "</h3><img src=\""
                << escapeHtml(base + image.file.generic_string()) << "\" alt=\"" << escapeHtml(image.file.string())
@@ -264,12 +264,12 @@ ReportSummary writeBatchReport(const fs::path &outputFolder, const std::vector<R
     };
     if (u.ok) {
       page << "<h2>Slice montages</h2>";
-      if (std::none_of(u.images.begin(), u.images.end(), [](const ReportImage &m) { return !m.render; }))
+      if (std::none_of(u.images.begin(), u.images.end(), [](const ReportImage& m) { return !m.render; }))
         page << "<p>none: the config has no <code>format: preview</code> "
                 "output</p>";
       showImages(false);
       page << "<h2>3D render</h2>";
-      if (std::none_of(u.images.begin(), u.images.end(), [](const ReportImage &m) { return m.render; }))
+      if (std::none_of(u.images.begin(), u.images.end(), [](const ReportImage& m) { return m.render; }))
         page << "<p id=\"no-render\">none: " << escapeHtml(options.noRenderReason) << "</p>";
       showImages(true);
     }
@@ -282,9 +282,9 @@ ReportSummary writeBatchReport(const fs::path &outputFolder, const std::vector<R
               "class=\"t\">metric</th><th>value</th><th>cohort "
               "percentile</th><th>robust "
               "z</th></tr>";
-      for (const auto &[name, value] : u.metrics) {
+      for (const auto& [name, value] : u.metrics) {
         if (name == "modality") continue;
-        const auto &c = cohort[name];
+        const auto& c = cohort[name];
         page << "<tr><td class=\"t\">" << escapeHtml(name) << "</td><td>" << formatNumber(value) << "</td><td>"
              << formatNumber(report::cohortPercentile(c, value)) << "</td><td>"
              << formatNumber(report::robustZ(c, value)) << "</td></tr>";
@@ -295,9 +295,9 @@ ReportSummary writeBatchReport(const fs::path &outputFolder, const std::vector<R
       page << "<h2>Steps</h2><table><tr><th class=\"t\">step</th><th "
               "class=\"t\">stage</th><th>seconds</th><th "
               "class=\"t\">parameters</th></tr>";
-      for (const auto &s : u.steps) {
+      for (const auto& s : u.steps) {
         std::string parameters;
-        for (const auto &[k, v] : s.parameters) parameters += (parameters.empty() ? "" : ", ") + k + "=" + v;
+        for (const auto& [k, v] : s.parameters) parameters += (parameters.empty() ? "" : ", ") + k + "=" + v;
         page << "<tr><td class=\"t\">" << escapeHtml(s.name) << "</td><td class=\"t\">" << escapeHtml(s.stage)
              << "</td><td>" << (s.seconds >= 0 ? formatNumber(s.seconds) : "&#8211;") << "</td><td class=\"t\">"
              << escapeHtml(parameters) << "</td></tr>";

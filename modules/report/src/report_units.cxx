@@ -19,7 +19,7 @@ struct CsvTable {
   std::vector<std::vector<double>> rows;
 };
 
-std::vector<std::string> splitCsvLine(const std::string &line) {
+std::vector<std::string> splitCsvLine(const std::string& line) {
   std::vector<std::string> cells;
   std::stringstream in(line);
   for (std::string cell; std::getline(in, cell, ',');) cells.push_back(cell);
@@ -27,7 +27,7 @@ std::vector<std::string> splitCsvLine(const std::string &line) {
 }
 
 // medpipe's own tables: a header line, then numbers ("nan" for missing).
-CsvTable readCsv(const fs::path &path) {
+CsvTable readCsv(const fs::path& path) {
   std::ifstream in(path);
   CsvTable table;
   std::string line;
@@ -35,8 +35,8 @@ CsvTable readCsv(const fs::path &path) {
   table.columns = splitCsvLine(line);
   while (std::getline(in, line)) {
     std::vector<double> row;
-    for (const auto &cell : splitCsvLine(line)) {
-      char *end = nullptr;
+    for (const auto& cell : splitCsvLine(line)) {
+      char* end = nullptr;
       const double v = std::strtod(cell.c_str(), &end);
       row.push_back(end != cell.c_str() ? v : std::numeric_limits<double>::quiet_NaN());
     }
@@ -48,51 +48,52 @@ CsvTable readCsv(const fs::path &path) {
 // quality-metrics tables (columns slice, modality, ...) give their volume row;
 // label tables (label, voxels, volume-ml, mean, ...) give each label's volume
 // and mean as measurements.
-void addTableMetrics(const fs::path &path, ReportUnit &unit) {
+void addTableMetrics(const fs::path& path, ReportUnit& unit) {
   const CsvTable t = readCsv(path);
   if (t.columns.size() > 2 && t.columns[0] == "slice" && t.columns[1] == "modality") {
-    for (const auto &row : t.rows)
+    for (const auto& row : t.rows)
       if (row[0] == -1)
         for (size_t c = 1; c < t.columns.size(); ++c) unit.metrics.emplace_back(t.columns[c], row[c]);
     return;
   }
-  const auto column = [&](const std::string &name) {
+  const auto column = [&](const std::string& name) {
     return static_cast<size_t>(std::find(t.columns.begin(), t.columns.end(), name) - t.columns.begin());
   };
   const size_t label = column("label"), volume = column("volume-ml"), mean = column("mean");
   if (label >= t.columns.size() || volume >= t.columns.size() || mean >= t.columns.size()) return;
   const std::string stem = path.stem().string();
-  for (const auto &row : t.rows) {
+  for (const auto& row : t.rows) {
     const std::string prefix = stem + " " + std::to_string(static_cast<long>(row[label])) + " ";
     unit.metrics.emplace_back(prefix + "volume-ml", row[volume]);
     unit.metrics.emplace_back(prefix + "mean", row[mean]);
   }
 }
 
-void readProvenance(const fs::path &folder, ReportUnit &unit) {
+void readProvenance(const fs::path& folder, ReportUnit& unit) {
   const fs::path path = folder / "provenance.json";
   try {
     const YAML::Node p = YAML::LoadFile(path.string());
     unit.description = p["input"]["description"].as<std::string>("");
-    for (const auto &s : p["steps"]) {
+    for (const auto& s : p["steps"]) {
       ReportStep step{s["name"].as<std::string>(""), s["stage"].as<std::string>(""), s["seconds"].as<double>(-1), {}};
-      for (const auto &kv : s["parameters"])
+      for (const auto& kv : s["parameters"])
         step.parameters.emplace_back(kv.first.as<std::string>(), kv.second.as<std::string>(""));
       unit.steps.push_back(std::move(step));
     }
     if (const YAML::Node h = p["input"]["histogram"]) {
       unit.histogram.lower = h["lower"].as<double>(0), unit.histogram.upper = h["upper"].as<double>(0);
       unit.histogram.below = h["below"].as<long long>(0), unit.histogram.above = h["above"].as<long long>(0);
-      for (const auto &c : h["counts"]) unit.histogram.counts.push_back(c.as<long long>(0));
+      for (const auto& c : h["counts"]) unit.histogram.counts.push_back(c.as<long long>(0));
     }
-    for (const auto &o : p["outputs"]) {
+    for (const auto& o : p["outputs"]) {
       const fs::path file = o["file"].as<std::string>("");
       if (file.extension() == ".csv" && fs::exists(folder / file)) addTableMetrics(folder / file, unit);
       if (file.extension() == ".png" && fs::exists(folder / file))
         unit.images.push_back({file, o["format"].as<std::string>("") == "render"});
     }
+    if (fs::exists(folder / kReportRenderFile)) unit.images.push_back({kReportRenderFile, true});
     unit.ok = true;
-  } catch (const YAML::Exception &e) {
+  } catch (const YAML::Exception& e) {
     unit.ok = false;
     unit.message = path.string() + ": cannot read (" + e.msg + ")";
   }
@@ -100,7 +101,7 @@ void readProvenance(const fs::path &folder, ReportUnit &unit) {
 
 // series.json (written by `run` beside each DICOM unit): scanner and health
 // findings, no PHI.
-void readSeriesFacts(const fs::path &folder, ReportUnit &unit) {
+void readSeriesFacts(const fs::path& folder, ReportUnit& unit) {
   const fs::path path = folder / "series.json";
   if (!fs::exists(path)) return;
   try {
@@ -109,18 +110,18 @@ void readSeriesFacts(const fs::path &folder, ReportUnit &unit) {
                       model = s["ManufacturerModelName"].as<std::string>("");
     unit.scanner = manufacturer + (manufacturer.empty() || model.empty() ? "" : " ") + model;
     unit.health = s["Health"].as<std::string>("");
-  } catch (const YAML::Exception &e) {
+  } catch (const YAML::Exception& e) {
     unit.health = "series.json: cannot read (" + e.msg + ")";
   }
 }
 
-bool readFailedStatus(const fs::path &folder, ReportUnit &unit) {
+bool readFailedStatus(const fs::path& folder, ReportUnit& unit) {
   const fs::path path = folder / "status.json";
   try {
     const YAML::Node s = YAML::LoadFile(path.string());
     if (s["ok"].as<bool>(true)) return false;
     unit.message = s["error"].as<std::string>("failed");
-  } catch (const YAML::Exception &e) {
+  } catch (const YAML::Exception& e) {
     unit.message = path.string() + ": cannot read (" + e.msg + ")";
   }
   unit.ok = false;
@@ -129,11 +130,11 @@ bool readFailedStatus(const fs::path &folder, ReportUnit &unit) {
 
 }  // namespace
 
-std::vector<ReportUnit> collectReportUnits(const fs::path &outputFolder) {
+std::vector<ReportUnit> collectReportUnits(const fs::path& outputFolder) {
   std::error_code ec;
   if (!fs::is_directory(outputFolder, ec)) throw Error(outputFolder.string(), "", "not a folder");
   std::vector<ReportUnit> units;
-  auto consider = [&](const fs::path &folder, const std::string &id) {
+  auto consider = [&](const fs::path& folder, const std::string& id) {
     ReportUnit unit;
     unit.id = id;
     readSeriesFacts(folder, unit);
@@ -145,14 +146,14 @@ std::vector<ReportUnit> collectReportUnits(const fs::path &outputFolder) {
     }
   };
   consider(outputFolder, ".");
-  for (const auto &entry : fs::directory_iterator(outputFolder, ec))
+  for (const auto& entry : fs::directory_iterator(outputFolder, ec))
     if (entry.is_directory() && entry.path().filename() != "report")
       consider(entry.path(), entry.path().filename().string());
-  std::sort(units.begin(), units.end(), [](const ReportUnit &a, const ReportUnit &b) { return a.id < b.id; });
+  std::sort(units.begin(), units.end(), [](const ReportUnit& a, const ReportUnit& b) { return a.id < b.id; });
   return units;
 }
 
-std::vector<ReportUnreadable> collectUnreadableInputs(const fs::path &outputFolder) {
+std::vector<ReportUnreadable> collectUnreadableInputs(const fs::path& outputFolder) {
   std::vector<ReportUnreadable> rows;
   std::ifstream in(outputFolder / "summary.tsv");
   for (std::string line; std::getline(in, line);) {
@@ -164,13 +165,13 @@ std::vector<ReportUnreadable> collectUnreadableInputs(const fs::path &outputFold
   return rows;
 }
 
-std::string withoutFolders(const std::string &message) {
+std::string withoutFolders(const std::string& message) {
   // A path starts with '/' at the start of a word, or is the message's first
   // field when that holds a '/'; it ends where the message goes on (": ", " (",
   // a quote, ")", ", ").
   const auto endOfPath = [&](size_t from) {
     size_t end = message.size();
-    for (const char *stop : {": ", " (", ")", "'", "\"", ", "}) end = std::min(end, message.find(stop, from));
+    for (const char* stop : {": ", " (", ")", "'", "\"", ", "}) end = std::min(end, message.find(stop, from));
     return end;
   };
   const size_t firstField = endOfPath(0);

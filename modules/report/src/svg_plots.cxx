@@ -13,7 +13,7 @@ std::string formatNumber(double value) {
   return text;
 }
 
-std::string escapeHtml(const std::string &text) {
+std::string escapeHtml(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
@@ -39,12 +39,12 @@ std::string escapeHtml(const std::string &text) {
   return out;
 }
 
-std::string stripBoxPlot(const std::string &title, const std::vector<PlotGroup> &groups) {
+std::string stripBoxPlot(const std::string& title, const std::vector<PlotGroup>& groups) {
   constexpr double width = 560, left = 20, right = 540, boxHeight = 16, stripHeight = 36;
   const double labelHeight = groups.size() > 1 ? 14 : 0, rowHeight = labelHeight + boxHeight + stripHeight + 12;
   double lo = INFINITY, hi = -INFINITY;
-  for (const auto &g : groups)
-    for (const auto &p : g.points)
+  for (const auto& g : groups)
+    for (const auto& p : g.points)
       if (std::isfinite(p.value)) lo = std::min(lo, p.value), hi = std::max(hi, p.value);
   if (!std::isfinite(lo)) lo = hi = 0;
   if (hi == lo) lo -= 1, hi += 1;
@@ -58,7 +58,7 @@ std::string stripBoxPlot(const std::string &title, const std::vector<PlotGroup> 
                 width, height, width, height, left, escapeHtml(title).c_str());
   std::string svg = buffer;
   for (size_t g = 0; g < groups.size(); ++g) {
-    const auto &[name, m, points] = groups[g];
+    const auto& [name, m, points] = groups[g];
     const double top = 22 + rowHeight * double(g), boxTop = top + labelHeight + 4, stripTop = boxTop + boxHeight + 6;
     if (labelHeight > 0) {
       std::snprintf(buffer, sizeof buffer, "<text x=\"%.0f\" y=\"%.0f\" class=\"group\">", left, top + 11);
@@ -78,12 +78,12 @@ std::string stripBoxPlot(const std::string &title, const std::vector<PlotGroup> 
       svg += buffer;
     }
     size_t finite = 0;
-    for (const auto &p : points) finite += std::isfinite(p.value);
+    for (const auto& p : points) finite += std::isfinite(p.value);
     const bool density = finite > kMaxDots;
     if (density) {  // the ordinary points as counts per 4-pixel column
       constexpr size_t kColumns = 130;
       std::vector<size_t> columns(kColumns, 0);
-      for (const auto &p : points)
+      for (const auto& p : points)
         if (std::isfinite(p.value) && !p.outlier)
           ++columns[std::min(kColumns - 1, size_t((x(p.value) - left) / (right - left) * kColumns))];
       const size_t most = *std::max_element(columns.begin(), columns.end());
@@ -101,7 +101,7 @@ std::string stripBoxPlot(const std::string &title, const std::vector<PlotGroup> 
     }
     size_t linkedOutliers = 0;
     for (size_t i = 0; i < points.size(); ++i) {
-      const auto &p = points[i];
+      const auto& p = points[i];
       if (!std::isfinite(p.value) || (density && (!p.outlier || ++linkedOutliers > kMaxLinkedOutliers))) continue;
       // Deterministic jitter so equal values stay visible as a column of dots.
       const double y = stripTop + std::fmod(double(i) * 0.618033988749895, 1.0) * stripHeight;
@@ -120,7 +120,7 @@ std::string stripBoxPlot(const std::string &title, const std::vector<PlotGroup> 
   return svg + buffer;
 }
 
-std::string histogramPlot(double lower, double upper, const std::vector<long long> &counts, long long below,
+std::string histogramPlot(double lower, double upper, const std::vector<long long>& counts, long long below,
                           long long above) {
   constexpr double width = 560, left = 20, right = 540, top = 10, barsHeight = 120;
   long long most = 1;

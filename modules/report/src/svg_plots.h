@@ -30,14 +30,14 @@ constexpr size_t kMaxDots = 600, kMaxLinkedOutliers = 200;
 // An <svg> element (no XML namespace needed inline in HTML), one row per group
 // on a shared axis: box from Q1 to Q3 with the median and 1.5-IQR whiskers,
 // every finite point as a linked dot, outliers red.
-std::string stripBoxPlot(const std::string &title, const std::vector<PlotGroup> &groups);
+std::string stripBoxPlot(const std::string& title, const std::vector<PlotGroup>& groups);
 
 // The intensity histogram of a unit's input: bars on a log scale, the range
 // and the voxels outside it written under the axis.
-std::string histogramPlot(double lower, double upper, const std::vector<long long> &counts, long long below,
+std::string histogramPlot(double lower, double upper, const std::vector<long long>& counts, long long below,
                           long long above);
 
 std::string formatNumber(double value);  // %.4g, "–" for NaN
-std::string escapeHtml(const std::string &text);
+std::string escapeHtml(const std::string& text);
 
 }  // namespace medpipe::report

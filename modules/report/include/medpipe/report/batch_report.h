@@ -21,6 +21,9 @@ struct ReportHistogram {  // the input's intensities, from provenance.json
   std::vector<long long> counts;
 };
 
+// The 3D picture of a unit that `run` renders for the report when built with VTK (in the unit folder).
+constexpr const char* kReportRenderFile = "report-render.png";
+
 struct ReportImage {
   std::filesystem::path file;  // relative to the unit folder
   bool render = false;         // a `format: render` output (3D), else a slice montage
@@ -51,20 +54,20 @@ struct ReportUnreadable {
 // unit, one with a status.json saying it failed is a failed unit; the folder
 // itself counts when it holds provenance.json (a batch of one). Sorted by id.
 // Unreadable files become failed units naming them.
-std::vector<ReportUnit> collectReportUnits(const std::filesystem::path &outputFolder);
+std::vector<ReportUnit> collectReportUnits(const std::filesystem::path& outputFolder);
 
 // The UNREADABLE rows of outputFolder/summary.tsv (none when it is absent).
-std::vector<ReportUnreadable> collectUnreadableInputs(const std::filesystem::path &outputFolder);
+std::vector<ReportUnreadable> collectUnreadableInputs(const std::filesystem::path& outputFolder);
 
 // A message as the report may show it: every path in it reduced to its file
 // name, since folder names of an export often carry patient names
 // ("…/MUELLER_JUERGEN/IM0005.dcm: ..." -> "IM0005.dcm: ...").
-std::string withoutFolders(const std::string &message);
+std::string withoutFolders(const std::string& message);
 
 struct ReportOptions {
   std::vector<ReportUnreadable> unreadable;
   // Said on a unit page without a 3D render: why there is none.
-  std::string noRenderReason = "medpipe was built without VTK";
+  std::string noRenderReason = "medpipe was built without VTK";  // with VTK: `run --no-report` renders none
 };
 
 struct ReportSummary {
@@ -74,7 +77,7 @@ struct ReportSummary {
 
 // Writes outputFolder/report/ (index.html, units/<n>.html), each file
 // atomically. Throws medpipe::Error naming the file it cannot write.
-ReportSummary writeBatchReport(const std::filesystem::path &outputFolder, const std::vector<ReportUnit> &units,
-                               const ReportOptions &options = {});
+ReportSummary writeBatchReport(const std::filesystem::path& outputFolder, const std::vector<ReportUnit>& units,
+                               const ReportOptions& options = {});
 
 }  // namespace medpipe
