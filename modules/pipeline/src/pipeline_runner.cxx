@@ -80,6 +80,7 @@ void writeProvenance(const PipelineConfig& config, const PipelinePlan& plan, con
     json.field("config", config.sourceFile).field("configHash", hash);
     json.key("input").beginObject().field("description", identity.description);
     json.array("seriesInstanceUids", identity.seriesUids).field("contentHash", identity.contentHash);
+    if (!identity.health.empty()) json.field("scanner", identity.scanner).field("health", identity.health);
     json.key("histogram").beginObject().field("lower", histogram.lower).field("upper", histogram.upper);  // for the report
     json.field("below", histogram.below).field("above", histogram.above).array("counts", histogram.counts).endObject();
     json.endObject();

@@ -74,6 +74,10 @@ void readProvenance(const fs::path& folder, ReportUnit& unit) {
   try {
     const YAML::Node p = YAML::LoadFile(path.string());
     unit.description = p["input"]["description"].as<std::string>("");
+    if (p["input"]["health"]) {  // recorded since the report shows them; series.json for older runs
+      unit.scanner = p["input"]["scanner"].as<std::string>("");
+      unit.health = p["input"]["health"].as<std::string>("");
+    }
     for (const auto& s : p["steps"]) {
       ReportStep step{s["name"].as<std::string>(""), s["stage"].as<std::string>(""), s["seconds"].as<double>(-1), {}};
       for (const auto& kv : s["parameters"])

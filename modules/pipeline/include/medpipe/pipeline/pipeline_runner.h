@@ -23,6 +23,8 @@ struct InputIdentity {
   std::vector<std::string> seriesUids;  // empty for image files
   std::string contentHash;              // of the input files' bytes
   const SeriesVolume* dicomSource = nullptr;  // the input series, for DICOM outputs; null for image files
+  std::string scanner;  // "Manufacturer Model" of a DICOM input, for the report; empty for image files
+  std::string health;   // the series' health findings as `scan` says them ("OK", ...); empty for image files
 };
 
 struct StepReport {
