@@ -16,7 +16,7 @@
 #ifdef MEDPIPE_WITH_VTK
 #include <vtkVersion.h>
 
-#include "medpipe/render/volume_render.h"
+#include "report_render.h"
 #include "x_server.h"
 #endif
 #include "medpipe/cohort/cohort_build.h"
@@ -200,20 +200,6 @@ void writeRunReport(const std::string& output, const std::vector<UnitOutcome>& o
   if (!quiet) std::cerr << "medpipe run: report: " << summary.index.string() << "\n";
 }
 
-#ifdef MEDPIPE_WITH_VTK
-// The batch report's 3D picture of a unit (docs/report.md): its input volume, 256x256, from the
-// front, beside its outputs as report-render.png. A picture that fails is left out with a warning.
-void renderForReport(const ImageF& input, const InputIdentity& identity, const std::filesystem::path& folder) {
-  try {
-    RenderOptions options;
-    options.preset = identity.description.find("(CT,") != std::string::npos ? "ct-soft-tissue" : "mr-default";
-    options.width = options.height = 256;
-    renderVolume(input, nullptr, options, folder / kReportRenderFile);
-  } catch (const Error& e) {
-    std::cerr << "medpipe run: warning: " << folder.string() << ": no 3D picture for the report: " << e.what() << "\n";
-  }
-}
-#endif
 
 }  // namespace
 
@@ -236,7 +222,7 @@ int runPipeline(const Args& args) {
       ("uid-map", po::value(&uidMap), "CSV of original -> new UIDs for de-identified DICOM outputs (deidentify: true), "
                                       "read and updated as units run; processes sharing it keep one mapping. It "
                                       "re-identifies the data: keep it private (docs/deidentification.md)")
-      ("no-report", "do not write OUTPUT/report/ (the HTML report of the batch; not written with --unit or when no unit finished)")
+      ("no-report", "do not write OUTPUT/report/ (the HTML report of the batch; not written with --unit or when no unit finished) nor each unit's report-render.png")
       ("irregular", po::value(&irregular)->default_value(irregular), "irregular slice geometry: resample or fail")
       ("quiet,q", "only warnings, errors and the summary")
       ("verbose,v", "debug messages too");

@@ -21,6 +21,7 @@ namespace medpipe {
 namespace {
 
 namespace fs = std::filesystem;
+using test::runCommand;
 using test::runMedpipe;
 
 // PHI the phantom series carry; none of it may appear anywhere in the report.
@@ -127,6 +128,24 @@ TEST_F(BatchReport, RunWritesTheReportItselfWithTheUnitThatFailedInIt) {
   EXPECT_TRUE(fs::exists(quiet / "quality.csv"));
   EXPECT_FALSE(fs::exists(quiet / "report"));
   EXPECT_FALSE(fs::exists(quiet / kReportRenderFile));  // the report's 3D picture neither
+}
+
+// VTK aborts the process when it cannot reach the X server; the report's picture is rendered in
+// a child process, so the unit is still done and the run says why the picture is missing.
+TEST_F(BatchReport, ARenderThatAbortsCostsThePictureNotTheUnit) {
+  if (!vtk) GTEST_SKIP() << "medpipe built without VTK";
+  const fs::path folder = *dir / "bad-display";
+  const auto r = runCommand("DISPLAY=:999 " + std::string(MEDPIPE_EXE) + " run " + (*dir / "qc.yaml").string() +
+                            " --input " + (exportFolder / "S1").string() + " --output " + folder.string() + " -q");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(fs::exists(folder / "quality.csv"));
+  EXPECT_FALSE(fs::exists(folder / kReportRenderFile));
+  EXPECT_FALSE(fs::exists(folder / ".report-render-input.nii"));  // the child's input is removed
+  EXPECT_NE(r.err.find("medpipe run: warning: " + folder.string() + ": no 3D picture for the report: "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(readText(folder / "report" / "units" / "u00001.html").find("<p id=\"no-render\">none: "),
+            std::string::npos);
 }
 
 TEST_F(BatchReport, AFolderWithoutUnitsIsAnErrorNamingIt) {

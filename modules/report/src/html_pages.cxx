@@ -27,7 +27,7 @@ const char* kStyle =
     "th,td{border:1px solid #ccc;padding:2px "
     "6px;text-align:right}th{background:#eee;cursor:pointer}"
     "td.t,th.t{text-align:left}tr.failed "
-    "td{background:#fde}td.flag{color:#b00;text-align:left}"
+    "td{background:#fde}td.flag{color:#b00;text-align:left;min-width:18em;font-size:12px}td.t{white-space:nowrap}"
     ".plot .box{fill:#cde;stroke:#468}.plot "
     ".median{stroke:#024;stroke-width:2}.plot .whisker{stroke:#468}"
     ".plot .pt{fill:#468;fill-opacity:.6}.plot "
