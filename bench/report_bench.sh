@@ -33,11 +33,11 @@ YAML
   for i in $(seq 1 "$units"); do
     unit=$batch.tmp/$(printf 'unit_%05d' "$i")
     mkdir -p "$unit"
-    cp "$work/one/provenance.json" "$work/one/stats.csv" "$work/one/bone-preview.png" "$unit/"
+    cp "$work/one/stats.csv" "$work/one/bone-preview.png" "$unit/"
     [[ ! -f $work/one/report-render.png ]] || cp "$work/one/report-render.png" "$unit/"
     # Two scanner models, every third unit the other one.
-    sed "s/\"ManufacturerModelName\": \"[^\"]*\"/\"ManufacturerModelName\": \"$(( i % 3 ? 1 : 2 ))\"/" \
-      "$work/one/series.json" > "$unit/series.json"
+    sed "s/\"scanner\": \"\([^\"]*\)\"/\"scanner\": \"\1 $(( i % 3 ? 1 : 2 ))\"/" \
+      "$work/one/provenance.json" > "$unit/provenance.json"
     # Spread every number of the volume row by up to +-5 %, and a few units far off.
     awk -F, -v OFS=, -v seed="$i" 'BEGIN { srand(seed) } NR == 1 || $1 != -1 { print; next }
       { for (c = 3; c <= NF; ++c) if ($c != "nan") $c = $c * (1 + (rand() - 0.5) * (seed % 97 == 0 ? 2 : 0.1)); print }' \
