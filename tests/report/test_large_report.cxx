@@ -87,6 +87,14 @@ TEST(LargeBatchReport, TenThousandUnitsGiveAPagedGroupPageOfBoundedSize) {
     ++pages;
   }
   EXPECT_EQ(pages, kUnits);
+  // A unit page of this library call (no ReportOptions: as a build without VTK writes it).
+  const std::string unit = readText(out / "report" / "units" / "u00001.html");
+  EXPECT_NE(unit.find("<p id=\"no-render\">none: medpipe was built without VTK</p>"), std::string::npos);
+  EXPECT_EQ(countOf(unit, "class=\"bar\""), 64u);
+  EXPECT_NE(unit.find("<p id=\"health\">missing slices at 42.5 mm</p>"), std::string::npos);
+  const std::string failed = readText(out / "report" / "units" / "u00008.html");  // unit index 7 failed
+  EXPECT_NE(failed.find("<b>failed:</b> IM0005.dcm: PixelData: truncated"), std::string::npos);
+  EXPECT_EQ(failed.find("PATIENT_NAME"), std::string::npos);
 
   REQUIRE_CHROMIUM();
   const fs::path netLog = out / "net-log.json";
