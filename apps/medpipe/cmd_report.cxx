@@ -22,7 +22,12 @@ int runReport(const Args& args) {
   return reportErrors("report", [&] {
     const auto units = collectReportUnits(output);
     if (units.empty()) throw Error(output, "", "no units: no provenance.json or status.json in it or its subfolders");
-    const ReportSummary summary = writeBatchReport(output, units);
+    ReportOptions options;
+    options.unreadable = collectUnreadableInputs(output);
+#ifdef MEDPIPE_WITH_VTK
+    options.noRenderReason = "not rendered (run with --no-report, or no X server for VTK: see the warnings of run)";
+#endif
+    const ReportSummary summary = writeBatchReport(output, units, options);
     std::cout << summary.index.string() << ": " << summary.units << " units, " << summary.failed << " failed, "
               << summary.outliers << " flagged\n";
     return kSuccess;

@@ -16,6 +16,7 @@
 #ifdef MEDPIPE_WITH_VTK
 #include <vtkVersion.h>
 
+#include "report_render.h"
 #include "x_server.h"
 #endif
 #include "medpipe/cohort/cohort_build.h"
@@ -191,9 +192,15 @@ void writeRunReport(const std::string& output, const std::vector<UnitOutcome>& o
     failed.id = o.id, failed.description = o.description, failed.message = o.error;
     units.push_back(std::move(failed));
   }
-  const ReportSummary summary = writeBatchReport(output, units);
+  ReportOptions options;
+  options.unreadable = collectUnreadableInputs(output);  // summary.tsv is written before the report
+#ifdef MEDPIPE_WITH_VTK
+  options.noRenderReason = "not rendered (run with --no-report, or no X server for VTK: see the warnings of run)";
+#endif
+  const ReportSummary summary = writeBatchReport(output, units, options);
   if (!quiet) std::cerr << "medpipe run: report: " << summary.index.string() << "\n";
 }
+
 
 }  // namespace
 
@@ -216,7 +223,7 @@ int runPipeline(const Args& args) {
       ("uid-map", po::value(&uidMap), "CSV of original -> new UIDs for de-identified DICOM outputs (deidentify: true), "
                                       "read and updated as units run; processes sharing it keep one mapping. It "
                                       "re-identifies the data: keep it private (docs/deidentification.md)")
-      ("no-report", "do not write OUTPUT/report/ (the HTML report of the batch; not written with --unit or when no unit finished)")
+      ("no-report", "do not write OUTPUT/report/ (the HTML report of the batch; not written with --unit or when no unit finished) nor each unit's report-render.png")
       ("irregular", po::value(&irregular)->default_value(irregular), "irregular slice geometry: resample or fail")
       ("quiet,q", "only warnings, errors and the summary")
       ("verbose,v", "debug messages too");
@@ -246,7 +253,16 @@ int runPipeline(const Args& args) {
     // VTK needs an X display even offscreen: start a private Xvfb when a render output needs one.
     const bool renders = std::any_of(pipeline.outputs.begin(), pipeline.outputs.end(),
                                      [](const OutputConfig& o) { return o.format == "render"; });
-    const auto xServer = renders ? PrivateXServer::startIfNoDisplay() : nullptr;
+    // The report's 3D picture of each unit is optional: without an X server the report goes without.
+    bool reportRenders = !vm.count("no-report");
+    std::unique_ptr<PrivateXServer> xServer;
+    if (renders) xServer = PrivateXServer::startIfNoDisplay();
+    else if (reportRenders) try {
+        xServer = PrivateXServer::startIfNoDisplay();
+      } catch (const Error& e) {
+        reportRenders = false;
+        if (!quiet) std::cerr << "medpipe run: warning: no 3D pictures in the report: " << e.what() << "\n";
+      }
 #endif
     UidMap uids;  // one map for every output of every unit of this run
     if (!uidMap.empty()) {
@@ -267,6 +283,7 @@ int runPipeline(const Args& args) {
     options.run.uids = &uids;
 #ifdef MEDPIPE_WITH_VTK
     options.run.extraVersions["vtk"] = vtkVersion::GetVTKVersion();
+    if (reportRenders) options.run.afterSteps = renderForReport;
 #endif
     options.run.onProgress = stepPrinter(::isatty(STDERR_FILENO), quiet, jobs);
     options.onUnitDone = [&](const UnitOutcome& o) {

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "headless_chromium.h"
 #include "medpipe/io/dicom_series_writer.h"
 #include "medpipe/phantom/body_phantom.h"
 #include "medpipe/report/batch_report.h"
@@ -44,7 +45,11 @@ class BatchReport : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir = new test::TempDir("batch-report");
-    const fs::path exportRoot = *dir / "export";
+    // The export sits in a folder named after the patient, as PACS exports
+    // often do: failure messages name files, and the report must not show the
+    // folder.
+    const fs::path exportRoot = *dir / "Müller_Jürgen" / "export";
+    vtk = runMedpipe("--version").out.find("VTK") != std::string::npos;
     for (int series = 1; series <= 6; ++series) {
       PhantomSpec spec;
       spec.size = {96, 96, 12};
@@ -61,10 +66,16 @@ class BatchReport : public ::testing::Test {
       info.seriesNumber = series;
       info.seriesDescription = "Series " + std::to_string(series);
       info.rescaleIntercept = -1024;
+      info.manufacturer = series <= 3 ? "ScannerA" : "ScannerB";  // two scanner models: plots grouped
       writeDicomSeries(*makeBodyPhantom(spec).image, exportRoot / ("S" + std::to_string(series)), info);
     }
     fs::resize_file(exportRoot / "S6" / "IM0005.dcm",
                     3000);  // series 6 cannot be read
+    // A file whose header cannot be read (DICM, then garbage) in a folder named
+    // with PHI: an unreadable input, not a unit.
+    fs::create_directories(exportRoot / "PID-ÄÖ-4711");
+    std::ofstream(exportRoot / "PID-ÄÖ-4711" / "IM0001.dcm", std::ios::binary)
+        << std::string(128, '\0') << "DICM" << std::string("\x02\x00\x10\x00UI\xff\x7fgarbage", 16);
     std::ofstream(*dir / "qc.yaml") << "input: {path: '${input_dir}', series: modality=CT}\n"
                                        "steps:\n"
                                        "  qc: {stage: quality-metrics, input: input}\n"
@@ -77,6 +88,7 @@ class BatchReport : public ::testing::Test {
                                        "  - {step: stats, file: stats.csv}\n"
                                        "  - {step: bone, file: bone-preview.png, format: preview}\n";
     out = *dir / "out";
+    exportFolder = exportRoot;
     const std::string common =
         "run " + (*dir / "qc.yaml").string() + " --input " + exportRoot.string() + " --output " + out.string() + " -q";
     runResult = runMedpipe(common + " -j 2");
@@ -92,26 +104,48 @@ class BatchReport : public ::testing::Test {
   static fs::path page(const std::string& name) { return out / "report" / name; }
 
   static test::TempDir* dir;
-  static fs::path out;
+  static bool vtk;
+  static fs::path out, exportFolder;
   static test::CommandResult runResult, reportResult;
   static std::string failedId, runIndex;
 };
 test::TempDir* BatchReport::dir = nullptr;
-fs::path BatchReport::out;
+bool BatchReport::vtk = false;
+fs::path BatchReport::out, BatchReport::exportFolder;
 test::CommandResult BatchReport::runResult, BatchReport::reportResult;
 std::string BatchReport::failedId, BatchReport::runIndex;
 
 TEST_F(BatchReport, RunWritesTheReportItselfWithTheUnitThatFailedInIt) {
   ASSERT_FALSE(failedId.empty()) << runResult.err;
   EXPECT_EQ(countOf(runIndex, "<tr data-flag=") + countOf(runIndex, "<tr class=\"failed\" data-flag="), 6u);
-  EXPECT_NE(runIndex.find(">" + failedId + "</a>: "), std::string::npos);  // listed with its message
+  EXPECT_NE(runIndex.find(">" + failedId + "</a>: "),
+            std::string::npos);  // listed with its message
 
   const fs::path quiet = *dir / "no-report";
-  const auto r = runMedpipe("run " + (*dir / "qc.yaml").string() + " --input " + (*dir / "export" / "S1").string() +
+  const auto r = runMedpipe("run " + (*dir / "qc.yaml").string() + " --input " + (exportFolder / "S1").string() +
                             " --output " + quiet.string() + " -q --no-report");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_TRUE(fs::exists(quiet / "quality.csv"));
   EXPECT_FALSE(fs::exists(quiet / "report"));
+  EXPECT_FALSE(fs::exists(quiet / kReportRenderFile));  // the report's 3D picture neither
+}
+
+// VTK aborts the process when it cannot reach the X server; the report's picture is rendered in
+// a child process, so the unit is still done and the run says why the picture is missing.
+TEST_F(BatchReport, ARenderThatAbortsCostsThePictureNotTheUnit) {
+  if (!vtk) GTEST_SKIP() << "medpipe built without VTK";
+  const fs::path folder = *dir / "bad-display";
+  const auto r = runCommand("DISPLAY=:999 " + std::string(MEDPIPE_EXE) + " run " + (*dir / "qc.yaml").string() +
+                            " --input " + (exportFolder / "S1").string() + " --output " + folder.string() + " -q");
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_TRUE(fs::exists(folder / "quality.csv"));
+  EXPECT_FALSE(fs::exists(folder / kReportRenderFile));
+  EXPECT_FALSE(fs::exists(folder / ".report-render-input.nii"));  // the child's input is removed
+  EXPECT_NE(r.err.find("medpipe run: warning: " + folder.string() + ": no 3D picture for the report: "),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(readText(folder / "report" / "units" / "u00001.html").find("<p id=\"no-render\">none: "),
+            std::string::npos);
 }
 
 TEST_F(BatchReport, AFolderWithoutUnitsIsAnErrorNamingIt) {
@@ -122,7 +156,8 @@ TEST_F(BatchReport, AFolderWithoutUnitsIsAnErrorNamingIt) {
   const auto empty = runMedpipe("report " + (*dir / "empty").string());
   EXPECT_EQ(empty.exitCode, 1);
   EXPECT_EQ(empty.err, "medpipe report: error: " + (*dir / "empty").string() +
-                           ": no units: no provenance.json or status.json in it or its subfolders\n");
+                           ": no units: no provenance.json or status.json in "
+                           "it or its subfolders\n");
   EXPECT_FALSE(fs::exists(*dir / "empty" / "report"));
 }
 
@@ -138,8 +173,9 @@ TEST_F(BatchReport, IndexHasOneRowPerUnitFlagsTheNoisySeriesAndListsTheFailure) 
   ASSERT_TRUE(std::regex_search(index, m, noisyRow));
   EXPECT_NE(m[1].str().find("noise-gnl"), std::string::npos) << m[1];
   EXPECT_NE(index.find("IM0005.dcm"),
-            std::string::npos);                           // the failure's message names the file
-  EXPECT_EQ(countOf(index, "<svg class=\"plot\""), 14u);  // 12 CT quality metrics + bone volume and mean
+            std::string::npos);  // the failure's message names the file
+  EXPECT_EQ(countOf(index, "<svg class=\"plot\""),
+            14u);  // 12 CT quality metrics + bone volume and mean
 }
 
 TEST_F(BatchReport, EveryLinkResolvesNothingPointsOffTheMachineAndNoPhi) {
@@ -175,45 +211,98 @@ TEST_F(BatchReport, UnitPageShowsMetricsPercentilesStepsAndImages) {
   EXPECT_NE(unit.find("bone-preview.png\" alt="), std::string::npos);
 }
 
-// Headless Chromium from Debian, offline: nothing may be resolved or fetched.
-test::CommandResult chromium(const fs::path& profile, const std::string& arguments) {
-  fs::create_directories(profile);
-  return runCommand(
-      "chromium --headless --no-sandbox --disable-gpu "
-      "--disable-quic --no-first-run "
-      "--disable-background-networking "
-      "--disable-component-update --disable-sync "
-      "--host-resolver-rules='MAP * ~NOTFOUND' "
-      "--enable-logging=stderr --v=0 --user-data-dir=" +
-      profile.string() + " " + arguments);
+TEST_F(BatchReport, UnitPageShowsHistogramHealthAndTheRenderOrWhyNot) {
+  const std::string unit = readText(page("units/u00001.html"));
+  // The histogram provenance.json records covers every voxel of the 96x96x12
+  // input.
+  fs::path first;  // u00001 is the first unit by id: series 1
+  for (const auto& entry : fs::directory_iterator(out))
+    if (entry.path().filename().string().rfind("1_Series_1_", 0) == 0) first = entry.path();
+  const std::string provenance = readText(first / "provenance.json");
+  std::smatch h;
+  ASSERT_TRUE(std::regex_search(provenance, h,
+                                std::regex("\"below\": (\\d+),\\s*\"above\": "
+                                           "(\\d+),\\s*\"counts\": \\[([^\\]]*)\\]")))
+      << provenance;
+  long long total = std::stoll(h[1]) + std::stoll(h[2]), bins = 0, nonEmpty = 0;
+  std::stringstream counts(h[3].str());
+  for (std::string c; std::getline(counts, c, ',');) total += std::stoll(c), ++bins, nonEmpty += std::stoll(c) > 0;
+  EXPECT_EQ(total, 96 * 96 * 12);
+  EXPECT_EQ(bins, 64);
+  EXPECT_EQ(countOf(unit, "<svg class=\"histogram\""), 1u);
+  EXPECT_EQ(countOf(unit, "class=\"bar\""), size_t(nonEmpty));  // one bar per non-empty bin
+  EXPECT_GT(nonEmpty, 10);
+  EXPECT_NE(unit.find("<h2>Health findings</h2><p id=\"health\">OK</p>"), std::string::npos);
+  EXPECT_NE(unit.find("<p>Scanner: ScannerA</p>"), std::string::npos);
+  EXPECT_NE(unit.find("<h2>Slice montages</h2>"), std::string::npos);
+  if (vtk)
+    EXPECT_NE(unit.find("report-render.png\" alt="), std::string::npos);
+  else
+    EXPECT_NE(unit.find("none: medpipe was built without VTK"), std::string::npos);
 }
 
-#define REQUIRE_CHROMIUM()                             \
-  if (runCommand("command -v chromium").exitCode != 0) \
-  GTEST_SKIP() << "chromium not installed (scripts/install-deps.sh)"
+TEST_F(BatchReport, PlotsAreGroupedByScannerAndFailuresAndUnreadableInputsShowNoFolders) {
+  ASSERT_EQ(reportResult.exitCode, 0) << reportResult.err;
+  const std::string index = readText(page("index.html"));
+  // Two scanner models: every plot has a row for each, with its count of
+  // finished units.
+  EXPECT_EQ(countOf(index, ">ScannerA (3)</text>"), 14u);
+  EXPECT_EQ(countOf(index, ">ScannerB (2)</text>"), 14u);
+  EXPECT_EQ(countOf(index, "<td class=\"t\">ScannerB</td>"), 3u);
+  // The failure names the file, not its folders (the export lies in a folder
+  // named after the patient).
+  std::smatch failed;
+  ASSERT_TRUE(std::regex_search(index, failed, std::regex("<ul id=\"failed\"><li>.*?</a>: ([^<]*)</li>")));
+  EXPECT_EQ(failed[1].str().rfind("IM0005.dcm: ", 0), 0u) << failed[1];
+  EXPECT_EQ(index.find(exportFolder.string()), std::string::npos);
+  std::smatch unreadable;
+  ASSERT_TRUE(std::regex_search(index, unreadable, std::regex("<ul id=\"unreadable\"><li>([^<]*)</li></ul>")));
+  EXPECT_EQ(unreadable[1].str().rfind("1 file(s) could not be read, the first IM0001.dcm: ", 0), 0u) << unreadable[1];
+  EXPECT_NE(reportResult.out.find("6 units, 1 failed"), std::string::npos);
+}
 
 TEST_F(BatchReport, ChromiumLoadsEveryPageWithoutErrorsAndImagesDecode) {
   REQUIRE_CHROMIUM();
   ASSERT_EQ(reportResult.exitCode, 0);
   for (const auto& entry : fs::directory_iterator(out / "report" / "units")) {
-    const auto r =
-        chromium(*dir / ("profile-" + entry.path().stem().string()), "--dump-dom file://" + entry.path().string());
+    const fs::path netLog = *dir / ("net-" + entry.path().stem().string() + ".json");
+    const auto r = test::chromium(*dir / ("profile-" + entry.path().stem().string()),
+                                  "--log-net-log=" + netLog.string() + " --dump-dom file://" + entry.path().string());
     ASSERT_EQ(r.exitCode, 0) << r.err;
     EXPECT_EQ(r.err.find("CONSOLE"), std::string::npos) << r.err;
+    ASSERT_GT(fs::file_size(netLog), 0u);
+    EXPECT_EQ(test::pageNetworkRequests(netLog), std::vector<std::string>{}) << entry.path();
     std::smatch m;
     ASSERT_TRUE(std::regex_search(r.out, m, std::regex("data-images-decoded=\"(\\d+)/(\\d+)\""))) << entry.path();
     EXPECT_EQ(m[1], m[2]) << entry.path();
-    EXPECT_EQ(m[2], entry.path().filename() == "u00006.html" ? "0" : "1") << entry.path();  // u00006: failed
+    // u00006 failed; the others show the slice montage, and the 3D render when
+    // built with VTK.
+    EXPECT_EQ(m[2], entry.path().filename() == "u00006.html" ? "0" : vtk ? "2" : "1") << entry.path();
   }
+}
+
+// The control for the checks above: a page that asks the network is caught.
+TEST(HeadlessChromium, TheNetLogListsARequestOfThePage) {
+  REQUIRE_CHROMIUM();
+  test::TempDir dir("chromium-net-log");
+  std::ofstream(dir / "page.html") << "<!DOCTYPE html><img src=\"http://example.invalid/x.png\">";
+  const auto r = test::chromium(dir / "profile", "--log-net-log=" + (dir / "net.json").string() +
+                                                     " --dump-dom file://" + (dir / "page.html").string());
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(test::pageNetworkRequests(dir / "net.json"), std::vector<std::string>{"http://example.invalid/x.png"});
 }
 
 TEST_F(BatchReport, ChromiumSortsTheTableAndTheScreenshotIsNotBlank) {
   REQUIRE_CHROMIUM();
   ASSERT_EQ(reportResult.exitCode, 0);
-  const auto r =
-      chromium(*dir / "profile-index", "--dump-dom 'file://" + page("index.html").string() + "#sort=noise-gnl'");
+  const fs::path netLog = *dir / "net-index.json";
+  const auto r = test::chromium(*dir / "profile-index", "--log-net-log=" + netLog.string() + " --dump-dom 'file://" +
+                                                            page("index.html").string() + "#sort=noise-gnl'");
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_EQ(r.err.find("CONSOLE"), std::string::npos) << r.err;
+  EXPECT_EQ(test::pageNetworkRequests(netLog), std::vector<std::string>{});
+  EXPECT_NE(r.out.find("<span id=\"pageinfo\">rows 1-6 of 6</span>"), std::string::npos);  // one page
+  EXPECT_EQ(countOf(r.out, "style=\"display: none;\""), 0u);
   // Sorted by noise-gnl: the noisy series 4 comes after the other four, the
   // failed unit (no value) last.
   const size_t four = r.out.find(">4_Series_4_"), five = r.out.find(">5_Series_5_"), six = r.out.find(">6_Series_6_");
@@ -223,8 +312,8 @@ TEST_F(BatchReport, ChromiumSortsTheTableAndTheScreenshotIsNotBlank) {
   EXPECT_EQ(countOf(r.out, "<tr data-flag=") + countOf(r.out, "<tr class=\"failed\" data-flag="), 6u);
 
   const fs::path shot = *dir / "report.png";
-  const auto s = chromium(*dir / "profile-shot", "--window-size=1200,900 --screenshot=" + shot.string() + " file://" +
-                                                     page("index.html").string());
+  const auto s = test::chromium(*dir / "profile-shot", "--window-size=1200,900 --screenshot=" + shot.string() +
+                                                           " file://" + page("index.html").string());
   ASSERT_EQ(s.exitCode, 0) << s.err;
   using RgbImage = itk::Image<itk::RGBPixel<unsigned char>, 2>;
   auto reader = itk::ImageFileReader<RgbImage>::New();
@@ -267,6 +356,23 @@ TEST(ReportUnits, UnreadableUnitFilesBecomeFailedUnitsNamingThem) {
   EXPECT_EQ(units[1].id, "b");
   EXPECT_FALSE(units[1].ok);
   EXPECT_EQ(units[1].message, "IM1: Rows: missing");
+}
+
+}  // namespace
+}  // namespace medpipe
+
+namespace medpipe {
+namespace {
+
+TEST(ReportUnits, MessagesLoseTheirFoldersAndKeepTheFileName) {
+  EXPECT_EQ(withoutFolders("/data/Müller Jürgen/S6/IM0005.dcm: PixelData: value length 2048 runs past the end"),
+            "IM0005.dcm: PixelData: value length 2048 runs past the end");
+  EXPECT_EQ(withoutFolders("out/PID-4711/provenance.json: cannot read (bad)"), "provenance.json: cannot read (bad)");
+  EXPECT_EQ(withoutFolders("step 'qc' (quality-metrics): leads out of the output folder /x/Doe^John/ (through a link)"),
+            "step 'qc' (quality-metrics): leads out of the output folder (a folder) (through a link)");
+  EXPECT_EQ(withoutFolders("cancelled"), "cancelled");
+  EXPECT_EQ(withoutFolders("1 file(s) could not be read, the first IM0001.dcm: Rows: missing"),
+            "1 file(s) could not be read, the first IM0001.dcm: Rows: missing");
 }
 
 }  // namespace

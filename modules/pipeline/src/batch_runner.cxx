@@ -70,11 +70,18 @@ UnitOutcome runUnit(const PipelineConfig& config, const PipelinePlan& plan, cons
       return outcome;
     }
     // The run's cancellation doubles as the reader's progress: reading stops between slices.
+    StackHealth health;
     const ImageF::Pointer input = unit.imageFile.empty()
-                                      ? readVolume(unit.volume, options.irregular, nullptr, options.run.cancel)
+                                      ? readVolume(unit.volume, options.irregular, &health, options.run.cancel)
                                       : readImage(unit.imageFile);
     const RegionMap rois = readUnitRegions(config, unit, *input);
     identity.rois = rois.regions;
+    if (unit.imageFile.empty()) {
+      const DicomHeader& first = unit.volume.first();
+      identity.scanner = first.manufacturer + (first.manufacturer.empty() || first.manufacturerModel.empty() ? "" : " ") +
+                         first.manufacturerModel;
+      identity.health = health.summary();
+    }
     outcome.report = runPipelineUnit(config, plan, input, identity, folder, run, rois.labels);
     outcome.ok = true;
   } catch (const Error& e) {

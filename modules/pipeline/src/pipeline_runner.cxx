@@ -12,6 +12,7 @@
 #include "medpipe/io/deidentify.h"
 #include "medpipe/io/gdcm_version.h"
 #include "medpipe/pipeline/output_formats.h"
+#include "intensity_histogram.h"
 
 namespace medpipe {
 namespace fs = std::filesystem;
@@ -66,7 +67,7 @@ void writeOutput(const StageData& data, const ImageF* background, const OutputCo
 }
 
 void writeProvenance(const PipelineConfig& config, const PipelinePlan& plan, const InputIdentity& identity,
-                     const std::string& hash, const UnitReport& report,
+                     const std::string& hash, const UnitReport& report, const IntensityHistogram& histogram,
                      const std::map<std::string, std::string>& extraVersions) {
   const fs::path path = report.outputFolder / kProvenanceFile;
   writeAtomically(path, [&](const fs::path& tmp) {
@@ -78,7 +79,11 @@ void writeProvenance(const PipelineConfig& config, const PipelinePlan& plan, con
     json.endObject();
     json.field("config", config.sourceFile).field("configHash", hash);
     json.key("input").beginObject().field("description", identity.description);
-    json.array("seriesInstanceUids", identity.seriesUids).field("contentHash", identity.contentHash).endObject();
+    json.array("seriesInstanceUids", identity.seriesUids).field("contentHash", identity.contentHash);
+    if (!identity.health.empty()) json.field("scanner", identity.scanner).field("health", identity.health);
+    json.key("histogram").beginObject().field("lower", histogram.lower).field("upper", histogram.upper);  // for the report
+    json.field("below", histogram.below).field("above", histogram.above).array("counts", histogram.counts).endObject();
+    json.endObject();
     json.key("steps").beginArray();
     for (const auto& step : plan.steps) {
       json.beginObject().field("name", step.config->name).field("stage", step.stage->spec().name);
@@ -92,7 +97,11 @@ void writeProvenance(const PipelineConfig& config, const PipelinePlan& plan, con
       json.endObject();
     }
     json.endArray().key("outputs").beginArray();
-    for (const auto& o : config.outputs) json.beginObject().field("step", o.step).field("file", o.file).endObject();
+    for (const auto& o : config.outputs) {
+      json.beginObject().field("step", o.step).field("file", o.file);
+      if (!o.format.empty()) json.field("format", o.format);
+      json.endObject();
+    }
     json.endArray().endObject();
     if (!out.flush()) throw Error(path.string(), "", "cannot write provenance");
   });
@@ -172,6 +181,7 @@ UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& pla
   UidMap unitUids;  // used when the caller shares none
   UidMap& uids = options.uids ? *options.uids : unitUids;
   std::map<std::string, StageData> results;
+  const IntensityHistogram histogram = intensityHistogram(*input);  // before a stage may change the input in place
   results["input"] = StageData{input, nullptr, nullptr};
   auto writeOutputsOf = [&](const std::string& step) {
     for (const auto& o : config.outputs) {
@@ -219,7 +229,8 @@ UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& pla
       it = neededLater ? std::next(it) : results.erase(it);
     }
   }
-  writeProvenance(config, plan, identity, hash, report, options.extraVersions);
+  if (options.afterSteps) options.afterSteps(*input, identity, outputFolder);
+  writeProvenance(config, plan, identity, hash, report, histogram, options.extraVersions);
   return report;
 }
 

@@ -24,6 +24,7 @@ CohortMetric describeMetric(std::vector<double> values) {
   values.erase(std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }), values.end());
   std::sort(values.begin(), values.end());
   m.count = values.size();
+  m.sorted = values;
   if (values.empty()) return m;
   m.median = quantile(values, 0.5), m.q1 = quantile(values, 0.25), m.q3 = quantile(values, 0.75);
   std::vector<double> deviations;
@@ -40,16 +41,16 @@ CohortMetric describeMetric(std::vector<double> values) {
 double robustZ(const CohortMetric& metric, double value) {
   if (!std::isfinite(value)) return 0;
   if (metric.mad > 0) return 0.6745 * (value - metric.median) / metric.mad;
-  // Over half the cohort shares one value (a histogram mode, a count): the mean absolute deviation
-  // still sees the rest (the fallback of IBM SPSS's modified z).
+  // Over half the cohort shares one value (a histogram mode, a count): the mean
+  // absolute deviation still sees the rest (the fallback of IBM SPSS's modified
+  // z).
   if (metric.meanAbsoluteDeviation > 0) return (value - metric.median) / (1.253314 * metric.meanAbsoluteDeviation);
   return 0;
 }
 
 double cohortPercentile(const CohortMetric& metric, double value) {
   if (!std::isfinite(value) || metric.count == 0) return std::numeric_limits<double>::quiet_NaN();
-  size_t atOrBelow = 0;
-  for (double v : metric.values) atOrBelow += std::isfinite(v) && v <= value;
+  const auto atOrBelow = std::upper_bound(metric.sorted.begin(), metric.sorted.end(), value) - metric.sorted.begin();
   return 100.0 * double(atOrBelow) / double(metric.count);
 }
 

@@ -8,6 +8,7 @@ namespace medpipe::report {
 
 struct CohortMetric {
   std::vector<double> values;  // NaN where a unit lacks the metric
+  std::vector<double> sorted;  // the finite values, ascending (percentiles in log n)
   double median = 0, mad = 0, q1 = 0, q3 = 0, low = 0,
          high = 0;                   // low/high: whiskers (1.5 IQR)
   double meanAbsoluteDeviation = 0;  // from the median

@@ -27,31 +27,41 @@ const char* kStyle =
     "th,td{border:1px solid #ccc;padding:2px "
     "6px;text-align:right}th{background:#eee;cursor:pointer}"
     "td.t,th.t{text-align:left}tr.failed "
-    "td{background:#fde}td.flag{color:#b00;text-align:left}"
+    "td{background:#fde}td.flag{color:#b00;text-align:left;min-width:18em;font-size:12px}td.t{white-space:nowrap}"
     ".plot .box{fill:#cde;stroke:#468}.plot "
     ".median{stroke:#024;stroke-width:2}.plot .whisker{stroke:#468}"
     ".plot .pt{fill:#468;fill-opacity:.6}.plot "
     ".outlier{fill:#d00;fill-opacity:1}.plot .title{font-weight:bold}"
-    ".plot .axis{font-size:11px;fill:#555}img{max-width:100%;border:1px solid "
-    "#ccc}</style>";
+    ".plot .axis,.histogram "
+    ".axis{font-size:11px;fill:#555}img{max-width:100%;border:1px solid "
+    "#ccc}.plot .group{font-size:12px;fill:#333}.plot "
+    ".density{fill:#468;fill-opacity:.5}"
+    ".histogram .bar{fill:#468}#pager button{margin:0 .3em}</style>";
 
 // Sorting by a column (numbers by data-v) and filtering rows by text or by
 // flag; nothing else.
 const char* kScript = R"(<script>
+let page=0;const rows=Array.from(document.getElementById('units').tBodies[0].rows);
+function show(){const size=parseInt(document.getElementById('pagesize').value),shown=rows.filter(function(r){return r.dataset.match!=='0';});
+const pages=Math.max(1,Math.ceil(shown.length/size));page=Math.min(Math.max(page,0),pages-1);
+rows.forEach(function(r){r.style.display='none';});shown.slice(page*size,(page+1)*size).forEach(function(r){r.style.display='';});
+document.getElementById('pageinfo').textContent=shown.length?'rows '+(page*size+1)+'-'+Math.min(shown.length,(page+1)*size)+' of '+shown.length:'no rows';}
 function sortBy(th){const t=th.closest('table'),b=t.tBodies[0],i=th.cellIndex,d=th.dataset.dir==='1'?-1:1;
-th.dataset.dir=d===1?'1':'0';const rows=Array.from(b.rows);rows.sort(function(x,y){
+th.dataset.dir=d===1?'1':'0';rows.sort(function(x,y){
 const a=x.cells[i],c=y.cells[i];if(a.dataset.v!==undefined&&c.dataset.v!==undefined){
 const p=parseFloat(a.dataset.v),q=parseFloat(c.dataset.v);if(isNaN(p))return 1;if(isNaN(q))return -1;return d*(p-q);}
-return d*a.textContent.localeCompare(c.textContent);});rows.forEach(function(r){b.appendChild(r);});}
+return d*a.textContent.localeCompare(c.textContent);});rows.forEach(function(r){b.appendChild(r);});page=0;show();}
 function applyFilter(){const f=document.getElementById('filter').value.toLowerCase(),
-o=document.getElementById('flagged').checked;Array.from(document.getElementById('units').tBodies[0].rows)
-.forEach(function(r){const show=r.textContent.toLowerCase().indexOf(f)>=0&&(!o||r.dataset.flag==='1');
-r.style.display=show?'':'none';});}
+o=document.getElementById('flagged').checked;rows.forEach(function(r){
+r.dataset.match=r.textContent.toLowerCase().indexOf(f)>=0&&(!o||r.dataset.flag==='1')?'1':'0';});page=0;show();}
 document.querySelectorAll('#units th').forEach(function(th){th.addEventListener('click',function(){sortBy(th);});});
 document.getElementById('filter').addEventListener('input',applyFilter);
 document.getElementById('flagged').addEventListener('change',applyFilter);
+document.getElementById('pagesize').addEventListener('change',function(){page=0;show();});
+document.getElementById('prev').addEventListener('click',function(){--page;show();});
+document.getElementById('next').addEventListener('click',function(){++page;show();});
 const m=location.hash.match(/sort=([^&]+)/);if(m)document.querySelectorAll('#units th').forEach(function(th){
-if(th.textContent===decodeURIComponent(m[1]))sortBy(th);});
+if(th.textContent===decodeURIComponent(m[1]))sortBy(th);});show();
 </script>)";
 
 // On a unit page: records how many of its images decoded (for tests in a
@@ -90,6 +100,8 @@ std::string pageStart(const std::string& title) {
 // A batch of one writes into the output folder itself (id ".").
 std::string shownId(const ReportUnit& unit) { return unit.id == "." ? "(the output folder)" : unit.id; }
 
+std::string scannerOf(const ReportUnit& unit) { return unit.scanner.empty() ? "unknown scanner" : unit.scanner; }
+
 double valueOf(const ReportUnit& unit, const std::string& metric) {
   for (const auto& [name, value] : unit.metrics)
     if (name == metric) return value;
@@ -98,7 +110,8 @@ double valueOf(const ReportUnit& unit, const std::string& metric) {
 
 }  // namespace
 
-ReportSummary writeBatchReport(const fs::path& outputFolder, const std::vector<ReportUnit>& units) {
+ReportSummary writeBatchReport(const fs::path& outputFolder, const std::vector<ReportUnit>& units,
+                               const ReportOptions& options) {
   const fs::path folder = outputFolder / "report";
   std::error_code ec;
   fs::create_directories(folder / "units", ec);
@@ -116,6 +129,15 @@ ReportSummary writeBatchReport(const fs::path& outputFolder, const std::vector<R
     for (const auto& u : units) values.push_back(u.ok ? valueOf(u, name) : NAN);
     cohort[name] = report::describeMetric(values);
   }
+  // Scanner models of the finished units: with several, every plot has one row
+  // per model.
+  std::vector<std::string> scanners;
+  for (const auto& u : units)
+    if (u.ok && std::find(scanners.begin(), scanners.end(), scannerOf(u)) == scanners.end())
+      scanners.push_back(scannerOf(u));
+  std::sort(scanners.begin(), scanners.end());
+  const bool byScanner = scanners.size() > 1;
+
   // Outlier flags: |robust z| > 3.5, with the reason.
   ReportSummary summary{folder / "index.html", units.size(), 0, 0};
   std::vector<std::vector<std::string>> flags(units.size()), flaggedNames(units.size());
@@ -139,13 +161,21 @@ ReportSummary writeBatchReport(const fs::path& outputFolder, const std::vector<R
         << " failed, " << summary.outliers
         << " with outlier flags (robust z = 0.6745 (x &#8722; median) / MAD, "
            "|z| &gt; "
-        << report::kOutlierZ << ").</p>"
-        << "<p><input id=\"filter\" placeholder=\"filter rows\"> <label><input "
-           "type=\"checkbox\" id=\"flagged\"> "
-           "flagged or failed only</label></p>"
+        << report::kOutlierZ << ")";
+  if (!options.unreadable.empty()) index << ", " << options.unreadable.size() << " folder(s) of unreadable input files";
+  index << ".</p><p><input id=\"filter\" placeholder=\"filter rows\"> "
+           "<label><input type=\"checkbox\" id=\"flagged\"> "
+           "flagged or failed only</label> <span id=\"pager\"><button "
+           "id=\"prev\">&#9664;</button><span "
+           "id=\"pageinfo\"></span><button id=\"next\">&#9654;</button> "
+           "<select id=\"pagesize\"><option>100</option>"
+           "<option>500</option><option "
+           "value=\"1000000\">all</option></select> rows a page</span></p>"
         << "<table id=\"units\"><thead><tr><th class=\"t\">unit</th><th "
-           "class=\"t\">description</th><th "
-           "class=\"t\">status</th><th class=\"t\">flags</th>";
+           "class=\"t\">description</th>"
+        << (byScanner ? "<th class=\"t\">scanner</th>" : "")
+        << "<th class=\"t\">status</th><th class=\"t\">health</th><th "
+           "class=\"t\">flags</th>";
   for (const auto& name : names) index << "<th>" << escapeHtml(name) << "</th>";
   index << "</tr></thead><tbody>";
   for (size_t i = 0; i < units.size(); ++i) {
@@ -157,32 +187,52 @@ ReportSummary writeBatchReport(const fs::path& outputFolder, const std::vector<R
     for (const auto& f : flags[i]) reasons += (reasons.empty() ? "" : "; ") + escapeHtml(f);
     index << "<tr" << (u.ok ? "" : " class=\"failed\"") << " data-flag=\"" << (!u.ok || !flags[i].empty()) << "\">"
           << "<td class=\"t\"><a href=\"units/" << unitPage(i) << "\">" << escapeHtml(shownId(u))
-          << "</a></td><td class=\"t\">" << escapeHtml(u.description) << "</td><td class=\"t\">"
-          << (u.ok ? "done" : "failed") << "</td><td class=\"flag\" title=\"" << reasons << "\">" << flagText
-          << "</td>";
+          << "</a></td><td class=\"t\">" << escapeHtml(u.description) << "</td>";
+    if (byScanner) index << "<td class=\"t\">" << escapeHtml(scannerOf(u)) << "</td>";
+    index << "<td class=\"t\">" << (u.ok ? "done" : "failed") << "</td><td class=\"t\">"
+          << escapeHtml(u.health.empty() ? "?" : u.health) << "</td><td class=\"flag\" title=\"" << reasons << "\">"
+          << flagText << "</td>";
     for (const auto& name : names) index << numberCell(cohort[name].values[i]);
     index << "</tr>";
   }
   index << "</tbody></table>";
+  // Messages without folders: an export's folder names can carry patient names.
   if (summary.failed) {
-    index << "<h2>Failed units</h2><ul>";
+    index << "<h2>Failed units</h2><ul id=\"failed\">";
     for (size_t i = 0; i < units.size(); ++i)
       if (!units[i].ok)
         index << "<li><a href=\"units/" << unitPage(i) << "\">" << escapeHtml(shownId(units[i]))
-              << "</a>: " << escapeHtml(units[i].message) << "</li>";
+              << "</a>: " << escapeHtml(withoutFolders(units[i].message)) << "</li>";
+    index << "</ul>";
+  }
+  if (!options.unreadable.empty()) {
+    index << "<h2>Unreadable input files</h2><p>Files whose DICOM header could "
+             "not be read belong to no unit "
+             "(their folders are in summary.tsv).</p><ul id=\"unreadable\">";
+    for (const auto& u : options.unreadable) index << "<li>" << escapeHtml(withoutFolders(u.detail)) << "</li>";
     index << "</ul>";
   }
   index << "<h2>Metrics across the batch</h2><p>Box: quartiles and median, "
            "whiskers 1.5 IQR; each dot a unit (click "
-           "for its page), red: outlier.</p>";
+           "for its page), red: outlier";
+  if (byScanner) index << "; one row per scanner model";
+  index << ". Over " << report::kMaxDots << " units in a row, the other units are drawn as a density.</p>";
   for (const auto& name : names) {
-    std::vector<report::StripPoint> points;
-    for (size_t i = 0; i < units.size(); ++i) {
-      const double v = cohort[name].values[i];
-      points.push_back({v, "units/" + unitPage(i), escapeHtml(shownId(units[i])) + ": " + formatNumber(v),
-                        std::abs(report::robustZ(cohort[name], v)) > report::kOutlierZ});
+    std::vector<report::PlotGroup> groups;
+    for (const auto& scanner : byScanner ? scanners : std::vector<std::string>{""}) {
+      report::PlotGroup group{escapeHtml(scanner), {}, {}};
+      std::vector<double> values;
+      for (size_t i = 0; i < units.size(); ++i) {
+        if (byScanner && (!units[i].ok || scannerOf(units[i]) != scanner)) continue;
+        const double v = cohort[name].values[i];
+        values.push_back(v);
+        group.points.push_back({v, "units/" + unitPage(i), escapeHtml(shownId(units[i])) + ": " + formatNumber(v),
+                                std::abs(report::robustZ(cohort[name], v)) > report::kOutlierZ});
+      }
+      group.metric = byScanner ? report::describeMetric(values) : cohort[name];
+      groups.push_back(std::move(group));
     }
-    index << "<div>" << report::stripBoxPlot(name, cohort[name], points) << "</div>";
+    index << "<div>" << report::stripBoxPlot(name, groups) << "</div>";
   }
   index << kScript << "</body></html>\n";
   writePage(folder / "index.html", index.str());
@@ -193,15 +243,40 @@ ReportSummary writeBatchReport(const fs::path& outputFolder, const std::vector<R
     std::ostringstream page;
     page << pageStart("medpipe report: " + shownId(u)) << "<p><a href=\"../index.html\">&#8592; batch</a></p><h1>"
          << escapeHtml(shownId(u)) << "</h1><p>" << escapeHtml(u.description) << "</p>";
-    if (!u.ok) page << "<p><b>failed:</b> " << escapeHtml(u.message) << "</p>";
+    if (!u.scanner.empty()) page << "<p>Scanner: " << escapeHtml(u.scanner) << "</p>";
+    if (!u.ok) page << "<p><b>failed:</b> " << escapeHtml(withoutFolders(u.message)) << "</p>";
+    page << "<h2>Health findings</h2><p id=\"health\">"
+         << escapeHtml(u.health.empty() ? "not recorded (the input is not a DICOM series, "
+                                          "or series.json is missing)"
+                                        : u.health)
+         << "</p>";
     if (!flags[i].empty()) {
       page << "<h2>Outlier flags</h2><ul>";
       for (const auto& f : flags[i]) page << "<li>" << escapeHtml(f) << "</li>";
       page << "</ul>";
     }
-    for (const auto& image : u.images)
-      page << "<h2>" << escapeHtml(image.string()) << "</h2><img src=\"" << escapeHtml(base + image.generic_string())
-           << "\" alt=\"" << escapeHtml(image.string()) << "\">";
+    const auto showImages = [&](bool render) {
+      for (const auto& image : u.images)
+        if (image.render == render)
+          page << "<h3>" << escapeHtml(image.file.string()) << "</h3><img src=\""
+               << escapeHtml(base + image.file.generic_string()) << "\" alt=\"" << escapeHtml(image.file.string())
+               << "\">";
+    };
+    if (u.ok) {
+      page << "<h2>Slice montages</h2>";
+      if (std::none_of(u.images.begin(), u.images.end(), [](const ReportImage& m) { return !m.render; }))
+        page << "<p>none: the config has no <code>format: preview</code> "
+                "output</p>";
+      showImages(false);
+      page << "<h2>3D render</h2>";
+      if (std::none_of(u.images.begin(), u.images.end(), [](const ReportImage& m) { return m.render; }))
+        page << "<p id=\"no-render\">none: " << escapeHtml(options.noRenderReason) << "</p>";
+      showImages(true);
+    }
+    if (!u.histogram.counts.empty())
+      page << "<h2>Intensity histogram</h2>"
+           << report::histogramPlot(u.histogram.lower, u.histogram.upper, u.histogram.counts, u.histogram.below,
+                                    u.histogram.above);
     if (!u.metrics.empty()) {
       page << "<h2>Metrics</h2><table><tr><th "
               "class=\"t\">metric</th><th>value</th><th>cohort "

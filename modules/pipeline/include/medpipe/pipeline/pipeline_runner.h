@@ -26,6 +26,8 @@ struct InputIdentity {
   const SeriesVolume* dicomSource = nullptr;  // the input series, for DICOM outputs; null for image files
   // With `input: rois:`: the ROIs of the "rois" label map (name, colour), for its DICOM SEG output.
   std::vector<RegionInfo> rois{};
+  std::string scanner;  // "Manufacturer Model" of a DICOM input, for the report; empty for image files
+  std::string health;   // the series' health findings as `scan` says them ("OK", ...); empty for image files
 };
 
 struct StepReport {
@@ -52,6 +54,11 @@ struct RunOptions {
   // The run's UID map for de-identified DICOM outputs, shared by every unit (runBatch makes one
   // when null); with `run --uid-map` it is kept in a file shared by every process (deidentify.h).
   UidMap* uids = nullptr;
+  // Called once a unit's steps have run (not for a unit skipped as complete), with its input volume
+  // and folder: the CLI renders the batch report's 3D picture of the unit here (it has VTK, the
+  // pipeline module does not). It must not throw.
+  std::function<void(const ImageF& input, const InputIdentity& identity, const std::filesystem::path& folder)>
+      afterSteps;
   // Versions the pipeline module cannot know (VTK when the caller is built with it), for provenance.
   std::map<std::string, std::string> extraVersions;
 };

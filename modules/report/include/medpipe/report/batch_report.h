@@ -15,6 +15,21 @@ struct ReportStep {
   std::vector<std::pair<std::string, std::string>> parameters;
 };
 
+struct ReportHistogram {  // the input's intensities, from provenance.json
+  double lower = 0, upper = 0;
+  long long below = 0, above = 0;
+  std::vector<long long> counts;
+};
+
+// The 3D picture of a unit that `run` renders for the report when built with VTK (in the unit folder).
+constexpr const char* kReportRenderFile = "report-render.png";
+
+struct ReportImage {
+  std::filesystem::path file;  // relative to the unit folder
+  bool render = false;         // a `format: render` output (3D), else a slice montage
+                               // or other picture
+};
+
 struct ReportUnit {
   std::string id;           // the unit's folder name (or "." for a batch of one)
   std::string description;  // "series 3 'Thorax' (CT, 64 slices)": no PHI
@@ -22,7 +37,17 @@ struct ReportUnit {
   std::string message;                                  // why it failed
   std::vector<std::pair<std::string, double>> metrics;  // quality-metrics' volume row, then measurements
   std::vector<ReportStep> steps;                        // from provenance.json
-  std::vector<std::filesystem::path> images;            // PNG files in the unit folder (relative to it)
+  std::vector<ReportImage> images;                      // PNG outputs
+  ReportHistogram histogram;                            // empty counts: not recorded
+  std::string scanner;                                  // "Manufacturer Model" from series.json; empty when unknown
+  std::string health;                                   // the scan's health findings from series.json ("OK", or
+                                                        // the findings); empty: unknown
+};
+
+// A folder of input files whose headers could not be read (summary.tsv's
+// UNREADABLE rows).
+struct ReportUnreadable {
+  std::string folder, detail;
 };
 
 // Every unit below `outputFolder`: a folder with provenance.json is a finished
@@ -31,6 +56,20 @@ struct ReportUnit {
 // Unreadable files become failed units naming them.
 std::vector<ReportUnit> collectReportUnits(const std::filesystem::path& outputFolder);
 
+// The UNREADABLE rows of outputFolder/summary.tsv (none when it is absent).
+std::vector<ReportUnreadable> collectUnreadableInputs(const std::filesystem::path& outputFolder);
+
+// A message as the report may show it: every path in it reduced to its file
+// name, since folder names of an export often carry patient names
+// ("…/MUELLER_JUERGEN/IM0005.dcm: ..." -> "IM0005.dcm: ...").
+std::string withoutFolders(const std::string& message);
+
+struct ReportOptions {
+  std::vector<ReportUnreadable> unreadable;
+  // Said on a unit page without a 3D render: why there is none.
+  std::string noRenderReason = "medpipe was built without VTK";  // with VTK: `run --no-report` renders none
+};
+
 struct ReportSummary {
   std::filesystem::path index;  // OUT/report/index.html
   size_t units = 0, failed = 0, outliers = 0;
@@ -38,6 +77,7 @@ struct ReportSummary {
 
 // Writes outputFolder/report/ (index.html, units/<n>.html), each file
 // atomically. Throws medpipe::Error naming the file it cannot write.
-ReportSummary writeBatchReport(const std::filesystem::path& outputFolder, const std::vector<ReportUnit>& units);
+ReportSummary writeBatchReport(const std::filesystem::path& outputFolder, const std::vector<ReportUnit>& units,
+                               const ReportOptions& options = {});
 
 }  // namespace medpipe
