@@ -18,11 +18,17 @@
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
 
 #include "medpipe/core/error.h"
+#include "every_stage_case.h"
 #include "medpipe/filters/stage.h"
 #include "medpipe/phantom/body_phantom.h"
 
 namespace medpipe {
 namespace {
+
+using test::Case;
+using test::everyStage;
+using test::nameOf;
+using test::testNameOf;
 
 using Image2 = itk::Image<float, 2>;
 using LabelPixel = LabelImage::PixelType;
@@ -101,11 +107,6 @@ double maxDifference2d(const itk::Image<T, 3> &volume, const itk::Image<T, 2> &s
   return worst;
 }
 
-struct Case {
-  std::string stage, implementation;
-};
-std::string nameOf(const Case &c) { return c.stage + (c.implementation.empty() ? "" : " (" + c.implementation + ")"); }
-void PrintTo(const Case &c, std::ostream *os) { *os << nameOf(c); }
 
 class OneSliceStage : public testing::TestWithParam<Case> {};
 
@@ -180,25 +181,7 @@ TEST_P(OneSliceStage, KeepsTheSliceOrFailsNamingTheStage) {
   }
 }
 
-std::vector<Case> everyStage() {
-  std::vector<Case> cases;
-  for (const Stage *s : allStages()) {
-    std::vector<std::string> implementations{""};
-    for (const auto &parameter : s->spec().parameters)
-      if (parameter.name == "implementation") implementations = parameter.choices;
-    for (const auto &implementation : implementations) cases.push_back({s->spec().name, implementation});
-  }
-  return cases;
-}
-
-INSTANTIATE_TEST_SUITE_P(EveryStage, OneSliceStage, testing::ValuesIn(everyStage()),
-                         [](const testing::TestParamInfo<Case> &info) {
-                           std::string name = info.param.stage + (info.param.implementation.empty() ? "" : "_") +
-                                              info.param.implementation;
-                           for (char &ch : name)
-                             if (ch == '-') ch = '_';
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(EveryStage, OneSliceStage, testing::ValuesIn(everyStage()), testNameOf);
 
 // gaussian on one slice is ITK's 2D smoothing of that slice (no pass along z,
 // which ITK's recursive filter refuses on fewer than 4 voxels).

@@ -17,12 +17,18 @@
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
 
 #include "medpipe/core/error.h"
+#include "every_stage_case.h"
 #include "medpipe/filters/stage.h"
 #include "medpipe/phantom/body_phantom.h"
 #include "stage_test_support.h"
 
 namespace medpipe {
 namespace {
+
+using test::Case;
+using test::everyStage;
+using test::nameOf;
+using test::testNameOf;
 
 using Clock = std::chrono::steady_clock;
 constexpr double kCancelAfter = 0.3;  // s
@@ -91,12 +97,6 @@ ImageF::Pointer labelNumbers(const Phantom &p) {
   return cast->GetOutput();
 }
 
-// A test case: a stage, and for stages with an `implementation` choice, which
-// one.
-struct Case {
-  std::string stage, implementation;
-};
-
 Outcome runAndCancel(const Case &c, bool large) {
   const Stage &stage = findStage(c.stage);
   const Phantom &p = phantom(large);
@@ -140,9 +140,6 @@ Outcome runAndCancel(const Case &c, bool large) {
   if (!outcome.finished) outcome.afterCancel = std::chrono::duration<double>(end - cancelledAt).count();
   return outcome;
 }
-
-std::string nameOf(const Case &c) { return c.stage + (c.implementation.empty() ? "" : " (" + c.implementation + ")"); }
-void PrintTo(const Case &c, std::ostream *os) { *os << nameOf(c); }
 
 class StageCancel : public testing::TestWithParam<Case> {};
 
@@ -251,27 +248,7 @@ TEST(StagePieces, GaussianPassByPassMatchesItkSmoothing) {
   EXPECT_EQ(test::maxDifference(*smoothing->GetOutput(), *out), 0.0);
 }
 
-// Every registered stage, and every implementation of those that have a choice
-// of them.
-std::vector<Case> everyStage() {
-  std::vector<Case> cases;
-  for (const Stage *s : allStages()) {
-    std::vector<std::string> implementations{""};
-    for (const auto &parameter : s->spec().parameters)
-      if (parameter.name == "implementation") implementations = parameter.choices;
-    for (const auto &implementation : implementations) cases.push_back({s->spec().name, implementation});
-  }
-  return cases;
-}
-
-INSTANTIATE_TEST_SUITE_P(EveryStage, StageCancel, testing::ValuesIn(everyStage()),
-                         [](const testing::TestParamInfo<Case> &info) {
-                           std::string name = info.param.stage + (info.param.implementation.empty() ? "" : "_") +
-                                              info.param.implementation;
-                           for (char &c : name)
-                             if (c == '-') c = '_';
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(EveryStage, StageCancel, testing::ValuesIn(everyStage()), testNameOf);
 
 }  // namespace
 }  // namespace medpipe

@@ -15,6 +15,7 @@
 #include "medpipe/io/dicom_series_writer.h"
 #include "medpipe/phantom/body_phantom.h"
 #include "medpipe/report/batch_report.h"
+#include "report_files.h"
 #include "test_support.h"
 
 namespace medpipe {
@@ -28,18 +29,8 @@ using test::runMedpipe;
 const std::vector<std::string> kPhi = {"Müller",   "Jürgen",     "PID-ÄÖ-4711",
                                        "19450317", "ACC-ß-0815", "1.2.826.0.1.3680043.9.7777"};
 
-std::string readText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-size_t countOf(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
+using test::countOf;
+using test::readText;
 
 class BatchReport : public ::testing::Test {
  protected:

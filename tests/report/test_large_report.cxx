@@ -9,6 +9,7 @@
 
 #include "headless_chromium.h"
 #include "medpipe/report/batch_report.h"
+#include "report_files.h"
 #include "test_support.h"
 
 namespace medpipe {
@@ -16,18 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string readText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-size_t countOf(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
+using test::countOf;
+using test::readText;
 
 constexpr size_t kUnits = 10000, kMetrics = 12;
 
