@@ -268,7 +268,8 @@ TEST_F(BatchReport, ChromiumLoadsEveryPageWithoutErrorsAndImagesDecode) {
     EXPECT_EQ(m[1], m[2]) << entry.path();
     // u00006 failed; the others show the slice montage, and the 3D render when
     // built with VTK.
-    EXPECT_EQ(m[2], entry.path().filename() == "u00006.html" ? "0" : vtk ? "2" : "1") << entry.path();
+    EXPECT_EQ(m[2], entry.path().filename() == "u00006.html" ? "0" : vtk ? "2" : "1") << entry.path() << "\n"
+                                                                                    << runResult.err;
   }
 }
 
