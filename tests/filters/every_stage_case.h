@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <itkCastImageFilter.h>
+
 #include "medpipe/filters/stage.h"
+#include "medpipe/phantom/body_phantom.h"
 
 namespace medpipe::test {
 
@@ -37,6 +40,27 @@ inline std::string testNameOf(const testing::TestParamInfo<Case> &info) {
   for (char &c : name)
     if (c == '-') c = '_';
   return name;
+}
+
+// The phantom's label map as an image of label numbers, the input cast-to-labels expects.
+inline ImageF::Pointer labelNumbers(const Phantom &p) {
+  auto cast = itk::CastImageFilter<LabelImage, ImageF>::New();
+  cast->SetInput(p.labels);
+  cast->Update();
+  return cast->GetOutput();
+}
+
+// The stage's required inputs from the phantom: its image (label numbers for cast-to-labels) and
+// its label map (as a mask or as labels to work on).
+inline StageInputs requiredInputs(const Stage &stage, const Phantom &p) {
+  StageInputs in;
+  for (const auto &input : stage.spec().inputs) {
+    if (input.optional) continue;
+    if (input.kind == DataKind::Image)
+      in[input.name] = {stage.spec().name == "cast-to-labels" ? labelNumbers(p) : p.image, nullptr, nullptr};
+    if (input.kind == DataKind::Labels) in[input.name] = {nullptr, p.labels, nullptr};
+  }
+  return in;
 }
 
 }  // namespace medpipe::test

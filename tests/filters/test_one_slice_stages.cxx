@@ -46,13 +46,6 @@ const Phantom &oneSlice() {
   return p;
 }
 
-ImageF::Pointer labelNumbers(const Phantom &p) {
-  auto cast = itk::CastImageFilter<LabelImage, ImageF>::New();
-  cast->SetInput(p.labels);
-  cast->Update();
-  return cast->GetOutput();
-}
-
 // Parameters a stage needs (no default), or that make it do real work on the
 // slice; radii of a few mm, as a user would give them for a CT, reach across
 // slices of 2.5 mm.
@@ -69,21 +62,7 @@ std::map<std::string, ParameterValue> parametersFor(const std::string &stage) {
   return {};
 }
 
-StageInputs inputsFor(const Stage &stage) {
-  const Phantom &p = oneSlice();
-  StageInputs in;
-  for (const auto &input : stage.spec().inputs) {
-    if (input.optional) continue;
-    if (input.kind == DataKind::Image)
-      in[input.name] = {stage.spec().name == "cast-to-labels" ? labelNumbers(p) : p.image, nullptr, nullptr};
-    if (input.kind == DataKind::Labels) {
-      // A mask input (apply-mask, crop-to-mask, radiomics...) is the body; a
-      // label map to work on is the phantom's.
-      in[input.name] = {nullptr, p.labels, nullptr};
-    }
-  }
-  return in;
-}
+StageInputs inputsFor(const Stage &stage) { return test::requiredInputs(stage, oneSlice()); }
 
 template <typename T>
 typename itk::Image<T, 2>::Pointer sliceOf(const itk::Image<T, 3> &image) {

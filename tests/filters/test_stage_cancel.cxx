@@ -88,25 +88,10 @@ struct Outcome {
   std::string error;       // what it threw
 };
 
-// The phantom's label map as an image of label numbers, the input
-// cast-to-labels expects.
-ImageF::Pointer labelNumbers(const Phantom &p) {
-  auto cast = itk::CastImageFilter<LabelImage, ImageF>::New();
-  cast->SetInput(p.labels);
-  cast->Update();
-  return cast->GetOutput();
-}
-
 Outcome runAndCancel(const Case &c, bool large) {
   const Stage &stage = findStage(c.stage);
   const Phantom &p = phantom(large);
-  StageInputs in;
-  for (const auto &input : stage.spec().inputs) {
-    if (input.optional) continue;
-    if (input.kind == DataKind::Image)
-      in[input.name] = {c.stage == "cast-to-labels" ? labelNumbers(p) : p.image, nullptr, nullptr};
-    if (input.kind == DataKind::Labels) in[input.name] = {nullptr, p.labels, nullptr};
-  }
+  const StageInputs in = test::requiredInputs(stage, p);
   auto given = parametersFor(c.stage, *p.image);
   if (!c.implementation.empty()) given["implementation"] = c.implementation;
 

@@ -41,6 +41,22 @@ inline std::string number(double v) {
   return text;
 }
 
+// The mosaic's 16-bit little-endian pixels: `spec.tiles` tiles of tileRows x tileColumns laid out
+// row by row, spec.across() to a row, in a rows x columns image.
+template <typename Spec>
+std::string tiledPixels(const Spec& spec, unsigned rows, unsigned columns) {
+  const unsigned across = spec.across();
+  std::string pixels(size_t(rows) * columns * 2, '\0');
+  for (unsigned k = 0; k < spec.tiles; ++k)
+    for (unsigned y = 0; y < spec.tileRows; ++y)
+      for (unsigned x = 0; x < spec.tileColumns; ++x) {
+        const size_t at = (size_t(k / across) * spec.tileRows + y) * columns + (k % across) * spec.tileColumns + x;
+        const uint16_t v = spec.value(k, y, x);
+        pixels[2 * at] = char(v & 0xFF), pixels[2 * at + 1] = char(v >> 8);
+      }
+  return pixels;
+}
+
 struct MosaicSpec {
   unsigned tiles = 5, tileRows = 6, tileColumns = 8;
   std::array<double, 3> firstTileCorner{10, -20, 30};  // ImagePositionPatient of tile 0
@@ -122,15 +138,7 @@ inline std::filesystem::path writeMosaic(const MosaicSpec& s, const std::filesys
     dicom.set(0x0029, 0x0010, "LO", "SIEMENS CSA HEADER");
     dicom.set(0x0029, 0x1010, "OB", csaHeader(csa));
   }
-  std::string pixels(size_t(rows) * columns * 2, '\0');
-  for (unsigned k = 0; k < s.tiles; ++k)
-    for (unsigned y = 0; y < s.tileRows; ++y)
-      for (unsigned x = 0; x < s.tileColumns; ++x) {
-        const size_t at = (size_t(k / across) * s.tileRows + y) * columns + (k % across) * s.tileColumns + x;
-        const uint16_t v = s.value(k, y, x);
-        pixels[2 * at] = char(v & 0xFF), pixels[2 * at + 1] = char(v >> 8);
-      }
-  dicom.pixels = pixels;
+  dicom.pixels = tiledPixels(s, rows, columns);
   return dicom.write(file);
 }
 
@@ -206,15 +214,7 @@ inline std::filesystem::path writeUihMosaic(const UihMosaicSpec& s, const std::f
     items += tagBytes(0xFFFE, 0xE000) + u32(uint32_t(item.size())) + item;
   }
   dicom.set(0x0065, 0x1051, "SQ", items);
-  std::string pixels(size_t(rows) * columns * 2, '\0');
-  for (unsigned k = 0; k < s.tiles; ++k)
-    for (unsigned y = 0; y < s.tileRows; ++y)
-      for (unsigned x = 0; x < s.tileColumns; ++x) {
-        const size_t at = (size_t(k / across) * s.tileRows + y) * columns + (k % across) * s.tileColumns + x;
-        const uint16_t v = s.value(k, y, x);
-        pixels[2 * at] = char(v & 0xFF), pixels[2 * at + 1] = char(v >> 8);
-      }
-  dicom.pixels = pixels;
+  dicom.pixels = tiledPixels(s, rows, columns);
   return dicom.write(file);
 }
 
