@@ -148,52 +148,55 @@ TEST(CohortCluster, ThreeGroupsAreRecovered) {
   test::runCohortPipeline(dir / "export", dir / "out", dir.path(), 0);
   ASSERT_EQ(test::runMedpipe("cohort build '" + (dir / "out").string() + "' -q").exitCode, 0);
 
-  // The default: every numeric column, standardised, constant ones and near-duplicates (|r| > 0.95
-  // with an earlier column: voxels and volume, spacing x and y) left out. k-means weighs the columns
-  // that remain alike, so the 9 that do not tell the groups apart (noise, size, extremes) outweigh
-  // the two that do: the default does not find these groups (docs/cohort.md says so); --columns does.
-  {
-    const auto all = cohort::rowsWithLabel(cohort::loadCohortMatrix(dir / "out", {}), 1);
-    const auto byDefault = cohort::clusterCohort(all, {});
-    std::vector<int> groups;
-    for (const auto& unit : all.units) groups.push_back(truth[static_cast<size_t>(seriesOf(unit) - 1)]);
-    std::cout << "[ figures  ] default columns: " << byDefault.columns.size() << " used, " << byDefault.dropped.size()
-              << " left out, k " << byDefault.k << ", adjusted Rand " << cohort::adjustedRandIndex(groups, byDefault.assignment) << "\n";
-    auto has = [](const std::vector<std::string>& v, const std::string& c) { return std::find(v.begin(), v.end(), c) != v.end(); };
-    EXPECT_TRUE(has(byDefault.columns, "tissue-stats.voxels") && has(byDefault.dropped, "tissue-stats.volume-ml"));
-    EXPECT_TRUE(has(byDefault.columns, "spacing_x_mm") && has(byDefault.dropped, "spacing_y_mm"));
-    EXPECT_TRUE(has(byDefault.dropped, "size_x"));  // constant
-    EXPECT_TRUE(has(byDefault.columns, "tissue-stats.mean"));
-    EXPECT_EQ(byDefault.columns.size() + byDefault.dropped.size(), all.columns.size());
-    cohort::ClusterOptions everyColumn;
-    everyColumn.maxCorrelation = 1;
-    EXPECT_GT(cohort::clusterCohort(all, everyColumn).columns.size(), byDefault.columns.size());
-    const auto cli = test::runMedpipe("cohort cluster '" + (dir / "out").string() + "'");  // k: auto is the default
-    ASSERT_EQ(cli.exitCode, 0) << cli.err;
-    EXPECT_NE(cli.out.find("on " + std::to_string(byDefault.columns.size()) + " standardised column(s)"), std::string::npos) << cli.out;
-    EXPECT_NE(cli.out.find("left out (empty, constant, or correlated above 0.95 with an earlier column): "), std::string::npos) << cli.out;
-  }
-  // k-means weighs every column alike: given the density columns, the groups are found; with all 23
-  // columns the spread of the other 21 (noise, size) would decide the clusters.
+  // The default: every numeric column, standardised; constant ones and near-duplicates (|r| > 0.95
+  // with an earlier column: voxels and volume, spacing x and y) left out; of the rest only the
+  // columns that fall into groups of their own. Density does (three groups); noise, size and the
+  // extremes they drive only vary, and weighed alike they would decide the clusters (screen: none).
+  const auto all = cohort::rowsWithLabel(cohort::loadCohortMatrix(dir / "out", {}), 1);
+  std::vector<int> groups;
+  for (const auto& unit : all.units) groups.push_back(truth[static_cast<size_t>(seriesOf(unit) - 1)]);
+  auto has = [](const std::vector<std::string>& v, const std::string& c) { return std::find(v.begin(), v.end(), c) != v.end(); };
+  cohort::ClusterOptions unscreened;
+  unscreened.screen = cohort::ColumnScreen::None;
+  const auto everyVarying = cohort::clusterCohort(all, unscreened);
+  EXPECT_TRUE(has(everyVarying.columns, "tissue-stats.voxels") && has(everyVarying.dropped, "tissue-stats.volume-ml"));
+  EXPECT_TRUE(has(everyVarying.columns, "spacing_x_mm") && has(everyVarying.dropped, "spacing_y_mm"));
+  EXPECT_TRUE(has(everyVarying.dropped, "size_x"));  // constant
+  EXPECT_EQ(everyVarying.columns.size() + everyVarying.dropped.size(), all.columns.size());
+  double otherStructure = 0;
+  for (size_t j = 0; j < everyVarying.columns.size(); ++j)
+    if (everyVarying.columns[j] != "tissue-stats.mean") otherStructure = std::max(otherStructure, everyVarying.structure[j]);
+  const double unscreenedRand = cohort::adjustedRandIndex(groups, everyVarying.assignment);
+  EXPECT_LT(unscreenedRand, 0.6);
+
+  const auto byDefault = cohort::clusterCohort(all, {});
+  std::cout << "[ figures  ] default: " << byDefault.columns.size() << " column(s) clustered (1-D silhouette "
+            << byDefault.structure.at(0) << "), " << byDefault.screenedOut.size() << " without groups (best "
+            << otherStructure << "), k " << byDefault.k << ", adjusted Rand " << cohort::adjustedRandIndex(groups, byDefault.assignment)
+            << "; every varying column alike: k " << everyVarying.k << ", adjusted Rand " << unscreenedRand << "\n";
+  EXPECT_EQ(byDefault.columns, std::vector<std::string>{"tissue-stats.mean"});
+  EXPECT_EQ(byDefault.screenedOut.size() + 1, everyVarying.columns.size());
+  EXPECT_EQ(byDefault.k, 3);
+  EXPECT_GE(cohort::adjustedRandIndex(groups, byDefault.assignment), 0.9);
+  EXPECT_EQ(cohort::clusterCohort(all, {}).assignment, byDefault.assignment);  // the same again for the same seed
+
+  const auto cli = test::runMedpipe("cohort cluster '" + (dir / "out").string() + "'");  // k: auto is the default
+  ASSERT_EQ(cli.exitCode, 0) << cli.err;
+  EXPECT_NE(cli.out.find("k = 3 on 1 standardised column(s), 45 unit(s) of label 1"), std::string::npos) << cli.out;
+  EXPECT_NE(cli.out.find("columns with groups of their own (1-D silhouette >= 0.71): tissue-stats.mean 0."), std::string::npos) << cli.out;
+  EXPECT_NE(cli.out.find("left out, no groups of their own: spacing_x_mm tissue-stats.voxels"), std::string::npos) << cli.out;
+  EXPECT_NE(cli.out.find("left out (empty, constant, or correlated above 0.95 with an earlier column): "), std::string::npos) << cli.out;
+  EXPECT_EQ(query(dir / "out" / "cohort.sqlite", "SELECT COUNT(DISTINCT cluster) FROM clusters"), "3");
+
+  // Chosen columns are clustered as they are: the two density columns, no screen needed.
   const std::string columns = "tissue-stats.mean,body-stats.mean";
-  const auto r = test::runMedpipe("cohort cluster '" + (dir / "out").string() + "' --k auto --columns " + columns);
+  const auto r = test::runMedpipe("cohort cluster '" + (dir / "out").string() + "' --k auto --screen none --columns " + columns);
   ASSERT_EQ(r.exitCode, 0) << r.err;
   EXPECT_NE(r.out.find("k = 3 "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("45 unit(s) of label 1"), std::string::npos) << r.out;
   const auto matrix = cohort::rowsWithLabel(cohort::loadCohortMatrix(dir / "out", {"tissue-stats.mean", "body-stats.mean"}), 1);
-  // Rows are ordered by unit ID; map them back to their series' groups.
-  std::vector<int> expected, found;
-  const auto result = cohort::clusterCohort(matrix, {});
-  for (size_t i = 0; i < matrix.units.size(); ++i) {
-    expected.push_back(truth[static_cast<size_t>(seriesOf(matrix.units[i]) - 1)]);
-    found.push_back(result.assignment[i]);
-  }
-  ASSERT_EQ(expected.size(), 45u);
-  EXPECT_EQ(result.k, 3);
-  EXPECT_GE(cohort::adjustedRandIndex(expected, found), 0.9);
-  // Written into the database, and the same again for the same seed.
-  EXPECT_EQ(query(dir / "out" / "cohort.sqlite", "SELECT COUNT(DISTINCT cluster) FROM clusters"), "3");
-  EXPECT_EQ(cohort::clusterCohort(matrix, {}).assignment, result.assignment);
+  std::vector<int> expected;
+  for (const auto& unit : matrix.units) expected.push_back(truth[static_cast<size_t>(seriesOf(unit) - 1)]);
+  EXPECT_GE(cohort::adjustedRandIndex(expected, cohort::clusterCohort(matrix, unscreened).assignment), 0.9);
   // A fixed k is honoured.
   const auto two = test::runMedpipe("cohort cluster '" + (dir / "out").string() + "' --k 2 --columns " + columns);
   ASSERT_EQ(two.exitCode, 0) << two.err;

@@ -7,97 +7,61 @@
 #include <numeric>
 #include <random>
 
+#include "kmeans.h"
 #include "medpipe/core/error.h"
 #include "sqlite_db.h"
 
 namespace medpipe::cohort {
 namespace {
 
-using Points = std::vector<std::vector<double>>;
-
-double distance2(const std::vector<double>& a, const std::vector<double>& b) {
-  double s = 0;
-  for (size_t i = 0; i < a.size(); ++i) s += (a[i] - b[i]) * (a[i] - b[i]);
-  return s;
+// The strongest grouping one column has on its own: the best mean silhouette of its 1-D k-means
+// over k = 2..maxK, counting only groupings whose smallest group holds `smallestGroup` of the rows.
+double groupStructure(const std::vector<double>& column, const std::vector<size_t>& rows, const ClusterOptions& o) {
+  Points x;
+  for (size_t r : rows) x.push_back({column[r]});
+  double best = 0;
+  std::mt19937 random(o.seed);
+  for (int k = 2; k <= std::min<int>(o.maxK, static_cast<int>(x.size()) - 1); ++k) {
+    const auto clusters = bestKMeans(x, k, 5, random);
+    std::vector<size_t> counts(static_cast<size_t>(k), 0);
+    for (int c : clusters.assignment) ++counts[static_cast<size_t>(c)];
+    if (static_cast<double>(*std::min_element(counts.begin(), counts.end())) < o.smallestGroup * static_cast<double>(x.size())) continue;
+    best = std::max(best, meanSilhouette(x, clusters.assignment, k));
+  }
+  return best;
 }
 
-struct KMeans {
-  std::vector<int> assignment;
-  Points centres;
-  double inertia = std::numeric_limits<double>::infinity();
-};
-
-// One run of Lloyd's algorithm from a k-means++ start.
-KMeans lloyd(const Points& x, int k, std::mt19937& random) {
-  const size_t n = x.size();
-  KMeans r;
-  std::uniform_int_distribution<size_t> pick(0, n - 1);
-  r.centres.push_back(x[pick(random)]);
-  std::vector<double> d(n);
-  while (static_cast<int>(r.centres.size()) < k) {
-    double total = 0;
-    for (size_t i = 0; i < n; ++i) {
-      d[i] = std::numeric_limits<double>::infinity();
-      for (const auto& c : r.centres) d[i] = std::min(d[i], distance2(x[i], c));
-      total += d[i];
-    }
-    if (total <= 0) {
-      r.centres.push_back(x[pick(random)]);
+// Of the columns, those with groups of their own (all of them when none has).
+void screenColumns(const ClusterOptions& o, ClusterResult& result, std::vector<size_t>& used, std::vector<double>& means,
+                   std::vector<double>& sds, std::vector<std::vector<double>>& standardised) {
+  const size_t n = standardised.front().size();
+  std::vector<size_t> rows(n);
+  std::iota(rows.begin(), rows.end(), 0);
+  if (n > o.sampleRows) {
+    std::mt19937 random(o.seed);
+    std::shuffle(rows.begin(), rows.end(), random);
+    rows.resize(o.sampleRows);
+  }
+  std::vector<double> structure;
+  for (const auto& column : standardised) structure.push_back(groupStructure(column, rows, o));
+  if (o.screen == ColumnScreen::None || std::none_of(structure.begin(), structure.end(), [&](double s) { return s >= o.screenSilhouette; })) {
+    result.structure = structure;
+    return;
+  }
+  result.screened = true;
+  size_t kept = 0;
+  for (size_t j = 0; j < used.size(); ++j) {
+    if (structure[j] < o.screenSilhouette) {
+      result.screenedOut.push_back(result.columns[j]);
       continue;
     }
-    std::uniform_real_distribution<double> u(0, total);
-    double target = u(random);
-    size_t i = 0;
-    for (; i + 1 < n && target >= d[i]; ++i) target -= d[i];
-    r.centres.push_back(x[i]);
+    if (kept != j)  // (a self-move would empty the column)
+      used[kept] = used[j], means[kept] = means[j], sds[kept] = sds[j], standardised[kept] = std::move(standardised[j]),
+      result.columns[kept] = result.columns[j];
+    result.structure.push_back(structure[j]);
+    ++kept;
   }
-  r.assignment.assign(n, -1);
-  for (int iteration = 0; iteration < 300; ++iteration) {
-    bool moved = false;
-    for (size_t i = 0; i < n; ++i) {
-      int best = 0;
-      double bestD = distance2(x[i], r.centres[0]);
-      for (int c = 1; c < k; ++c) {
-        const double dc = distance2(x[i], r.centres[static_cast<size_t>(c)]);
-        if (dc < bestD) best = c, bestD = dc;
-      }
-      if (r.assignment[i] != best) r.assignment[i] = best, moved = true;
-    }
-    if (!moved) break;
-    Points sums(static_cast<size_t>(k), std::vector<double>(x[0].size(), 0));
-    std::vector<size_t> counts(static_cast<size_t>(k), 0);
-    for (size_t i = 0; i < n; ++i) {
-      auto& s = sums[static_cast<size_t>(r.assignment[i])];
-      for (size_t j = 0; j < s.size(); ++j) s[j] += x[i][j];
-      ++counts[static_cast<size_t>(r.assignment[i])];
-    }
-    for (size_t c = 0; c < sums.size(); ++c)
-      if (counts[c])
-        for (size_t j = 0; j < sums[c].size(); ++j) r.centres[c][j] = sums[c][j] / static_cast<double>(counts[c]);
-  }
-  r.inertia = 0;
-  for (size_t i = 0; i < n; ++i) r.inertia += distance2(x[i], r.centres[static_cast<size_t>(r.assignment[i])]);
-  return r;
-}
-
-double meanSilhouette(const Points& x, const std::vector<int>& a, int k) {
-  const size_t n = x.size();
-  std::vector<size_t> counts(static_cast<size_t>(k), 0);
-  for (int c : a) ++counts[static_cast<size_t>(c)];
-  double total = 0;
-  for (size_t i = 0; i < n; ++i) {
-    std::vector<double> sum(static_cast<size_t>(k), 0);
-    for (size_t j = 0; j < n; ++j)
-      if (j != i) sum[static_cast<size_t>(a[j])] += std::sqrt(distance2(x[i], x[j]));
-    const size_t own = static_cast<size_t>(a[i]);
-    if (counts[own] <= 1) continue;  // a singleton's silhouette is 0
-    const double inner = sum[own] / static_cast<double>(counts[own] - 1);
-    double outer = std::numeric_limits<double>::infinity();
-    for (size_t c = 0; c < sum.size(); ++c)
-      if (c != own && counts[c]) outer = std::min(outer, sum[c] / static_cast<double>(counts[c]));
-    total += (outer - inner) / std::max(inner, outer);
-  }
-  return total / static_cast<double>(n);
+  used.resize(kept), means.resize(kept), sds.resize(kept), standardised.resize(kept), result.columns.resize(kept);
 }
 
 }  // namespace
@@ -141,6 +105,7 @@ ClusterResult clusterCohort(const CohortMatrix& m, const ClusterOptions& options
     result.columns.push_back(m.columns[c]);
   }
   if (used.empty()) throw Error("", "--columns", "no column varies across the cohort");
+  screenColumns(options, result, used, means, sds, standardised);
   Points x(n, std::vector<double>(used.size()));
   for (size_t r = 0; r < n; ++r)
     for (size_t j = 0; j < used.size(); ++j) x[r][j] = standardised[j][r];
@@ -150,14 +115,11 @@ ClusterResult clusterCohort(const CohortMatrix& m, const ClusterOptions& options
   KMeans chosen;
   for (int k = minK; k <= std::min<int>(maxK, static_cast<int>(n) - 1); ++k) {
     std::mt19937 random(options.seed + 7919u * static_cast<unsigned>(k));
-    KMeans best;
-    for (int start = 0; start < options.restarts; ++start) {
-      KMeans run = lloyd(x, k, random);
-      if (run.inertia < best.inertia) best = std::move(run);
-    }
+    KMeans best = bestKMeans(x, k, options.restarts, random);
     const double s = meanSilhouette(x, best.assignment, k);
     result.silhouetteByK.emplace_back(k, s);
-    if (chosen.assignment.empty() || s > result.silhouette + 1e-12) chosen = best, result.silhouette = s, result.k = k;
+    if (chosen.assignment.empty() || s > result.silhouette + 1e-12)
+      chosen = best, result.silhouette = s, result.k = k;
   }
   // Number clusters by size (largest 0), ties by first row: stable names across runs.
   std::vector<size_t> counts(static_cast<size_t>(result.k), 0), first(static_cast<size_t>(result.k), n);
@@ -174,13 +136,16 @@ ClusterResult clusterCohort(const CohortMatrix& m, const ClusterOptions& options
   std::vector<int> rename(static_cast<size_t>(result.k));
   for (size_t i = 0; i < order.size(); ++i) rename[static_cast<size_t>(order[i])] = static_cast<int>(i);
   for (int a : chosen.assignment) result.assignment.push_back(rename[static_cast<size_t>(a)]);
-  result.centres.assign(static_cast<size_t>(result.k), std::vector<double>(used.size()));
+  result.centres.assign(static_cast<size_t>(result.k), std::vector<double>(used.size(), 0));
   result.sizes.assign(static_cast<size_t>(result.k), 0);
-  for (int c = 0; c < result.k; ++c) {
-    const auto& centre = chosen.centres[static_cast<size_t>(order[static_cast<size_t>(c)])];
-    for (size_t j = 0; j < used.size(); ++j) result.centres[static_cast<size_t>(c)][j] = centre[j] * sds[j] + means[j];
-    result.sizes[static_cast<size_t>(c)] = counts[static_cast<size_t>(order[static_cast<size_t>(c)])];
+  for (size_t r = 0; r < n; ++r) {
+    const auto c = static_cast<size_t>(result.assignment[r]);
+    ++result.sizes[c];
+    for (size_t j = 0; j < used.size(); ++j) result.centres[c][j] += x[r][j];
   }
+  for (size_t c = 0; c < result.centres.size(); ++c)  // means of the standardised values, back in the columns' units
+    for (size_t j = 0; j < used.size(); ++j)
+      result.centres[c][j] = result.centres[c][j] / static_cast<double>(result.sizes[c]) * sds[j] + means[j];
   return result;
 }
 

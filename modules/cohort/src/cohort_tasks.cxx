@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <numeric>
 #include <sstream>
 
 #include "medpipe/cohort/clustering.h"
@@ -86,6 +87,11 @@ std::vector<MiningCommand> declareCommands() {
                             "with the best mean silhouette",
                             checkK),
         ParameterSpec::integer("max-k", 8, 2, 100, "largest k tried by k: auto"),
+        ParameterSpec::choice("screen", "groups", {"groups", "none"},
+                              "groups: cluster only the columns that fall into groups of their own (1-D k-means mean "
+                              "silhouette >= 0.71, Kaufman and Rousseeuw's strong structure, smallest group >= 5 % of "
+                              "the units; all columns when none does); "
+                              "none: every column"),
         columnsOption("columns clustered" + all + "; of columns correlated above 0.95 only the first is used"), labelOption(),
         seedOption()}},
       {"train",
@@ -171,6 +177,7 @@ MiningOutcome runCluster(const ParameterValues& v, const fs::path& database) {
   ClusterOptions o;
   o.k = v.text("k") == "auto" ? 0 : std::stoi(v.text("k"));
   o.maxK = static_cast<int>(v.integer("max-k"));
+  o.screen = v.choice("screen") == "none" ? ColumnScreen::None : ColumnScreen::Groups;
   o.seed = static_cast<unsigned>(v.integer("seed"));
   long long label = 0;
   const auto matrix =
@@ -185,6 +192,16 @@ MiningOutcome runCluster(const ParameterValues& v, const fs::path& database) {
     out.details += "silhouette by k:";
     for (const auto& [k, s] : result.silhouetteByK) out.details += " " + std::to_string(k) + ": " + fixed(s);
     out.details += "\n";
+  }
+  const std::string rule = "(1-D silhouette >= " + fixed(o.screenSilhouette, 2) + ")";
+  if (result.screened) {
+    out.details += "columns with groups of their own " + rule + ":";
+    for (size_t j = 0; j < result.columns.size(); ++j) out.details += " " + result.columns[j] + " " + fixed(result.structure[j]);
+    if (!result.screenedOut.empty()) out.details += "; left out, no groups of their own:";
+    for (const auto& c : result.screenedOut) out.details += " " + c;
+    out.details += "\n";
+  } else if (o.screen == ColumnScreen::Groups) {
+    out.details += "no column has groups of its own " + rule + ": all are clustered\n";
   }
   for (int c = 0; c < result.k; ++c)
     out.details += "cluster " + std::to_string(c) + ": " + std::to_string(result.sizes[static_cast<size_t>(c)]) + " row(s)\n";
