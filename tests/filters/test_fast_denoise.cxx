@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <array>
 #include <cstdio>
+
+#include <itkImageRegionIteratorWithIndex.h>
 
 #include "stage_test_support.h"
 
@@ -66,14 +69,43 @@ Compared compare(const std::string& stage, const PhantomSpec& noisySpec, std::ma
   return c;
 }
 
+// Stated in the stage's docs: within 40 HU of ITK everywhere, 5 HU on average, PSNR >= 48 dB against
+// it (measured 28.5 HU, 3.8 HU, 50.5 dB), and no worse a denoiser.
 TEST(FastBilateral, WithinTheStatedBoundOfItk) {
   const Compared c = compare("bilateral", spec({1.6, 1.6, 2.0}, 40), {});
-  EXPECT_GT(c.psnrFast, c.psnrNoisy);
+  EXPECT_LT(c.distance.max, 40);
+  EXPECT_LT(c.distance.mean, 5);
+  EXPECT_GT(c.distance.psnr, 48);
+  EXPECT_GT(c.psnrFast, c.psnrItk - 1);
+  EXPECT_GT(c.psnrFast, c.psnrNoisy + 10);
 }
 
-TEST(FastNonLocalMeans, DenoisesAboutAsWellAsItk) {
-  const Compared c = compare("patch-based-denoising", spec({1.6, 1.6, 2.0}, 100), {});
-  EXPECT_GT(c.psnrFast, c.psnrNoisy);
+// Where the image varies along one axis only, the three 1D passes are ITK's 3D kernel: the same
+// voxels up to float rounding (steps of 300 and 1000 HU and noise along x, 1.6 x 1.6 x 2 mm).
+TEST(FastBilateral, SameVoxelsAsItkWhereTheImageVariesAlongOneAxis) {
+  auto image = ImageF::New();
+  image->SetRegions(ImageF::SizeType{{48, 6, 5}});
+  image->SetSpacing(ImageF::SpacingType(std::array<double, 3>{1.6, 1.6, 2.0}.data()));
+  image->Allocate();
+  for (itk::ImageRegionIteratorWithIndex<ImageF> it(image, image->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it) {
+    const long x = it.GetIndex()[0];
+    it.Set(float((x < 16 ? -1000 : x < 32 ? 40 : 340) + 37 * std::sin(1.7 * x)));
+  }
+  const StageInputs in{{"image", {image, nullptr, nullptr}}};
+  const auto fast = runStage(findStage("bilateral"), in, {{"range-sigma", 50.0}}).image;
+  const auto itk = runStage(findStage("bilateral"), in, {{"range-sigma", 50.0}, {"implementation", std::string("itk")}}).image;
+  EXPECT_LT(test::maxDifference(*fast, *itk), 1e-3);
+}
+
+// Stated in the stage's docs (100 HU noise): its output within 60 HU of ITK's on average, PSNR >=
+// 27 dB against it (measured 49 HU, 28.7 dB: mostly the noise ITK leaves), and a better denoiser.
+TEST(FastNonLocalMeans, WithinTheStatedBoundOfItkAndDenoisesBetter) {
+  // ITK with 3 iterations of 10 patches: about a second here.
+  const Compared c = compare("patch-based-denoising", spec({1.6, 1.6, 2.0}, 100), {{"iterations", 3L}, {"patches", 10L}});
+  EXPECT_LT(c.distance.mean, 60);
+  EXPECT_GT(c.distance.psnr, 27);
+  EXPECT_GT(c.psnrFast, c.psnrItk);
+  EXPECT_GT(c.psnrFast, c.psnrNoisy + 10);
 }
 
 }  // namespace
