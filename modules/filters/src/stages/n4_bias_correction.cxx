@@ -43,7 +43,12 @@ class N4BiasCorrectionStage : public Stage {
     const ImageF::Pointer image = in.at("image").image;
     const auto mask = in.count("mask") ? in.at("mask").labels : LabelImage::Pointer();
     if (mask) requireSameGrid(*image, *mask, spec().name, "mask");
-    if (image->GetLargestPossibleRegion().GetSize()[2] != 1) return {correct(image, mask, p, progress), nullptr, nullptr};
+    const auto size = image->GetLargestPossibleRegion().GetSize();
+    if (size[0] < 2 || size[1] < 2)
+      throw Error("", spec().name,
+                  "needs at least 2 voxels along x and y (its B-spline field is fitted over the image), got " +
+                      formatSize(size));
+    if (size[2] != 1) return {correct(image, mask, p, progress), nullptr, nullptr};
     // One slice: its B-spline field needs an extent along z, so the fit runs on two copies of the
     // slice, where the field comes out constant along z: the 2D field of the slice.
     const ImageF::Pointer corrected =
@@ -80,14 +85,11 @@ class N4BiasCorrectionStage : public Stage {
                           const Progress& progress) const {
     const std::string& name = spec().name;
 
-    // Shrink so every axis keeps at least 2 voxels: the B-spline domain must not collapse.
+    // Shrink so every axis keeps at least 2 voxels (run() saw to 2 or more): the B-spline domain must
+    // not collapse.
     const auto size = image->GetLargestPossibleRegion().GetSize();
     itk::FixedArray<unsigned, Dimension> factors;
     for (unsigned d = 0; d < Dimension; ++d) {
-      if (size[d] < 2)
-        throw Error("", name,
-                    "needs at least 2 voxels along x and y (its B-spline field is fitted over the image), got " +
-                        formatSize(size));
       factors[d] =
           static_cast<unsigned>(std::clamp<long>(static_cast<long>(size[d] / 2), 1L, p.integer("shrink-factor")));
     }
