@@ -15,3 +15,5 @@ table=$(mktemp)
 write_results bench/RESULTS-stages.md "Stage benchmark" "bash bench/stage_bench.sh" \
   "Float phantom of ${size[0]}x${size[1]}x${size[2]} (or the size in the row); ratio = stage time / bare ITK time." "$table"
 rm -f "$table"
+# bilateral and patch-based denoising as a user runs them, fast on the whole CT (issue 22).
+{ echo; bash bench/denoise_bench.sh; } | tee -a bench/RESULTS-stages.md

@@ -197,9 +197,18 @@ TEST(DenoiseStages, BadParametersAndInputsAreNamed) {
             "'gaussian'?)");
   // CT has negative values, which ITK's Rician and Poisson models cannot take.
   EXPECT_EQ(errorOf([&] {
-              runStage(findStage("patch-based-denoising"), image, {{"noise-model", std::string("rician")}});
+              runStage(findStage("patch-based-denoising"), image,
+                       {{"noise-model", std::string("rician")}, {"implementation", std::string("itk")}});
             }),
             "patch-based-denoising.noise-model: rician needs non-negative intensities; the image's minimum is -1024");
+  // The fast non-local means has neither noise models nor a fidelity term.
+  EXPECT_EQ(errorOf([&] {
+              runStage(findStage("patch-based-denoising"), image, {{"noise-model", std::string("rician")}});
+            }),
+            "patch-based-denoising.noise-model: rician needs implementation: itk (the fast non-local means assumes "
+            "gaussian noise)");
+  EXPECT_EQ(errorOf([&] { runStage(findStage("patch-based-denoising"), image, {{"fidelity-weight", 0.1}}); }),
+            "patch-based-denoising.fidelity-weight: needs implementation: itk (the fast one has no fidelity term)");
   EXPECT_EQ(errorOf([&] { runStage(findStage("median"), {{"image", {nullptr, ct.labels, nullptr}}}, {}); }),
             "median: input 'image' must be image, got labels");
   EXPECT_EQ(errorOf([&] { runStage(findStage("bilateral"), {}, {}); }), "bilateral: needs input 'image' (image)");

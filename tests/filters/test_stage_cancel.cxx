@@ -138,12 +138,6 @@ TEST_P(StageCancel, StopsWithinASecond) {
     GTEST_SKIP() << name
                  << ": the histogram pass of ITK's Otsu filters cannot be "
                     "cancelled (about 5 s on a CT)";
-  // Known gap: ITK's patch-based filter checks between iterations only, and one
-  // takes minutes.
-  if (stage.stage == "patch-based-denoising")
-    GTEST_SKIP() << name
-                 << ": ITK's patch-based filter checks for a cancel between "
-                    "iterations only (minutes on a CT)";
   // Known gap: ITK's region growing checks between its re-estimation passes
   // only (1.1 s on 31 Mvox).
   if (stage.stage == "confidence-connected")
@@ -190,7 +184,7 @@ TEST_P(StageCancel, StopsWithinASecond) {
                 << kStopWithin << " s on a full CT";
 }
 
-// bilateral and mean run piece by piece so a cancel is seen between pieces; the voxels must be
+// bilateral (implementation: itk) and mean run piece by piece so a cancel is seen between pieces; the voxels must be
 // those of one Update of the same ITK filter. Bilateral's pieces (16 k voxels) are rows of
 // 256 x 256 slices, mean's whole slabs; the kernels reach across piece borders.
 TEST(StagePieces, BilateralAndMeanInPiecesMatchOneUpdate) {
@@ -205,7 +199,7 @@ TEST(StagePieces, BilateralAndMeanInPiecesMatchOneUpdate) {
   bilateral->SetDomainSigma(2.0);
   bilateral->SetRangeSigma(100.0);
   bilateral->Update();
-  const auto pieces = runStage(findStage("bilateral"), in, {}).image;
+  const auto pieces = runStage(findStage("bilateral"), in, {{"implementation", std::string("itk")}}).image;
   EXPECT_EQ(test::maxDifference(*bilateral->GetOutput(), *pieces), 0.0);
 
   spec.size = {256, 256, 10};  // mean's pieces are 4 slices: 4 + 4 + 2

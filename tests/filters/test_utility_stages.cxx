@@ -387,8 +387,8 @@ TEST(UtilityStages, N4RefusesAnImageWithNothingToFit) {
   EXPECT_EQ(errorOf([&] { runStage(findStage("n4-bias-correction"), imageInput(image), {}); }),
             "n4-bias-correction: no positive voxel inside the mask to fit the bias field to");
   EXPECT_EQ(errorOf([&] { runStage(findStage("n4-bias-correction"), imageInput(negative), {}); }),
-            "n4-bias-correction: needs at least 2 voxels along every axis (its B-spline field is fitted in 3D), "
-            "got 4x1x1: a one-slice image cannot be corrected");
+            "n4-bias-correction: needs at least 2 voxels along x and y (its B-spline field is fitted over the "
+            "image), got 4x1x1");
   EXPECT_EQ(errorOf([&] { runStage(findStage("n4-bias-correction"), imageInput(image), {{"shrink-factor", 0L}}); }),
             "n4-bias-correction.shrink-factor: 0 is out of range [1, 16]");
 }

@@ -46,11 +46,6 @@ struct OtherPhantom {
 };
 const std::map<std::string, OtherPhantom> kOtherPhantom = {
     {"crop-to-box", {{400, 380, 64}, {0.5, 0.5, 2.5}, "its box reaches voxel (399, 379, 63), as on a 512x512 CT"}},
-    // ITK 5.2 refuses its own smooth-disc patch weights where the coarsest spacing is more than about
-    // three times the finest (3.2 x 3.2 x 10 and 2.2 x 2.2 x 7 mm fail, 3.2 x 3.2 x 8 runs): the stage
-    // then fails with "patch-based-denoising: ITK ERROR: Patch weights must be in the range [0,1]".
-    {"patch-based-denoising",
-     {{64, 64, 16}, {3.2, 3.2, 8.0}, "ITK refuses its own patch weights for slices over ~3x the pixel size"}},
 };
 
 std::string slurp(const std::filesystem::path& path) {

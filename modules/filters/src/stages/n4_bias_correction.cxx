@@ -40,19 +40,56 @@ class N4BiasCorrectionStage : public Stage {
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    const std::string& name = spec().name;
     const ImageF::Pointer image = in.at("image").image;
     const auto mask = in.count("mask") ? in.at("mask").labels : LabelImage::Pointer();
-    if (mask) requireSameGrid(*image, *mask, name, "mask");
+    if (mask) requireSameGrid(*image, *mask, spec().name, "mask");
+    const auto size = image->GetLargestPossibleRegion().GetSize();
+    if (size[0] < 2 || size[1] < 2)
+      throw Error("", spec().name,
+                  "needs at least 2 voxels along x and y (its B-spline field is fitted over the image), got " +
+                      formatSize(size));
+    if (size[2] != 1) return {correct(image, mask, p, progress), nullptr, nullptr};
+    // One slice: its B-spline field needs an extent along z, so the fit runs on two copies of the
+    // slice, where the field comes out constant along z: the 2D field of the slice.
+    const ImageF::Pointer corrected =
+        correct(twoCopies(*image), mask ? twoCopies(*mask) : mask, p, progress);
+    return {firstSlice(*corrected, *image), nullptr, nullptr};
+  }
 
-    // Shrink so every axis keeps at least 2 voxels: the B-spline domain must not collapse.
+ private:
+  template <typename TImage>
+  static typename TImage::Pointer twoCopies(const TImage& slice) {
+    auto stack = TImage::New();
+    stack->CopyInformation(&slice);
+    auto size = slice.GetLargestPossibleRegion().GetSize();
+    size[2] = 2;
+    stack->SetRegions(size);
+    stack->Allocate();
+    const size_t count = slice.GetPixelContainer()->Size();
+    std::copy(slice.GetBufferPointer(), slice.GetBufferPointer() + count, stack->GetBufferPointer());
+    std::copy(slice.GetBufferPointer(), slice.GetBufferPointer() + count, stack->GetBufferPointer() + count);
+    return stack;
+  }
+
+  static ImageF::Pointer firstSlice(const ImageF& stack, const ImageF& like) {
+    auto out = ImageF::New();
+    out->CopyInformation(&like);
+    out->SetRegions(like.GetLargestPossibleRegion());
+    out->Allocate();
+    std::copy(stack.GetBufferPointer(), stack.GetBufferPointer() + like.GetPixelContainer()->Size(),
+              out->GetBufferPointer());
+    return out;
+  }
+
+  ImageF::Pointer correct(const ImageF::Pointer& image, const LabelImage::Pointer& mask, const ParameterValues& p,
+                          const Progress& progress) const {
+    const std::string& name = spec().name;
+
+    // Shrink so every axis keeps at least 2 voxels (run() saw to 2 or more): the B-spline domain must
+    // not collapse.
     const auto size = image->GetLargestPossibleRegion().GetSize();
     itk::FixedArray<unsigned, Dimension> factors;
     for (unsigned d = 0; d < Dimension; ++d) {
-      if (size[d] < 2)
-        throw Error("", name,
-                    "needs at least 2 voxels along every axis (its B-spline field is fitted in 3D), got " +
-                        formatSize(size) + (size[2] == 1 ? ": a one-slice image cannot be corrected" : ""));
       factors[d] =
           static_cast<unsigned>(std::clamp<long>(static_cast<long>(size[d] / 2), 1L, p.integer("shrink-factor")));
     }
@@ -135,7 +172,7 @@ class N4BiasCorrectionStage : public Stage {
     const float* logBias = fullLogField->GetBufferPointer();
     float* output = corrected->GetBufferPointer();
     for (size_t i = 0; i < count; ++i) output[i] = input[i] / std::exp(logBias[i]);
-    return {corrected, nullptr, nullptr};
+    return corrected;
   }
 };
 
