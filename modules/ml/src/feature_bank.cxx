@@ -1,0 +1,314 @@
+// The feature bank as separable Gaussian-derivative filters (sampled kernels of order 0, 1, 2 per
+// axis, sigma in mm / spacing). Each slab runs the z pass first, straight from the whole input, so a
+// slab needs no margin of its own except for the structure tensor's outer smoothing; every output
+// voxel is computed by the same arithmetic whatever the slab, hence thread counts cannot change it.
+#include "medpipe/ml/feature_bank.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdio>
+
+namespace medpipe::ml {
+
+const char* toString(FeatureKind kind) {
+  switch (kind) {
+    case FeatureKind::Gaussian: return "gaussian";
+    case FeatureKind::LaplacianOfGaussian: return "log";
+    case FeatureKind::GradientMagnitude: return "gradient-magnitude";
+    case FeatureKind::DifferenceOfGaussians: return "dog";
+    case FeatureKind::StructureTensor: return "structure-tensor";
+    case FeatureKind::Hessian: return "hessian";
+  }
+  return "?";
+}
+
+unsigned columnsOf(FeatureKind kind) {
+  return kind == FeatureKind::StructureTensor || kind == FeatureKind::Hessian ? 3 : 1;
+}
+
+namespace {
+
+std::string formatScale(double mm) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%gmm", mm);
+  return text;
+}
+
+constexpr double kDogRatio = 0.66;        // ilastik's difference of Gaussians: sigma minus 0.66 sigma
+constexpr double kOuterRatio = 0.5;       // ilastik's structure tensor: outer scale = sigma / 2
+constexpr double kMinSigmaVoxels = 0.5;   // below half a voxel a sampled derivative kernel is meaningless
+
+// A sampled Gaussian derivative of order 0, 1 or 2; out[x] = sum_t w[t] in[x + t], t in [-r, r].
+struct Kernel {
+  int radius = 0;
+  std::vector<float> w;  // 2r + 1 taps
+};
+
+Kernel gaussianKernel(double sigmaVoxels, int order) {
+  const double s = std::max(sigmaVoxels, kMinSigmaVoxels);
+  Kernel k;
+  k.radius = std::max(1, int(std::ceil(3 * s + 0.5 * order)));
+  std::vector<double> w(2 * k.radius + 1);
+  double sum = 0;
+  for (int t = -k.radius; t <= k.radius; ++t) sum += w[t + k.radius] = std::exp(-0.5 * t * t / (s * s));
+  for (auto& v : w) v /= sum;
+  if (order == 1) {  // d/dx: exact on a linear ramp
+    double m = 0;
+    for (int t = -k.radius; t <= k.radius; ++t) w[t + k.radius] *= t, m += t * w[t + k.radius];
+    for (auto& v : w) v /= m;
+  } else if (order == 2) {  // d2/dx2: zero on a constant, exact on a parabola
+    double mean = 0;
+    for (int t = -k.radius; t <= k.radius; ++t) mean += w[t + k.radius] *= (t * t / (s * s) - 1);
+    mean /= double(w.size());
+    double m = 0;
+    for (int t = -k.radius; t <= k.radius; ++t) w[t + k.radius] -= mean, m += 0.5 * t * t * w[t + k.radius];
+    for (auto& v : w) v /= m;
+  }
+  k.w.assign(w.begin(), w.end());
+  return k;
+}
+
+// Kernels of one sigma (mm) on each axis: [axis][order].
+using AxisKernels = std::array<std::array<Kernel, 3>, 3>;
+AxisKernels kernelsFor(double sigmaMm, const double spacing[3], int maxOrder) {
+  AxisKernels k;
+  for (int a = 0; a < 3; ++a)
+    for (int o = 0; o <= maxOrder; ++o) k[a][o] = gaussianKernel(sigmaMm / spacing[a], o);
+  return k;
+}
+
+size_t clampIndex(long i, size_t n) { return size_t(std::clamp<long>(i, 0, long(n) - 1)); }
+
+// Slice z of the z pass over a whole volume (or over slices [first, first + count) of one).
+void zPass(const float* volume, size_t nz, size_t first, size_t sliceVoxels, const Kernel& k, size_t z, float* out) {
+  std::fill(out, out + sliceVoxels, 0.0f);
+  for (int t = -k.radius; t <= k.radius; ++t) {
+    const float w = k.w[t + k.radius];
+    const float* in = volume + (clampIndex(long(z) + t, nz) - first) * sliceVoxels;
+    for (size_t i = 0; i < sliceVoxels; ++i) out[i] += w * in[i];
+  }
+}
+
+void yPass(const float* in, size_t nx, size_t ny, const Kernel& k, float* out) {
+  for (size_t y = 0; y < ny; ++y) {
+    float* o = out + y * nx;
+    std::fill(o, o + nx, 0.0f);
+    for (int t = -k.radius; t <= k.radius; ++t) {
+      const float w = k.w[t + k.radius];
+      const float* row = in + clampIndex(long(y) + t, ny) * nx;
+      for (size_t x = 0; x < nx; ++x) o[x] += w * row[x];
+    }
+  }
+}
+
+void xPass(const float* in, size_t nx, size_t ny, const Kernel& k, float* out, std::vector<float>& padded) {
+  const size_t r = size_t(k.radius);
+  padded.resize(nx + 2 * r);
+  for (size_t y = 0; y < ny; ++y) {
+    const float* row = in + y * nx;
+    std::fill(padded.begin(), padded.begin() + long(r), row[0]);
+    std::copy(row, row + nx, padded.begin() + long(r));
+    std::fill(padded.begin() + long(r + nx), padded.end(), row[nx - 1]);
+    float* o = out + y * nx;
+    std::fill(o, o + nx, 0.0f);
+    for (size_t t = 0; t <= 2 * r; ++t) {
+      const float w = k.w[t];
+      const float* p = padded.data() + t;
+      for (size_t x = 0; x < nx; ++x) o[x] += w * p[x];
+    }
+  }
+}
+
+// Eigenvalues of a symmetric 3x3 matrix, largest first (Smith's closed form).
+void symmetricEigenvalues(double xx, double yy, double zz, double xy, double xz, double yz, float* e) {
+  const double p1 = xy * xy + xz * xz + yz * yz;
+  double l1, l2, l3;
+  if (p1 == 0) {
+    l1 = xx, l2 = yy, l3 = zz;
+  } else {
+    const double q = (xx + yy + zz) / 3;
+    const double p2 = (xx - q) * (xx - q) + (yy - q) * (yy - q) + (zz - q) * (zz - q) + 2 * p1;
+    const double p = std::sqrt(p2 / 6);
+    const double bxx = (xx - q) / p, byy = (yy - q) / p, bzz = (zz - q) / p, bxy = xy / p, bxz = xz / p, byz = yz / p;
+    const double det = bxx * (byy * bzz - byz * byz) - bxy * (bxy * bzz - byz * bxz) + bxz * (bxy * byz - byy * bxz);
+    const double r = std::clamp(det / 2, -1.0, 1.0);
+    const double phi = std::acos(r) / 3;
+    l1 = q + 2 * p * std::cos(phi);
+    l3 = q + 2 * p * std::cos(phi + 2 * M_PI / 3);
+    l2 = 3 * q - l1 - l3;
+  }
+  double v[3] = {l1, l2, l3};
+  std::sort(v, v + 3, [](double a, double b) { return a > b; });
+  for (int i = 0; i < 3; ++i) e[i] = float(v[i]);
+}
+
+// Columns of one channel and scale, at core slices [z0, z1); column[k] points at the first of
+// columnsOf(kind) feature blocks of kind k (nullptr when not computed).
+struct ScaleOutput {
+  float* column[6] = {};
+  size_t slabVoxels = 0;
+};
+
+void computeScale(const VolumeView& v, const float* input, double sigmaMm, size_t z0, size_t z1,
+                  const ScaleOutput& out, const Progress& progress) {
+  using K = FeatureKind;
+  auto col = [&](K k) { return out.column[int(k)]; };
+  const bool st = col(K::StructureTensor), hess = col(K::Hessian) || col(K::LaplacianOfGaussian);
+  const bool grad = st || col(K::GradientMagnitude);
+  const size_t nx = v.size[0], ny = v.size[1], nz = v.size[2], S = v.sliceVoxels();
+  const AxisKernels k = kernelsFor(sigmaMm, v.spacing, 2);
+  const AxisKernels kd = kernelsFor(kDogRatio * sigmaMm, v.spacing, 0);
+  const AxisKernels ko = kernelsFor(kOuterRatio * sigmaMm, v.spacing, 0);
+  const double sx = v.spacing[0], sy = v.spacing[1], sz = v.spacing[2];
+
+  // The structure tensor's outer smoothing reads gradient products this many slices beyond the slab.
+  const size_t margin = st ? size_t(ko[2][0].radius) : 0;
+  const size_t e0 = z0 > margin ? z0 - margin : 0, e1 = std::min(nz, z1 + margin);
+  std::vector<float> products(st ? 6 * (e1 - e0) * S : 0);
+  std::vector<float> zs(S), z1s(S), a(S), b(S), c(S), t1(S), t2(S), gx(S), gy(S), gz(S), g(S), padded;
+  std::vector<float> hxx(S), hyy(S), hzz(S), hxy(S), hxz(S), hyz(S);
+
+  for (size_t z = e0; z < e1; ++z) {
+    progress.throwIfCancelled();
+    const bool core = z >= z0 && z < z1;
+    const size_t at = (z - z0) * S;  // offset in the output blocks (core slices only)
+    const bool needB = grad || (hess && core), needC = grad || (hess && core);
+    zPass(input, nz, 0, S, k[2][0], z, zs.data());
+    yPass(zs.data(), nx, ny, k[1][0], a.data());
+    if (needB) yPass(zs.data(), nx, ny, k[1][1], b.data());
+    if (needC) {
+      zPass(input, nz, 0, S, k[2][1], z, z1s.data());
+      yPass(z1s.data(), nx, ny, k[1][0], c.data());
+    }
+    if (grad) {
+      xPass(a.data(), nx, ny, k[0][1], gx.data(), padded);
+      xPass(b.data(), nx, ny, k[0][0], gy.data(), padded);
+      xPass(c.data(), nx, ny, k[0][0], gz.data(), padded);
+      for (size_t i = 0; i < S; ++i) gx[i] /= float(sx), gy[i] /= float(sy), gz[i] /= float(sz);
+    }
+    if (st) {
+      float* p = products.data() + (z - e0) * S;
+      const size_t stride = (e1 - e0) * S;
+      for (size_t i = 0; i < S; ++i) {
+        p[i] = gx[i] * gx[i], p[stride + i] = gy[i] * gy[i], p[2 * stride + i] = gz[i] * gz[i];
+        p[3 * stride + i] = gx[i] * gy[i], p[4 * stride + i] = gx[i] * gz[i], p[5 * stride + i] = gy[i] * gz[i];
+      }
+    }
+    if (!core) continue;
+    xPass(a.data(), nx, ny, k[0][0], g.data(), padded);
+    if (float* o = col(K::Gaussian)) std::copy(g.begin(), g.end(), o + at);
+    if (float* o = col(K::GradientMagnitude))
+      for (size_t i = 0; i < S; ++i) o[at + i] = std::sqrt(gx[i] * gx[i] + gy[i] * gy[i] + gz[i] * gz[i]);
+    if (hess) {
+      xPass(a.data(), nx, ny, k[0][2], hxx.data(), padded);
+      yPass(zs.data(), nx, ny, k[1][2], t1.data());
+      xPass(t1.data(), nx, ny, k[0][0], hyy.data(), padded);
+      zPass(input, nz, 0, S, k[2][2], z, t1.data());
+      yPass(t1.data(), nx, ny, k[1][0], t2.data());
+      xPass(t2.data(), nx, ny, k[0][0], hzz.data(), padded);
+      xPass(b.data(), nx, ny, k[0][1], hxy.data(), padded);
+      xPass(c.data(), nx, ny, k[0][1], hxz.data(), padded);
+      yPass(z1s.data(), nx, ny, k[1][1], t1.data());
+      xPass(t1.data(), nx, ny, k[0][0], hyz.data(), padded);
+      const float fxx = float(1 / (sx * sx)), fyy = float(1 / (sy * sy)), fzz = float(1 / (sz * sz));
+      const float fxy = float(1 / (sx * sy)), fxz = float(1 / (sx * sz)), fyz = float(1 / (sy * sz));
+      for (size_t i = 0; i < S; ++i)
+        hxx[i] *= fxx, hyy[i] *= fyy, hzz[i] *= fzz, hxy[i] *= fxy, hxz[i] *= fxz, hyz[i] *= fyz;
+      if (float* o = col(K::LaplacianOfGaussian))
+        for (size_t i = 0; i < S; ++i) o[at + i] = hxx[i] + hyy[i] + hzz[i];
+      if (float* o = col(K::Hessian)) {
+        const size_t n = out.slabVoxels;
+        float e[3];
+        for (size_t i = 0; i < S; ++i) {
+          symmetricEigenvalues(hxx[i], hyy[i], hzz[i], hxy[i], hxz[i], hyz[i], e);
+          o[at + i] = e[0], o[n + at + i] = e[1], o[2 * n + at + i] = e[2];
+        }
+      }
+    }
+    if (float* o = col(K::DifferenceOfGaussians)) {
+      zPass(input, nz, 0, S, kd[2][0], z, t1.data());
+      yPass(t1.data(), nx, ny, kd[1][0], t2.data());
+      xPass(t2.data(), nx, ny, kd[0][0], t1.data(), padded);
+      for (size_t i = 0; i < S; ++i) o[at + i] = g[i] - t1[i];
+    }
+  }
+
+  if (!st) return;
+  float* o = col(K::StructureTensor);
+  const size_t stride = (e1 - e0) * S, n = out.slabVoxels;
+  std::array<std::vector<float>, 6> t;
+  for (auto& m : t) m.resize(S);
+  for (size_t z = z0; z < z1; ++z) {
+    progress.throwIfCancelled();
+    for (int m = 0; m < 6; ++m) {
+      // the product volume holds slices [e0, e1), which covers every clamped index the kernel reads
+      const float* volume = products.data() + m * stride;
+      std::fill(t1.begin(), t1.end(), 0.0f);
+      const Kernel& kz = ko[2][0];
+      for (int d = -kz.radius; d <= kz.radius; ++d) {
+        const float w = kz.w[d + kz.radius];
+        const float* in = volume + (clampIndex(long(z) + d, nz) - e0) * S;
+        for (size_t i = 0; i < S; ++i) t1[i] += w * in[i];
+      }
+      yPass(t1.data(), nx, ny, ko[1][0], t2.data());
+      xPass(t2.data(), nx, ny, ko[0][0], t[m].data(), padded);
+    }
+    const size_t at = (z - z0) * S;
+    float e[3];
+    for (size_t i = 0; i < S; ++i) {
+      symmetricEigenvalues(t[0][i], t[1][i], t[2][i], t[3][i], t[4][i], t[5][i], e);
+      o[at + i] = e[0], o[n + at + i] = e[1], o[2 * n + at + i] = e[2];
+    }
+  }
+}
+
+}  // namespace
+
+size_t FeatureBank::featureCount() const {
+  size_t perScale = 0;
+  for (FeatureKind k : kinds) perScale += columnsOf(k);
+  return channels * scalesMm.size() * perScale + (position ? 3 : 0);
+}
+
+std::vector<std::string> FeatureBank::featureNames() const {
+  std::vector<std::string> names;
+  for (unsigned c = 1; c <= channels; ++c)
+    for (double s : scalesMm)
+      for (FeatureKind k : kinds) {
+        const std::string base = "c" + std::to_string(c) + "." + toString(k);
+        if (columnsOf(k) == 1)
+          names.push_back(base + "." + formatScale(s));
+        else
+          for (int e = 1; e <= 3; ++e) names.push_back(base + "-" + std::to_string(e) + "." + formatScale(s));
+      }
+  if (position) names.insert(names.end(), {"x-mm", "y-mm", "z-mm"});
+  return names;
+}
+
+void computeSlabFeatures(const VolumeView& v, const FeatureBank& bank, size_t z0, size_t z1, float* out,
+                         const Progress& progress) {
+  const size_t slabVoxels = (z1 - z0) * v.sliceVoxels();
+  size_t column = 0;
+  for (unsigned c = 0; c < bank.channels; ++c)
+    for (double s : bank.scalesMm) {
+      ScaleOutput o;
+      o.slabVoxels = slabVoxels;
+      for (FeatureKind k : bank.kinds) {
+        o.column[int(k)] = out + column * slabVoxels;
+        column += columnsOf(k);
+      }
+      computeScale(v, v.channel[c], s, z0, z1, o, progress);
+    }
+  if (!bank.position) return;
+  float* x = out + column * slabVoxels;
+  float* y = x + slabVoxels;
+  float* z = y + slabVoxels;
+  size_t i = 0;
+  for (size_t k = z0; k < z1; ++k)
+    for (size_t j = 0; j < v.size[1]; ++j)
+      for (size_t l = 0; l < v.size[0]; ++l, ++i)
+        x[i] = float(l * v.spacing[0]), y[i] = float(j * v.spacing[1]), z[i] = float(k * v.spacing[2]);
+}
+
+}  // namespace medpipe::ml
