@@ -43,7 +43,24 @@ constexpr double kMinSigmaVoxels = 0.5;   // below half a voxel a sampled deriva
 struct Kernel {
   int radius = 0;
   std::vector<float> w;  // 2r + 1 taps
+  float sign = 1;        // w[r + t] = sign * w[r - t]: 1 for orders 0 and 2, -1 for order 1
 };
+
+// o[i] += w[r] in0[i] + sum_t w[r + t] (in+t[i] + sign in-t[i]): half the multiplications.
+inline void accumulate(const Kernel& k, const float* const* rows, size_t n, float* o) {
+  const float centre = k.w[size_t(k.radius)];
+  const float* c = rows[k.radius];
+  for (size_t i = 0; i < n; ++i) o[i] = centre * c[i];
+  for (int t = 1; t <= k.radius; ++t) {
+    const float w = k.w[size_t(k.radius + t)];
+    const float* a = rows[k.radius + t];
+    const float* b = rows[k.radius - t];
+    if (k.sign > 0)
+      for (size_t i = 0; i < n; ++i) o[i] += w * (a[i] + b[i]);
+    else
+      for (size_t i = 0; i < n; ++i) o[i] += w * (a[i] - b[i]);
+  }
+}
 
 Kernel gaussianKernel(double sigmaVoxels, int order) {
   const double s = std::max(sigmaVoxels, kMinSigmaVoxels);
@@ -66,6 +83,9 @@ Kernel gaussianKernel(double sigmaVoxels, int order) {
     for (auto& v : w) v /= m;
   }
   k.w.assign(w.begin(), w.end());
+  k.sign = order == 1 ? -1.0f : 1.0f;
+  for (int t = 1; t <= k.radius; ++t)  // exact by construction (g(t) = g(-t)); make it so in float too
+    k.w[size_t(k.radius - t)] = k.sign * k.w[size_t(k.radius + t)];
   return k;
 }
 
@@ -80,67 +100,55 @@ AxisKernels kernelsFor(double sigmaMm, const double spacing[3], int maxOrder) {
 
 size_t clampIndex(long i, size_t n) { return size_t(std::clamp<long>(i, 0, long(n) - 1)); }
 
-// Slice z of the z pass over a whole volume (or over slices [first, first + count) of one).
-void zPass(const float* volume, size_t nz, size_t first, size_t sliceVoxels, const Kernel& k, size_t z, float* out) {
-  std::fill(out, out + sliceVoxels, 0.0f);
-  for (int t = -k.radius; t <= k.radius; ++t) {
-    const float w = k.w[t + k.radius];
-    const float* in = volume + (clampIndex(long(z) + t, nz) - first) * sliceVoxels;
-    for (size_t i = 0; i < sliceVoxels; ++i) out[i] += w * in[i];
-  }
+// Slice z of the z pass over a whole volume.
+void zPass(const float* volume, size_t nz, size_t sliceVoxels, const Kernel& k, size_t z, float* out) {
+  std::vector<const float*> rows(2 * size_t(k.radius) + 1);
+  for (int t = -k.radius; t <= k.radius; ++t) rows[size_t(t + k.radius)] = volume + clampIndex(long(z) + t, nz) * sliceVoxels;
+  accumulate(k, rows.data(), sliceVoxels, out);
 }
 
 void yPass(const float* in, size_t nx, size_t ny, const Kernel& k, float* out) {
+  std::vector<const float*> rows(2 * size_t(k.radius) + 1);
   for (size_t y = 0; y < ny; ++y) {
-    float* o = out + y * nx;
-    std::fill(o, o + nx, 0.0f);
-    for (int t = -k.radius; t <= k.radius; ++t) {
-      const float w = k.w[t + k.radius];
-      const float* row = in + clampIndex(long(y) + t, ny) * nx;
-      for (size_t x = 0; x < nx; ++x) o[x] += w * row[x];
-    }
+    for (int t = -k.radius; t <= k.radius; ++t) rows[size_t(t + k.radius)] = in + clampIndex(long(y) + t, ny) * nx;
+    accumulate(k, rows.data(), nx, out + y * nx);
   }
 }
 
 void xPass(const float* in, size_t nx, size_t ny, const Kernel& k, float* out, std::vector<float>& padded) {
   const size_t r = size_t(k.radius);
   padded.resize(nx + 2 * r);
+  std::vector<const float*> rows(2 * r + 1);
+  for (size_t t = 0; t <= 2 * r; ++t) rows[t] = padded.data() + t;
   for (size_t y = 0; y < ny; ++y) {
     const float* row = in + y * nx;
     std::fill(padded.begin(), padded.begin() + long(r), row[0]);
     std::copy(row, row + nx, padded.begin() + long(r));
     std::fill(padded.begin() + long(r + nx), padded.end(), row[nx - 1]);
-    float* o = out + y * nx;
-    std::fill(o, o + nx, 0.0f);
-    for (size_t t = 0; t <= 2 * r; ++t) {
-      const float w = k.w[t];
-      const float* p = padded.data() + t;
-      for (size_t x = 0; x < nx; ++x) o[x] += w * p[x];
-    }
+    accumulate(k, rows.data(), nx, out + y * nx);
   }
 }
 
-// Eigenvalues of a symmetric 3x3 matrix, largest first (Smith's closed form).
+// Eigenvalues of a symmetric 3x3 matrix, largest first (Smith's closed form; for phi in [0, pi/3]
+// q + 2p cos(phi) is the largest and q + 2p cos(phi + 2 pi / 3) the smallest). The angle in float:
+// acosf and cosf cost a third of acos and cos, and the features need no more.
 void symmetricEigenvalues(double xx, double yy, double zz, double xy, double xz, double yz, float* e) {
   const double p1 = xy * xy + xz * xz + yz * yz;
-  double l1, l2, l3;
   if (p1 == 0) {
-    l1 = xx, l2 = yy, l3 = zz;
-  } else {
-    const double q = (xx + yy + zz) / 3;
-    const double p2 = (xx - q) * (xx - q) + (yy - q) * (yy - q) + (zz - q) * (zz - q) + 2 * p1;
-    const double p = std::sqrt(p2 / 6);
-    const double bxx = (xx - q) / p, byy = (yy - q) / p, bzz = (zz - q) / p, bxy = xy / p, bxz = xz / p, byz = yz / p;
-    const double det = bxx * (byy * bzz - byz * byz) - bxy * (bxy * bzz - byz * bxz) + bxz * (bxy * byz - byy * bxz);
-    const double r = std::clamp(det / 2, -1.0, 1.0);
-    const double phi = std::acos(r) / 3;
-    l1 = q + 2 * p * std::cos(phi);
-    l3 = q + 2 * p * std::cos(phi + 2 * M_PI / 3);
-    l2 = 3 * q - l1 - l3;
+    double v[3] = {xx, yy, zz};
+    std::sort(v, v + 3, [](double a, double b) { return a > b; });
+    for (int i = 0; i < 3; ++i) e[i] = float(v[i]);
+    return;
   }
-  double v[3] = {l1, l2, l3};
-  std::sort(v, v + 3, [](double a, double b) { return a > b; });
-  for (int i = 0; i < 3; ++i) e[i] = float(v[i]);
+  const double q = (xx + yy + zz) / 3;
+  const double p2 = (xx - q) * (xx - q) + (yy - q) * (yy - q) + (zz - q) * (zz - q) + 2 * p1;
+  const double p = std::sqrt(p2 / 6);
+  const double bxx = (xx - q) / p, byy = (yy - q) / p, bzz = (zz - q) / p, bxy = xy / p, bxz = xz / p, byz = yz / p;
+  const double det = bxx * (byy * bzz - byz * byz) - bxy * (bxy * bzz - byz * bxz) + bxz * (bxy * byz - byy * bxz);
+  const float phi = std::acos(std::clamp(float(det / 2), -1.0f, 1.0f)) / 3;
+  const double c = std::cos(phi), s = std::sqrt(std::max(0.0, 1 - c * c));
+  const double l1 = q + 2 * p * c, l3 = q + p * (-c - std::sqrt(3.0) * s);
+  e[0] = float(l1), e[1] = float(3 * q - l1 - l3), e[2] = float(l3);
 }
 
 // Columns of one channel and scale, at core slices [z0, z1); column[k] points at the first of
@@ -174,11 +182,11 @@ void computeScale(const VolumeView& v, const float* input, double sigmaMm, size_
     const bool core = z >= z0 && z < z1;
     const size_t at = (z - z0) * S;  // offset in the output blocks (core slices only)
     const bool needB = grad || (hess && core), needC = grad || (hess && core);
-    zPass(input, nz, 0, S, k[2][0], z, zs.data());
+    zPass(input, nz, S, k[2][0], z, zs.data());
     yPass(zs.data(), nx, ny, k[1][0], a.data());
     if (needB) yPass(zs.data(), nx, ny, k[1][1], b.data());
     if (needC) {
-      zPass(input, nz, 0, S, k[2][1], z, z1s.data());
+      zPass(input, nz, S, k[2][1], z, z1s.data());
       yPass(z1s.data(), nx, ny, k[1][0], c.data());
     }
     if (grad) {
@@ -204,7 +212,7 @@ void computeScale(const VolumeView& v, const float* input, double sigmaMm, size_
       xPass(a.data(), nx, ny, k[0][2], hxx.data(), padded);
       yPass(zs.data(), nx, ny, k[1][2], t1.data());
       xPass(t1.data(), nx, ny, k[0][0], hyy.data(), padded);
-      zPass(input, nz, 0, S, k[2][2], z, t1.data());
+      zPass(input, nz, S, k[2][2], z, t1.data());
       yPass(t1.data(), nx, ny, k[1][0], t2.data());
       xPass(t2.data(), nx, ny, k[0][0], hzz.data(), padded);
       xPass(b.data(), nx, ny, k[0][1], hxy.data(), padded);
@@ -227,7 +235,7 @@ void computeScale(const VolumeView& v, const float* input, double sigmaMm, size_
       }
     }
     if (float* o = col(K::DifferenceOfGaussians)) {
-      zPass(input, nz, 0, S, kd[2][0], z, t1.data());
+      zPass(input, nz, S, kd[2][0], z, t1.data());
       yPass(t1.data(), nx, ny, kd[1][0], t2.data());
       xPass(t2.data(), nx, ny, kd[0][0], t1.data(), padded);
       for (size_t i = 0; i < S; ++i) o[at + i] = g[i] - t1[i];
@@ -238,19 +246,17 @@ void computeScale(const VolumeView& v, const float* input, double sigmaMm, size_
   float* o = col(K::StructureTensor);
   const size_t stride = (e1 - e0) * S, n = out.slabVoxels;
   std::array<std::vector<float>, 6> t;
+  std::vector<const float*> rows(2 * size_t(ko[2][0].radius) + 1);
   for (auto& m : t) m.resize(S);
   for (size_t z = z0; z < z1; ++z) {
     progress.throwIfCancelled();
     for (int m = 0; m < 6; ++m) {
       // the product volume holds slices [e0, e1), which covers every clamped index the kernel reads
       const float* volume = products.data() + m * stride;
-      std::fill(t1.begin(), t1.end(), 0.0f);
       const Kernel& kz = ko[2][0];
-      for (int d = -kz.radius; d <= kz.radius; ++d) {
-        const float w = kz.w[d + kz.radius];
-        const float* in = volume + (clampIndex(long(z) + d, nz) - e0) * S;
-        for (size_t i = 0; i < S; ++i) t1[i] += w * in[i];
-      }
+      for (int d = -kz.radius; d <= kz.radius; ++d)
+        rows[size_t(d + kz.radius)] = volume + (clampIndex(long(z) + d, nz) - e0) * S;
+      accumulate(kz, rows.data(), S, t1.data());
       yPass(t1.data(), nx, ny, ko[1][0], t2.data());
       xPass(t2.data(), nx, ny, ko[0][0], t[m].data(), padded);
     }

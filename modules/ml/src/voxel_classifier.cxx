@@ -19,6 +19,22 @@ size_t slabSlices(const VolumeView& v, const FeatureBank& bank) {
   return std::clamp<size_t>(kSlabFeatureFloats / perSlice, 1, kMaxSlabSlices);
 }
 
+// A tree's nodes packed in one array (one cache line per node visit); leaves have left == -1.
+struct PackedNode {
+  double threshold;
+  std::int32_t feature, left, right, unused;
+};
+
+std::vector<std::vector<PackedNode>> pack(const std::vector<Tree>& forest) {
+  std::vector<std::vector<PackedNode>> packed;
+  for (const Tree& t : forest) {
+    std::vector<PackedNode> nodes(t.left.size());
+    for (size_t n = 0; n < nodes.size(); ++n) nodes[n] = {t.threshold[n], t.feature[n], t.left[n], t.right[n], 0};
+    packed.push_back(std::move(nodes));
+  }
+  return packed;
+}
+
 bool finiteVoxel(const VolumeView& v, size_t i) {
   for (const float* c : v.channel)
     if (!std::isfinite(c[i])) return false;
@@ -63,6 +79,7 @@ void classify(const VoxelClassifier& model, const VolumeView& v, const std::uint
   const size_t S = v.sliceVoxels(), slices = slabSlices(v, bank), F = bank.featureCount();
   const size_t C = model.classes.size(), slabs = (v.size[2] + slices - 1) / slices;
   const float treeWeight = 1.0f / float(model.forest.size());
+  const auto forest = pack(model.forest);
   forEachPart(slabs, threads, [&](size_t begin, size_t end) {
     std::vector<float> features, row(F), p(C);
     for (size_t s = begin; s < end; ++s) {
@@ -84,12 +101,12 @@ void classify(const VoxelClassifier& model, const VolumeView& v, const std::uint
         }
         for (size_t f = 0; f < F; ++f) row[f] = features[f * n + i];
         std::fill(p.begin(), p.end(), 0.0f);
-        for (const Tree& t : model.forest) {
-          std::int32_t node = 0;
-          while (t.left[size_t(node)] >= 0)
-            node = double(row[size_t(t.feature[size_t(node)])]) < t.threshold[size_t(node)] ? t.left[size_t(node)]
-                                                                                                : t.right[size_t(node)];
-          const float* leaf = &t.leafProbabilities[size_t(t.right[size_t(node)]) * C];
+        for (size_t t = 0; t < forest.size(); ++t) {  // sums in tree order
+          const PackedNode* nodes = forest[t].data();
+          const PackedNode* node = nodes;
+          while (node->left >= 0)
+            node = nodes + (double(row[size_t(node->feature)]) < node->threshold ? node->left : node->right);
+          const float* leaf = model.forest[t].leafProbabilities.data() + size_t(node->right) * C;
           for (size_t k = 0; k < C; ++k) p[k] += leaf[k];
         }
         size_t best = 0;
