@@ -143,7 +143,8 @@ void symmetricEigenvalues(double xx, double yy, double zz, double xy, double xz,
   const double q = (xx + yy + zz) / 3;
   const double p2 = (xx - q) * (xx - q) + (yy - q) * (yy - q) + (zz - q) * (zz - q) + 2 * p1;
   const double p = std::sqrt(p2 / 6);
-  const double bxx = (xx - q) / p, byy = (yy - q) / p, bzz = (zz - q) / p, bxy = xy / p, bxz = xz / p, byz = yz / p;
+  const double ip = 1 / p;
+  const double bxx = (xx - q) * ip, byy = (yy - q) * ip, bzz = (zz - q) * ip, bxy = xy * ip, bxz = xz * ip, byz = yz * ip;
   const double det = bxx * (byy * bzz - byz * byz) - bxy * (bxy * bzz - byz * bxz) + bxz * (bxy * byz - byy * bxz);
   const float phi = std::acos(std::clamp(float(det / 2), -1.0f, 1.0f)) / 3;
   const double c = std::cos(phi), s = std::sqrt(std::max(0.0, 1 - c * c));
