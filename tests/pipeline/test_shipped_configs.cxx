@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "medpipe/io/image_file.h"
-#include "medpipe/ml/voxel_classifier.h"
+#include "medpipe/io/dicom_index.h"
+#include "medpipe/io/segmentation.h"
+#include "medpipe/ml/model_file.h"
 #include "test_support.h"
 
 namespace medpipe {
@@ -132,7 +134,8 @@ TEST_F(DisplacedChest, CtLungFindsBothLungsWithoutSeeds) {
 }
 
 // Trained on this chest with 1 % of its voxels painted (air 1, soft tissue and vessels 2, lung 3,
-// bone 4), the model labels it again through the config: each class's volume within 3 % of the truth.
+// bone 4; a DICOM SEG), the model labels it again through the config: each class's volume within
+// 3 % of the truth.
 TEST_F(DisplacedChest, CtTrainedTissuesGivesTheVolumePerClass) {
   if (!ml::forestTrainingAvailable()) GTEST_SKIP() << "built without VIGRA (libvigraimpex-dev): no training";
   const std::uint8_t classOf[] = {1, 2, 3, 4, 2};  // by PhantomLabel
@@ -149,11 +152,18 @@ TEST_F(DisplacedChest, CtTrainedTissuesGivesTheVolumePerClass) {
     truthCount[c]++;
     painted->GetBufferPointer()[i] = draw(random) < 0.01 ? c : 0;
   }
-  writeLabelImage(*painted, out_ / "scribbles.nii.gz");
+  // painted in a viewer and saved as a DICOM SEG of the series: its segments name the classes
+  SegmentationOptions segments;
+  const char* names[] = {"air", "soft tissue", "lung", "bone"};
+  for (std::uint8_t c = 1; c <= 4; ++c) segments.segments.push_back({c, names[c - 1], {255, 0, 0}, {}, {}});
+  writeSegmentation(*painted, indexDicomFolder(input()).volumes.front(), segments, out_ / "scribbles.dcm");
   const auto model = (out_ / "ct.model").string();
   const auto trained = test::runMedpipe("train-classifier '" + input().string() + "' --labels '" +
-                                        (out_ / "scribbles.nii.gz").string() + "' -o '" + model + "' --quiet");
+                                        (out_ / "scribbles.dcm").string() + "' -o '" + model + "' --quiet");
   ASSERT_EQ(trained.exitCode, 0) << trained.err;
+  const auto classes = ml::readModel(model).classes;
+  ASSERT_EQ(classes.size(), 4u);
+  for (size_t c = 0; c < 4; ++c) EXPECT_EQ(classes[c].name, names[c]);
   const auto r = test::runMedpipe(std::string("run '") + MEDPIPE_SOURCE_DIR + "/configs/ct-trained-tissues.yaml' --input '" +
                                   input().string() + "' --output '" + (out_ / "run").string() + "' --var 'model=" +
                                   model + "' --quiet");
