@@ -75,10 +75,6 @@ struct Classification {
 void classify(const VoxelClassifier& model, const VolumeView& volume, const std::uint8_t* mask, unsigned threads,
               const Classification& out, const Progress& progress);
 
-}  // namespace medpipe::ml
-
-namespace medpipe::ml {
-
 // Everything train-classifier does after reading its files: the classes painted in `scribbles` (a
 // label map on the volume's grid; names[label] names a class, where given), their features, the
 // forest and the provenance. Errors name scribblesPath: nothing painted, a single class painted.
