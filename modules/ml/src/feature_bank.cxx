@@ -129,27 +129,29 @@ void xPass(const float* in, size_t nx, size_t ny, const Kernel& k, float* out, s
   }
 }
 
-// Eigenvalues of a symmetric 3x3 matrix, largest first (Smith's closed form; for phi in [0, pi/3]
-// q + 2p cos(phi) is the largest and q + 2p cos(phi + 2 pi / 3) the smallest). The angle in float:
-// acosf and cosf cost a third of acos and cos, and the features need no more.
-void symmetricEigenvalues(double xx, double yy, double zz, double xy, double xz, double yz, float* e) {
-  const double p1 = xy * xy + xz * xz + yz * yz;
-  if (p1 == 0) {
-    double v[3] = {xx, yy, zz};
-    std::sort(v, v + 3, [](double a, double b) { return a > b; });
-    for (int i = 0; i < 3; ++i) e[i] = float(v[i]);
-    return;
+// Eigenvalues of n symmetric 3x3 matrices, largest first, in float (Smith's closed form: with
+// phi = acos(det(B) / 2) / 3 in [0, pi/3], q + 2p cos(phi) is the largest and
+// q + 2p cos(phi + 2 pi / 3) the smallest). Three loops, the outer two vectorised by the compiler;
+// only acosf and cosf are per voxel. e1..e3 double as scratch.
+void symmetricEigenvalues(const float* xx, const float* yy, const float* zz, const float* xy, const float* xz,
+                          const float* yz, size_t n, float* e1, float* e2, float* e3) {
+  for (size_t i = 0; i < n; ++i) {
+    const float q = (xx[i] + yy[i] + zz[i]) * (1.0f / 3);
+    const float a = xx[i] - q, b = yy[i] - q, c = zz[i] - q;
+    const float p2 = a * a + b * b + c * c + 2 * (xy[i] * xy[i] + xz[i] * xz[i] + yz[i] * yz[i]);
+    const float p = std::sqrt(p2 * (1.0f / 6));
+    const float ip = 1 / (p2 > 0 ? p : 1.0f);  // p = 0: all eigenvalues are q (B = 0, r = 0)
+    const float ba = a * ip, bb = b * ip, bc = c * ip, bxy = xy[i] * ip, bxz = xz[i] * ip, byz = yz[i] * ip;
+    const float det = ba * (bb * bc - byz * byz) - bxy * (bxy * bc - byz * bxz) + bxz * (bxy * byz - bb * bxz);
+    e1[i] = q, e2[i] = p, e3[i] = std::min(std::max(0.5f * det, -1.0f), 1.0f);
   }
-  const double q = (xx + yy + zz) / 3;
-  const double p2 = (xx - q) * (xx - q) + (yy - q) * (yy - q) + (zz - q) * (zz - q) + 2 * p1;
-  const double p = std::sqrt(p2 / 6);
-  const double ip = 1 / p;
-  const double bxx = (xx - q) * ip, byy = (yy - q) * ip, bzz = (zz - q) * ip, bxy = xy * ip, bxz = xz * ip, byz = yz * ip;
-  const double det = bxx * (byy * bzz - byz * byz) - bxy * (bxy * bzz - byz * bxz) + bxz * (bxy * byz - byy * bxz);
-  const float phi = std::acos(std::clamp(float(det / 2), -1.0f, 1.0f)) / 3;
-  const double c = std::cos(phi), s = std::sqrt(std::max(0.0, 1 - c * c));
-  const double l1 = q + 2 * p * c, l3 = q + p * (-c - std::sqrt(3.0) * s);
-  e[0] = float(l1), e[1] = float(3 * q - l1 - l3), e[2] = float(l3);
+  for (size_t i = 0; i < n; ++i) e3[i] = std::cos(std::acos(e3[i]) * (1.0f / 3));
+  for (size_t i = 0; i < n; ++i) {
+    const float q = e1[i], p = e2[i], c = e3[i];
+    const float s = std::sqrt(std::max(0.0f, 1 - c * c));
+    const float l1 = q + 2 * p * c, l3 = q - p * (c + 1.7320508f * s);
+    e1[i] = l1, e2[i] = 3 * q - l1 - l3, e3[i] = l3;
+  }
 }
 
 // Columns of one channel and scale, at core slices [z0, z1); column[k] points at the first of
@@ -249,11 +251,8 @@ void computeScale(const VolumeView& v, const float* input, double sigmaMm, size_
         for (size_t i = 0; i < S; ++i) o[at + i] = hxx[i] + hyy[i] + hzz[i];
       if (float* o = col(K::Hessian)) {
         const size_t n = out.slabVoxels;
-        float e[3];
-        for (size_t i = 0; i < S; ++i) {
-          symmetricEigenvalues(hxx[i], hyy[i], hzz[i], hxy[i], hxz[i], hyz[i], e);
-          o[at + i] = e[0], o[n + at + i] = e[1], o[2 * n + at + i] = e[2];
-        }
+        symmetricEigenvalues(hxx.data(), hyy.data(), hzz.data(), hxy.data(), hxz.data(), hyz.data(), S, o + at,
+                             o + n + at, o + 2 * n + at);
       }
     }
     if (float* o = col(K::DifferenceOfGaussians)) {
@@ -281,11 +280,8 @@ void computeScale(const VolumeView& v, const float* input, double sigmaMm, size_
       xPass(t2.data(), nx, ny, ko[0][0], t[m].data(), padded);
     }
     const size_t at = (z - z0) * S;
-    float e[3];
-    for (size_t i = 0; i < S; ++i) {
-      symmetricEigenvalues(t[0][i], t[1][i], t[2][i], t[3][i], t[4][i], t[5][i], e);
-      o[at + i] = e[0], o[n + at + i] = e[1], o[2 * n + at + i] = e[2];
-    }
+    symmetricEigenvalues(t[0].data(), t[1].data(), t[2].data(), t[3].data(), t[4].data(), t[5].data(), S, o + at,
+                         o + n + at, o + 2 * n + at);
   }
 }
 
