@@ -200,6 +200,25 @@ TEST(FeatureBank, ParabolaGivesItsHessian) {
   }
 }
 
+// The optional position columns: x, y, z in mm from the first voxel, after every image feature.
+TEST(FeatureBank, PositionIsInMillimetres) {
+  ml::FeatureBank bank = oneScale(1.0);
+  bank.position = true;
+  std::vector<float> volume(6 * 5 * 4, 1.0f);
+  ml::VolumeView v;
+  v.channel = {volume.data()};
+  v.size[0] = 6, v.size[1] = 5, v.size[2] = 4;
+  v.spacing[0] = 0.5, v.spacing[1] = 2, v.spacing[2] = 3;
+  const size_t n = 6 * 5 * 2;  // slices 1 and 2
+  std::vector<float> out(bank.featureCount() * n);
+  ml::computeSlabFeatures(v, bank, 1, 3, out.data(), Progress());
+  const size_t voxel = (1 * 5 + 3) * 6 + 4;  // x 4, y 3, slice 2 (the second of the slab)
+  EXPECT_EQ(out[10 * n + voxel], 2.0f);
+  EXPECT_EQ(out[11 * n + voxel], 6.0f);
+  EXPECT_EQ(out[12 * n + voxel], 6.0f);
+  EXPECT_NEAR(out[voxel], 1.0f, 1e-6);  // the Gaussian of a constant
+}
+
 // Slabs of any thickness give the same features bit for bit (the slab layout follows the image size).
 TEST(FeatureBank, SlabsGiveTheWholeVolumesValues) {
   const auto v = viewOf({phantom()});
