@@ -1,5 +1,7 @@
 // medpipe train-classifier: trains a voxel classifier from painted voxels (scribbles) on one to
 // three co-registered channels and writes the model file the classify-voxels stage applies.
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <sstream>
 
@@ -19,6 +21,20 @@ namespace medpipe::cli {
 namespace {
 namespace fs = std::filesystem;
 
+// Same size, spacing, origin and direction (within a small fraction of a voxel, as ITK checks).
+bool sameGrid(const itk::ImageBase<3>& a, const itk::ImageBase<3>& b) {
+  if (a.GetLargestPossibleRegion().GetSize() != b.GetLargestPossibleRegion().GetSize()) return false;
+  const double tolerance = 1e-4 * std::min({a.GetSpacing()[0], a.GetSpacing()[1], a.GetSpacing()[2]});
+  for (unsigned r = 0; r < 3; ++r) {
+    if (std::abs(a.GetSpacing()[r] - b.GetSpacing()[r]) > tolerance ||
+        std::abs(a.GetOrigin()[r] - b.GetOrigin()[r]) > tolerance)
+      return false;
+    for (unsigned c = 0; c < 3; ++c)
+      if (std::abs(a.GetDirection()(r, c) - b.GetDirection()(r, c)) > 1e-6) return false;
+  }
+  return true;
+}
+
 ImageF::Pointer readChannel(const fs::path& path) {
   std::error_code ec;
   if (fs::is_regular_file(path, ec) && extensionAccepts(path.filename().string(), DataKind::Image))
@@ -36,8 +52,9 @@ LabelImage::Pointer readScribbles(const fs::path& path, const ImageF& image, std
   std::error_code ec;
   if (fs::is_regular_file(path, ec) && extensionAccepts(path.filename().string(), DataKind::Labels)) {
     auto labels = readLabelImage(path);
-    if (labels->GetLargestPossibleRegion().GetSize() != image.GetLargestPossibleRegion().GetSize())
-      throw Error(path.string(), "--labels", "the scribbles are not on the image's voxel grid (their size differs)");
+    if (!sameGrid(*labels, image))
+      throw Error(path.string(), "--labels",
+                  "the scribbles are not on the image's voxel grid (size, spacing, origin or direction differ)");
     return labels;
   }
   if (!fs::is_regular_file(path, ec))
@@ -129,9 +146,8 @@ int runTrainClassifier(const Args& args) {
     std::vector<ImageF::Pointer> channels;
     for (const auto& path : images) {
       channels.push_back(readChannel(path));
-      if (channels.size() > 1 &&
-          channels.back()->GetLargestPossibleRegion().GetSize() != channels[0]->GetLargestPossibleRegion().GetSize())
-        throw Error(path, "IMAGE", "not on the first image's voxel grid (its size differs)");
+      if (channels.size() > 1 && !sameGrid(*channels.back(), *channels[0]))
+        throw Error(path, "IMAGE", "not on the first image's voxel grid (size, spacing, origin or direction differ)");
     }
     std::map<int, std::string> segNames;
     const LabelImage::Pointer scribbles = readScribbles(scribblesPath, *channels[0], segNames);

@@ -418,6 +418,17 @@ TEST(VoxelClassifier, TrainClassifierCommandWritesTheModel) {
             std::string::npos)
       << bad.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "one.model"));
+
+  auto shifted = scribbles(0.01, 11);
+  shifted->SetOrigin(ImageF::PointType(std::array<double, 3>{0, 0, 5}.data()));
+  writeLabelImage(*shifted, dir / "shifted.nii.gz");
+  const auto off = test::runMedpipe(base + (dir / "shifted.nii.gz").string() + "' -o '" + (dir / "off.model").string() + "'");
+  EXPECT_EQ(off.exitCode, 1);
+  EXPECT_NE(off.err.find((dir / "shifted.nii.gz").string() +
+                         ": --labels: the scribbles are not on the image's voxel grid (size, spacing, origin or "
+                         "direction differ)"),
+            std::string::npos)
+      << off.err;
 }
 
 }  // namespace
