@@ -36,6 +36,18 @@ if(MEDPIPE_WITH_XGBOOST AND NOT medpipe_xgboost_found)
   message(FATAL_ERROR "MEDPIPE_WITH_XGBOOST is ON but xgboost/c_api.h or libxgboost was not found (libxgboost-dev)")
 endif()
 
+# medpipe train-classifier: VIGRA's random forest (header-only; Debian's libvigraimpex-dev); optional.
+find_path(MEDPIPE_VIGRA_INCLUDE_DIR vigra/random_forest.hxx)
+if(MEDPIPE_VIGRA_INCLUDE_DIR)
+  set(medpipe_vigra_found ON)
+else()
+  set(medpipe_vigra_found OFF)
+endif()
+option(MEDPIPE_WITH_VIGRA "Build medpipe train-classifier with VIGRA's random forest" ${medpipe_vigra_found})
+if(MEDPIPE_WITH_VIGRA AND NOT medpipe_vigra_found)
+  message(FATAL_ERROR "MEDPIPE_WITH_VIGRA is ON but vigra/random_forest.hxx was not found (libvigraimpex-dev)")
+endif()
+
 if(MEDPIPE_WITH_VTK)
   # medpipe::render: volume rendering, label surfaces and mesh export. Debian's VTK is GLX-only,
   # so rendering needs an X display (the CLI starts Xvfb when there is none).

@@ -29,6 +29,8 @@ packages=(
   libsqlite3-dev sqlite3 libjsoncpp-dev libeigen3-dev python3-pandas
   # medpipe cohort train/predict: gradient-boosted trees (optional in CMake, MEDPIPE_WITH_XGBOOST)
   libxgboost-dev
+  # medpipe train-classifier: VIGRA's random forest, header-only (optional in CMake, MEDPIPE_WITH_VIGRA)
+  libvigraimpex-dev
   # numpy reference of the quality metrics (tests/report/quality_reference.py)
   python3-numpy
   # the batch report is tested in a real browser, headless and offline (tests/report)

@@ -24,6 +24,7 @@ const std::vector<Command>& commands() {
       {"schema", "print the JSON Schema of pipeline configs (for editors)", runSchema},
       {"radiomics", "IBSI radiomics features of each label of a label map or SEG, to CSV or JSON", runRadiomics},
       {"cohort", "one database for a whole batch (build) and mining it (outliers, cluster, train, predict)", runCohort},
+      {"train-classifier", "trains a voxel classifier from painted voxels, for the classify-voxels stage", runTrainClassifier},
       {"phantom", "write a synthetic CT phantom as a DICOM series with its ground-truth labels", runPhantom},
   };
   return table;

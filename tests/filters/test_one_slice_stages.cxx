@@ -19,6 +19,7 @@
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
 
 #include "medpipe/core/error.h"
+#include "classifier_model_support.h"
 #include "every_stage_case.h"
 #include "medpipe/filters/stage.h"
 #include "medpipe/phantom/body_phantom.h"
@@ -55,6 +56,8 @@ std::map<std::string, ParameterValue> parametersFor(const std::string &stage) {
   if (stage == "confidence-connected" || stage == "connected-threshold" || stage == "neighborhood-connected" ||
       stage == "threshold-level-set")
     return {{"seeds", lungSeeds}};
+  if (stage == "classify-voxels") return {{"model", test::airBodyModelPath()}};
+  if (stage == "voxel-class-probability") return {{"model", test::airBodyModelPath()}, {"class", 2L}};
   if (stage == "crop-to-box") return {{"x0", 10L}, {"y0", 10L}, {"z0", 0L}, {"x1", 100L}, {"y1", 90L}, {"z1", 0L}};
   if (stage == "median" || stage == "mean") return {{"radius", 3.0}};
   if (stage == "dilate" || stage == "erode" || stage == "open" || stage == "close") return {{"radius", 4.0}};

@@ -17,6 +17,7 @@
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
 
 #include "medpipe/core/error.h"
+#include "classifier_model_support.h"
 #include "every_stage_case.h"
 #include "medpipe/filters/stage.h"
 #include "medpipe/phantom/body_phantom.h"
@@ -69,6 +70,8 @@ std::map<std::string, ParameterValue> parametersFor(const std::string &stage, co
   if (stage == "confidence-connected" || stage == "connected-threshold" || stage == "neighborhood-connected" ||
       stage == "threshold-level-set")
     return {{"seeds", lungSeeds}};
+  if (stage == "classify-voxels") return {{"model", test::airBodyModelPath()}};
+  if (stage == "voxel-class-probability") return {{"model", test::airBodyModelPath()}, {"class", 2L}};
   if (stage == "crop-to-box") {
     const auto size = image.GetLargestPossibleRegion().GetSize();
     return {{"x0", 0L},

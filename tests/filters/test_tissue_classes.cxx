@@ -258,6 +258,46 @@ TEST(TissueClasses, ShippedConfigGivesTheVolumePerClass) {
   }
 }
 
+// tissue-class-probability: per voxel the classes' probabilities sum to 1 and the most probable
+// class is the label gaussian-mixture (memberships em) or bayesian-classes without smoothing gives.
+TEST(TissueClasses, ProbabilityMapsAgreeWithTheLabels) {
+  struct Pair {
+    std::string stage;
+    Parameters labelParameters, probabilityParameters;
+  };
+  const std::vector<Pair> pairs{
+      {"gaussian-mixture", {}, {}},
+      {"bayesian-classes",
+       {{"memberships", std::string("kmeans")}, {"priors", std::string("uniform")}, {"smoothing-iterations", 0L}},
+       {{"memberships", std::string("kmeans")}, {"priors", std::string("uniform")}}}};
+  for (const auto& pair : pairs) {
+    const auto labels = classify(pair.stage, onPhantom(), pair.labelParameters);
+    std::vector<ImageF::Pointer> maps;
+    for (long c = 1; c <= 3; ++c) {
+      auto parameters = pair.probabilityParameters;
+      parameters["class"] = c;
+      maps.push_back(runStage(findStage("tissue-class-probability"), onPhantom(), parameters).image);
+    }
+    size_t agree = 0;
+    for (size_t i = 0; i < kVoxels; ++i) {
+      double sum = 0;
+      size_t best = 0;
+      for (size_t c = 0; c < 3; ++c) {
+        const float p = maps[c]->GetBufferPointer()[i];
+        ASSERT_TRUE(p >= 0 && p <= 1) << pair.stage << " voxel " << i;
+        sum += p;
+        if (p > maps[best]->GetBufferPointer()[i]) best = c;
+      }
+      ASSERT_NEAR(sum, 1.0, 1e-5) << pair.stage << " voxel " << i;
+      agree += labels->GetBufferPointer()[i] == best + 1;
+    }
+    // float probabilities can tie where the double log densities did not
+    EXPECT_GE(double(agree) / double(kVoxels), 0.9999) << pair.stage;
+  }
+  EXPECT_EQ(errorOf([] { runStage(findStage("tissue-class-probability"), onPhantom(), {{"class", 4L}}); }),
+            "tissue-class-probability.class: class 4 of 3 classes");
+}
+
 // Fewer distinct values than classes: the extra classes stay empty, every voxel gets one label.
 TEST(TissueClasses, ConstantImageGivesOneLabel) {
   auto flat = ImageF::New();
