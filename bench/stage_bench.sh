@@ -13,5 +13,5 @@ runs=${4:-$runs}
 table=$(mktemp)
 "$build/bench/stage_bench" "${size[@]}" "$runs" | tee "$table"
 write_results bench/RESULTS-stages.md "Stage benchmark" "bash bench/stage_bench.sh" \
-  "Float phantom of ${size[0]}x${size[1]}x${size[2]} (or the size in the row); ratio = stage time / bare ITK time." "$table"
+  "Float phantom of ${size[0]}x${size[1]}x${size[2]} (or the size in the row); speed-up = bare ITK time / stage time; MB = peak resident memory a run added to the input; stage volumes = the stage's whole peak (input included) in float volumes. Machine load at the start: $(cut -d" " -f1-3 /proc/loadavg)." "$table"
 rm -f "$table"

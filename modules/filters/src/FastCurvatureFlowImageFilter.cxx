@@ -20,21 +20,24 @@ namespace {
 
 // The (2R+1)^2 rows of a voxel's neighbourhood (rows[(dz + R) * (2R + 1) + dy + R], y and z clamped
 // to the volume: zero-flux borders) and the x clamp, off in the interior of a row.
-struct Neighbourhood {
+// kR > 0 fixes the radius at compile time, so the row of every neighbour is known in the loop over x.
+template <long kR>
+struct Rows {
   const float* const* rows;
   long R, nx;
   template <bool kClampX>
   float at(long x, long dx, long dy, long dz) const {
+    const long r = kR > 0 ? kR : R;
     long xi = x + dx;
     if (kClampX) xi = std::clamp(xi, 0L, nx - 1);
-    return rows[(dz + R) * (2 * R + 1) + dy + R][xi];
+    return rows[(dz + r) * (2 * r + 1) + dy + r][xi];
   }
 };
 
 // itk::CurvatureFlowFunction::ComputeUpdate at x; s = scale coefficients / neighbourhood radius.
-template <bool kClampX>
+template <bool kClampX, typename Neighbourhood>
 inline float curvatureUpdate(const Neighbourhood& n, long x, const double s[3]) {
-  auto P = [&](long dx, long dy, long dz) { return n.at<kClampX>(x, dx, dy, dz); };
+  auto P = [&](long dx, long dy, long dz) { return n.template at<kClampX>(x, dx, dy, dz); };
   const float c = P(0, 0, 0);
   const float plus[3] = {P(1, 0, 0), P(0, 1, 0), P(0, 0, 1)};
   const float minus[3] = {P(-1, 0, 0), P(0, -1, 0), P(0, 0, -1)};
@@ -70,9 +73,9 @@ inline bool clearOfHalf(double v) { return std::abs(v - std::floor(v) - 0.5) > 1
 
 // MinMaxCurvatureFlowFunction::ComputeThreshold (3D): the mean of 4 voxels on a circle of radius r
 // perpendicular to the gradient.
-template <bool kClampX>
+template <bool kClampX, typename Neighbourhood>
 float minMaxThreshold(const Neighbourhood& n, long x, long r, const double coefficients[3]) {
-  auto P = [&](long dx, long dy, long dz) { return n.at<kClampX>(x, dx, dy, dz); };
+  auto P = [&](long dx, long dy, long dz) { return n.template at<kClampX>(x, dx, dy, dz); };
   float threshold = 0.0f;
   double g[3];
   g[0] = 0.5 * (P(1, 0, 0) - P(-1, 0, 0));
@@ -141,14 +144,14 @@ struct Stencil {
   }
 };
 
-template <bool kClampX>
+template <bool kClampX, typename Neighbourhood>
 float minMaxUpdate(const Neighbourhood& n, long x, long r, const double coefficients[3], const double scales[3],
                    const Stencil& stencil) {
   const float update = curvatureUpdate<kClampX>(n, x, scales);
   if (update == 0.0) return update;
   const float threshold = minMaxThreshold<kClampX>(n, x, r, coefficients);
   double sum = 0.0;  // NeighborhoodInnerProduct: float weight times double voxel, summed in double
-  for (const auto& o : stencil.offsets) sum += stencil.weight * static_cast<double>(n.at<kClampX>(x, o[0], o[1], o[2]));
+  for (const auto& o : stencil.offsets) sum += stencil.weight * static_cast<double>(n.template at<kClampX>(x, o[0], o[1], o[2]));
   const float average = static_cast<float>(sum);
   return average < threshold ? std::max(update, 0.0f) : std::min(update, 0.0f);
 }
@@ -186,19 +189,27 @@ void FastCurvatureFlowImageFilter::GenerateData() {
               for (long dy = -R; dy <= R; ++dy)
                 rows[size_t((dz + R) * side + dy + R)] =
                     out + (std::clamp(z + dz, 0L, nz - 1) * ny + std::clamp(y + dy, 0L, ny - 1)) * nx;
-            const Neighbourhood n{rows.data(), R, nx};
+            const Rows<0> n{rows.data(), R, nx};
             float* row = change.get() + (z * ny + y) * nx;
             const long interiorEnd = std::max(R, nx - R);
             if (r == 0) {
-              for (long x = 0; x < std::min(R, nx); ++x) row[x] = curvatureUpdate<true>(n, x, scales);
-              for (long x = R; x < interiorEnd; ++x) row[x] = curvatureUpdate<false>(n, x, scales);
-              for (long x = std::max(R, interiorEnd); x < nx; ++x) row[x] = curvatureUpdate<true>(n, x, scales);
+              const Rows<1> n1{rows.data(), 1, nx};
+              for (long x = 0; x < std::min(R, nx); ++x) row[x] = curvatureUpdate<true>(n1, x, scales);
+              for (long x = R; x < interiorEnd; ++x) row[x] = curvatureUpdate<false>(n1, x, scales);
+              for (long x = std::max(R, interiorEnd); x < nx; ++x) row[x] = curvatureUpdate<true>(n1, x, scales);
             } else {
-              for (long x = 0; x < std::min(R, nx); ++x)
-                row[x] = minMaxUpdate<true>(n, x, r, coefficients, scales, stencil);
-              for (long x = R; x < interiorEnd; ++x) row[x] = minMaxUpdate<false>(n, x, r, coefficients, scales, stencil);
-              for (long x = std::max(R, interiorEnd); x < nx; ++x)
-                row[x] = minMaxUpdate<true>(n, x, r, coefficients, scales, stencil);
+              auto minMaxRow = [&](const auto& m) {
+                for (long x = 0; x < std::min(R, nx); ++x)
+                  row[x] = minMaxUpdate<true>(m, x, r, coefficients, scales, stencil);
+                for (long x = R; x < interiorEnd; ++x)
+                  row[x] = minMaxUpdate<false>(m, x, r, coefficients, scales, stencil);
+                for (long x = std::max(R, interiorEnd); x < nx; ++x)
+                  row[x] = minMaxUpdate<true>(m, x, r, coefficients, scales, stencil);
+              };
+              if (r == 1)
+                minMaxRow(Rows<1>{rows.data(), 1, nx});
+              else
+                minMaxRow(n);
             }
           }
         },
