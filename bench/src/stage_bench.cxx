@@ -444,6 +444,28 @@ int usage() {
   return 2;
 }
 
+// Every case of a stage that offers implementations but whose case picks none, once per
+// implementation (ITK's first), as addImplementationCases does: cases with their own inputs (N4).
+std::vector<Case> withImplementationRows(std::vector<Case> cases) {
+  std::vector<Case> rows;
+  for (auto& c : cases) {
+    const auto& declared = findStage(c.stage).spec().parameters;
+    const auto implementation = std::find_if(declared.begin(), declared.end(),
+                                             [](const ParameterSpec& p) { return p.name == "implementation"; });
+    if (c.parameters.count("implementation") || implementation == declared.end()) {
+      rows.push_back(std::move(c));
+      continue;
+    }
+    std::vector<std::string> choices = implementation->choices;
+    std::stable_partition(choices.begin(), choices.end(), [](const std::string& choice) { return choice == "itk"; });
+    for (const auto& choice : choices) {
+      rows.push_back(c);
+      rows.back().parameters["implementation"] = choice;
+    }
+  }
+  return rows;
+}
+
 // Resident memory of this process, MB: `field` is "VmRSS:" (now) or "VmHWM:" (the peak).
 double residentMb(const std::string& field) {
   std::ifstream status("/proc/self/status");
@@ -483,7 +505,7 @@ int main(int argc, char** argv) try {
   }
   if (numbers.size() != 0 && numbers.size() != 3 && numbers.size() != 4) return usage();
 
-  std::vector<Case> cases = allCases();
+  std::vector<Case> cases = withImplementationRows(allCases());
   if (const auto wanted = splitNames(only); !wanted.empty()) {
     std::vector<Case> chosen;
     for (auto& c : cases)
