@@ -181,10 +181,11 @@ void FastCurvatureFlowImageFilter::GenerateData() {
     threader->ParallelizeArray(
         0, static_cast<itk::SizeValueType>(nz),
         [&](itk::SizeValueType zu) {
-          if (this->GetAbortGenerateData()) throw itk::ProcessAborted(__FILE__, __LINE__);
           const long z = long(zu), side = 2 * R + 1;
           std::vector<const float*> rows(size_t(side * side));
           for (long y = 0; y < ny; ++y) {
+            // Per row: a slice of min-max flow takes a good part of a second on a loaded machine.
+            if (this->GetAbortGenerateData()) throw itk::ProcessAborted(__FILE__, __LINE__);
             for (long dz = -R; dz <= R; ++dz)
               for (long dy = -R; dy <= R; ++dy)
                 rows[size_t((dz + R) * side + dy + R)] =

@@ -4,7 +4,7 @@
 // double where it computes in double), with zero-flux borders and image spacing used, as ITK's.
 // Instead of a neighbourhood iterator and a virtual call per voxel it runs plain loops over rows
 // (which the compiler vectorises for plain curvature flow), splits slices over ITK's thread pool
-// and checks for a cancel per slice (ITK checks between iterations only).
+// and checks for a cancel per row (ITK checks between iterations only).
 // StencilRadius 0 is curvature flow; r > 0 is min-max curvature flow with that stencil radius.
 // Images with NaN or infinite voxels are outside what it handles.
 #include "medpipe/filters/itk/WholeVolumeImageFilter.h"
