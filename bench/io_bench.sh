@@ -16,19 +16,48 @@ if [[ ! -d $work/export ]]; then
 fi
 [[ -d $work/big ]] || "$medpipe" phantom -o "$work/big" --size 512x512x300 >/dev/null
 cat "$work"/export/*/dicom/* "$work"/big/dicom/* >/dev/null  # warm the page cache
+load=$(cut -d' ' -f1-3 /proc/loadavg)  # other jobs on the machine show in the figures
+
+# measure_cpu WORKDIR COMMAND...: as common.sh's measure, with the CPU seconds (user + system) of
+# the median run between wall seconds and MB: in a batch every core is busy and CPU time decides.
+measure_cpu() {
+  local work=$1 times=()
+  shift
+  for _ in $(seq "$runs"); do
+    rm -rf "$work/out" && mkdir -p "$work/out"
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" ||
+      { echo "bench: failed: $* (see $work/stderr.txt)" >&2; return 1; }
+    times+=("$(cat "$work/time.txt")")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p" | awk '{printf "%.2f %.2f %.0f\n", $1, $2 + $3, $4 / 1024}'
+}
 
 # row TASK MEDPIPE_ARGS -- DCM2NIIX_ARGS: one line of the table, both tools on the same data.
 row() {
-  local task=$1 mp=() d2n=() a b mp_t mp_m d2n_t d2n_m
+  local task=$1 mp=() d2n=() a b mp_t mp_c mp_m d2n_t d2n_c d2n_m
   shift
   while [[ $1 != -- ]]; do mp+=("$1"); shift; done
   shift
   d2n=("$@")
-  a=$(measure "$work" "$medpipe" "${mp[@]}")
-  b=$(measure "$work" dcm2niix "${d2n[@]}")
-  read -r mp_t mp_m <<<"$a"
-  read -r d2n_t d2n_m <<<"$b"
-  echo "| $task | $mp_t | $mp_m | $d2n_t | $d2n_m | $(ratio "$mp_t" "$d2n_t") |"
+  a=$(measure_cpu "$work" "$medpipe" "${mp[@]}")
+  b=$(measure_cpu "$work" dcm2niix "${d2n[@]}")
+  read -r mp_t mp_c mp_m <<<"$a"
+  read -r d2n_t d2n_c d2n_m <<<"$b"
+  echo "| $task$busy_label | $mp_t | $mp_c | $mp_m | $d2n_t | $d2n_c | $d2n_m | $(ratio "$mp_t" "$d2n_t") | $(ratio "$mp_c" "$d2n_c") |"
+}
+busy_label=""
+
+# with_busy_cores COMMAND...: COMMAND while one CPU-bound loop per core runs beside it (a batch
+# where every core is busy); the loops are this script's own processes, stopped by their ids.
+with_busy_cores() {
+  local pids=() status=0
+  for _ in $(seq "$(nproc)"); do (while :; do :; done) & pids+=($!); done
+  busy_label=" (both cores busy)"
+  "$@" || status=$?
+  busy_label=""
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  return $status
 }
 
 # convert_rows LABEL DICOM_FOLDER: .nii.gz at medpipe's default level 1 and at dcm2niix's default
@@ -42,8 +71,8 @@ convert_rows() {
 }
 
 {
-  echo "| task | medpipe s | medpipe MB | dcm2niix s | dcm2niix MB | time ratio |"
-  echo "|---|---|---|---|---|---|"
+  echo "| task | medpipe s | medpipe CPU s | medpipe MB | dcm2niix s | dcm2niix CPU s | dcm2niix MB | time ratio | CPU ratio |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   row "scan 20 series x 300 slices (6000 files; dcm2niix -b o)" scan "$work/export" -- -b o -o "$work/out" "$work/export"
   if [[ -d $shared_data/ct-philips-140 ]]; then
     convert_rows "ct-philips-140 (real, 512x512x140)" "$shared_data/ct-philips-140"
@@ -51,6 +80,9 @@ convert_rows() {
     echo "skipped ct-philips-140: $shared_data/ct-philips-140 is absent" >&2
   fi
   convert_rows "generated CT 512x512x300" "$work/big/dicom"
+  if [[ -d $shared_data/ct-philips-140 ]]; then
+    with_busy_cores convert_rows "ct-philips-140 (real, 512x512x140)" "$shared_data/ct-philips-140"
+  fi
 } | tee "$work/table.md"
 pigz=$(command -v pigz >/dev/null && echo "pigz installed (dcm2niix -z y uses it)" || echo "no pigz (dcm2niix -z y uses its internal zlib)")
-write_results bench/RESULTS-io.md "DICOM I/O benchmark" "bash bench/io_bench.sh" "Warm page cache; $pigz; medpipe gzips on all cores." "$work/table.md"
+write_results bench/RESULTS-io.md "DICOM I/O benchmark" "bash bench/io_bench.sh" "Warm page cache; $pigz; medpipe gzips on all cores. CPU s = user + system seconds; the last rows ran beside one busy loop per core. Machine load when it started: $load." "$work/table.md"

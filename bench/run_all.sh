@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 source bench/common.sh
 bash scripts/install-deps.sh >/dev/null
 start=$(date +%s)
-parts=(io_bench:RESULTS-io.md stage_bench:RESULTS-stages.md classes_bench:RESULTS-classes.md pipeline_bench:RESULTS-pipeline.md workflow_bench:RESULTS-workflow.md cohort_bench:RESULTS-cohort.md report_bench:RESULTS-report.md)
+parts=(io_bench:RESULTS-io.md stage_bench:RESULTS-stages.md stage_run_bench:RESULTS-stage-runs.md classes_bench:RESULTS-classes.md pipeline_bench:RESULTS-pipeline.md workflow_bench:RESULTS-workflow.md cohort_bench:RESULTS-cohort.md report_bench:RESULTS-report.md)
 selected=("$@")
 wanted() { [[ ${#selected[@]} -eq 0 ]] || [[ " ${selected[*]} " == *" $1 "* ]]; }
 for part in "${parts[@]}"; do

@@ -11,9 +11,10 @@ build_bench_targets stage_bench
 size=("${1:-512}" "${2:-512}" "${3:-300}")
 runs=${4:-$runs}
 table=$(mktemp)
+load=$(cut -d" " -f1-3 /proc/loadavg)  # other jobs on the 2 cores show in the figures
 "$build/bench/stage_bench" "${size[@]}" "$runs" | tee "$table"
 write_results bench/RESULTS-stages.md "Stage benchmark" "bash bench/stage_bench.sh" \
-  "Float phantom of ${size[0]}x${size[1]}x${size[2]} (or the size in the row); ratio = stage time / bare ITK time." "$table"
+  "Float phantom of ${size[0]}x${size[1]}x${size[2]} (or the size in the row); speed-up = bare ITK time / stage time; MB = peak resident memory a run added to the input; stage volumes = the stage's whole peak (input included) in float volumes. Machine load (1, 5, 15 min) at the start: $load." "$table"
 rm -f "$table"
 # bilateral and patch-based denoising as a user runs them, fast on the whole CT (issue 22).
 { echo; bash bench/denoise_bench.sh; } | tee -a bench/RESULTS-stages.md

@@ -49,6 +49,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
@@ -260,6 +261,22 @@ const std::function<void(const Volume&)> barePatchBased = [](const Volume& v) {
   f->KernelBandwidthEstimationOn(), f->SetKernelBandwidthFractionPixelsForEstimation(0.05), update(f);
 };
 
+// Curvature flows at their default 5 iterations, the whole volume: time step 0 is the stages'
+// stable bound, min spacing^2 / 2^(dim+1).
+void addCurvatureFlowCases(std::vector<Case>& cases) {
+  addImplementationCases(cases, "curvature-flow", {{"iterations", 5L}}, [](const Volume& v) {
+    auto f = itk::CurvatureFlowImageFilter<ImageF, ImageF>::New();
+    f->SetInput(v.image), f->SetNumberOfIterations(5), f->SetTimeStep(std::pow(minSpacing(*v.image), 2) / 16);
+    update(f);
+  });
+  addImplementationCases(cases, "min-max-curvature-flow", {{"iterations", 5L}, {"stencil-radius", 1L}},
+                         [](const Volume& v) {
+                           auto f = itk::MinMaxCurvatureFlowImageFilter<ImageF, ImageF>::New();
+                           f->SetInput(v.image), f->SetNumberOfIterations(5);
+                           f->SetTimeStep(std::pow(minSpacing(*v.image), 2) / 16), f->SetStencilRadius(1), update(f);
+                         });
+}
+
 std::vector<Case> allCases() {
   const Inputs& image = kImage;
   std::vector<Case> cases = {
@@ -278,18 +295,8 @@ std::vector<Case> allCases() {
        kSmallCrop, bareBilateral},
       {"bilateral", {{"domain-sigma", 2.0}, {"range-sigma", 100.0}, {"implementation", std::string("fast")}}, image,
        kSmallCrop, bareBilateral},
-      // Curvature flows: time step 0 is the stages' stable bound, min spacing^2 / 2^(dim+1).
-      {"curvature-flow", {{"iterations", 5L}}, image, kWhole, [](const Volume& v) {
-         auto f = itk::CurvatureFlowImageFilter<ImageF, ImageF>::New();
-         f->SetInput(v.image), f->SetNumberOfIterations(5), f->SetTimeStep(std::pow(minSpacing(*v.image), 2) / 16);
-         update(f);
-       }},
-      {"min-max-curvature-flow", {{"iterations", 5L}, {"stencil-radius", 1L}}, image, kCrop, [](const Volume& v) {
-         auto f = itk::MinMaxCurvatureFlowImageFilter<ImageF, ImageF>::New();
-         f->SetInput(v.image), f->SetNumberOfIterations(5), f->SetTimeStep(std::pow(minSpacing(*v.image), 2) / 16);
-         f->SetStencilRadius(1), update(f);
-       }},
   };
+  addCurvatureFlowCases(cases);
   addImplementationCases(cases, "median", {{"radius", 1.0}}, [](const Volume& v) {
     auto f = itk::MedianImageFilter<ImageF, ImageF>::New();
     f->SetInput(v.image), f->SetRadius(voxelRadius(*v.image, 1.0)), update(f);
@@ -309,7 +316,7 @@ std::vector<Case> allCases() {
       // The stage's chain in ITK filters: fit on a 4x shrunk copy, evaluate the log field's B-spline
       // over the shrunk grid's extent at input spacing, resample it onto the input, divide by exp.
       {"n4-bias-correction", {{"shrink-factor", 4L}, {"iterations", 50L}, {"fitting-levels", 4L}},
-       {{"image", Data::Positive}, {"mask", Data::Body}}, kCrop, [](const Volume& v) {
+       {{"image", Data::Positive}, {"mask", Data::Body}}, kWhole, [](const Volume& v) {
          using N4 = itk::N4BiasFieldCorrectionImageFilter<ImageF, LabelImage, ImageF>;
          auto shrinkImage = itk::ShrinkImageFilter<ImageF, ImageF>::New();
          shrinkImage->SetInput(v.positive), shrinkImage->SetShrinkFactors(4), update(shrinkImage);
@@ -388,7 +395,7 @@ std::vector<Case> allCases() {
       {"threshold-level-set",
        {{"seeds", kOriginSeed}, {"seed-radius", 5.0}, {"lower", -200.0}, {"upper", 200.0}, {"curvature-scaling", 1.0},
         {"iterations", 500L}},
-       image, kCrop, [](const Volume& v) {
+       image, kWhole, [](const Volume& v) {
          auto f = itk::ThresholdSegmentationLevelSetImageFilter<ImageF, ImageF, float>::New();
          f->SetInput(seedBall(*v.image, v.seed, 5.0)), f->SetFeatureImage(v.image);
          f->SetLowerThreshold(-200), f->SetUpperThreshold(200), f->SetPropagationScaling(1.0);
@@ -451,6 +458,49 @@ int usage() {
   return 2;
 }
 
+// Every case of a stage that offers implementations but whose case picks none, once per
+// implementation (ITK's first), as addImplementationCases does: cases with their own inputs (N4).
+std::vector<Case> withImplementationRows(std::vector<Case> cases) {
+  std::vector<Case> rows;
+  for (auto& c : cases) {
+    const auto& declared = findStage(c.stage).spec().parameters;
+    const auto implementation = std::find_if(declared.begin(), declared.end(),
+                                             [](const ParameterSpec& p) { return p.name == "implementation"; });
+    if (c.parameters.count("implementation") || implementation == declared.end()) {
+      rows.push_back(std::move(c));
+      continue;
+    }
+    std::vector<std::string> choices = implementation->choices;
+    std::stable_partition(choices.begin(), choices.end(), [](const std::string& choice) { return choice == "itk"; });
+    for (const auto& choice : choices) {
+      rows.push_back(c);
+      rows.back().parameters["implementation"] = choice;
+    }
+  }
+  return rows;
+}
+
+// Resident memory of this process, MB: `field` is "VmRSS:" (now) or "VmHWM:" (the peak).
+double residentMb(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind(field, 0) == 0) return std::atof(line.c_str() + field.size()) / 1024;
+  return 0;
+}
+
+// `work`, with the peak resident memory it added to what was resident when it started (MB) raised
+// into `peak`: the kernel's high-water mark is reset first (clear_refs 5, Linux >= 4.0). Volumes
+// are allocated with mmap (glibc: above 32 MB) and so given back when freed: each run starts low.
+std::function<void()> withPeak(const std::function<void()>& work, double& peak) {
+  return [&work, &peak] {
+    std::ofstream("/proc/self/clear_refs") << "5";
+    const double before = residentMb("VmRSS:");
+    work();
+    peak = std::max(peak, residentMb("VmHWM:") - before);
+  };
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -469,7 +519,7 @@ int main(int argc, char** argv) try {
   }
   if (numbers.size() != 0 && numbers.size() != 3 && numbers.size() != 4) return usage();
 
-  std::vector<Case> cases = allCases();
+  std::vector<Case> cases = withImplementationRows(allCases());
   if (const auto wanted = splitNames(only); !wanted.empty()) {
     std::vector<Case> chosen;
     for (auto& c : cases)
@@ -508,8 +558,10 @@ int main(int argc, char** argv) try {
   for (const auto& [size, data] : needs)
     volumes.emplace(size, makeVolume(size == spec.size ? image : centredCrop(image, size), data));
 
-  std::printf("| stage | size | bare ITK s | stage s | bare Mvox/s | stage Mvox/s | ratio |\n"
-              "|---|---|---|---|---|---|---|\n");
+  // Memory: the peak a run added to the resident input, MB, and the stage's whole peak (input
+  // included) in float volumes of the input's size.
+  std::printf("| stage | size | bare ITK s | stage s | bare Mvox/s | stage Mvox/s | speed-up | bare MB | stage MB | "
+              "stage volumes |\n|---|---|---|---|---|---|---|---|---|---|\n");
   std::fflush(stdout);
   int status = 0;
   for (const auto& c : cases) {
@@ -524,13 +576,18 @@ int main(int argc, char** argv) try {
     try {
       const Stage& stage = findStage(c.stage);
       // Bare then stage within each run, so drifting load hits both.
-      const auto [bare, wrapped] = interleavedMedianSeconds(
-          runs, [&] { c.bare(v); }, [&] { runStage(stage, inputs, c.parameters); });
+      double barePeak = 0, stagePeak = 0;
+      const std::function<void()> runBare = [&] { c.bare(v); };
+      const std::function<void()> runWrapped = [&] { runStage(stage, inputs, c.parameters); };
+      const auto [bare, wrapped] =
+          interleavedMedianSeconds(runs, withPeak(runBare, barePeak), withPeak(runWrapped, stagePeak));
       const double bareRate = v.megavoxels / bare, stageRate = v.megavoxels / wrapped;
-      std::printf("| %s | %s | %.2f | %.2f | %.*f | %.*f | %.3f |\n", label.c_str(), v.size.c_str(), bare, wrapped,
-                  decimals(bareRate), bareRate, decimals(stageRate), stageRate, wrapped / bare);
+      const double volumeMb = v.megavoxels * sizeof(float);
+      std::printf("| %s | %s | %.2f | %.2f | %.*f | %.*f | %.2f | %.0f | %.0f | %.1f |\n", label.c_str(), v.size.c_str(),
+                  bare, wrapped, decimals(bareRate), bareRate, decimals(stageRate), stageRate, bare / wrapped, barePeak,
+                  stagePeak, 1 + stagePeak / volumeMb);
     } catch (const std::exception& e) {  // one failing case must not cost the rest of a long run
-      std::printf("| %s | %s | failed | failed | | | |\n", label.c_str(), v.size.c_str());
+      std::printf("| %s | %s | failed | failed | | | | | | |\n", label.c_str(), v.size.c_str());
       std::fprintf(stderr, "stage_bench: %s: %s\n", label.c_str(), e.what());
       status = 1;
     }

@@ -357,6 +357,17 @@ Phantom biasedPhantom() {
 
 }  // namespace
 
+// The fast evaluation of the fitted field (separable, per slice and row) against ITK's
+// BSplineControlPointImageFilter: the same voxels, at the default shrink and at 3 (field samples
+// between the fitted voxels that are not a power of two).
+TEST(UtilityStages, N4FastFieldEvaluationGivesItksVoxels) {
+  const Phantom biased = biasedPhantom();
+  EXPECT_EQ(test::fastVersusItk("n4-bias-correction", biased.image, {{"iterations", 5L}}), 0.0);
+  EXPECT_EQ(test::fastVersusItk("n4-bias-correction", biased.image,
+                                {{"iterations", 5L}, {"shrink-factor", 3L}, {"fitting-levels", 2L}}),
+            0.0);
+}
+
 TEST(UtilityStages, N4RemovesASmoothMultiplicativeBias) {
   const Phantom biased = biasedPhantom();
   const double before = coefficientOfVariation(*biased.image, *biased.labels, kSoftTissue);

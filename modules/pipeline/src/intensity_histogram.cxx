@@ -3,16 +3,41 @@
 #include <algorithm>
 #include <cmath>
 
+#include "medpipe/core/parallel.h"
+
 namespace medpipe {
+namespace {
+
+// Three passes over a CT's 80 million voxels took about 0.5 s on one core before every stage:
+// each pass runs on all worker threads, counts merged afterwards (the same counts as one loop).
+template <typename Part, typename Work>
+std::vector<Part> overParts(size_t n, Part initial, Work work) {
+  const unsigned threads = std::max(1u, workerThreadCount());
+  std::vector<Part> parts(threads, initial);
+  forEachPart(threads, threads, [&](size_t first, size_t last) {
+    for (size_t t = first; t < last; ++t) work(parts[t], n * t / threads, n * (t + 1) / threads);
+  });
+  return parts;
+}
+
+}  // namespace
 
 IntensityHistogram intensityHistogram(const ImageF& image, unsigned bins) {
   const float* voxels = image.GetBufferPointer();
   const size_t n = image.GetBufferedRegion().GetNumberOfPixels();
   IntensityHistogram h;
+  struct Range {
+    double lo = INFINITY, hi = -INFINITY;
+    long long finite = 0;
+  };
   double lo = INFINITY, hi = -INFINITY;
   long long finite = 0;
-  for (size_t i = 0; i < n; ++i)
-    if (std::isfinite(voxels[i])) lo = std::min(lo, double(voxels[i])), hi = std::max(hi, double(voxels[i])), ++finite;
+  for (const Range& part : overParts(n, Range{}, [&](Range& r, size_t begin, size_t end) {
+         for (size_t i = begin; i < end; ++i)
+           if (std::isfinite(voxels[i]))
+             r.lo = std::min(r.lo, double(voxels[i])), r.hi = std::max(r.hi, double(voxels[i])), ++r.finite;
+       }))
+    lo = std::min(lo, part.lo), hi = std::max(hi, part.hi), finite += part.finite;
   if (finite == 0 || bins == 0) return h;
   if (hi == lo) {
     h.lower = lo, h.upper = hi;
@@ -25,8 +50,11 @@ IntensityHistogram intensityHistogram(const ImageF& image, unsigned bins) {
   constexpr size_t kFine = 4096;
   std::vector<long long> fine(kFine, 0);
   const double fineWidth = (hi - lo) / kFine;
-  for (size_t i = 0; i < n; ++i)
-    if (std::isfinite(voxels[i])) ++fine[std::min(kFine - 1, size_t((voxels[i] - lo) / fineWidth))];
+  for (const auto& part : overParts(n, std::vector<long long>(kFine, 0), [&](std::vector<long long>& f, size_t begin, size_t end) {
+         for (size_t i = begin; i < end; ++i)
+           if (std::isfinite(voxels[i])) ++f[std::min(kFine - 1, size_t((voxels[i] - lo) / fineWidth))];
+       }))
+    for (size_t b = 0; b < kFine; ++b) fine[b] += part[b];
   const auto binAt = [&](double fraction) {
     long long seen = 0;
     for (size_t b = 0; b < kFine; ++b)
@@ -37,15 +65,22 @@ IntensityHistogram intensityHistogram(const ImageF& image, unsigned bins) {
   h.upper = lo + double(binAt(0.995) + 1) * fineWidth;
   h.counts.assign(bins, 0);
   const double width = (h.upper - h.lower) / bins;
-  for (size_t i = 0; i < n; ++i) {
-    const double v = voxels[i];
-    if (!std::isfinite(v)) continue;
-    if (v < h.lower)
-      ++h.below;
-    else if (v > h.upper)
-      ++h.above;
-    else
-      ++h.counts[std::min<size_t>(bins - 1, size_t((v - h.lower) / width))];
+  IntensityHistogram empty;
+  empty.counts.assign(bins, 0);
+  for (const auto& part : overParts(n, empty, [&](IntensityHistogram& c, size_t begin, size_t end) {
+         for (size_t i = begin; i < end; ++i) {
+           const double v = voxels[i];
+           if (!std::isfinite(v)) continue;
+           if (v < h.lower)
+             ++c.below;
+           else if (v > h.upper)
+             ++c.above;
+           else
+             ++c.counts[std::min<size_t>(bins - 1, size_t((v - h.lower) / width))];
+         }
+       })) {
+    h.below += part.below, h.above += part.above;
+    for (unsigned b = 0; b < bins; ++b) h.counts[b] += part.counts[b];
   }
   return h;
 }
