@@ -25,6 +25,8 @@ const std::vector<Command>& commands() {
       {"radiomics", "IBSI radiomics features of each label of a label map or SEG, to CSV or JSON", runRadiomics},
       {"cohort", "one database for a whole batch (build) and mining it (outliers, cluster, train, predict)", runCohort},
       {"phantom", "write a synthetic CT phantom as a DICOM series with its ground-truth labels", runPhantom},
+      {"pacs", "DICOM services against a PACS: echo, find, get, move, send (docs/pacs.md)", runPacs},
+      {"listen", "receive series by C-STORE, run a pipeline on each complete series, send results back", runListen},
   };
   return table;
 }

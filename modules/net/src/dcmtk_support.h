@@ -1,0 +1,32 @@
+#pragma once
+// What the two DCMTK translation units (client and receiver) share. Only they include DCMTK.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "medpipe/net/peer.h"
+
+class DcmTLSTransportLayer;
+class DcmItem;
+
+namespace medpipe::net::detail {
+
+// Every transfer syntax DCMTK knows, our preferred (explicit little endian) first: a receiver
+// accepts each instance in the syntax it is sent in.
+const std::vector<std::string>& allTransferSyntaxes();
+
+// Storage SOP classes proposed for C-GET (at most ~100: an association has 128 contexts).
+const std::vector<std::string>& retrieveStorageClasses();
+
+// A TLS layer for mutual TLS (BCP 195 profile, peer certificate required); throws medpipe::Error
+// naming `who` and the file when a certificate or key cannot be loaded.
+struct TlsLayerDeleter {
+  void operator()(DcmTLSTransportLayer* layer) const;
+};
+using TlsLayer = std::unique_ptr<DcmTLSTransportLayer, TlsLayerDeleter>;
+TlsLayer makeTlsLayer(bool acceptor, const TlsFiles& tls, const std::string& who);
+
+// A dataset's string value, "" when absent.
+std::string stringOf(DcmItem& dataset, unsigned short group, unsigned short element);
+
+}  // namespace medpipe::net::detail
