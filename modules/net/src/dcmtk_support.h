@@ -15,8 +15,15 @@ namespace medpipe::net::detail {
 // accepts each instance in the syntax it is sent in.
 const std::vector<std::string>& allTransferSyntaxes();
 
-// Storage SOP classes proposed for C-GET (at most ~100: an association has 128 contexts).
-const std::vector<std::string>& retrieveStorageClasses();
+// The storage contexts proposed for C-GET (an association has at most 128): for the classes of
+// volumes (CT, MR, PET, their enhanced forms, SEG) one context per common compressed syntax, so the
+// peer can send each instance in the syntax it stores it in; for other classes one context with
+// every syntax (the peer picks, and may convert).
+struct StorageContext {
+  std::string sopClass;
+  std::vector<std::string> syntaxes;
+};
+const std::vector<StorageContext>& retrieveContexts();
 
 // A TLS layer for mutual TLS (BCP 195 profile, peer certificate required); throws medpipe::Error
 // naming `who` and the file when a certificate or key cannot be loaded.

@@ -11,6 +11,7 @@
 #include <dcmtk/dcmtls/tlslayer.h>
 #include <dcmtk/oflog/oflog.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -35,12 +36,24 @@ const std::vector<std::string>& allTransferSyntaxes() {
   return list;
 }
 
-const std::vector<std::string>& retrieveStorageClasses() {
-  static const std::vector<std::string> list = [] {
-    std::vector<std::string> ids;
-    for (int i = 0; i < numberOfDcmLongSCUStorageSOPClassUIDs && ids.size() < 120; ++i)
-      ids.emplace_back(dcmLongSCUStorageSOPClassUIDs[i]);
-    return ids;
+const std::vector<StorageContext>& retrieveContexts() {
+  static const std::vector<StorageContext> list = [] {
+    const std::vector<std::string> volumes = {UID_CTImageStorage, UID_MRImageStorage, UID_PositronEmissionTomographyImageStorage,
+                                              UID_EnhancedCTImageStorage, UID_EnhancedMRImageStorage, UID_SegmentationStorage};
+    const std::vector<std::string> compressed = {
+        UID_RLELosslessTransferSyntax, UID_JPEGProcess14SV1TransferSyntax, UID_JPEGProcess1TransferSyntax,
+        UID_JPEGProcess2_4TransferSyntax, UID_JPEGLSLosslessTransferSyntax, UID_JPEGLSLossyTransferSyntax,
+        UID_JPEG2000LosslessOnlyTransferSyntax, UID_JPEG2000TransferSyntax, UID_DeflatedExplicitVRLittleEndianTransferSyntax};
+    std::vector<StorageContext> contexts;
+    for (const auto& sop : volumes) {
+      contexts.push_back({sop, {UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax}});
+      for (const auto& ts : compressed) contexts.push_back({sop, {ts}});
+    }
+    for (int i = 0; i < numberOfDcmLongSCUStorageSOPClassUIDs && contexts.size() < 127; ++i) {
+      const std::string sop = dcmLongSCUStorageSOPClassUIDs[i];
+      if (std::find(volumes.begin(), volumes.end(), sop) == volumes.end()) contexts.push_back({sop, allTransferSyntaxes()});
+    }
+    return contexts;
   }();
   return list;
 }
@@ -343,9 +356,11 @@ RetrieveResult getInstances(const Peer& peer, const ClientOptions& options, cons
   Client client(peer, options, "C-GET");
   client.getFolder = folder;
   client.addPresentationContext(UID_GETStudyRootQueryRetrieveInformationModel, uncompressed());
-  OFList<OFString> all;
-  for (const auto& ts : detail::allTransferSyntaxes()) all.push_back(ts.c_str());
-  for (const auto& sop : detail::retrieveStorageClasses()) client.addPresentationContext(sop.c_str(), all, ASC_SC_ROLE_SCP);
+  for (const auto& context : detail::retrieveContexts()) {
+    OFList<OFString> ts;
+    for (const auto& t : context.syntaxes) ts.push_back(t.c_str());
+    client.addPresentationContext(context.sopClass.c_str(), ts, ASC_SC_ROLE_SCP);
+  }
   client.open();
   OFList<RetrieveResponse*> responses;
   const OFCondition cond =
@@ -421,17 +436,25 @@ StoreResult storeFiles(const Peer& peer, const ClientOptions& options, const std
   while (next < items.size()) {
     Client client(peer, options, "C-STORE");
     client.setDatasetConversionMode(OFTrue);  // between uncompressed syntaxes when the peer takes only those
+    // Each file's own syntax alone in a context (a peer picks one syntax per context: offered
+    // beside uncompressed ones, Orthanc takes the uncompressed); per SOP class one uncompressed
+    // context as well, for the other files.
     std::set<std::pair<std::string, std::string>> pairs;
+    size_t contexts = 0;
     size_t end = next;
     for (; end < items.size(); ++end) {
-      const auto key = std::make_pair(items[end].sopClass, items[end].syntax);
-      if (!pairs.count(key)) {
-        if (pairs.size() == 100) break;
-        pairs.insert(key);
-        OFList<OFString> ts = syntaxes({key.second});
-        for (const auto& u : uncompressed())
-          if (u != key.second.c_str()) ts.push_back(u);
-        client.addPresentationContext(key.first.c_str(), ts);
+      const std::string& sop = items[end].sopClass;
+      const auto key = std::make_pair(sop, items[end].syntax);
+      if (pairs.count(key)) continue;
+      const bool newClass = !pairs.count({sop, ""});
+      if (contexts + 1 + (newClass ? 1 : 0) > 120) break;
+      pairs.insert(key);
+      client.addPresentationContext(sop.c_str(), syntaxes({key.second}));
+      ++contexts;
+      if (newClass) {
+        pairs.insert({sop, ""});
+        client.addPresentationContext(sop.c_str(), uncompressed());
+        ++contexts;
       }
     }
     client.open();

@@ -1,0 +1,68 @@
+#pragma once
+// The network tests' world: a network namespace of their own with only loopback (`unshare -n`,
+// where root allows; the host's 127.0.0.1 otherwise), processes started in it and stopped by PID,
+// and a real Orthanc with a temporary storage folder.
+#include <sys/types.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "test_support.h"
+
+namespace medpipe::test {
+
+bool orthancInstalled();  // /usr/sbin/Orthanc and its DICOMweb plugin
+#define MEDPIPE_REQUIRE_ORTHANC()                                                                   \
+  if (!::medpipe::test::orthancInstalled())                                                         \
+  GTEST_SKIP() << "Orthanc is not installed (/usr/sbin/Orthanc and libOrthancDicomWeb.so, Debian " \
+                  "packages orthanc and orthanc-dicomweb); skipping"
+
+class NetworkSandbox {
+ public:
+  NetworkSandbox();   // makes the namespace (or settles for loopback)
+  ~NetworkSandbox();  // stops the namespace's holder process
+  NetworkSandbox(const NetworkSandbox&) = delete;
+  NetworkSandbox& operator=(const NetworkSandbox&) = delete;
+
+  bool isolated() const { return holder_ > 0; }
+  uint16_t freePort();                                      // a port nobody listens on
+  std::string inside(const std::string& command) const;     // the command line, run in the sandbox
+  CommandResult run(const std::string& command) const;      // runCommand(inside(command))
+  CommandResult medpipe(const std::string& arguments) const;
+  // Starts argv in the sandbox with stdout+stderr to `log`; returns its PID.
+  pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) const;
+
+ private:
+  pid_t holder_ = -1;
+  uint16_t nextPort_ = 21000;
+};
+
+// SIGTERM (or `signal`), then waits up to 10 s before SIGKILL; reaps the child.
+void stopProcess(pid_t pid, int signal = 15);
+
+// Polls `probe` every 100 ms, at most `attempts` times; true once it returned true.
+bool waitFor(const std::function<bool()>& probe, int attempts);
+
+class OrthancServer {
+ public:
+  // `modalities`: JSON members of DicomModalities, e.g. "\"medpipe\": [\"MEDPIPE\", \"127.0.0.1\", 4243]".
+  OrthancServer(NetworkSandbox& sandbox, const fs::path& folder, const std::string& modalities = "");
+  ~OrthancServer();
+  bool started() const { return pid_ > 0; }
+  const std::string& failure() const { return failure_; }  // why it did not start
+  std::string peer() const { return "ORTHANC@127.0.0.1:" + std::to_string(dicomPort); }
+  std::string dicomweb() const { return "http://127.0.0.1:" + std::to_string(httpPort) + "/dicom-web"; }
+  uint16_t dicomPort = 0, httpPort = 0;
+
+ private:
+  NetworkSandbox& sandbox_;
+  pid_t pid_ = -1;
+  std::string failure_;
+};
+
+// A shell-quoted argument.
+std::string quote(const std::string& text);
+
+}  // namespace medpipe::test
