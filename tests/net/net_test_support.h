@@ -27,6 +27,7 @@ class NetworkSandbox {
   NetworkSandbox& operator=(const NetworkSandbox&) = delete;
 
   bool isolated() const { return holder_ > 0; }
+  pid_t holder() const { return holder_; }  // the process whose network namespace this is; -1 if none
   uint16_t freePort();                                      // a port nobody listens on
   std::string inside(const std::string& command) const;     // the command line, run in the sandbox
   CommandResult run(const std::string& command) const;      // runCommand(inside(command))
