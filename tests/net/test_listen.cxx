@@ -261,5 +261,44 @@ TEST_F(Listen, UnsendableResultsAreRetriedThenParkedInTheDeadLetterFolder) {
             std::string::npos) << reason;
 }
 
+// Mutual TLS: certificates made with openssl for this test (a CA, the listener's, a caller's).
+TEST_F(Listen, MutualTlsAcceptsACertifiedCallerAndRefusesOthers) {
+  const fs::path tls = dir_ / "tls";
+  fs::create_directories(tls);
+  const std::string cd = "cd " + tls.string() + " && ";
+  ASSERT_EQ(runCommand(cd + "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=medpipe test CA'").exitCode, 0)
+      << "openssl (Debian openssl) is needed to make the test certificates";
+  for (const char* who : {"listener", "caller"}) {
+    const std::string n = who;
+    ASSERT_EQ(runCommand(cd + "openssl req -newkey rsa:2048 -nodes -keyout " + n + ".key -out " + n + ".csr -subj '/CN=" + n +
+                         "' && openssl x509 -req -in " + n + ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -out " + n + ".pem -days 2")
+                  .exitCode, 0);
+  }
+  // A second CA whose certificate the listener does not trust.
+  ASSERT_EQ(runCommand(cd + "openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days 2 -subj '/CN=rogue'").exitCode, 0);
+  const std::string port = std::to_string(port_);
+  std::ofstream(tls / "peers.yaml") << "peers:\n"
+      "  certified: {aet: MEDPIPE, host: 127.0.0.1, port: " << port << ", tls: {certificate: caller.pem, key: caller.key, ca: ca.pem}}\n"
+      "  no-certificate: {aet: MEDPIPE, host: 127.0.0.1, port: " << port << ", tls: {ca: ca.pem}}\n"
+      "  rogue: {aet: MEDPIPE, host: 127.0.0.1, port: " << port << ", tls: {certificate: rogue.pem, key: rogue.key, ca: ca.pem}}\n";
+  startListener("--tls-cert " + (tls / "listener.pem").string() + " --tls-key " + (tls / "listener.key").string() +
+                " --tls-ca " + (tls / "ca.pem").string());
+  EXPECT_NE(log().find("listening as MEDPIPE on port " + port + " (TLS)"), std::string::npos);
+  const std::string peers = " --peers " + (tls / "peers.yaml").string() + " --timeout 5";
+  const auto certified = sandbox_.medpipe("pacs echo certified" + peers);
+  EXPECT_EQ(certified.exitCode, 0) << certified.err;
+  for (const char* refused : {"no-certificate", "rogue"}) {
+    const auto r = sandbox_.medpipe(std::string("pacs echo ") + refused + peers);
+    EXPECT_EQ(r.exitCode, 1) << refused;
+    EXPECT_NE(r.err.find("C-ECHO: association refused or failed"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(sandbox_.medpipe("pacs echo " + listenPeer() + " --timeout 5").exitCode, 1);  // no TLS at all
+  // Data flows over TLS too.
+  phantom("ct");
+  ASSERT_EQ(sandbox_.medpipe("pacs send certified" + peers + " " + (dir_ / "ct" / "dicom").string()).exitCode, 0);
+  ASSERT_TRUE(waitForLog(": pipeline done")) << log();
+  EXPECT_EQ(countOf(audit(), "\"outcome\":\"released\""), 2u) << audit();  // the echo and the send; refused handshakes never reach DICOM
+}
+
 }  // namespace
 }  // namespace medpipe::test
