@@ -36,7 +36,18 @@ std::pair<net::Peer, net::ClientOptions> resolvePeerOptions(const PeerOptions& o
   std::string file = options.peersFile;
   if (file.empty())
     if (const char* env = std::getenv("MEDPIPE_PEERS")) file = env;
+  if (options.peer.rfind("http://", 0) == 0 || options.peer.rfind("https://", 0) == 0) {
+    net::Peer web;  // a DICOMweb root URL given as PEER
+    web.name = web.dicomweb = options.peer;
+    return {web, client};
+  }
   return {net::resolvePeer(options.peer, config, file), client};
+}
+
+std::string dicomwebRoot(const net::Peer& peer) {
+  if (peer.dicomweb.empty())
+    throw Error(peer.name, "dicomweb", "no DICOMweb URL for this peer (dicomweb: in the peers config, or give the URL as PEER)");
+  return peer.dicomweb;
 }
 
 }  // namespace medpipe::cli

@@ -20,8 +20,12 @@ struct PeerOptions {
 // Adds PEER (first positional) and --peers/--aet/--timeout/--verbose.
 void addPeerOptions(CommandLine& line, PeerOptions& options);
 
-// Loads the peers config when one is given, resolves `options.peer`.
+// Loads the peers config when one is given, resolves `options.peer` (a name, AET@HOST:PORT, or a
+// DICOMweb root URL http(s)://...).
 std::pair<net::Peer, net::ClientOptions> resolvePeerOptions(const PeerOptions& options);
+
+// The peer's DICOMweb root; throws medpipe::Error when it has none.
+std::string dicomwebRoot(const net::Peer& peer);
 
 // Loads the peers config (or an empty one) and our AE title.
 net::PeersConfig loadPeersOption(const PeerOptions& options, net::ClientOptions& client);

@@ -14,7 +14,23 @@
 #include <functional>
 #include <thread>
 
+#include "medpipe/io/dicom_conversion.h"
+#include "medpipe/io/dicom_index.h"
+
 namespace medpipe::test {
+
+ImageF::Pointer readSeriesFolder(const fs::path& folder) {
+  const DicomIndex index = indexDicomFolder(folder);
+  if (index.volumes.size() != 1) return nullptr;
+  return readVolume(index.volumes.front(), IrregularGeometry::Fail);
+}
+
+std::string jsonValue(const std::string& json, const std::string& key) {
+  const std::string marker = "\"" + key + "\": \"";
+  const size_t at = json.find(marker);
+  if (at == std::string::npos) return "";
+  return json.substr(at + marker.size(), json.find('"', at + marker.size()) - at - marker.size());
+}
 
 bool orthancInstalled() {
   return fs::exists("/usr/sbin/Orthanc") && fs::exists("/usr/share/orthanc/plugins/libOrthancDicomWeb.so");

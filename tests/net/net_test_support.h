@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "medpipe/core/image.h"
 #include "test_support.h"
 
 namespace medpipe::test {
@@ -62,6 +63,12 @@ class OrthancServer {
   pid_t pid_ = -1;
   std::string failure_;
 };
+
+// The one volume of a DICOM folder, read by medpipe (GDCM); null when it is not exactly one.
+ImageF::Pointer readSeriesFolder(const fs::path& folder);
+
+// The value of the first `"key": "..."` in JSON as `pacs find --json` prints it; "" when absent.
+std::string jsonValue(const std::string& json, const std::string& key);
 
 // A shell-quoted argument.
 std::string quote(const std::string& text);

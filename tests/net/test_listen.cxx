@@ -7,7 +7,11 @@
 #include <fstream>
 #include <regex>
 
+#include <itkImageRegionConstIterator.h>
+
 #include "aborting_sender.h"
+#include "image_compare.h"
+#include "medpipe/io/segmentation.h"
 #include "net_test_support.h"
 
 namespace medpipe::test {
@@ -31,14 +35,6 @@ std::vector<fs::path> filesOf(const fs::path& folder) {
     if (e.is_regular_file()) files.push_back(e.path());
   std::sort(files.begin(), files.end());
   return files;
-}
-
-// The one value of `key` in a JSON text as `pacs find --json` prints it.
-std::string jsonValue(const std::string& json, const std::string& key) {
-  const std::string marker = "\"" + key + "\": \"";
-  const size_t at = json.find(marker);
-  if (at == std::string::npos) return "";
-  return json.substr(at + marker.size(), json.find('"', at + marker.size()) - at - marker.size());
 }
 
 const char* kPipeline = R"(input: ${input_dir}
@@ -125,11 +121,47 @@ TEST_F(Listen, RoundTripFromOrthancThroughThePipelineBackIntoTheStudy) {
   ASSERT_TRUE(std::regex_search(text, m, complete)) << text;
   EXPECT_GE(std::stod(m[1]), 0.5);
 
-  // Orthanc now holds, in the source's study, the derived series (8 slices) and a SEG.
-  const auto after = sandbox_.medpipe("pacs find " + orthanc_->peer() + " --level series --study " + study + " --json");
+  // Orthanc now holds, in the source's study, the derived series (8 slices) and a SEG: asked by
+  // QIDO-RS, read back by WADO-RS, they are what the pipeline wrote.
+  const std::string web = orthanc_->dicomweb();
+  const auto after = sandbox_.medpipe("pacs find " + web + " --level series --study " + study + " --json");
+  ASSERT_EQ(after.exitCode, 0) << after.err;
   EXPECT_EQ(countOf(after.out, "\"StudyInstanceUID\": \"" + study + "\""), 3u) << after.out;
   EXPECT_NE(after.out.find("\"Modality\": \"SEG\""), std::string::npos) << after.out;
   EXPECT_NE(after.out.find("\"SeriesDescription\": \"Smoothed CT\",\n    \"NumberOfSeriesRelatedInstances\": \"8\""), std::string::npos) << after.out;
+  const auto seg = sandbox_.medpipe("pacs find " + web + " --level series --modality SEG --json");
+  const std::string segSeries = jsonValue(seg.out, "SeriesInstanceUID");
+  ASSERT_FALSE(segSeries.empty()) << seg.out;
+  const auto gotSeg = sandbox_.medpipe("pacs get " + web + " --series " + segSeries + " -o " + (dir_ / "back").string());
+  ASSERT_EQ(gotSeg.exitCode, 0) << gotSeg.err;
+  EXPECT_EQ(gotSeg.out, "received 1 instance(s) into " + (dir_ / "back").string() + "\n");
+  const fs::path results = out_ / "results" / series;
+  const auto grid = readSeriesFolder(dir_ / "ct" / "dicom");
+  ASSERT_TRUE(grid);
+  const auto segFiles = filesOf(dir_ / "back" / segSeries);
+  ASSERT_EQ(segFiles.size(), 1u);
+  const Segmentation fromPacs = readSegmentation(segFiles.front(), *grid);
+  const Segmentation local = readSegmentation(results / "body-seg.dcm", *grid);
+  size_t labelled = 0, differing = 0;
+  for (itk::ImageRegionConstIterator<LabelImage> a(fromPacs.labels, fromPacs.labels->GetLargestPossibleRegion()),
+       b(local.labels, local.labels->GetLargestPossibleRegion());
+       !a.IsAtEnd(); ++a, ++b) {
+    labelled += a.Get() != 0;
+    differing += a.Get() != b.Get();
+  }
+  EXPECT_GT(labelled, 1000u);
+  EXPECT_EQ(differing, 0u);
+  // The derived series by WADO-RS at study level: every series of the study comes back.
+  ASSERT_EQ(sandbox_.medpipe("pacs get " + web + " --study " + study + " -o " + (dir_ / "study").string()).exitCode, 0);
+  std::string derivedSeries;
+  for (const auto& e : fs::directory_iterator(dir_ / "study"))
+    if (e.path().filename() != series && e.path().filename() != segSeries) derivedSeries = e.path().filename();
+  ASSERT_EQ(filesOf(dir_ / "study" / derivedSeries).size(), 8u);
+  const auto derived = readSeriesFolder(dir_ / "study" / derivedSeries);
+  const auto localDerived = readSeriesFolder(results / "smooth-dicom");
+  ASSERT_TRUE(derived && localDerived);
+  EXPECT_EQ(compareInPhysicalSpace(*derived, *localDerived).maxValueDifference, 0.0);
+  EXPECT_EQ(compareInPhysicalSpace(*derived, *localDerived).voxelsCompared, 64u * 64u * 8u);
 
   // Audit: Orthanc's association with 8 instances of that series, and our send; no PHI anywhere.
   EXPECT_NE(audit().find("\"calling_aet\":\"ORTHANC\",\"calling_host\":\"127.0.0.1\",\"called_aet\":\"MEDPIPE\",\"outcome\":\"released\",\"instances\":8"),

@@ -12,11 +12,7 @@
 namespace medpipe::test {
 namespace {
 
-ImageF::Pointer readSeries(const fs::path& folder) {
-  const DicomIndex index = indexDicomFolder(folder);
-  if (index.volumes.size() != 1) return nullptr;
-  return readVolume(index.volumes.front(), IrregularGeometry::Fail);
-}
+ImageF::Pointer readSeries(const fs::path& folder) { return readSeriesFolder(folder); }
 
 std::vector<std::string> fileNames(const fs::path& folder) {
   std::vector<std::string> names;
@@ -156,6 +152,46 @@ TEST_F(PacsCommands, PeersConfigNamesThePeers) {
             "medpipe pacs echo: error: peer: 'ORTHANC@127.0.0.1' is neither a peer of the peers config nor AET@HOST:PORT\n");
   EXPECT_EQ(sandbox_.medpipe("pacs echo " + orthanc_->peer() + " --aet WAY-TOO-LONG-AE-TITLE").err,
             "medpipe pacs echo: error: --aet: AE title 'WAY-TOO-LONG-AE-TITLE' must have 1 to 16 characters\n");
+}
+
+TEST_F(PacsCommands, DicomWebStowQidoAndWadoAgainstOrthancsPlugin) {
+  const std::string web = orthanc_->dicomweb();
+  const auto stored = sandbox_.medpipe("pacs send " + web + " " + (dir_ / "phantom" / "dicom").string());
+  ASSERT_EQ(stored.exitCode, 0) << stored.err;
+  EXPECT_EQ(stored.out, "sent 8 of 8 instance(s) to " + web + "\n");
+  // QIDO-RS answers as C-FIND does (same columns); study keys and date ranges apply.
+  const auto byWeb = sandbox_.medpipe("pacs find " + web + " --study-date 20260101- --modality CT");
+  const auto byDimse = sandbox_.medpipe("pacs find " + orthanc_->peer() + " --study-date 20260101- --modality CT");
+  ASSERT_EQ(byWeb.exitCode, 0) << byWeb.err;
+  EXPECT_EQ(byWeb.out, byDimse.out);
+  EXPECT_EQ(std::count(byWeb.out.begin(), byWeb.out.end(), '\n'), 2) << byWeb.out;
+  const auto none = sandbox_.medpipe("pacs find " + web + " --study-date 20270101-");
+  EXPECT_EQ(std::count(none.out.begin(), none.out.end(), '\n'), 1) << none.out;
+  const auto series = sandbox_.medpipe("pacs find " + web + " --level series --json");
+  const std::string uid = jsonValue(series.out, "SeriesInstanceUID");
+  ASSERT_FALSE(uid.empty()) << series.out;
+  // WADO-RS of the series (found by QIDO first): the same voxels.
+  const auto got = sandbox_.medpipe("pacs get " + web + " --series " + uid + " -o " + (dir_ / "web").string());
+  ASSERT_EQ(got.exitCode, 0) << got.err;
+  EXPECT_EQ(got.out, "received 8 instance(s) into " + (dir_ / "web").string() + "\n");
+  const auto cmp = compareInPhysicalSpace(*readSeries(dir_ / "phantom" / "dicom"), *readSeries(dir_ / "web" / uid));
+  EXPECT_TRUE(cmp.sameGrid);
+  EXPECT_EQ(cmp.maxValueDifference, 0.0);
+  // The DICOMweb URL from a peers config, with --web; errors name the URL and the HTTP status.
+  std::ofstream(dir_ / "peers.yaml") << "peers:\n  orthanc: {aet: ORTHANC, host: 127.0.0.1, port: " << orthanc_->dicomPort
+                                     << ", dicomweb: " << web << "}\n  plain: {aet: X, host: 127.0.0.1, port: 1}\n";
+  const std::string peers = " --peers " + (dir_ / "peers.yaml").string();
+  EXPECT_EQ(sandbox_.medpipe("pacs find orthanc --web" + peers).out, byDimse.out);  // the one study
+  EXPECT_EQ(sandbox_.medpipe("pacs find plain --web" + peers).err,
+            "medpipe pacs find: error: plain: dicomweb: no DICOMweb URL for this peer (dicomweb: in the peers config, or give the URL as PEER)\n");
+  const auto missing = sandbox_.medpipe("pacs get " + web + " --study 1.2.3 -o " + (dir_ / "x").string());
+  EXPECT_EQ(missing.exitCode, 1);
+  EXPECT_EQ(missing.err.rfind("medpipe pacs get: error: " + web + "/studies/1.2.3: WADO-RS: HTTP 404", 0), 0u) << missing.err;
+  EXPECT_EQ(sandbox_.medpipe("pacs echo " + web).err,
+            "medpipe pacs echo: error: " + web + ": peer: C-ECHO needs a DICOM peer (a peers config name or AET@HOST:PORT), not a URL\n");
+  const auto closed = sandbox_.medpipe("pacs find http://127.0.0.1:" + std::to_string(sandbox_.freePort()) + "/dicom-web");
+  EXPECT_EQ(closed.exitCode, 1);
+  EXPECT_NE(closed.err.find("QIDO-RS: Couldn't connect to server"), std::string::npos) << closed.err;
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #pragma once
 // What the two DCMTK translation units (client and receiver) share. Only they include DCMTK.
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,5 +36,15 @@ TlsLayer makeTlsLayer(bool acceptor, const TlsFiles& tls, const std::string& who
 
 // A dataset's string value, "" when absent.
 std::string stringOf(DcmItem& dataset, unsigned short group, unsigned short element);
+
+}  // namespace medpipe::net::detail
+
+namespace medpipe::net::detail {
+
+// StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID of a DICOM file (header only); empty when unreadable.
+struct InstanceUids {
+  std::string study, series, sop;
+};
+InstanceUids readInstanceUids(const std::filesystem::path& file);
 
 }  // namespace medpipe::net::detail

@@ -87,6 +87,13 @@ std::string stringOf(DcmItem& dataset, unsigned short group, unsigned short elem
   return value.c_str();
 }
 
+InstanceUids readInstanceUids(const std::filesystem::path& file) {
+  DcmFileFormat ff;
+  if (ff.loadFileUntilTag(file.c_str(), EXS_Unknown, EGL_noChange, 256, ERM_autoDetect, DCM_PixelData).bad()) return {};
+  DcmDataset& d = *ff.getDataset();
+  return {stringOf(d, 0x0020, 0x000D), stringOf(d, 0x0020, 0x000E), stringOf(d, 0x0008, 0x0018)};
+}
+
 }  // namespace detail
 
 using detail::stringOf;
