@@ -7,7 +7,7 @@ namespace medpipe::cli {
 namespace {
 int notBuilt(const char* command) {
   std::cerr << "medpipe " << command
-            << ": error: this medpipe was built without DICOM networking (MEDPIPE_WITH_NETWORK=OFF; needs libdcmtk-dev)\n";
+            << ": error: this medpipe was built without DICOM networking (MEDPIPE_WITH_NETWORK=OFF; needs libdcmtk-dev and libcurl4-openssl-dev)\n";
   return kUsage;
 }
 }  // namespace

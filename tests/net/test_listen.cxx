@@ -196,21 +196,35 @@ TEST_F(Listen, AnAbortedAssociationKeepsItsInstancesAndItsSeriesWaits) {
 TEST_F(Listen, ALateInstanceReopensTheSeriesAndTheRerunReplacesTheResults) {
   const auto files = phantom("ct");
   startListener();
-  const std::vector<fs::path> first(files.begin(), files.begin() + 5);
+  // All but the fourth slice: complete after the idle time, with the gap reported.
   std::string args;
-  for (const auto& f : first) args += " " + f.string();
+  for (size_t i = 0; i < files.size(); ++i)
+    if (i != 3) args += " " + files[i].string();
   ASSERT_EQ(sandbox_.medpipe("pacs send " + listenPeer() + args).exitCode, 0);
   ASSERT_TRUE(waitForLog(": pipeline done")) << log();
-  EXPECT_NE(log().find(" complete (5 instance(s)"), std::string::npos) << log();
-  // The sender pauses longer than the idle time, then sends the rest.
-  ASSERT_EQ(sandbox_.medpipe("pacs send " + listenPeer() + " " + files[5].string() + " " + files[6].string() + " " + files[7].string()).exitCode, 0);
+  EXPECT_NE(log().find(" complete (7 instance(s), slices: missing slices at "), std::string::npos) << log();
+  std::string firstProvenance;
+  for (const auto& e : fs::recursive_directory_iterator(out_ / "results"))
+    if (e.path().filename() == "provenance.json") firstProvenance = slurp(e.path());
+  ASSERT_NE(firstProvenance.find("\"contentHash\""), std::string::npos);
+  // The sender pauses longer than the idle time, then sends the missing slice.
+  ASSERT_EQ(sandbox_.medpipe("pacs send " + listenPeer() + " " + files[3].string()).exitCode, 0);
   ASSERT_TRUE(waitForLog(": pipeline done", 2)) << log();
   EXPECT_NE(log().find(" complete (8 instance(s), slices: OK); pipeline starts"), std::string::npos) << log();
   EXPECT_NE(log().find("replacing the earlier results"), std::string::npos) << log();
-  size_t derived = 0;
+  // One results folder, of the 8-instance input (its provenance's content hash is another).
+  size_t folders = 0, provenances = 0;
+  std::string secondProvenance;
+  for (auto it = fs::directory_iterator(out_ / "results"); it != fs::directory_iterator(); ++it) ++folders;
   for (const auto& e : fs::recursive_directory_iterator(out_ / "results"))
-    if (e.path().parent_path().filename() == "smooth-dicom") ++derived;
-  EXPECT_EQ(derived, 8u);  // the 5-slice results are gone
+    if (e.path().filename() == "provenance.json") {
+      ++provenances;
+      secondProvenance = slurp(e.path());
+    }
+  EXPECT_EQ(folders, 1u);
+  EXPECT_EQ(provenances, 1u);
+  const auto hashOf = [](const std::string& p) { return p.substr(p.find("\"contentHash\""), 40); };
+  EXPECT_NE(hashOf(firstProvenance), hashOf(secondProvenance));
 }
 
 TEST_F(Listen, ReceivedInstancesSurviveKillMinus9AndTheQueueResumes) {
@@ -297,17 +311,18 @@ TEST_F(Listen, UnsendableResultsAreRetriedThenParkedInTheDeadLetterFolder) {
 TEST_F(Listen, MutualTlsAcceptsACertifiedCallerAndRefusesOthers) {
   const fs::path tls = dir_ / "tls";
   fs::create_directories(tls);
-  const std::string cd = "cd " + tls.string() + " && ";
-  ASSERT_EQ(runCommand(cd + "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=medpipe test CA'").exitCode, 0)
+  // In a subshell: runCommand's redirections then catch every command's output.
+  const auto inTls = [&](const std::string& commands) { return runCommand("(cd " + tls.string() + " && " + commands + ")"); };
+  ASSERT_EQ(inTls("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=medpipe test CA'").exitCode, 0)
       << "openssl (Debian openssl) is needed to make the test certificates";
   for (const char* who : {"listener", "caller"}) {
     const std::string n = who;
-    ASSERT_EQ(runCommand(cd + "openssl req -newkey rsa:2048 -nodes -keyout " + n + ".key -out " + n + ".csr -subj '/CN=" + n +
+    ASSERT_EQ(inTls("openssl req -newkey rsa:2048 -nodes -keyout " + n + ".key -out " + n + ".csr -subj '/CN=" + n +
                          "' && openssl x509 -req -in " + n + ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -out " + n + ".pem -days 2")
                   .exitCode, 0);
   }
   // A second CA whose certificate the listener does not trust.
-  ASSERT_EQ(runCommand(cd + "openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days 2 -subj '/CN=rogue'").exitCode, 0);
+  ASSERT_EQ(inTls("openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days 2 -subj '/CN=rogue'").exitCode, 0);
   const std::string port = std::to_string(port_);
   std::ofstream(tls / "peers.yaml") << "peers:\n"
       "  certified: {aet: MEDPIPE, host: 127.0.0.1, port: " << port << ", tls: {certificate: caller.pem, key: caller.key, ca: ca.pem}}\n"
