@@ -61,10 +61,13 @@ size_t SeriesQueue::resume() {
 
 void SeriesQueue::instanceStored(const ReceivedInstance& instance) {
   std::lock_guard<std::mutex> lock(mutex_);
+  const bool known = series_.count(instance.seriesUid) > 0;
   Entry& e = series_[instance.seriesUid];
   e.studyUid = instance.studyUid;
   e.folder = instance.file.parent_path();
-  e.instances = countInstances(e.folder);
+  // Counted on disk once (it may hold instances of an earlier run), then one by one.
+  if (!known) e.instances = countInstances(e.folder);
+  else if (!instance.replaced) ++e.instances;
   e.imagesInAcquisition = std::max(e.imagesInAcquisition, instance.imagesInAcquisition);
   e.lastActivity = Clock::now();
   e.pending = true;

@@ -128,6 +128,11 @@ class ReceiverScp : public DcmThreadSCP {
     }
     Uint16 status = STATUS_Success;
     try {
+      // The watermark holds within an association too: an instance that would eat into it is refused.
+      if (options_->minFreeBytes > 0 && freeBytes(options_->folder) < options_->minFreeBytes) {
+        status = STATUS_STORE_Refused_OutOfResources;
+        throw std::runtime_error("disk");
+      }
       DcmFileFormat file;
       if (file.loadFileUntilTag(partial.c_str(), EXS_Unknown, EGL_noChange, 256, ERM_autoDetect, DCM_PixelData).bad())
         throw std::runtime_error("unreadable");
@@ -148,6 +153,7 @@ class ReceiverScp : public DcmThreadSCP {
         syncPath(options_->folder);
       }
       instance.file = seriesFolder / (instance.sopUid + ".dcm");
+      instance.replaced = std::filesystem::exists(instance.file);
       syncPath(partial);
       std::filesystem::rename(partial, instance.file);
       syncPath(seriesFolder);  // the name is durable: now the sender may forget the instance
@@ -228,6 +234,7 @@ StoreReceiver::StoreReceiver(ReceiverOptions options) : impl_(std::make_unique<I
   std::filesystem::create_directories(o.folder, ec);
   if (ec) throw Error(o.folder.string(), "", "cannot create: " + ec.message());
   checkPortFree(o.port);
+  std::filesystem::remove_all(o.folder / ".partial", ec);  // instances cut off by a kill -9: never answered
   DcmSCPConfig& config = impl_->pool.getConfig();
   config.setAETitle(o.aet.c_str());
   config.setPort(o.port);

@@ -28,6 +28,7 @@ struct ReceivedInstance {
   std::filesystem::path file;  // folder/<StudyInstanceUID>/<SeriesInstanceUID>/<SOPInstanceUID>.dcm
   std::string studyUid, seriesUid, sopUid;
   int imagesInAcquisition = 0;  // (0020,1002) when the sender's header has it, else 0
+  bool replaced = false;        // the same SOP instance was there already (sent again)
 };
 
 struct AssociationRecord {
