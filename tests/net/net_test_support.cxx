@@ -128,6 +128,8 @@ pid_t NetworkSandbox::spawn(const std::vector<std::string>& argv, const fs::path
   return spawnArgv(full, log);
 }
 
+// DicomScuTimeout: Orthanc's wait for our C-STORE answers (C-GET, C-MOVE); we fsync each instance
+// first, which can take long on a loaded CI disk.
 OrthancServer::OrthancServer(NetworkSandbox& sandbox, const fs::path& folder, const std::string& modalities)
     : sandbox_(sandbox) {
   dicomPort = sandbox.freePort();
@@ -137,10 +139,11 @@ OrthancServer::OrthancServer(NetworkSandbox& sandbox, const fs::path& folder, co
   std::ofstream(config) << R"({"Name": "medpipe-test", "StorageDirectory": ")" << (folder / "storage").string()
                         << R"(", "IndexDirectory": ")" << (folder / "storage").string() << R"(",
   "DicomAet": "ORTHANC", "DicomPort": )" << dicomPort << R"(, "HttpPort": )" << httpPort << R"(,
-  "HttpBindAddress": "127.0.0.1", "RemoteAccessAllowed": false, "AuthenticationEnabled": false,
+  "RemoteAccessAllowed": false, "AuthenticationEnabled": false,
   "DicomCheckCalledAet": true, "DicomAlwaysAllowEcho": true, "DicomAlwaysAllowStore": true,
   "DicomAlwaysAllowFind": true, "DicomAlwaysAllowGet": true, "DicomAlwaysAllowMove": true,
   "DicomModalities": {)" << modalities << R"(}, "SaveJobs": false, "StableAge": 1,
+  "DicomScuTimeout": 120,
   "Plugins": ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so"],
   "DicomWeb": {"Enable": true, "Root": "/dicom-web/"}})";
   pid_ = sandbox.spawn({"/usr/sbin/Orthanc", config.string()}, folder / "orthanc.log");

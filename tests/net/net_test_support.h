@@ -1,7 +1,9 @@
 #pragma once
 // The network tests' world: a network namespace of their own with only loopback (`unshare -n`,
 // where root allows; the host's 127.0.0.1 otherwise), processes started in it and stopped by PID,
-// and a real Orthanc with a temporary storage folder.
+// and a real Orthanc with a temporary storage folder. Tests only ever connect to 127.0.0.1. (Outside
+// a namespace, Orthanc 1.10 and DCMTK listen on every interface: they have no bind address; Orthanc
+// refuses non-local HTTP with RemoteAccessAllowed false.)
 #include <sys/types.h>
 
 #include <filesystem>

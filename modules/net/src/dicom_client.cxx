@@ -120,7 +120,12 @@ class Client : public DcmSCU {
     if (peer.tls.enabled()) tls_ = detail::makeTlsLayer(false, peer.tls, peer.describe());
   }
 
-  Error failure(const std::string& reason) const { return Error(peer_.describe(), service_, reason); }
+  // After a network or DIMSE failure (`broken`) the association is aborted, not released: a peer
+  // that stopped answering would make the release wait for the whole timeout again.
+  Error failure(const std::string& reason, bool broken = true) const {
+    failed_ = failed_ || broken;
+    return Error(peer_.describe(), service_, reason);
+  }
 
   void open() {
     OFCondition cond = initNetwork();
@@ -132,12 +137,16 @@ class Client : public DcmSCU {
 
   T_ASC_PresentationContextID context(const char* abstractSyntax) {
     const T_ASC_PresentationContextID id = findPresentationContextID(abstractSyntax, "");
-    if (id == 0) throw failure(std::string("the peer accepted no presentation context for ") + dcmFindNameOfUID(abstractSyntax, abstractSyntax));
+    if (id == 0)
+      throw failure(std::string("the peer accepted no presentation context for ") + dcmFindNameOfUID(abstractSyntax, abstractSyntax),
+                    false);
     return id;
   }
 
   ~Client() override {
-    if (isConnected()) releaseAssociation();
+    if (!isConnected()) return;
+    if (failed_) abortAssociation();
+    else releaseAssociation();
   }
 
   std::filesystem::path getFolder;
@@ -175,6 +184,7 @@ class Client : public DcmSCU {
   Peer peer_;
   std::string service_;
   detail::TlsLayer tls_;
+  mutable bool failed_ = false;
 };
 
 OFList<OFString> syntaxes(std::initializer_list<std::string> ids) {
@@ -312,7 +322,7 @@ std::vector<QueryMatch> find(const Peer& peer, const ClientOptions& options, Que
     delete r;
   }
   if (cond.bad()) throw client.failure(cond.text());
-  if (isFailure(finalStatus)) throw client.failure(statusText(finalStatus));
+  if (isFailure(finalStatus)) throw client.failure(statusText(finalStatus), false);
   return matches;
 }
 
@@ -351,7 +361,7 @@ RetrieveResult countsOf(OFList<RetrieveResponse*>& responses, const Client& clie
   responses.clear();
   if (cond.bad()) throw client.failure(cond.text());
   // A0xx/Cxxx with failed sub-operations is reported through the counts; other failures throw.
-  if (isFailure(finalStatus) && result.failed == 0) throw client.failure(statusText(finalStatus));
+  if (isFailure(finalStatus) && result.failed == 0) throw client.failure(statusText(finalStatus), false);
   return result;
 }
 
