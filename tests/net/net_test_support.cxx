@@ -130,7 +130,8 @@ pid_t NetworkSandbox::spawn(const std::vector<std::string>& argv, const fs::path
 
 // DicomScuTimeout: Orthanc's wait for our C-STORE answers (C-GET, C-MOVE); we fsync each instance
 // first, which can take long on a loaded CI disk.
-OrthancServer::OrthancServer(NetworkSandbox& sandbox, const fs::path& folder, const std::string& modalities)
+OrthancServer::OrthancServer(NetworkSandbox& sandbox, const fs::path& folder, const std::string& modalities,
+                             const std::string& extra)
     : sandbox_(sandbox) {
   dicomPort = sandbox.freePort();
   httpPort = sandbox.freePort();
@@ -143,18 +144,35 @@ OrthancServer::OrthancServer(NetworkSandbox& sandbox, const fs::path& folder, co
   "DicomCheckCalledAet": true, "DicomAlwaysAllowEcho": true, "DicomAlwaysAllowStore": true,
   "DicomAlwaysAllowFind": true, "DicomAlwaysAllowGet": true, "DicomAlwaysAllowMove": true,
   "DicomModalities": {)" << modalities << R"(}, "SaveJobs": false, "StableAge": 1,
-  "DicomScuTimeout": 120,
+  "DicomScuTimeout": 120, )" << extra << R"(
   "Plugins": ["/usr/share/orthanc/plugins/libOrthancDicomWeb.so"],
   "DicomWeb": {"Enable": true, "Root": "/dicom-web/"}})";
   pid_ = sandbox.spawn({"/usr/sbin/Orthanc", config.string()}, folder / "orthanc.log");
+  // Up when its DICOM port answers (TLS or not, a refusal or an echo means it listens).
   const std::string echo = "pacs echo " + peer() + " --timeout 2";
-  if (!waitFor([&] { return sandbox.medpipe(echo).exitCode == 0; }, 150)) {
+  if (!waitFor([&] { return sandbox.medpipe(echo).err.find("TCP Initialization Error") == std::string::npos; }, 150)) {
     std::ifstream in(folder / "orthanc.log");
     failure_ = "Orthanc did not answer C-ECHO on port " + std::to_string(dicomPort) + "; its log:\n" +
                std::string(std::istreambuf_iterator<char>(in), {});
     stopProcess(pid_);
     pid_ = -1;
   }
+}
+
+std::string makeTestCertificates(const fs::path& folder, const std::vector<std::string>& names) {
+  fs::create_directories(folder);
+  // In a subshell: runCommand's redirections then catch every command's output.
+  const auto run = [&](const std::string& commands) { return runCommand("(cd " + folder.string() + " && " + commands + ")"); };
+  const std::string selfSigned = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 ";
+  if (run(selfSigned + "-keyout ca.key -out ca.pem -subj '/CN=medpipe test CA'").exitCode != 0)
+    return "openssl (Debian openssl) could not make the test CA";
+  if (run(selfSigned + "-keyout rogue.key -out rogue.pem -subj '/CN=rogue'").exitCode != 0) return "openssl: rogue";
+  for (const auto& n : names)
+    if (run("openssl req -newkey rsa:2048 -nodes -keyout " + n + ".key -out " + n + ".csr -subj '/CN=" + n +
+            "' && openssl x509 -req -in " + n + ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -out " + n + ".pem -days 2")
+            .exitCode != 0)
+      return "openssl: " + n;
+  return "";
 }
 
 // SIGKILL: Orthanc takes seconds to stop on SIGTERM, and its storage is thrown away anyway.

@@ -51,8 +51,10 @@ bool waitFor(const std::function<bool()>& probe, int attempts);
 
 class OrthancServer {
  public:
-  // `modalities`: JSON members of DicomModalities, e.g. "\"medpipe\": [\"MEDPIPE\", \"127.0.0.1\", 4243]".
-  OrthancServer(NetworkSandbox& sandbox, const fs::path& folder, const std::string& modalities = "");
+  // `modalities`: JSON members of DicomModalities, e.g. "\"medpipe\": [\"MEDPIPE\", \"127.0.0.1\", 4243]";
+  // `extra`: more members of its configuration (each followed by a comma).
+  OrthancServer(NetworkSandbox& sandbox, const fs::path& folder, const std::string& modalities = "",
+                const std::string& extra = "");
   ~OrthancServer();
   bool started() const { return pid_ > 0; }
   const std::string& failure() const { return failure_; }  // why it did not start
@@ -71,6 +73,10 @@ ImageF::Pointer readSeriesFolder(const fs::path& folder);
 
 // The value of the first `"key": "..."` in JSON as `pacs find --json` prints it; "" when absent.
 std::string jsonValue(const std::string& json, const std::string& key);
+
+// In `folder`: ca.pem/ca.key (a test CA), NAME.pem/NAME.key signed by it for each of `names`, and
+// rogue.pem/rogue.key self-signed (a CA nobody trusts); made with openssl. "" or what failed.
+std::string makeTestCertificates(const fs::path& folder, const std::vector<std::string>& names);
 
 // A shell-quoted argument.
 std::string quote(const std::string& text);

@@ -310,19 +310,7 @@ TEST_F(Listen, UnsendableResultsAreRetriedThenParkedInTheDeadLetterFolder) {
 // Mutual TLS: certificates made with openssl for this test (a CA, the listener's, a caller's).
 TEST_F(Listen, MutualTlsAcceptsACertifiedCallerAndRefusesOthers) {
   const fs::path tls = dir_ / "tls";
-  fs::create_directories(tls);
-  // In a subshell: runCommand's redirections then catch every command's output.
-  const auto inTls = [&](const std::string& commands) { return runCommand("(cd " + tls.string() + " && " + commands + ")"); };
-  ASSERT_EQ(inTls("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=medpipe test CA'").exitCode, 0)
-      << "openssl (Debian openssl) is needed to make the test certificates";
-  for (const char* who : {"listener", "caller"}) {
-    const std::string n = who;
-    ASSERT_EQ(inTls("openssl req -newkey rsa:2048 -nodes -keyout " + n + ".key -out " + n + ".csr -subj '/CN=" + n +
-                         "' && openssl x509 -req -in " + n + ".csr -CA ca.pem -CAkey ca.key -CAcreateserial -out " + n + ".pem -days 2")
-                  .exitCode, 0);
-  }
-  // A second CA whose certificate the listener does not trust.
-  ASSERT_EQ(inTls("openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.pem -days 2 -subj '/CN=rogue'").exitCode, 0);
+  ASSERT_EQ(makeTestCertificates(tls, {"listener", "caller"}), "");
   const std::string port = std::to_string(port_);
   std::ofstream(tls / "peers.yaml") << "peers:\n"
       "  certified: {aet: MEDPIPE, host: 127.0.0.1, port: " << port << ", tls: {certificate: caller.pem, key: caller.key, ca: ca.pem}}\n"

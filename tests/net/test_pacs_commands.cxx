@@ -154,6 +154,36 @@ TEST_F(PacsCommands, PeersConfigNamesThePeers) {
             "medpipe pacs echo: error: --aet: AE title 'WAY-TOO-LONG-AE-TITLE' must have 1 to 16 characters\n");
 }
 
+// Mutual TLS against Orthanc's DICOM TLS (certificates made with openssl for the test).
+TEST_F(PacsCommands, MutualTlsWithOrthanc) {
+  const fs::path tls = dir_ / "tls";
+  ASSERT_EQ(makeTestCertificates(tls, {"orthanc", "medpipe"}), "");
+  const std::string t = tls.string();
+  OrthancServer secure(sandbox_, dir_ / "orthanc-tls", "",
+                       "\"DicomTlsEnabled\": true, \"DicomTlsCertificate\": \"" + t + "/orthanc.pem\", \"DicomTlsPrivateKey\": \"" + t +
+                           "/orthanc.key\", \"DicomTlsTrustedCertificates\": \"" + t + "/ca.pem\", \"DicomTlsRemoteCertificateRequired\": true,");
+  ASSERT_TRUE(secure.started()) << secure.failure();
+  const std::string port = std::to_string(secure.dicomPort);
+  std::ofstream(tls / "peers.yaml") << "peers:\n"
+      "  secure: {aet: ORTHANC, host: 127.0.0.1, port: " << port << ", tls: {certificate: medpipe.pem, key: medpipe.key, ca: ca.pem}}\n"
+      "  no-certificate: {aet: ORTHANC, host: 127.0.0.1, port: " << port << ", tls: {ca: ca.pem}}\n"
+      "  rogue: {aet: ORTHANC, host: 127.0.0.1, port: " << port << ", tls: {certificate: rogue.pem, key: rogue.key, ca: ca.pem}}\n";
+  const std::string peers = " --peers " + (tls / "peers.yaml").string() + " --timeout 5";
+  const auto ok = sandbox_.medpipe("pacs echo secure" + peers);
+  EXPECT_EQ(ok.exitCode, 0) << ok.err;
+  for (const char* refused : {"no-certificate", "rogue"})
+    EXPECT_EQ(sandbox_.medpipe(std::string("pacs echo ") + refused + peers).exitCode, 1) << refused;
+  EXPECT_EQ(sandbox_.medpipe("pacs echo " + secure.peer() + " --timeout 5").exitCode, 1);  // without TLS
+  const auto sent = sandbox_.medpipe("pacs send secure" + peers + " " + (dir_ / "phantom" / "dicom").string());
+  EXPECT_EQ(sent.exitCode, 0) << sent.err;
+  EXPECT_EQ(sent.out, "sent 8 of 8 instance(s) to " + secure.peer() + "\n");
+  // A wrong key for the certificate is an error naming the file.
+  std::ofstream(tls / "bad.yaml") << "peers:\n  x: {aet: ORTHANC, host: 127.0.0.1, port: " << port
+                                  << ", tls: {certificate: medpipe.pem, key: orthanc.key, ca: ca.pem}}\n";
+  EXPECT_EQ(sandbox_.medpipe("pacs echo x --peers " + (tls / "bad.yaml").string()).err,
+            "medpipe pacs echo: error: " + t + "/medpipe.pem: " + secure.peer() + " tls: the private key does not match the certificate\n");
+}
+
 TEST_F(PacsCommands, DicomWebStowQidoAndWadoAgainstOrthancsPlugin) {
   const std::string web = orthanc_->dicomweb();
   const auto stored = sandbox_.medpipe("pacs send " + web + " " + (dir_ / "phantom" / "dicom").string());
