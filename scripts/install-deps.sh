@@ -40,7 +40,8 @@ packages=(
   # medpipe pacs/listen (modules/net): DICOM networking on DCMTK (dcmnet, dcmtls; dcmtk above gives
   # storescp for bench/pacs_bench.sh), libcurl for DICOMweb; a real Orthanc with its DICOMweb plugin
   # is the server the network tests run against (tests/net)
-  libdcmtk-dev libcurl4-openssl-dev orthanc orthanc-dicomweb
+  # openssl makes the TLS tests' certificates at test time
+  libdcmtk-dev libcurl4-openssl-dev orthanc orthanc-dicomweb openssl
 )
 
 missing=()
