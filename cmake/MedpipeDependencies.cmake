@@ -57,3 +57,18 @@ if(MEDPIPE_WITH_VTK)
     InteractionStyle RenderingUI)  # medpipe view: trackball camera and the X11 interactor
   find_package(VTK 9.1 REQUIRED COMPONENTS ${MEDPIPE_VTK_COMPONENTS})
 endif()
+
+# medpipe::net (`medpipe pacs`, `medpipe listen`): DICOM networking on DCMTK (libdcmtk-dev); optional.
+# Only DCMTK::dcmnet/dcmtls/dcmdata are linked (see modules/net/CMakeLists.txt).
+# DICOMweb on libcurl (libcurl4-openssl-dev).
+find_package(DCMTK CONFIG QUIET)
+find_package(CURL QUIET)
+if(TARGET DCMTK::dcmnet AND TARGET DCMTK::dcmtls AND TARGET CURL::libcurl)
+  set(medpipe_dcmtk_found ON)
+else()
+  set(medpipe_dcmtk_found OFF)
+endif()
+option(MEDPIPE_WITH_NETWORK "Build medpipe pacs/listen (DICOM networking on DCMTK)" ${medpipe_dcmtk_found})
+if(MEDPIPE_WITH_NETWORK AND NOT medpipe_dcmtk_found)
+  message(FATAL_ERROR "MEDPIPE_WITH_NETWORK is ON but DCMTK's dcmnet/dcmtls (libdcmtk-dev) or libcurl (libcurl4-openssl-dev) was not found")
+endif()

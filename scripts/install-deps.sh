@@ -39,6 +39,11 @@ packages=(
   snakemake
   # benchmarks: peak memory
   time
+  # medpipe pacs/listen (modules/net): DICOM networking on DCMTK (dcmnet, dcmtls; dcmtk above gives
+  # storescp for bench/pacs_bench.sh), libcurl for DICOMweb; a real Orthanc with its DICOMweb plugin
+  # is the server the network tests run against (tests/net)
+  # openssl makes the TLS tests' certificates at test time
+  libdcmtk-dev libcurl4-openssl-dev orthanc orthanc-dicomweb openssl
 )
 
 missing=()

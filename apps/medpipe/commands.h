@@ -25,6 +25,8 @@ int runRadiomics(const Args& args);
 int runCohort(const Args& args);
 int runReport(const Args& args);
 int runTrainClassifier(const Args& args);
+int runPacs(const Args& args);    // cmd_pacs.cxx (cmd_no_network.cxx without MEDPIPE_WITH_NETWORK)
+int runListen(const Args& args);  // cmd_listen.cxx (likewise)
 
 struct Command {
   const char* name;

@@ -26,6 +26,8 @@ const std::vector<Command>& commands() {
       {"cohort", "one database for a whole batch (build) and mining it (outliers, cluster, train, predict)", runCohort},
       {"train-classifier", "trains a voxel classifier from painted voxels, for the classify-voxels stage", runTrainClassifier},
       {"phantom", "write a synthetic CT phantom as a DICOM series with its ground-truth labels", runPhantom},
+      {"pacs", "DICOM services against a PACS: echo, find, get, move, send (docs/pacs.md)", runPacs},
+      {"listen", "receive series by C-STORE, run a pipeline on each complete series, send results back", runListen},
   };
   return table;
 }
