@@ -45,3 +45,11 @@ if(MEDPIPE_WITH_VTK)
     InteractionStyle RenderingUI)  # medpipe view: trackball camera and the X11 interactor
   find_package(VTK 9.1 REQUIRED COMPONENTS ${MEDPIPE_VTK_COMPONENTS})
 endif()
+
+# medpipe::deep (unet-segment, train-unet): Debian's libtorch-dev 1.13 (CPU); optional. Its
+# TorchConfig pulls in Caffe2's, which looks for Python and CUDA; QUIET keeps a build without it clean.
+find_package(Torch QUIET)
+option(MEDPIPE_WITH_TORCH "Build the deep-learning stages and train-unet with libtorch" ${Torch_FOUND})
+if(MEDPIPE_WITH_TORCH AND NOT Torch_FOUND)
+  message(FATAL_ERROR "MEDPIPE_WITH_TORCH=ON but libtorch was not found (Debian: libtorch-dev)")
+endif()

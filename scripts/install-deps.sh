@@ -37,6 +37,9 @@ packages=(
   snakemake
   # benchmarks: peak memory
   time
+  # unet-segment and train-unet (medpipe::deep, optional in CMake: MEDPIPE_WITH_TORCH): libtorch 1.13 (CPU);
+  # tests/deep saves a TorchScript model and PyTorch's own forward pass with python3-torch
+  libtorch-dev python3-torch
 )
 
 missing=()

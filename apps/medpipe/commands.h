@@ -24,6 +24,7 @@ int runSchema(const Args& args);
 int runRadiomics(const Args& args);
 int runCohort(const Args& args);
 int runReport(const Args& args);
+int runTrainUnet(const Args& args);
 
 struct Command {
   const char* name;

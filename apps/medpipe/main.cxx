@@ -25,6 +25,7 @@ const std::vector<Command>& commands() {
       {"radiomics", "IBSI radiomics features of each label of a label map or SEG, to CSV or JSON", runRadiomics},
       {"cohort", "one database for a whole batch (build) and mining it (outliers, cluster, train, predict)", runCohort},
       {"phantom", "write a synthetic CT phantom as a DICOM series with its ground-truth labels", runPhantom},
+      {"train-unet", "train a small 3D U-Net on image/label pairs; unet-segment runs the model folder it writes", runTrainUnet},
   };
   return table;
 }

@@ -18,6 +18,7 @@
 
 #include "medpipe/core/error.h"
 #include "every_stage_case.h"
+#include "medpipe/deep/network.h"
 #include "medpipe/filters/stage.h"
 #include "medpipe/phantom/body_phantom.h"
 #include "stage_test_support.h"
@@ -69,6 +70,8 @@ std::map<std::string, ParameterValue> parametersFor(const std::string &stage, co
   if (stage == "confidence-connected" || stage == "connected-threshold" || stage == "neighborhood-connected" ||
       stage == "threshold-level-set")
     return {{"seeds", lungSeeds}};
+  if (stage == "unet-segment" || stage == "unet-probability")
+    return {{"model", std::string(MEDPIPE_SOURCE_DIR "/testdata/unet-phantom")}};
   if (stage == "crop-to-box") {
     const auto size = image.GetLargestPossibleRegion().GetSize();
     return {{"x0", 0L},
@@ -158,6 +161,8 @@ TEST_P(StageCancel, StopsWithinASecond) {
   // on a CT); the stage stops at its next step.
   if (stage.stage == "n4-bias-correction")
     GTEST_SKIP() << name << ": ITK's N4 fit cannot be cancelled; the stage stops after it";
+  if ((stage.stage == "unet-segment" || stage.stage == "unet-probability") && !deep::torchAvailable())
+    GTEST_SKIP() << name << ": built without libtorch (the stage refuses to run; tests/deep checks its message)";
   for (const bool large : {false, true}) {
     const auto voxels = double(phantom(large).image->GetLargestPossibleRegion().GetNumberOfPixels());
     const Outcome o = runAndCancel(stage, large);
