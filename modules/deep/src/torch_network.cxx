@@ -3,6 +3,7 @@
 #include <torch/script.h>
 
 #include "medpipe/core/error.h"
+#include "medpipe/core/parallel.h"
 #include "medpipe/deep/network.h"
 #include "sha256.h"
 #include "unet3d.h"
@@ -17,10 +18,18 @@ std::string firstLine(const std::string& text) {
   return text.substr(start, text.find('\n', start) - start);
 }
 
-// Setting the count rebuilds libtorch's thread pools: only when it changes.
-void useThreads(unsigned threads) {
-  const int wanted = int(std::max(1u, threads));
-  if (at::get_num_threads() != wanted) at::set_num_threads(wanted);
+// Patches go through the network one at a time, `threads` of them at once on medpipe's threads, each
+// forward pass on one libtorch thread: no OpenMP barriers inside a pass (on a loaded machine those
+// made one pass of a small network take seconds, past any cancel), and every patch is computed the
+// same way whatever the thread count and batch, so the output is too.
+void forEachPatch(const ModelCard& card, const float* patches, size_t count, float* logits, unsigned threads,
+                  const std::function<void(const float* patch, float* out)>& one) {
+  if (at::get_num_threads() != 1) at::set_num_threads(1);  // rebuilds libtorch's pool: only once
+  const size_t in = size_t(card.inChannels) * size_t(card.patch[0]) * size_t(card.patch[1]) * size_t(card.patch[2]);
+  const size_t out = in / size_t(card.inChannels) * size_t(card.outputChannels());
+  forEachPart(count, std::max(1u, threads), [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) one(patches + i * in, logits + i * out);
+  });
 }
 
 // The sizes the network must accept and return, for messages and checks.
@@ -55,10 +64,11 @@ class UNetNetwork : public Network {
     model_->eval();
   }
   void forward(const float* patches, size_t count, float* logits, unsigned threads) const override {
-    torch::NoGradGuard noGrad;
-    useThreads(threads);
-    const auto input = torch::from_blob(const_cast<float*>(patches), patchShape(card_, count, card_.inChannels));
-    copyOut(model_->forward(input), card_, count, logits);
+    forEachPatch(card_, patches, count, logits, threads, [&](const float* patch, float* out) {
+      torch::NoGradGuard noGrad;
+      const auto input = torch::from_blob(const_cast<float*>(patch), patchShape(card_, 1, card_.inChannels));
+      copyOut(model_->forward(input), card_, 1, out);
+    });
   }
 
  private:
@@ -86,18 +96,19 @@ class ScriptNetwork : public Network {
     module_.eval();
   }
   void forward(const float* patches, size_t count, float* logits, unsigned threads) const override {
-    torch::NoGradGuard noGrad;
-    useThreads(threads);
-    const auto input = torch::from_blob(const_cast<float*>(patches), patchShape(card_, count, card_.inChannels));
-    torch::jit::IValue output;
-    try {
-      output = module_.forward({input});
-    } catch (const std::exception& e) {
-      throw Error(card_.weightsPath().string(), "forward", "the TorchScript module failed on a patch: " + firstLine(e.what()));
-    }
-    if (!output.isTensor())
-      throw Error(card_.weightsPath().string(), "output", "the TorchScript module must return one tensor of logits");
-    copyOut(output.toTensor(), card_, count, logits);
+    forEachPatch(card_, patches, count, logits, threads, [&](const float* patch, float* out) {
+      torch::NoGradGuard noGrad;
+      const auto input = torch::from_blob(const_cast<float*>(patch), patchShape(card_, 1, card_.inChannels));
+      torch::jit::IValue output;
+      try {
+        output = module_.forward({input});
+      } catch (const std::exception& e) {
+        throw Error(card_.weightsPath().string(), "forward", "the TorchScript module failed on a patch: " + firstLine(e.what()));
+      }
+      if (!output.isTensor())
+        throw Error(card_.weightsPath().string(), "output", "the TorchScript module must return one tensor of logits");
+      copyOut(output.toTensor(), card_, 1, out);
+    });
   }
 
  private:

@@ -104,7 +104,9 @@ std::vector<ParameterSpec> unetParameters() {
           ParameterSpec::flag("mirror", false,
                               "average the predictions over all 8 combinations of axis flips (nnU-Net's test-time "
                               "mirroring; 8 times the forward passes)"),
-          ParameterSpec::integer("batch", 1, 1, 64, "patches per forward pass (memory: the batch and one accumulator per class)")};
+          ParameterSpec::integer("batch", 1, 1, 64,
+                                 "patches per step, at least one per thread, each through the network on its own "
+                                 "thread (memory: the batch and one accumulator per class)")};
 }
 
 UnetResult runUnet(const ImageF& image, const ParameterValues& p, const Progress& progress, const std::string& stage,
@@ -128,7 +130,9 @@ UnetResult runUnet(const ImageF& image, const ParameterValues& p, const Progress
   const auto forward = [&](const float* patches, size_t count, float* logits) {
     network->forward(patches, count, logits, threads);
   };
-  auto result = deep::slidingWindow(input.data(), size3, card.patch, channels, windowOptions(p), forward, progress);
+  deep::WindowOptions options = windowOptions(p);
+  options.batch = std::max<size_t>(options.batch, threads);  // a patch for each thread at every step
+  auto result = deep::slidingWindow(input.data(), size3, card.patch, channels, options, forward, progress);
   const bool sigmoid = card.activation == "sigmoid";
   if (sigmoid) deep::sigmoidInPlace(result.logits);
   else deep::softmaxInPlace(result.logits, channels);

@@ -25,7 +25,8 @@ class Network {
   virtual ~Network() = default;
   const ModelCard& card() const { return card_; }
   // patches: count x inChannels x Z x Y x X (the card's patch); logits: count x outputChannels x patch.
-  // Runs on `threads` intra-op threads (results do not depend on it beyond float rounding).
+  // Patches one at a time, up to `threads` at once, each on one libtorch thread: the logits of a
+  // patch do not depend on the thread count or on the other patches of the call.
   virtual void forward(const float* patches, size_t count, float* logits, unsigned threads) const = 0;
 
  protected:
