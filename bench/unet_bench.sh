@@ -21,6 +21,6 @@ for threads in 1 2; do
   echo "| $threads | $calls | $stage | $windows | $forward | $overhead | $stage_overhead | $peak |" | tee -a "$table"
 done
 write_results bench/RESULTS-unet.md "Sliding-window inference benchmark" "bash bench/unet_bench.sh" \
-  "Phantom of ${size[0]}x${size[1]}x${size[2]} voxels at the model's spacing (3.2x3.2x10 mm, so no resampling work), the shipped model (patch 32x32x8, 4 classes), MONAI mode, overlap 0.25, Gaussian blending, batch 1. One untimed forward pass first (libtorch's start-up). Peak memory is the whole process (phantom and its label map included)." "$table"
+  "Phantom of ${size[0]}x${size[1]}x${size[2]} voxels at the model's spacing (3.2x3.2x10 mm, so no resampling work), the shipped model (patch 32x32x8, 4 classes), MONAI mode, overlap 0.25, Gaussian blending, one patch per thread per step. One untimed forward pass first (libtorch's start-up). Peak memory is the whole process (phantom and its label map included)." "$table"
 rm -f "$table"
 cat bench/RESULTS-unet.md

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   deep::normalise(input, card.normalisation);
   const deep::Size3 size{spec.size[0], spec.size[1], spec.size[2]};
   deep::WindowOptions options;
+  options.batch = threads;  // as the stage: a patch for each thread at every step
   const auto forward = [&](const float* patches, size_t count, float* logits) {
     network->forward(patches, count, logits, threads);
   };
