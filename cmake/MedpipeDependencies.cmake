@@ -72,3 +72,11 @@ option(MEDPIPE_WITH_NETWORK "Build medpipe pacs/listen (DICOM networking on DCMT
 if(MEDPIPE_WITH_NETWORK AND NOT medpipe_dcmtk_found)
   message(FATAL_ERROR "MEDPIPE_WITH_NETWORK is ON but DCMTK's dcmnet/dcmtls (libdcmtk-dev) or libcurl (libcurl4-openssl-dev) was not found")
 endif()
+
+# medpipe::deep (unet-segment, train-unet): Debian's libtorch-dev 1.13 (CPU); optional. Its
+# TorchConfig pulls in Caffe2's, which looks for Python and CUDA; QUIET keeps a build without it clean.
+find_package(Torch QUIET)
+option(MEDPIPE_WITH_TORCH "Build the deep-learning stages and train-unet with libtorch" ${Torch_FOUND})
+if(MEDPIPE_WITH_TORCH AND NOT Torch_FOUND)
+  message(FATAL_ERROR "MEDPIPE_WITH_TORCH=ON but libtorch was not found (Debian: libtorch-dev)")
+endif()

@@ -44,6 +44,9 @@ packages=(
   # is the server the network tests run against (tests/net)
   # openssl makes the TLS tests' certificates at test time
   libdcmtk-dev libcurl4-openssl-dev orthanc orthanc-dicomweb openssl
+  # unet-segment and train-unet (medpipe::deep, optional in CMake: MEDPIPE_WITH_TORCH): libtorch 1.13 (CPU);
+  # tests/deep saves a TorchScript model and PyTorch's own forward pass with python3-torch
+  libtorch-dev python3-torch
 )
 
 missing=()

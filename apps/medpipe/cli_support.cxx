@@ -7,6 +7,7 @@
 
 #include "medpipe/core/error.h"
 #include "medpipe/core/log.h"
+#include "medpipe/deep/network.h"
 
 namespace medpipe::cli {
 
@@ -35,6 +36,7 @@ int reportErrors(const std::string& command, const std::function<int()>& body,
     if (flags.count(info.field)) info.field = flags.at(info.field);
     if (flags.count(info.path)) info.path = flags.at(info.path);
     std::cerr << "medpipe " << command << ": error: " << formatError(info) << "\n";
+    if (info.reason == deep::kWithoutTorch) return kUsage;  // a feature this build lacks (docs/deep-learning.md)
   } catch (const std::exception& e) {
     std::cerr << "medpipe " << command << ": error: " << e.what() << "\n";
   }

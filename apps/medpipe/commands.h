@@ -27,6 +27,7 @@ int runReport(const Args& args);
 int runTrainClassifier(const Args& args);
 int runPacs(const Args& args);    // cmd_pacs.cxx (cmd_no_network.cxx without MEDPIPE_WITH_NETWORK)
 int runListen(const Args& args);  // cmd_listen.cxx (likewise)
+int runTrainUnet(const Args& args);
 
 struct Command {
   const char* name;

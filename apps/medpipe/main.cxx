@@ -28,6 +28,7 @@ const std::vector<Command>& commands() {
       {"phantom", "write a synthetic CT phantom as a DICOM series with its ground-truth labels", runPhantom},
       {"pacs", "DICOM services against a PACS: echo, find, get, move, send (docs/pacs.md)", runPacs},
       {"listen", "receive series by C-STORE, run a pipeline on each complete series, send results back", runListen},
+      {"train-unet", "train a small 3D U-Net on image/label pairs; unet-segment runs the model folder it writes", runTrainUnet},
   };
   return table;
 }

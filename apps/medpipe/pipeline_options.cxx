@@ -5,6 +5,7 @@
 
 #include "medpipe/cohort/cohort_tasks.h"
 #include "medpipe/core/error.h"
+#include "medpipe/deep/network.h"
 
 namespace medpipe::cli {
 
@@ -52,6 +53,9 @@ std::unique_ptr<ConfigOptions::Loaded> ConfigOptions::loadAndPlan(const std::str
   for (auto& p : cohort::checkCohortTasks(loaded->config.cohortTasks)) loaded->plan.problems.push_back(std::move(p));
   if (!loaded->plan.ok()) {
     for (const auto& p : loaded->plan.problems) std::cerr << problemLine(p) << "\n";
+    // A stage this build lacks is not the config's fault: said once more, exit 2 (reportErrors).
+    for (const auto& p : loaded->plan.problems)
+      if (p.message.find(deep::kWithoutTorch) != std::string::npos) throw Error(configPath, "", deep::kWithoutTorch);
     throw Error(configPath, "", std::to_string(loaded->plan.problems.size()) + " problem(s) in the config (see above)");
   }
   return loaded;

@@ -21,6 +21,7 @@
 #include "medpipe/core/error.h"
 #include "classifier_model_support.h"
 #include "every_stage_case.h"
+#include "medpipe/deep/network.h"
 #include "medpipe/filters/stage.h"
 #include "medpipe/phantom/body_phantom.h"
 
@@ -58,6 +59,8 @@ std::map<std::string, ParameterValue> parametersFor(const std::string &stage) {
     return {{"seeds", lungSeeds}};
   if (stage == "classify-voxels") return {{"model", test::airBodyModelPath()}};
   if (stage == "voxel-class-probability") return {{"model", test::airBodyModelPath()}, {"class", 2L}};
+  if (stage == "unet-segment" || stage == "unet-probability")
+    return {{"model", std::string(MEDPIPE_SOURCE_DIR "/testdata/unet-phantom")}};
   if (stage == "crop-to-box") return {{"x0", 10L}, {"y0", 10L}, {"z0", 0L}, {"x1", 100L}, {"y1", 90L}, {"z1", 0L}};
   if (stage == "median" || stage == "mean") return {{"radius", 3.0}};
   if (stage == "dilate" || stage == "erode" || stage == "open" || stage == "close") return {{"radius", 4.0}};
@@ -96,6 +99,8 @@ class OneSliceStage : public testing::TestWithParam<Case> {};
 TEST_P(OneSliceStage, KeepsTheSliceOrFailsNamingTheStage) {
   const Case &c = GetParam();
   const Stage &stage = findStage(c.stage);
+  if ((c.stage == "unet-segment" || c.stage == "unet-probability") && !deep::torchAvailable())
+    GTEST_SKIP() << nameOf(c) << ": built without libtorch (the stage refuses to run; tests/deep checks its message)";
   auto given = parametersFor(c.stage);
   if (!c.implementation.empty()) given["implementation"] = c.implementation;
   const ImageF &input = *oneSlice().image;

@@ -19,6 +19,7 @@
 #include "medpipe/core/error.h"
 #include "classifier_model_support.h"
 #include "every_stage_case.h"
+#include "medpipe/deep/network.h"
 #include "medpipe/filters/stage.h"
 #include "medpipe/phantom/body_phantom.h"
 #include "stage_test_support.h"
@@ -72,6 +73,8 @@ std::map<std::string, ParameterValue> parametersFor(const std::string &stage, co
     return {{"seeds", lungSeeds}};
   if (stage == "classify-voxels") return {{"model", test::airBodyModelPath()}};
   if (stage == "voxel-class-probability") return {{"model", test::airBodyModelPath()}, {"class", 2L}};
+  if (stage == "unet-segment" || stage == "unet-probability")
+    return {{"model", std::string(MEDPIPE_SOURCE_DIR "/testdata/unet-phantom")}};
   if (stage == "crop-to-box") {
     const auto size = image.GetLargestPossibleRegion().GetSize();
     return {{"x0", 0L},
@@ -155,6 +158,8 @@ TEST_P(StageCancel, StopsWithinASecond) {
   // on a CT); the stage stops at its next step.
   if (stage.stage == "n4-bias-correction")
     GTEST_SKIP() << name << ": ITK's N4 fit cannot be cancelled; the stage stops after it";
+  if ((stage.stage == "unet-segment" || stage.stage == "unet-probability") && !deep::torchAvailable())
+    GTEST_SKIP() << name << ": built without libtorch (the stage refuses to run; tests/deep checks its message)";
   for (const bool large : {false, true}) {
     const auto voxels = double(phantom(large).image->GetLargestPossibleRegion().GetNumberOfPixels());
     const Outcome o = runAndCancel(stage, large);
