@@ -1,5 +1,7 @@
 #pragma once
-// Timing helpers of the benchmark programs: median wall time of repeated runs.
+// Timing helpers of the benchmark programs: median wall time of repeated runs, CPU time, peak memory.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -39,6 +41,22 @@ inline PairedSeconds interleavedMedianSeconds(int runs, const std::function<void
     b.push_back(secondsOf(second));
   }
   return {median(a), median(b)};
+}
+
+// Peak resident memory of the process so far, MB.
+inline double peakMegabytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_maxrss) / 1024.0;
+}
+
+// User + system CPU seconds of the process so far: on a shared machine wall time depends on the
+// load, CPU time much less.
+inline double cpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         1e-6 * double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
 }  // namespace medpipe::bench

@@ -30,23 +30,10 @@
 #include "medpipe/filters/stage.h"
 
 using namespace medpipe;
+using medpipe::bench::cpuSeconds;
+using medpipe::bench::peakMegabytes;
 
 namespace {
-
-double peakMegabytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return double(usage.ru_maxrss) / 1024.0;
-}
-
-// User + system CPU seconds of the process so far: on a shared machine wall time depends on the
-// load, CPU time much less.
-double cpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         1e-6 * double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-}
 
 // The 3-class phantom of tests/filters/test_tissue_classes.cxx at any size: nested lobed shells of
 // 200, 300 and 400 HU, times a bias rising from 0.9 to 1.1 along x, plus sigma 20 HU noise.

@@ -18,21 +18,10 @@
 #include "medpipe/ml/model_file.h"
 
 using namespace medpipe;
+using medpipe::bench::cpuSeconds;
+using medpipe::bench::peakMegabytes;
 
 namespace {
-
-double peakMegabytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return double(usage.ru_maxrss) / 1024.0;
-}
-
-double cpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-         1e-6 * double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-}
 
 struct Phantom {
   ImageF::Pointer image;

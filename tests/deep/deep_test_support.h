@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "image_compare.h"
 #include "medpipe/deep/network.h"
 #include "medpipe/phantom/body_phantom.h"
 
@@ -30,15 +31,7 @@ inline PhantomSpec modelPhantom(std::uint32_t seed, std::array<double, 3> lungOf
 
 // Dice of label `value` between two label maps on one grid.
 inline double dice(const LabelImage& a, const LabelImage& b, int value) {
-  const auto* x = a.GetBufferPointer();
-  const auto* y = b.GetBufferPointer();
-  const size_t n = a.GetLargestPossibleRegion().GetNumberOfPixels();
-  double both = 0, total = 0;
-  for (size_t i = 0; i < n; ++i) {
-    both += (x[i] == value) && (y[i] == value);
-    total += (x[i] == value) + (y[i] == value);
-  }
-  return total > 0 ? 2 * both / total : 1.0;
+  return labelDice(a, b, static_cast<std::uint8_t>(value), static_cast<std::uint8_t>(value));
 }
 
 // Debian's python3 (python3-torch), not whatever python3 comes first on PATH.

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "image_compare.h"
 #include "medpipe/core/error.h"
 #include "medpipe/filters/stage.h"
 #include "medpipe/io/image_file.h"
@@ -80,13 +81,7 @@ const ImageF::Pointer& phantom() {
 }
 
 // Dice of label c of `result` with class c of the truth.
-double dice(const LabelImage& result, std::uint8_t c) {
-  const auto* r = result.GetBufferPointer();
-  const auto* t = truth()->GetBufferPointer();
-  size_t both = 0, inR = 0, inT = 0;
-  for (size_t i = 0; i < kVoxels; ++i) both += r[i] == c && t[i] == c, inR += r[i] == c, inT += t[i] == c;
-  return 2.0 * double(both) / double(inR + inT);
-}
+double dice(const LabelImage& result, std::uint8_t c) { return test::labelDice(result, *truth(), c, c); }
 
 LabelImage::Pointer classify(const std::string& stage, const StageInputs& inputs, const Parameters& parameters = {}) {
   return runStage(findStage(stage), inputs, parameters).labels;

@@ -12,6 +12,7 @@
 #include <random>
 #include <sstream>
 
+#include "image_compare.h"
 #include "medpipe/core/error.h"
 #include "medpipe/filters/stage.h"
 #include "medpipe/io/image_file.h"
@@ -111,13 +112,8 @@ const std::string& phantomModel() {
   return path;
 }
 
-double dice(const LabelImage& result, std::uint8_t c) {
-  const auto* r = result.GetBufferPointer();
-  const auto* t = truth()->GetBufferPointer();
-  size_t both = 0, inR = 0, inT = 0;
-  for (size_t i = 0; i < kVoxels; ++i) both += r[i] == c && t[i] == c, inR += r[i] == c, inT += t[i] == c;
-  return 2.0 * double(both) / double(inR + inT);
-}
+// Dice of label c of `result` with class c of the truth.
+double dice(const LabelImage& result, std::uint8_t c) { return test::labelDice(result, *truth(), c, c); }
 
 StageData apply(const std::string& stage, const std::map<std::string, ParameterValue>& parameters,
                 const StageInputs& in = {{"image", {phantom(), nullptr, nullptr}}}) {

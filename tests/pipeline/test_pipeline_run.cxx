@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "image_compare.h"
 #include "medpipe/io/image_file.h"
 #include "medpipe/pipeline/batch_runner.h"
 #include "test_support.h"
@@ -19,15 +20,6 @@ std::string slurp(const std::filesystem::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-double dice(const LabelImage& a, const LabelImage& b, std::uint8_t labelA, std::uint8_t labelB) {
-  size_t both = 0, inA = 0, inB = 0;
-  for (size_t i = 0; i < a.GetPixelContainer()->Size(); ++i) {
-    const bool x = a.GetBufferPointer()[i] == labelA, y = b.GetBufferPointer()[i] == labelB;
-    both += x && y, inA += x, inB += y;
-  }
-  return 2.0 * both / double(inA + inB);
 }
 
 const char* kGraphConfig = R"(input: ${input_dir}/ct.nii.gz
@@ -83,7 +75,7 @@ TEST_F(PipelineRun, GraphConfigSegmentsTheBoneAndMeasuresTheSpine) {
   ASSERT_EQ(outcomes.size(), 1u);
   ASSERT_TRUE(outcomes[0].ok) << outcomes[0].error;
   const auto bone = readLabelImage(dir_ / "out" / "bone.nii.gz");
-  EXPECT_GE(dice(*bone, *phantom_.labels, 1, kBone), 0.95);
+  EXPECT_GE(test::labelDice(*bone, *phantom_.labels, 1, kBone), 0.95);
   // The spine is the larger bone; compare with the ground truth restricted to the spine.
   const auto spine = readLabelImage(dir_ / "out" / "spine.nii.gz");
   size_t spineVoxels = 0;

@@ -119,3 +119,18 @@ SampledComparison compareBySampling(const ImageF& image, const ImageF& reference
 }
 
 }  // namespace medpipe::test
+
+namespace medpipe::test {
+
+double labelDice(const LabelImage& a, const LabelImage& b, std::uint8_t labelA, std::uint8_t labelB) {
+  const auto* x = a.GetBufferPointer();
+  const auto* y = b.GetBufferPointer();
+  size_t both = 0, inA = 0, inB = 0;
+  for (size_t i = 0, n = a.GetPixelContainer()->Size(); i < n; ++i) {
+    const bool inX = x[i] == labelA, inY = y[i] == labelB;
+    both += inX && inY, inA += inX, inB += inY;
+  }
+  return inA + inB > 0 ? 2.0 * double(both) / double(inA + inB) : 1.0;
+}
+
+}  // namespace medpipe::test

@@ -1,6 +1,7 @@
 #pragma once
 // Compares two images voxel by voxel in physical space, so grids that differ only in axis order
 // or flips (dcm2niix's RAS rows vs ITK's LPS) still line up.
+#include <cstdint>
 #include <string>
 
 #include "medpipe/core/image.h"
@@ -17,6 +18,10 @@ struct PhysicalComparison {
 
 // `tolerance` is the largest distance (mm) accepted between matching voxel centres.
 PhysicalComparison compareInPhysicalSpace(const ImageF& a, const ImageF& b, double tolerance = 1e-3);
+
+// Dice of label `labelA` of `a` with label `labelB` of `b`, two label maps on one grid (1 when
+// neither has the label).
+double labelDice(const LabelImage& a, const LabelImage& b, std::uint8_t labelA, std::uint8_t labelB);
 
 // Label maps and images of the same geometry (size, spacing, origin, direction) within tolerance.
 bool sameGeometry(const itk::ImageBase<3>& a, const itk::ImageBase<3>& b, double tolerance, std::string* why);
