@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
-#include <numeric>
 #include <sstream>
 
 #include "medpipe/cohort/clustering.h"
