@@ -85,10 +85,16 @@ pid_t spawnArgv(const std::vector<std::string>& argv, const fs::path& log) {
 NetworkSandbox::NetworkSandbox() {
   if (::geteuid() != 0 || runCommand("unshare -n true").exitCode != 0) return;  // loopback of the host then
   // The namespace lives as long as its holder (a bounded sleep); everything else joins it by nsenter.
+  // Ready once the holder says so from inside: until unshare has run, its PID is still in the host's
+  // namespace, and a server started there then would be out of reach of every later client.
   const fs::path log = fs::temp_directory_path() / ("medpipe-netns-" + std::to_string(::getpid()) + ".log");
-  const pid_t pid = spawnArgv({"unshare", "-n", "sh", "-c", "ip link set lo up && exec sleep 1800"}, log);
-  const std::string probe = "nsenter -t " + std::to_string(pid) + " -n ip -o link show lo";
-  if (waitFor([&] { return runCommand(probe).out.find("LOWER_UP") != std::string::npos; }, 50)) {
+  const pid_t pid = spawnArgv({"unshare", "-n", "sh", "-c", "ip link set lo up && echo ready && exec sleep 1800"}, log);
+  const auto ready = [&] {
+    std::ifstream in(log);
+    std::string line;
+    return std::getline(in, line) && line == "ready";
+  };
+  if (waitFor(ready, 600)) {
     holder_ = pid;
   } else {
     stopProcess(pid, SIGKILL);
@@ -150,9 +156,14 @@ OrthancServer::OrthancServer(NetworkSandbox& sandbox, const fs::path& folder, co
   pid_ = sandbox.spawn({"/usr/sbin/Orthanc", config.string()}, folder / "orthanc.log");
   // Up when its DICOM port answers (TLS or not, a refusal or an echo means it listens).
   const std::string echo = "pacs echo " + peer() + " --timeout 2";
-  if (!waitFor([&] { return sandbox.medpipe(echo).err.find("TCP Initialization Error") == std::string::npos; }, 150)) {
+  std::string lastAnswer;
+  const auto answers = [&] {
+    lastAnswer = sandbox.medpipe(echo).err;
+    return lastAnswer.find("TCP Initialization Error") == std::string::npos;
+  };
+  if (!waitFor(answers, 150)) {
     std::ifstream in(folder / "orthanc.log");
-    failure_ = "Orthanc did not answer C-ECHO on port " + std::to_string(dicomPort) + "; its log:\n" +
+    failure_ = "Orthanc did not answer C-ECHO on port " + std::to_string(dicomPort) + " (" + lastAnswer + "); its log:\n" +
                std::string(std::istreambuf_iterator<char>(in), {});
     stopProcess(pid_);
     pid_ = -1;
