@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <itkBinShrinkImageFilter.h>
+
 #include "medpipe/core/error.h"
 #include "medpipe/io/image_file.h"
 #include "medpipe/report/batch_report.h"
@@ -45,6 +47,26 @@ std::string renderOnce(std::vector<char*>& args, const std::filesystem::path& lo
   return problem.empty() ? "medpipe render failed" : problem;
 }
 
+// The picture is 256 pixels wide: a volume over that along an axis is averaged down in blocks
+// (BinShrink keeps the physical extent), so the child writes, reads and ray-casts a fraction of it
+// (512x512x300: 8 times fewer voxels, the picture the same to the eye).
+constexpr unsigned kPictureSize = 256;
+ImageF::ConstPointer pictureSized(const ImageF& input) {
+  const auto size = input.GetLargestPossibleRegion().GetSize();
+  itk::BinShrinkImageFilter<ImageF, ImageF>::ShrinkFactorsType factors;
+  bool shrink = false;
+  for (unsigned d = 0; d < Dimension; ++d) {
+    factors[d] = (size[d] + kPictureSize - 1) / kPictureSize;
+    shrink = shrink || factors[d] > 1;
+  }
+  if (!shrink) return &input;
+  auto filter = itk::BinShrinkImageFilter<ImageF, ImageF>::New();
+  filter->SetInput(&input);
+  filter->SetShrinkFactors(factors);
+  filter->Update();
+  return filter->GetOutput();
+}
+
 }  // namespace
 
 void renderForReport(const ImageF& input, const InputIdentity& identity, const std::filesystem::path& folder) {
@@ -53,12 +75,12 @@ void renderForReport(const ImageF& input, const InputIdentity& identity, const s
   const std::filesystem::path volume = folder / ".report-render-input.nii", log = folder / ".report-render.log";
   std::string problem;
   try {
-    writeImage(input, volume);  // uncompressed: written and read again fastest
+    writeImage(*pictureSized(input), volume);  // uncompressed: written and read again fastest
     const std::string preset = identity.description.find("(CT,") != std::string::npos ? "ct-soft-tissue" : "mr-default";
     // This very program, so the child renders exactly as `medpipe render` does (and inherits DISPLAY).
     std::vector<std::string> argv = {"/proc/self/exe", "render", volume.string(),
                                      "--preset",       preset,   "--size",
-                                     "256x256",        "-o",     (folder / kReportRenderFile).string()};
+                                     std::to_string(kPictureSize) + "x" + std::to_string(kPictureSize),        "-o",     (folder / kReportRenderFile).string()};
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
