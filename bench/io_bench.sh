@@ -3,7 +3,9 @@
 # (20 series x 300 slices, 6000 files; headers only, warm page cache) and `medpipe convert` of one
 # series to .nii.gz / .nii, on the real CT ../shared/data/ct-philips-140 (512x512x140, where
 # present) and on a generated 512x512x300 CT series. Median of RUNS runs (default 3), peak RSS.
-# Usage: bash bench/io_bench.sh [WORKDIR]     (table on stdout and in bench/RESULTS-io.md)
+# Process start (`--version`: wall, CPU, peak MB, shared libraries the loader maps), also of
+# MEDPIPE_BEFORE (an older medpipe binary, for before/after in the same run) where given.
+# Usage: [MEDPIPE_BEFORE=OLD/medpipe] bash bench/io_bench.sh [WORKDIR]   (tables on stdout and in bench/RESULTS-io.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
@@ -32,14 +34,16 @@ measure_cpu() {
   printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p" | awk '{printf "%.2f %.2f %.0f\n", $1, $2 + $3, $4 / 1024}'
 }
 
-# row TASK MEDPIPE_ARGS -- DCM2NIIX_ARGS: one line of the table, both tools on the same data.
+# row TASK MEDPIPE_ARGS -- DCM2NIIX_ARGS: one line of the table, both tools on the same data
+# (medpipe: $row_medpipe, the build's unless a row of MEDPIPE_BEFORE).
+row_medpipe=$medpipe
 row() {
   local task=$1 mp=() d2n=() a b mp_t mp_c mp_m d2n_t d2n_c d2n_m
   shift
   while [[ $1 != -- ]]; do mp+=("$1"); shift; done
   shift
   d2n=("$@")
-  a=$(measure_cpu "$work" "$medpipe" "${mp[@]}")
+  a=$(measure_cpu "$work" "$row_medpipe" "${mp[@]}")
   b=$(measure_cpu "$work" dcm2niix "${d2n[@]}")
   read -r mp_t mp_c mp_m <<<"$a"
   read -r d2n_t d2n_c d2n_m <<<"$b"
@@ -70,6 +74,34 @@ convert_rows() {
   row "convert $label to .nii (no compression)" convert "$dicom" -o "$work/out" --format nii -- -z n -o "$work/out" "$dicom"
 }
 
+# startup_row LABEL PROGRAM: `PROGRAM --version` (its exit code ignored: dcm2niix's is 3).
+startup_row() {
+  local label=$1 program=$2 times=() libs
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$program" --version >/dev/null 2>&1 || true
+    times+=("$(tail -1 "$work/time.txt")")  # after "Command exited with non-zero status N"
+  done
+  libs=$(LD_DEBUG=files "$program" --version 2>&1 >/dev/null | grep -o 'file=[^ ]*' | sort -u | wc -l || true)
+  printf '%s\n' "${times[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p" |
+    awk -v label="$label" -v libs="$libs" '{printf "| %s | %.3f | %.3f | %.0f | %d |\n", label, $1, $2 + $3, $4 / 1024, libs}'
+}
+
+before=${MEDPIPE_BEFORE:-}
+# export_rows: the whole 20-series export (20 x 128x128x300) at gzip 6 and uncompressed.
+export_rows() {
+  row "convert the 20-series export to .nii.gz, gzip 6" convert "$work/export" -o "$work/out" --compression-level 6 -- -z y -6 -o "$work/out" "$work/export"
+  row "convert the 20-series export to .nii" convert "$work/export" -o "$work/out" --format nii -- -z n -o "$work/out" "$work/export"
+}
+
+{
+  echo "| process start (\`--version\`) | wall s | CPU s | MB | shared libraries mapped |"
+  echo "|---|---|---|---|---|"
+  [[ -n $before ]] && startup_row "medpipe before (MEDPIPE_BEFORE: VTK and libtorch linked in)" "$before"
+  startup_row "medpipe (VTK in medpipe-render, libtorch a plugin)" "$medpipe"
+  [[ -x $(dirname "$medpipe")/medpipe-render ]] && startup_row "medpipe-render (3D rendering: VTK)" "$(dirname "$medpipe")/medpipe-render"
+  startup_row "dcm2niix" dcm2niix
+} | tee "$work/startup.md"
+
 {
   echo "| task | medpipe s | medpipe CPU s | medpipe MB | dcm2niix s | dcm2niix CPU s | dcm2niix MB | time ratio | CPU ratio |"
   echo "|---|---|---|---|---|---|---|---|---|"
@@ -80,9 +112,18 @@ convert_rows() {
     echo "skipped ct-philips-140: $shared_data/ct-philips-140 is absent" >&2
   fi
   convert_rows "generated CT 512x512x300" "$work/big/dicom"
+  export_rows
+  if [[ -n $before && -d $shared_data/ct-philips-140 ]]; then
+    row_medpipe=$before
+    row "convert ct-philips-140 to .nii.gz, gzip 6, medpipe BEFORE" convert "$shared_data/ct-philips-140" -o "$work/out" --compression-level 6 -- -z y -6 -o "$work/out" "$shared_data/ct-philips-140"
+    row "convert ct-philips-140 to .nii, medpipe BEFORE" convert "$shared_data/ct-philips-140" -o "$work/out" --format nii -- -z n -o "$work/out" "$shared_data/ct-philips-140"
+    row_medpipe=$medpipe
+  fi
   if [[ -d $shared_data/ct-philips-140 ]]; then
     with_busy_cores convert_rows "ct-philips-140 (real, 512x512x140)" "$shared_data/ct-philips-140"
   fi
+  with_busy_cores export_rows
 } | tee "$work/table.md"
 pigz=$(command -v pigz >/dev/null && echo "pigz installed (dcm2niix -z y uses it)" || echo "no pigz (dcm2niix -z y uses its internal zlib)")
-write_results bench/RESULTS-io.md "DICOM I/O benchmark" "bash bench/io_bench.sh" "Warm page cache; $pigz; medpipe gzips on all cores. CPU s = user + system seconds; the last rows ran beside one busy loop per core. Machine load when it started: $load." "$work/table.md"
+{ cat "$work/startup.md"; echo; cat "$work/table.md"; } > "$work/tables.md"
+write_results bench/RESULTS-io.md "DICOM I/O benchmark" "bash bench/io_bench.sh" "Warm page cache; $pigz; medpipe gzips on all cores. CPU s = user + system seconds; the rows marked (both cores busy) ran beside one busy loop per core. Machine load when it started: $load; when it ended: $(cut -d' ' -f1-3 /proc/loadavg)." "$work/tables.md"

@@ -8,6 +8,9 @@ install(TARGETS ${module_targets} EXPORT medpipeTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS medpipe RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(TARGET medpipe-render)
+  install(TARGETS medpipe-render RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})  # beside medpipe: it runs it
+endif()
 
 set(config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/medpipe)
 install(EXPORT medpipeTargets NAMESPACE medpipe:: DESTINATION ${config_dir})

@@ -6,8 +6,10 @@
 #include "medpipe/core/log.h"
 #include "medpipe/io/image_file.h"
 
-#ifdef MEDPIPE_WITH_VTK
+#ifdef MEDPIPE_RENDER_HELPER  // medpipe-render: VTK in this process
 #include "medpipe/render/mesh_export.h"
+#elif defined(MEDPIPE_WITH_VTK)  // medpipe: hands over to medpipe-render
+#include "render_helper.h"
 #endif
 
 namespace medpipe::cli {
@@ -32,7 +34,7 @@ int runExportMesh(const Args& args) {
   po::variables_map vm;
   if (auto done = parseCommandLine(args, line, vm)) return *done;
   installLogSink(quiet, verbose);
-#ifdef MEDPIPE_WITH_VTK
+#ifdef MEDPIPE_RENDER_HELPER
   return reportErrors("export-mesh", [&] {
     MeshExportOptions options;
     options.space = parseMeshSpace(space);
@@ -51,6 +53,8 @@ int runExportMesh(const Args& args) {
     std::cout << output << "\n";
     return kSuccess;
   }, {{"space", "--space"}, {"label", "--label"}});
+#elif defined(MEDPIPE_WITH_VTK)
+  return execRenderHelper("export-mesh", args);
 #else
   std::cerr << "medpipe export-mesh: error: VTK is not built in (this medpipe was built with MEDPIPE_WITH_VTK=OFF)\n";
   return kUsage;

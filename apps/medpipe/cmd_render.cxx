@@ -1,5 +1,6 @@
 // medpipe render: previews of a volume and its label map. --montage draws axial/coronal/sagittal
-// slices (no OpenGL, always available); otherwise VTK volume rendering, offscreen, headless.
+// slices (no OpenGL, always available); otherwise VTK volume rendering, offscreen, headless, in
+// medpipe-render (this file is compiled into both programs: medpipe hands 3D over to it).
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -11,11 +12,13 @@
 #include "medpipe/io/image_file.h"
 #include "medpipe/preview/slice_montage.h"
 
-#ifdef MEDPIPE_WITH_VTK
+#ifdef MEDPIPE_RENDER_HELPER  // medpipe-render: VTK in this process
 #include "animated_gif.h"
-#include "medpipe/render/camera_view.h"
+#include "medpipe/preview/camera_view.h"
 #include "medpipe/render/volume_render.h"
 #include "x_server.h"
+#elif defined(MEDPIPE_WITH_VTK)  // medpipe: 3D through medpipe-render
+#include "render_helper.h"
 #endif
 
 namespace medpipe::cli {
@@ -68,7 +71,7 @@ int renderMontage(const RenderArgs& a) {
   return kSuccess;
 }
 
-#ifdef MEDPIPE_WITH_VTK
+#ifdef MEDPIPE_RENDER_HELPER
 // "0.3" (every label) or "1=0.2,3=1" (per label).
 std::map<std::uint8_t, double> parseLabelOpacities(const std::string& text) {
   std::map<std::uint8_t, double> opacities;
@@ -158,8 +161,10 @@ int runRender(const Args& args) {
   const std::map<std::string, std::string> flags = {{"preset", "--preset"}, {"window", "--preset"}, {"size", "--size"},
                                                     {"view", "--view"}, {"labels", "--labels"}, {"turntable", "--turntable"}};
   if (a.montage) return reportErrors("render", [&] { return renderMontage(a); }, flags);
-#ifdef MEDPIPE_WITH_VTK
+#ifdef MEDPIPE_RENDER_HELPER
   return reportErrors("render", [&] { return renderThreeD(a); }, flags);
+#elif defined(MEDPIPE_WITH_VTK)
+  return execRenderHelper("render", args);
 #else
   std::cerr << "medpipe render: error: VTK is not built in (this medpipe was built with MEDPIPE_WITH_VTK=OFF): "
                "only --montage is available\n";

@@ -14,8 +14,6 @@
 
 #include "pipeline_options.h"
 #ifdef MEDPIPE_WITH_VTK
-#include <vtkVersion.h>
-
 #include "report_render.h"
 #include "x_server.h"
 #endif
@@ -282,7 +280,7 @@ int runPipeline(const Args& args) {
     options.run.cancel = &cancel;
     options.run.uids = &uids;
 #ifdef MEDPIPE_WITH_VTK
-    options.run.extraVersions["vtk"] = vtkVersion::GetVTKVersion();
+    options.run.extraVersions["vtk"] = MEDPIPE_VTK_VERSION;  // of medpipe-render, which renders
     if (reportRenders) options.run.afterSteps = renderForReport;
 #endif
     options.run.onProgress = stepPrinter(::isatty(STDERR_FILENO), quiet, jobs);

@@ -7,9 +7,11 @@
 #include "medpipe/core/log.h"
 #include "medpipe/io/image_file.h"
 
-#ifdef MEDPIPE_WITH_VTK
-#include "medpipe/render/camera_view.h"
+#ifdef MEDPIPE_RENDER_HELPER  // medpipe-render: VTK in this process
+#include "medpipe/preview/camera_view.h"
 #include "medpipe/render/volume_render.h"
+#elif defined(MEDPIPE_WITH_VTK)  // medpipe: hands over to medpipe-render
+#include "render_helper.h"
 #endif
 
 namespace medpipe::cli {
@@ -23,7 +25,7 @@ struct ViewArgs {
 constexpr const char* kWindowTitle =
     "medpipe view - drag: rotate, right drag/wheel: zoom, middle or shift drag: pan, r: refit, q: quit";
 
-#ifdef MEDPIPE_WITH_VTK
+#ifdef MEDPIPE_RENDER_HELPER
 int view(const ViewArgs& a) {
   RenderOptions options;
   if (!a.preset.empty()) options.preset = a.preset;
@@ -70,8 +72,10 @@ int runView(const Args& args) {
   po::variables_map vm;
   if (auto done = parseCommandLine(args, line, vm)) return *done;
   installLogSink(a.quiet, a.verbose);
-#ifdef MEDPIPE_WITH_VTK
+#ifdef MEDPIPE_RENDER_HELPER
   return reportErrors("view", [&] { return view(a); }, {{"preset", "--preset"}, {"size", "--size"}, {"view", "--view"}});
+#elif defined(MEDPIPE_WITH_VTK)
+  return execRenderHelper("view", args);
 #else
   std::cerr << "medpipe view: error: VTK is not built in (this medpipe was built with MEDPIPE_WITH_VTK=OFF): "
                "use medpipe render --montage for slice pictures\n";

@@ -1,6 +1,6 @@
 #pragma once
-// The batch report's 3D picture of a unit (docs/report.md), rendered by `medpipe render` in a child
-// process: VTK aborts the process when its X connection fails, and that must not end a batch.
+// The batch report's 3D picture of a unit (docs/report.md), rendered by medpipe-render in a child
+// process (render_helper.h): VTK aborts the process when its X connection fails, and that must not end a batch.
 #include <filesystem>
 
 #include "medpipe/core/image.h"

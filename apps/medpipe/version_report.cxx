@@ -4,10 +4,6 @@
 #include "medpipe/core/version.h"
 #include "medpipe/io/gdcm_version.h"
 
-#ifdef MEDPIPE_WITH_VTK
-#include <vtkVersion.h>
-#endif
-
 namespace medpipe::cli {
 
 std::string versionReport() {
@@ -16,7 +12,7 @@ std::string versionReport() {
       << "ITK " << itkVersion() << "\n"
       << "GDCM " << gdcmVersion() << "\n";
 #ifdef MEDPIPE_WITH_VTK
-  out << "VTK " << vtkVersion::GetVTKVersion() << "\n";
+  out << "VTK " << MEDPIPE_VTK_VERSION << "\n";  // medpipe-render's; medpipe itself does not load VTK
 #else
   out << "VTK (not built in)\n";
 #endif

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "medpipe/core/error.h"
-#include "medpipe/render/camera_view.h"
+#include "medpipe/preview/camera_view.h"
 
 namespace medpipe {
 namespace {

@@ -117,8 +117,6 @@ class ScriptNetwork : public Network {
 
 }  // namespace
 
-bool torchAvailable() { return true; }
-
 std::unique_ptr<Network> loadNetwork(const ModelCard& card) {
   const auto path = card.weightsPath();
   if (!std::filesystem::exists(path)) throw Error(path.string(), "weights", "the card's weights file is missing");

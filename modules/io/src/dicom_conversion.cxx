@@ -18,12 +18,20 @@
 namespace medpipe {
 namespace fs = std::filesystem;
 
-ImageF::Pointer readVolume(const SeriesVolume& volume, IrregularGeometry irregular, StackHealth* health,
-                           const Progress* progress) {
+namespace {
+
+SliceStack placedSliceStack(const SeriesVolume& volume) {
   if (volume.first().isUnplacedMultiFrame())
     throw Error(volume.first().path.string(), "PerFrameFunctionalGroupsSequence",
                 "multi-frame object without per-frame plane positions is not supported");
-  const SliceStack stack = buildSliceStack(volume.slices);
+  return buildSliceStack(volume.slices);
+}
+
+}  // namespace
+
+ImageF::Pointer readVolume(const SeriesVolume& volume, IrregularGeometry irregular, StackHealth* health,
+                           const Progress* progress) {
+  const SliceStack stack = placedSliceStack(volume);
   if (health) *health = stack.health;
   return readSliceStack(stack, irregular, progress);
 }
@@ -68,12 +76,21 @@ ConvertedVolume convertToImageFile(const SeriesVolume& volume, const std::string
   const fs::path image = options.outputFolder / (stem + fileExtension(options.format));
   const fs::path sidecar = options.outputFolder / (stem + ".json");
   refuseExisting(image, options);
-  StackHealth health;
-  auto volumeImage = readVolume(scaledForReading(volume, options), options.irregular, &health, progress);
+  const SliceStack stack = placedSliceStack(scaledForReading(volume, options));
+  // CT in HU goes straight into int16, the type writeImage would shrink the float volume to (the
+  // same file); region objects need the float volume as their grid.
+  if (!keep && options.write.shrinkToInt16) {
+    if (const ImageS::Pointer whole = readSliceStackAsInt16(stack, progress)) {
+      writeImage(*whole, image, options.write);
+      writeSidecar(volume, stack.health, *whole, sidecar, sidecarOptions(options));
+      return {image, sidecar, stack.health.summary(), 1};
+    }
+  }
+  auto volumeImage = readSliceStack(stack, options.irregular, progress);
   writeImage(*volumeImage, image, options.write);
-  writeSidecar(volume, health, *volumeImage, sidecar, sidecarOptions(options));
+  writeSidecar(volume, stack.health, *volumeImage, sidecar, sidecarOptions(options));
   if (keep) *keep = volumeImage;
-  return {image, sidecar, health.summary(), 1};
+  return {image, sidecar, stack.health.summary(), 1};
 }
 
 // The volumes of a 4D series into one file, the repetition time as the fourth spacing; .bval/.bvec

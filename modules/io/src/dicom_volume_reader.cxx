@@ -39,6 +39,7 @@ struct PixelMapping {
   bool monochrome1 = false;
   double mirror = 0;       // MONOCHROME1: value = mirror - stored
   double slope = 1, intercept = 0;
+  int64_t wholeSignRange = 0, wholeMirror = 0;  // the same in integers, for the int16 path
 
   PixelMapping(const gdcm::PixelFormat& pf, const DicomHeader& h)
       : monochrome1(h.photometricInterpretation == "MONOCHROME1"), slope(h.rescaleSlope), intercept(h.rescaleIntercept) {
@@ -50,6 +51,8 @@ struct PixelMapping {
       signRange = std::ldexp(1.0, stored);
     }
     mirror = isSigned ? -1.0 : std::ldexp(1.0, stored) - 1;
+    if (isSigned && stored > 0 && stored < 63) wholeSignRange = int64_t{1} << stored;
+    wholeMirror = isSigned ? -1 : stored < 63 ? (int64_t{1} << stored) - 1 : 0;
   }
 
   float operator()(double v) const {
@@ -61,6 +64,23 @@ struct PixelMapping {
     return (raw & signBit) ? static_cast<double>(raw) - signRange : static_cast<double>(raw);
   }
 };
+
+// Integer pixels whose rescale is whole give whole values: computed exactly in integers, they are
+// the values mapIntegers gives (exact in double and in float within int16's range). False as soon as
+// one does not fit int16.
+template <typename Raw>
+bool mapIntegersToInt16(const char* pixels, size_t n, const PixelMapping& m, int16_t* out) {
+  const auto slope = static_cast<int64_t>(m.slope), intercept = static_cast<int64_t>(m.intercept);
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t raw = load<Raw>(pixels + i * sizeof(Raw)) & m.mask;
+    int64_t v = (raw & m.signBit) ? static_cast<int64_t>(raw) - m.wholeSignRange : static_cast<int64_t>(raw);
+    if (m.monochrome1) v = m.wholeMirror - v;
+    v = v * slope + intercept;
+    if (v < INT16_MIN || v > INT16_MAX) return false;
+    out[i] = static_cast<int16_t>(v);
+  }
+  return true;
+}
 
 template <typename Raw>
 void mapIntegers(const char* pixels, size_t n, const PixelMapping& m, float* out) {
@@ -168,12 +188,62 @@ void readSliceInto(const DicomHeader& h, float* out, size_t pixelsPerSlice, Deco
   mapPixels(pixels, pixelsPerSlice, pf, mapping, out);
 }
 
-ImageF::Pointer allocateVolume(const SliceStack& stack) {
+// One slice (or mosaic tile) as int16, when its decoded pixels are 8 or 16-bit integers; false when
+// they are not, or a value does not fit.
+bool readSliceIntoInt16(const DicomHeader& h, int16_t* out, size_t pixelsPerSlice, DecodedFile& decoded) {
+  const size_t pixelsPerFrame = size_t{h.fileRows()} * h.fileColumns();
+  decodeFile(h, pixelsPerFrame, decoded);
+  const gdcm::PixelFormat& pf = decoded.format;
+  const unsigned bytes = pf.GetBitsAllocated() / 8;
+  if (pf.GetScalarType() == gdcm::PixelFormat::FLOAT32 || pf.GetScalarType() == gdcm::PixelFormat::FLOAT64 ||
+      (bytes != 1 && bytes != 2))
+    return false;
+  const PixelMapping mapping(pf, h);
+  const auto map = [&](const char* pixels, size_t n, int16_t* to) {
+    return bytes == 1 ? mapIntegersToInt16<uint8_t>(pixels, n, mapping, to) : mapIntegersToInt16<uint16_t>(pixels, n, mapping, to);
+  };
+  if (h.tileIndex >= 0) {
+    const size_t tileRow = size_t(h.tileIndex) / h.tilesAcross, tileColumn = size_t(h.tileIndex) % h.tilesAcross;
+    for (size_t y = 0; y < h.rows; ++y) {
+      const size_t at = (tileRow * h.rows + y) * h.fileColumns() + tileColumn * h.columns;
+      if (!map(decoded.buffer.data() + at * bytes, h.columns, out + y * h.columns)) return false;
+    }
+    return true;
+  }
+  return map(decoded.buffer.data() + std::max(0, h.frameIndex) * pixelsPerSlice * bytes, pixelsPerSlice, out);
+}
+
+// Whole values whatever the pixels: integers stored, whole RescaleSlope and RescaleIntercept.
+bool givesWholeValues(const DicomHeader& h) {
+  const auto whole = [](double v) { return std::isfinite(v) && std::abs(v) < 1e6 && v == std::round(v); };
+  return (h.bitsAllocated == 8 || h.bitsAllocated == 16) && whole(h.rescaleSlope) && whole(h.rescaleIntercept);
+}
+
+// What both readers refuse before allocating: slices of other sizes, pixels known to be unreadable
+// from their headers, volumes past the limit.
+void checkBeforeReading(const SliceStack& stack) {
+  const auto& first = stack.slices.front();
+  const std::string series = first.path.parent_path().string();
+  for (const auto& h : stack.slices) {
+    if (h.rows != first.rows || h.columns != first.columns)
+      throw Error(h.path.string(), "Rows/Columns", "differs from the other slices of the series");
+  }
+  for (const auto& h : stack.slices)
+    if (!h.pixelDataProblem.empty()) throw Error(h.path.string(), h.pixelDataProblemField, h.pixelDataProblem);
+  const double voxels = double(first.columns) * first.rows * double(stack.slices.size());
+  if (voxels > double(kMaxVolumeVoxels))
+    throw Error(series, "Rows/Columns", std::to_string(first.columns) + " x " + std::to_string(first.rows) + " x " +
+                                            std::to_string(stack.slices.size()) + " voxels exceed the limit of " +
+                                            std::to_string(kMaxVolumeVoxels) + " per volume");
+}
+
+template <typename TImage>
+typename TImage::Pointer allocateVolume(const SliceStack& stack) {
   const auto& h = stack.slices.front();
-  auto image = ImageF::New();
-  ImageF::SizeType size{{h.columns, h.rows, static_cast<itk::SizeValueType>(stack.slices.size())}};
-  image->SetRegions(ImageF::RegionType(size));
-  ImageF::DirectionType direction;
+  auto image = TImage::New();
+  typename TImage::SizeType size{{h.columns, h.rows, static_cast<itk::SizeValueType>(stack.slices.size())}};
+  image->SetRegions(typename TImage::RegionType(size));
+  typename TImage::DirectionType direction;
   for (unsigned r = 0; r < 3; ++r) {
     direction(r, 0) = stack.rowDirection[r];
     direction(r, 1) = stack.columnDirection[r];
@@ -199,20 +269,8 @@ ImageF::Pointer readSliceStack(const SliceStack& stack, IrregularGeometry policy
   const std::string series = first.path.parent_path().string();
   if (!stack.health.regular() && policy == IrregularGeometry::Fail)
     throw Error(series, "ImagePositionPatient", "irregular slice geometry: " + stack.health.summary());
-  for (const auto& h : stack.slices) {
-    if (h.rows != first.rows || h.columns != first.columns)
-      throw Error(h.path.string(), "Rows/Columns", "differs from the other slices of the series");
-  }
-
-  // Files whose pixels cannot be read are known from their headers: fail before allocating.
-  for (const auto& h : stack.slices)
-    if (!h.pixelDataProblem.empty()) throw Error(h.path.string(), h.pixelDataProblemField, h.pixelDataProblem);
-  const double voxels = double(first.columns) * first.rows * double(stack.slices.size());
-  if (voxels > double(kMaxVolumeVoxels))
-    throw Error(series, "Rows/Columns", std::to_string(first.columns) + " x " + std::to_string(first.rows) + " x " +
-                                            std::to_string(stack.slices.size()) + " voxels exceed the limit of " +
-                                            std::to_string(kMaxVolumeVoxels) + " per volume");
-  auto image = allocateVolume(stack);
+  checkBeforeReading(stack);
+  auto image = allocateVolume<ImageF>(stack);
   const size_t pixelsPerSlice = size_t{first.rows} * first.columns;
   float* out = image->GetBufferPointer();
   // Files decode independently: split the slices over ITK's thread count (which `run -j` divides).
@@ -232,6 +290,31 @@ ImageF::Pointer readSliceStack(const SliceStack& stack, IrregularGeometry policy
   if (stack.health.regular()) return image;
   logWarning(series + ": " + stack.health.summary() + "; resampled onto a regular grid");
   return resampleToRegularGrid(*image, stack);
+}
+
+ImageS::Pointer readSliceStackAsInt16(const SliceStack& stack, const Progress* progress) {
+  if (!stack.health.regular()) return nullptr;  // resampling needs the float volume
+  for (const auto& h : stack.slices)
+    if (!givesWholeValues(h)) return nullptr;
+  checkBeforeReading(stack);
+  auto image = allocateVolume<ImageS>(stack);
+  const size_t pixelsPerSlice = size_t{stack.slices.front().rows} * stack.slices.front().columns;
+  int16_t* out = image->GetBufferPointer();
+  std::atomic<size_t> done{0};
+  std::atomic<bool> fits{true};
+  const std::thread::id reporter = std::this_thread::get_id();
+  forEachPart(stack.slices.size(), workerThreadCount(), [&](size_t begin, size_t end) {
+    DecodedFile decoded;
+    for (size_t k = begin; k < end && fits; ++k) {
+      if (progress) progress->throwIfCancelled();
+      if (!readSliceIntoInt16(stack.slices[k], out + k * pixelsPerSlice, pixelsPerSlice, decoded)) fits = false;
+      const size_t count = ++done;
+      if (progress && std::this_thread::get_id() == reporter) progress->report(double(count) / stack.slices.size(), "reading slices");
+    }
+  });
+  if (!fits) return nullptr;
+  if (progress) progress->report(1.0, "reading slices");
+  return image;
 }
 
 }  // namespace medpipe

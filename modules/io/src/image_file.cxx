@@ -159,6 +159,10 @@ void writeImage(const ImageF& image, const fs::path& path, const ImageWriteOptio
   writeWithItk(image, path, options);
 }
 
+void writeImage(const ImageS& image, const fs::path& path, const ImageWriteOptions& options) {
+  writeWithItk(image, path, options);
+}
+
 void writeImage(const ImageF4& image, const fs::path& path, const ImageWriteOptions& options) {
   if (options.shrinkToInt16) {
     if (const auto shrunk = asInt16(image)) return writeWithItk(*shrunk, path, options);

@@ -50,12 +50,12 @@ void writePhaseEncoding(JsonWriter& json, const DicomHeader& h) {
 
 }  // namespace
 
-void writeSidecar(const SeriesVolume& volume, const StackHealth& health, const ImageF& image, const fs::path& path,
+void writeSidecar(const SeriesVolume& volume, const StackHealth& health, const itk::ImageBase<3>& image, const fs::path& path,
                   const SidecarOptions& options) {
   writeSidecar(std::vector<const SeriesVolume*>{&volume}, health, image, path, options);
 }
 
-void writeSidecar(const std::vector<const SeriesVolume*>& volumes, const StackHealth& health, const ImageF& image,
+void writeSidecar(const std::vector<const SeriesVolume*>& volumes, const StackHealth& health, const itk::ImageBase<3>& image,
                   const fs::path& path, const SidecarOptions& options) {
   if (volumes.empty()) throw Error(path.string(), "", "no volume for the sidecar");
   const DicomHeader& h = volumes.front()->first();

@@ -20,4 +20,9 @@ IrregularGeometry parseIrregularGeometry(const std::string& text);  // "resample
 ImageF::Pointer readSliceStack(const SliceStack& stack, IrregularGeometry policy = IrregularGeometry::Resample,
                                const Progress* progress = nullptr);
 
+// The volume readSliceStack gives, as int16, read straight into it when that loses nothing: a regular
+// stack of 8/16-bit integer pixels with whole RescaleSlope/Intercept whose every value fits int16 (CT
+// in HU). Null otherwise (then readSliceStack): half the memory, no float volume to convert.
+ImageS::Pointer readSliceStackAsInt16(const SliceStack& stack, const Progress* progress = nullptr);
+
 }  // namespace medpipe

@@ -23,6 +23,8 @@ struct ImageWriteOptions {
 };
 
 void writeImage(const ImageF& image, const std::filesystem::path& path, const ImageWriteOptions& options = {});
+// An int16 volume as it is (readSliceStackAsInt16's): the file writeImage gives for its float twin.
+void writeImage(const ImageS& image, const std::filesystem::path& path, const ImageWriteOptions& options = {});
 
 // 4D series (fMRI time points, diffusion directions): the rest of medpipe computes on 3D volumes, so
 // 4D exists only here, to write (and read back) a series of volumes of one grid as one file, the

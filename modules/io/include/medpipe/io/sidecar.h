@@ -19,10 +19,10 @@ struct SidecarOptions {
 
 // BIDS field names for what medpipe knows (RepetitionTime, EchoTime in s, SliceTiming, ...; see
 // docs/mr.md), then medpipe's own (Dimensions, SpacingMM, Health, ...). `image` is the (first) volume.
-void writeSidecar(const SeriesVolume& volume, const StackHealth& health, const ImageF& image,
+void writeSidecar(const SeriesVolume& volume, const StackHealth& health, const itk::ImageBase<3>& image,
                   const std::filesystem::path& path, const SidecarOptions& options = {});
 // One sidecar for the volumes of a 4D series, written to one file.
-void writeSidecar(const std::vector<const SeriesVolume*>& volumes, const StackHealth& health, const ImageF& image,
+void writeSidecar(const std::vector<const SeriesVolume*>& volumes, const StackHealth& health, const itk::ImageBase<3>& image,
                   const std::filesystem::path& path, const SidecarOptions& options = {});
 
 }  // namespace medpipe

@@ -13,7 +13,7 @@
 
 #include "medpipe/core/image.h"
 #include "medpipe/preview/rgb_image.h"
-#include "medpipe/render/camera_view.h"
+#include "medpipe/preview/camera_view.h"
 
 namespace medpipe {
 

@@ -1,4 +1,4 @@
-#include "medpipe/render/camera_view.h"
+#include "medpipe/preview/camera_view.h"
 
 #include <cmath>
 #include <cstdio>
