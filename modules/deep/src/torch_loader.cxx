@@ -2,8 +2,11 @@
 // call, from the build tree or the install tree; a plugin that cannot be loaded is an Error saying why.
 #include <dlfcn.h>
 
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <string>
+#include <thread>
 
 #include "medpipe/core/error.h"
 #include "medpipe/deep/network.h"
@@ -41,8 +44,20 @@ LoadedBackend loadBackend() {
   return loaded;
 }
 
+// Loaded once, on a thread of its own, so that a waiting stage can still be cancelled. The thread is
+// detached: a cancelled run need not wait for it (exit does, for as long as the loader holds its lock).
+const std::shared_future<LoadedBackend>& loading() {
+  static const std::shared_future<LoadedBackend> loaded = [] {
+    std::promise<LoadedBackend> promise;
+    auto future = promise.get_future().share();
+    std::thread([promise = std::move(promise)]() mutable { promise.set_value(loadBackend()); }).detach();
+    return future;
+  }();
+  return loaded;
+}
+
 const TorchBackend& backend(const std::string& file) {
-  static const LoadedBackend loaded = loadBackend();
+  const LoadedBackend& loaded = loading().get();
   if (!loaded.backend) throw Error(file, "", loaded.problem);
   return *loaded.backend;
 }
@@ -50,6 +65,12 @@ const TorchBackend& backend(const std::string& file) {
 }  // namespace
 
 bool torchAvailable() { return true; }  // built with libtorch; a missing plugin is an error, not a skip
+
+void startLoadingTorch() { loading(); }
+
+void waitForTorch(const Progress& progress) {
+  while (loading().wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) progress.throwIfCancelled();
+}
 
 std::unique_ptr<Network> loadNetwork(const ModelCard& card) {
   return backend(card.weightsPath().string()).loadNetwork(card);

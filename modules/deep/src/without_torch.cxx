@@ -5,6 +5,8 @@
 namespace medpipe::deep {
 
 bool torchAvailable() { return false; }
+void startLoadingTorch() {}
+void waitForTorch(const Progress&) {}
 
 std::unique_ptr<Network> loadNetwork(const ModelCard& card) {
   throw Error(card.weightsPath().string(), "", kWithoutTorch);

@@ -25,6 +25,7 @@ using deep::ModelCard;
 // config error (exit 2) rather than a failed unit.
 void checkModel(const std::string& model) {
   if (!deep::torchAvailable()) throw Error("", "", deep::kWithoutTorch);
+  deep::startLoadingTorch();  // in the background, while the run reads its input
   const ModelCard card = deep::readModelCard(model);  // throws naming the card and field
   if (!std::filesystem::exists(card.weightsPath()))
     throw Error(card.weightsPath().string(), "", "the card's weights file is missing");
@@ -112,6 +113,7 @@ std::vector<ParameterSpec> unetParameters() {
 UnetResult runUnet(const ImageF& image, const ParameterValues& p, const Progress& progress, const std::string& stage,
                    int probabilityOf) {
   const ModelCard card = deep::readModelCard(p.text("model"));
+  deep::waitForTorch(progress);  // cancellable, unlike the loading itself
   const auto network = deep::loadNetwork(card);
   if (probabilityOf && std::none_of(card.labels.begin(), card.labels.end(),
                                     [&](const deep::LabelInfo& l) { return l.value == probabilityOf; }))

@@ -20,6 +20,13 @@ inline constexpr const char* kWithoutTorch =
 
 bool torchAvailable();
 
+// libtorch is a plugin loaded on first use (0.4 s CPU, seconds on a loaded machine, uninterruptible):
+// startLoadingTorch() begins loading it in the background and returns at once (stages call it when
+// their config is checked); waitForTorch() waits for it, checking `progress` for a cancel every 50 ms.
+// A plugin that cannot be loaded is reported by loadNetwork and trainUNet. No-ops without libtorch.
+void startLoadingTorch();
+void waitForTorch(const Progress& progress);
+
 class Network {
  public:
   virtual ~Network() = default;
