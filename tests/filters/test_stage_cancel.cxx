@@ -154,10 +154,6 @@ TEST_P(StageCancel, StopsWithinASecond) {
   // and quality-metrics check for a cancel only at their end: 1.2 s on 3 Mvox, 1.0 s on 31 Mvox.
   if (stage.stage == "radiomics" || stage.stage == "quality-metrics")
     GTEST_SKIP() << name << ": the feature computation checks for a cancel only when it is done";
-  // Known gap: ITK 5.2's N4 fit has no cancel check at all (0.6-0.8 s on 31 Mvox shrunk by 4, more
-  // on a CT); the stage stops at its next step.
-  if (stage.stage == "n4-bias-correction")
-    GTEST_SKIP() << name << ": ITK's N4 fit cannot be cancelled; the stage stops after it";
   if ((stage.stage == "unet-segment" || stage.stage == "unet-probability") && !deep::torchAvailable())
     GTEST_SKIP() << name << ": built without libtorch (the stage refuses to run; tests/deep checks its message)";
   for (const bool large : {false, true}) {

@@ -4,6 +4,7 @@
 
 #include "stage_test_support.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -387,6 +388,24 @@ TEST(UtilityStages, N4RemovesASmoothMultiplicativeBias) {
     EXPECT_EQ(out->GetOrigin(), biased.image->GetOrigin());
     EXPECT_EQ(out->GetSpacing(), biased.image->GetSpacing());
   }
+}
+
+// ITK's N4 reports no progress of its own; the stage reports each iteration of the fit (where it
+// also stops once cancelled: tests/filters/test_stage_cancel.cxx) as a share of the iteration budget.
+TEST(UtilityStages, N4ReportsTheIterationsOfItsFit) {
+  const Phantom biased = biasedPhantom();
+  std::vector<double> fractions;
+  const Progress progress([&](double fraction, const std::string& what) {
+    if (what == "n4-bias-correction") fractions.push_back(fraction);
+  });
+  runStage(findStage("n4-bias-correction"), {{"image", {biased.image, nullptr, nullptr}}},
+           {{"iterations", 5L}, {"fitting-levels", 2L}}, progress);
+  // Budget: 5 iterations at each of 2 levels; the k-th iteration reports 0.9 k / 10.
+  auto reported = [&](double f) {
+    return std::any_of(fractions.begin(), fractions.end(), [&](double g) { return std::abs(g - f) < 1e-12; });
+  };
+  EXPECT_TRUE(reported(0.09)) << "no report of the fit's first iteration";
+  EXPECT_TRUE(reported(0.18)) << "no report of the fit's second iteration";
 }
 
 TEST(UtilityStages, N4RefusesAnImageWithNothingToFit) {

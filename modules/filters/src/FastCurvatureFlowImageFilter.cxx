@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -52,7 +53,6 @@ inline float curvatureUpdate(const Neighbourhood& n, long x, const double s[3]) 
   const double cross01 = 0.25 * (P(-1, -1, 0) - P(-1, 1, 0) - P(1, -1, 0) + P(1, 1, 0)) * s[0] * s[1];
   const double cross02 = 0.25 * (P(-1, 0, -1) - P(-1, 0, 1) - P(1, 0, -1) + P(1, 0, 1)) * s[0] * s[2];
   const double cross12 = 0.25 * (P(0, -1, -1) - P(0, -1, 1) - P(0, 1, -1) + P(0, 1, 1)) * s[1] * s[2];
-  if (magnitudeSqr < 1e-9) return 0.0f;
   double update = 0.0;
   for (int i = 0; i < 3; ++i) {
     double temp = 0.0;
@@ -64,7 +64,8 @@ inline float curvatureUpdate(const Neighbourhood& n, long x, const double s[3]) 
   update -= 2 * first[0] * first[2] * cross02;
   update -= 2 * first[1] * first[2] * cross12;
   update /= magnitudeSqr;
-  return static_cast<float>(update);
+  // ITK returns 0 before computing the update; selecting afterwards keeps the loop branch-free.
+  return magnitudeSqr < 1e-9 ? 0.0f : static_cast<float>(update);
 }
 
 // A value v = r +- something that ITK rounds (half up) is far enough from a rounding boundary for
@@ -156,6 +157,120 @@ float minMaxUpdate(const Neighbourhood& n, long x, long r, const double coeffici
   return average < threshold ? std::max(update, 0.0f) : std::min(update, 0.0f);
 }
 
+// The buffers of minMaxInterior, one row long (allocated once per slice, not per voxel).
+struct RowBuffers {
+  std::vector<float> update, average;
+  std::vector<double> sum;
+  std::vector<double> points;  // 4 arrays of nx: circle point k (circlePoints)
+  std::vector<double> kind;    // kPoints, kZero (threshold 0) or kExact (ITK's trigonometry)
+  explicit RowBuffers(long nx)
+      : update(size_t(nx)), average(size_t(nx)), sum(size_t(nx)), points(size_t(4 * nx)), kind(size_t(nx)) {}
+};
+constexpr double kPoints = 0, kZero = 1, kExact = 2;
+
+// The four circle points of minMaxThreshold at the interior voxels [x0, x1) of a row (xm .. zp:
+// the rows of the 6 face neighbours, offset so that index x is voxel x's neighbour), each as
+// row index * 64 + x offset + r (an exact small integer held in a double: every value in the
+// loop is a double, so it vectorises), and kind[x]: kZero (ITK's threshold is 0), kExact (a
+// rounded position lies within 1e-7 of a rounding boundary, or phi is near ITK's right-angle
+// test: ITK's own trigonometry decides) or kPoints. Not inlined (inlined, GCC does not vectorise
+// it), and cloned for AVX2, picked at load time where the CPU has it: no fused multiply-adds either
+// way, and sqrt and division round the same at any width, so the voxels do not depend on the pick.
+__attribute__((noinline, target_clones("avx2", "default"))) void circlePoints(
+    const float* __restrict xm, const float* __restrict xp, const float* __restrict ym, const float* __restrict yp,
+    const float* __restrict zm, const float* __restrict zp, long x0, long x1, long r, const double coefficients[3],
+    double* __restrict p0, double* __restrict p1, double* __restrict p2, double* __restrict p3,
+    double* __restrict kind) {
+  const double radius = double(r), rr = double(r), sd = double(2 * r + 1);
+  // Rounding half up of v >= 0 (floor of v + 0.5, the floor by the 2^52 trick, exact below 2^51);
+  // ok becomes 0 where v lies within 1e-7 of a rounding boundary. Plain double arithmetic (ok too is
+  // a double, 1 or 0): it vectorises.
+  auto round = [](double v, double& ok) {
+    const double w = v + 0.5;
+    const double t = (w + 0x1p52) - 0x1p52;  // w rounded to nearest
+    const double floor = t > w ? t - 1 : t;
+    const double f = w - floor;
+    ok = f > 1e-7 ? ok : 0.0;
+    ok = f < 1 - 1e-7 ? ok : 0.0;
+    return floor;
+  };
+  for (long x = x0; x < x1; ++x) {
+    const double g0 = 0.5 * (xp[x] - xm[x]) * coefficients[0];
+    const double g1 = 0.5 * (yp[x] - ym[x]) * coefficients[1];
+    const double g2 = 0.5 * (zp[x] - zm[x]) * coefficients[2];
+    const double m2 = g0 * g0 + g1 * g1 + g2 * g2, rho2 = g0 * g0 + g1 * g1;
+    const bool zero = m2 == 0.0;  // threshold 0
+    // ITK scales g to length r (u = g r / |g|), clamps u2 to [-1, 1] and takes theta = acos(u2),
+    // phi = atan(u1 / u0): cos and sin of both without trigonometry.
+    const double invM = 1 / std::sqrt(zero ? 1.0 : m2), invRho = 1 / std::sqrt(rho2 > 0 ? rho2 : 1.0);
+    const double u2s = g2 * radius * invM;
+    const double cosTheta = u2s < -1.0 ? -1.0 : u2s > 1.0 ? 1.0 : u2s;
+    const double sin2 = 1 - cosTheta * cosTheta;
+    const double sinTheta = std::sqrt(sin2 > 0 ? sin2 : 0.0);
+    const double cosPhi = std::abs(g0) * invRho, sinPhi = (g0 < 0 ? -g1 : g1) * invRho;
+    const double a = radius * cosTheta * cosPhi, c = radius * cosTheta * sinPhi, s = radius * sinTheta;
+    const double d = radius * sinPhi, e = radius * cosPhi;
+    // ITK's AlmostEquals(u0, 0) right angle: its own path decides there.
+    double ok = std::abs(g0) * radius * invM > 1e-12 ? 1.0 : 0.0;
+    const double ax = round(radius + a, ok), ay = round(radius + c, ok), az = round(radius - s, ok);
+    const double bx = round(radius - d, ok), by = round(radius + e, ok);
+    const double cx = round(radius - a, ok), cy = round(radius - c, ok), cz = round(radius + s, ok);
+    const double dx = round(radius + d, ok), dy = round(radius - e, ok);
+    p0[x] = (az * sd + ay) * 64 + ax;
+    p1[x] = (rr * sd + by) * 64 + bx;
+    p2[x] = (cz * sd + cy) * 64 + cx;
+    p3[x] = (rr * sd + dy) * 64 + dx;
+    kind[x] = zero ? kZero : ok > 0 ? kPoints : kExact;
+  }
+}
+
+// minMaxUpdate for the interior voxels [x0, x1) of a row (no x clamp), in passes over the row
+// that the compiler vectorises: the curvature update, the stencil average (summed in the same
+// order per voxel), the threshold's four circle points from the gradient without trigonometry,
+// then one pass gathering the four points and choosing min or max flow. Where a point's rounded
+// position lies within 1e-7 of a rounding boundary, or phi is near ITK's right-angle test, the
+// voxel's threshold is ITK's own computation (minMaxThreshold): the voxels are ITK's exactly.
+template <long kR>
+void minMaxInterior(const Rows<kR>& n, long x0, long x1, long r, const double coefficients[3],
+                    const double scales[3], const Stencil& stencil, RowBuffers& b, float* out) {
+  float* __restrict update = b.update.data();
+  for (long x = x0; x < x1; ++x) update[x] = curvatureUpdate<false>(n, x, scales);
+
+  double* __restrict sum = b.sum.data();
+  std::fill(sum + x0, sum + x1, 0.0);
+  const double weight = stencil.weight;  // float weight times double voxel, as NeighborhoodInnerProduct
+  for (const auto& o : stencil.offsets) {
+    const float* __restrict src = n.rows[(o[2] + r) * (2 * r + 1) + o[1] + r] + o[0];
+    for (long x = x0; x < x1; ++x) sum[x] += weight * static_cast<double>(src[x]);
+  }
+  float* __restrict average = b.average.data();
+  for (long x = x0; x < x1; ++x) average[x] = static_cast<float>(sum[x]);
+
+  const long side = 2 * r + 1, centre = r * side + r;  // row index of (dy, dz) = (0, 0)
+  const size_t stride = b.kind.size();
+  double* p0 = b.points.data();
+  circlePoints(n.rows[centre] - 1, n.rows[centre] + 1, n.rows[centre - 1], n.rows[centre + 1], n.rows[centre - side],
+               n.rows[centre + side], x0, x1, r, coefficients, p0, p0 + stride, p0 + 2 * stride, p0 + 3 * stride,
+               b.kind.data());
+  const double *p1 = p0 + stride, *p2 = p1 + stride, *p3 = p2 + stride, *kind = b.kind.data(), *q0 = p0;
+
+  // Without branches where it can (which way the average falls is a coin toss in noise): the four
+  // points are gathered for every voxel (kZero and kExact voxels have valid ones too, then replaced),
+  // and a zero update gives max(0, 0) = min(0, 0) = the update itself, as ITK returns it.
+  for (long x = x0; x < x1; ++x) {
+    const float u = update[x];
+    float threshold = 0.0f;
+    for (const double* p : {q0, p1, p2, p3}) {
+      const long code = long(p[x]);
+      threshold += n.rows[code >> 6][x + (code & 63) - r];
+    }
+    threshold *= 0.25;
+    if (kind[x] != kPoints) threshold = kind[x] == kZero ? 0.0f : minMaxThreshold<false>(n, x, r, coefficients);
+    const float grow = u > 0.0f ? u : 0.0f, shrink = u < 0.0f ? u : 0.0f;  // max(u, 0), min(u, 0) for u != 0
+    out[x] = u == 0.0f ? u : average[x] < threshold ? grow : shrink;
+  }
+}
+
 }  // namespace
 
 void FastCurvatureFlowImageFilter::GenerateData() {
@@ -183,6 +298,7 @@ void FastCurvatureFlowImageFilter::GenerateData() {
         [&](itk::SizeValueType zu) {
           const long z = long(zu), side = 2 * R + 1;
           std::vector<const float*> rows(size_t(side * side));
+          RowBuffers buffers(r > 0 ? nx : 0);
           for (long y = 0; y < ny; ++y) {
             // Per row: a slice of min-max flow takes a good part of a second on a loaded machine.
             if (this->GetAbortGenerateData()) throw itk::ProcessAborted(__FILE__, __LINE__);
@@ -202,8 +318,7 @@ void FastCurvatureFlowImageFilter::GenerateData() {
               auto minMaxRow = [&](const auto& m) {
                 for (long x = 0; x < std::min(R, nx); ++x)
                   row[x] = minMaxUpdate<true>(m, x, r, coefficients, scales, stencil);
-                for (long x = R; x < interiorEnd; ++x)
-                  row[x] = minMaxUpdate<false>(m, x, r, coefficients, scales, stencil);
+                if (R < interiorEnd) minMaxInterior(m, R, interiorEnd, r, coefficients, scales, stencil, buffers, row);
                 for (long x = std::max(R, interiorEnd); x < nx; ++x)
                   row[x] = minMaxUpdate<true>(m, x, r, coefficients, scales, stencil);
               };

@@ -31,7 +31,9 @@ ImageF::Pointer separableBilateral(const ImageF& input, double domainSigma, doub
 // ((1 - a/16)^16 for e^-a),
 // d2 the mean squared difference of the box patches around the two voxels, s the noise's standard
 // deviation estimated from the image (median absolute pseudo-residual), h `strength`. Radii are in
-// voxels per axis (0 along an axis keeps the patch or search inside the slice). Two extra volumes.
+// voxels per axis (0 along an axis keeps the patch or search inside the slice). Patches reaching past
+// the volume's border read the nearest voxels. The distance of v to v + o is that of v + o to v, so
+// each pair of offsets +-o costs one distance computation (over the tile widened by o). Two extra volumes.
 struct NonLocalMeansSettings {
   long patch[3] = {1, 1, 1};
   long search[3] = {2, 2, 2};

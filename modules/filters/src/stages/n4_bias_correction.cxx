@@ -234,6 +234,28 @@ class N4BiasCorrectionStage : public Stage {
     N4Filter::VariableSizeArrayType iterations(levels);
     iterations.Fill(static_cast<unsigned>(p.integer("iterations")));
     n4->SetMaximumNumberOfIterations(iterations);
+    // ITK's N4 checks for no abort and reports no progress, but it invokes an IterationEvent after
+    // every iteration of its fit (a fraction of a second on a CT shrunk by 4): that is where a
+    // cancel stops it, and where the fit reports how far it is (as the share of its iteration budget).
+    auto iterationObserver = itk::CStyleCommand::New();
+    struct FitState {
+      const Progress* progress;
+      const std::string* stage;
+      double budget;
+      unsigned done;
+    } fit{&progress, &name, double(levels) * double(p.integer("iterations")), 0};
+    iterationObserver->SetClientData(&fit);
+    iterationObserver->SetCallback([](itk::Object*, const itk::EventObject&, void* data) {
+      auto* f = static_cast<FitState*>(data);
+      ++f->done;  // levels that converge early leave part of the budget unused
+      try {
+        f->progress->report(std::min(0.9, 0.9 * f->done / f->budget), *f->stage);  // throws once cancelled
+      } catch (const Error&) {
+        if (f->progress->cancelled()) throw itk::ProcessAborted(__FILE__, __LINE__);  // updateFilter: "cancelled"
+        throw;
+      }
+    });
+    n4->AddObserver(itk::IterationEvent(), iterationObserver);
     updateFilter(*n4, progress, name);
 
     // The log field's B-spline over the shrunk grid's extent, sampled at the input's spacing.
@@ -278,10 +300,12 @@ class N4BiasCorrectionStage : public Stage {
     itk::MultiThreaderBase::New()->ParallelizeArray(
         0, (count + kChunk - 1) / kChunk,
         [&](itk::SizeValueType chunk) {
+          if (progress.cancelled()) return;
           for (size_t i = chunk * kChunk, end = std::min(count, i + kChunk); i < end; ++i)
             output[i] = input[i] / std::exp(logBias[i]);
         },
         nullptr);
+    if (progress.cancelled()) throw Error("", name, "cancelled");
     return corrected;
   }
 };

@@ -3,8 +3,10 @@
 // images: the same voxels (the same arithmetic in the same order, float where ITK rounds to float,
 // double where it computes in double), with zero-flux borders and image spacing used, as ITK's.
 // Instead of a neighbourhood iterator and a virtual call per voxel it runs plain loops over rows
-// (which the compiler vectorises for plain curvature flow), splits slices over ITK's thread pool
-// and checks for a cancel per row (ITK checks between iterations only).
+// that the compiler vectorises (for min-max flow: the curvature update, the stencil average and the
+// threshold's circle points without trigonometry, each a pass over the row; ITK's trigonometry only
+// where a rounded point lies within 1e-7 of a rounding boundary), splits slices over ITK's thread
+// pool and checks for a cancel per row (ITK checks between iterations only).
 // StencilRadius 0 is curvature flow; r > 0 is min-max curvature flow with that stencil radius.
 // Images with NaN or infinite voxels are outside what it handles.
 #include "medpipe/filters/itk/WholeVolumeImageFilter.h"
