@@ -52,21 +52,26 @@ struct Neighbourhood {
   }
 };
 
-// f(neighbour) for every neighbour of voxel v inside the image, in the neighbourhood's order.
+// f(neighbour) for the neighbours [from, to) of voxel v (in the neighbourhood's order) inside the
+// image; the first half of the neighbourhood comes before v in raster order, the second after.
 template <typename F>
-inline void forEachNeighbour(const Grid& g, const Neighbourhood& nb, size_t v, F&& f) {
+inline void forEachNeighbour(const Grid& g, const Neighbourhood& nb, size_t v, size_t from, size_t to, F&& f) {
   const long z = long(v / g.slice), r = long(v - size_t(z) * g.slice), y = r / g.nx, x = r - y * g.nx;
-  const size_t count = nb.offsets.size();
   if (x > 0 && x < g.nx - 1 && y > 0 && y < g.ny - 1 && z > 0 && z < g.nz - 1) {
-    for (size_t k = 0; k < count; ++k) f(size_t(long(v) + nb.offsets[k]));
+    for (size_t k = from; k < to; ++k) f(size_t(long(v) + nb.offsets[k]));
     return;
   }
-  for (size_t k = 0; k < count; ++k) {
+  for (size_t k = from; k < to; ++k) {
     const auto& s = nb.steps[k];
     const long xx = x + s[0], yy = y + s[1], zz = z + s[2];
     if (xx < 0 || yy < 0 || zz < 0 || xx >= g.nx || yy >= g.ny || zz >= g.nz) continue;
     f(size_t(long(v) + nb.offsets[k]));
   }
+}
+
+template <typename F>
+inline void forEachNeighbour(const Grid& g, const Neighbourhood& nb, size_t v, F&& f) {
+  forEachNeighbour(g, nb, v, 0, nb.offsets.size(), std::forward<F>(f));
 }
 
 // One FIFO per level; a flood pushes at or above the level it is processing, so the levels are
@@ -284,136 +289,113 @@ void floodFromMarkers(Cells& cells, const Grid& g, const Neighbourhood& nb, bool
       prefetch, [](size_t) {}, g.voxels, progress, stage, 0.5, 0.95);
 }
 
-// Basins of the regional minima merged by dynamics: the union-find of basins the flood builds.
-struct Basins {
-  struct Node {
-    std::uint32_t parent;
-    std::uint16_t minimum;  // level of the basin's lowest voxel
-  };
-  std::vector<Node> nodes;
-  std::vector<std::uint32_t> seed;  // that voxel
-  Basins() { add(0, 0); }  // basin 0: none
-  std::uint32_t add(std::uint16_t level, std::uint32_t voxel) {
-    const auto b = std::uint32_t(nodes.size());
-    nodes.push_back({b, level});
-    seed.push_back(voxel);
-    return b;
+// ITK's h-minima transform on levels: the reconstruction by erosion of the levels raised by
+// `level` HU/mm over the levels (Vincent's hybrid algorithm: a raster scan each way, then a FIFO
+// for what the scans left), written into `raised`.
+void hMinima(const std::uint16_t* q, std::uint16_t* raised, const std::vector<double>& value, double level,
+             const Grid& g, const Neighbourhood& nb, const Progress& progress, const std::string& stage) {
+  std::vector<std::uint16_t> plus(kLevels);  // the lowest level at least `level` above each
+  for (size_t k = 0, up = 0; k < kLevels; ++k) {
+    while (up < kLevels - 1 && value[up] < value[k] + level) ++up;
+    plus[k] = std::uint16_t(up);
   }
-  std::uint32_t find(std::uint32_t b) {
-    while (nodes[b].parent != b) b = nodes[b].parent = nodes[nodes[b].parent].parent;
-    return b;
-  }
-};
-
-constexpr std::uint32_t kDone = 1u << 31;  // label bit: the voxel has left the queue
-
-// One flood from every regional minimum (a voxel with no lower neighbour and no equal one before
-// it in raster order starts a basin, unless a flood reaches it first); two basins that meet at a
-// level at most `level` HU/mm above the shallower one's minimum become one. Leaves a basin in each
-// voxel's label (not always the root), bit kDone set.
-Basins floodByDynamics(RegionCells& cells, const std::vector<double>& value, const Grid& g, const Neighbourhood& nb,
-                       bool fullyConnected, double level, const Progress& progress, const std::string& stage) {
-  BucketQueue queue;
-  std::vector<std::vector<std::uint32_t>> seeds(size_t(g.nz));
   parallelFor(size_t(g.nz), [&](size_t z) {
-    if (progress.cancelled()) return;
-    for (size_t v = z * g.slice, end = v + g.slice; v < end; ++v) {
-      const std::uint16_t here = cells.level(v);
-      bool minimum = true;
-      forEachNeighbour(g, nb, v, [&](size_t n) {
-        const std::uint16_t there = cells.level(n);
-        minimum &= there > here || (there == here && n > v);
-      });
-      if (minimum) seeds[z].push_back(std::uint32_t(v));
-    }
+    for (size_t v = z * g.slice, end = v + g.slice; v < end; ++v) raised[v] = plus[q[v]];
   });
-  if (progress.cancelled()) throw Error("", stage, "cancelled");
-  Basins basins;
-  size_t count = 1;
-  for (const auto& slice : seeds) count += slice.size();
-  basins.nodes.reserve(count), basins.seed.reserve(count);  // seeds start at most this many basins
-  adviseHugePages(basins.nodes.data(), count * sizeof(Basins::Node));
-  for (auto& slice : seeds) {
-    for (const std::uint32_t v : slice) queue.push(cells.level(v), v);
-    std::vector<std::uint32_t>().swap(slice);
-  }
-  const auto meet = [&](std::uint32_t a, std::uint32_t b, std::uint16_t at) {
-    a = basins.find(a), b = basins.find(b);
-    if (a == b) return;
-    auto& na = basins.nodes[a];
-    auto& nb2 = basins.nodes[b];
-    if (na.minimum < nb2.minimum || (na.minimum == nb2.minimum && a < b)) {
-      if (value[at] - value[nb2.minimum] <= level) nb2.parent = a;  // b is the shallower
-    } else if (value[at] - value[na.minimum] <= level) {
-      na.parent = b;
-    }
+  // Neighbours before a voxel in raster order are the first half of the neighbourhood, after it the second.
+  const size_t half = nb.offsets.size() / 2;
+  const auto scan = [&](size_t v, size_t from, size_t to) {
+    std::uint16_t r = raised[v];
+    forEachNeighbour(g, nb, v, from, to, [&](size_t n) { r = std::min(r, raised[n]); });
+    raised[v] = std::max(q[v], r);
   };
-  queue.drain(
-      [&](std::uint16_t at, std::uint32_t v) {
-        const std::uint32_t raw = cells.label(v);
-        if (raw & kDone) return;  // a seed a flood reached before its turn
-        const std::uint32_t basin = raw == 0 ? basins.add(at, v) : basins.find(raw);
-        cells.setLabel(v, basin | kDone);
-        forEachNeighbour(g, nb, v, [&](size_t n) {
-          const std::uint32_t other = cells.label(n);
-          if (other == 0) {
-            cells.setLabel(n, basin);
-            queue.push(std::max(cells.level(n), at), std::uint32_t(n));
-          } else if ((other & kDone) && (other & ~kDone) != basin) {
-            meet(basin, other & ~kDone, at);
-          }
-        });
-      },
-      neighbourPrefetch(cells, g, fullyConnected),
-      [&](size_t v) {  // the basins of the voxel and its neighbours, for the finds
-        __builtin_prefetch(&basins.nodes[cells.label(v) & ~kDone]);
-        forEachNeighbour(g, nb, v, [&](size_t n) { __builtin_prefetch(&basins.nodes[cells.label(n) & ~kDone]); });
-      },
-      g.voxels, progress, stage, 0.2, 0.8);
-  return basins;
+  for (size_t v = 0; v < g.voxels; ++v) {
+    if (v % g.slice == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
+    scan(v, 0, half);
+  }
+  std::vector<std::uint32_t> fifo;
+  for (size_t v = g.voxels; v-- > 0;) {
+    if (v % g.slice == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
+    scan(v, half, 2 * half);
+    bool pending = false;
+    forEachNeighbour(g, nb, v, half, 2 * half,
+                     [&](size_t n) { pending |= raised[n] > raised[v] && raised[n] > q[n]; });
+    if (pending) fifo.push_back(std::uint32_t(v));
+  }
+  for (size_t k = 0; k < fifo.size(); ++k) {
+    if (k % kCheckEvery == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
+    const std::uint32_t v = fifo[k];
+    forEachNeighbour(g, nb, v, 0, 2 * half, [&](size_t n) {
+      if (raised[n] <= raised[v] || raised[n] == q[n]) return;
+      raised[n] = std::max(raised[v], q[n]);
+      fifo.push_back(std::uint32_t(n));
+    });
+  }
 }
 
-// ITK's markers for the minima that survive: the voxels connected to the basin's lowest one
-// through levels at most `level` above it (the regional minima of ITK's h-minima transform).
-void survivingMinima(RegionCells& cells, Basins& basins, const std::vector<double>& value, const Grid& g,
-                     const Neighbourhood& nb, double level, const Progress& progress, const std::string& stage) {
-  for (size_t v = 0; v < g.voxels; ++v) cells.setLabel(v, 0);
+// ITK's regional minima + connected components: each plateau of `r` with no lower neighbour gets
+// its own label, 1, 2, ... in raster order of its first voxel; every other voxel 0. Returns the
+// number of labels + 1.
+size_t regionalMinima(const std::uint16_t* r, std::uint32_t* label, const Grid& g, const Neighbourhood& nb,
+                      const Progress& progress, const std::string& stage) {
+  constexpr std::uint32_t kNot = std::numeric_limits<std::uint32_t>::max();
+  const size_t all = nb.offsets.size();
   std::vector<std::uint32_t> stack;
-  size_t done = 0;
-  for (std::uint32_t b = 1; b < basins.nodes.size(); ++b) {
-    if (basins.nodes[b].parent != b) continue;
-    const double top = value[basins.nodes[b].minimum] + level;
-    cells.setLabel(basins.seed[b], b);
-    stack.assign(1, basins.seed[b]);
+  // A voxel with a lower neighbour, and its plateau, are not a minimum.
+  for (size_t v = 0; v < g.voxels; ++v) {
+    if (v % g.slice == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
+    if (label[v] == kNot) continue;
+    bool lower = false;
+    forEachNeighbour(g, nb, v, 0, all, [&](size_t n) { lower |= r[n] < r[v]; });
+    if (!lower) continue;
+    label[v] = kNot;
+    stack.assign(1, std::uint32_t(v));
     while (!stack.empty()) {
-      const std::uint32_t v = stack.back();
+      const std::uint32_t p = stack.back();
       stack.pop_back();
-      if (++done % kCheckEvery == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
-      forEachNeighbour(g, nb, v, [&](size_t n) {
-        if (cells.label(n) != 0 || value[cells.level(n)] > top) return;
-        cells.setLabel(n, b);
+      forEachNeighbour(g, nb, p, 0, all, [&](size_t n) {
+        if (label[n] == kNot || r[n] != r[p]) return;
+        label[n] = kNot;
         stack.push_back(std::uint32_t(n));
       });
     }
   }
+  std::uint32_t next = 1;
+  for (size_t v = 0; v < g.voxels; ++v) {
+    if (v % g.slice == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
+    if (label[v] != 0) continue;
+    const std::uint32_t id = next++;
+    label[v] = id;
+    stack.assign(1, std::uint32_t(v));
+    while (!stack.empty()) {
+      const std::uint32_t p = stack.back();
+      stack.pop_back();
+      forEachNeighbour(g, nb, p, 0, all, [&](size_t n) {
+        if (label[n] != 0) return;  // a plateau with no lower neighbour is surrounded by higher voxels
+        label[n] = id;
+        stack.push_back(std::uint32_t(n));
+      });
+    }
+  }
+  parallelFor(size_t(g.nz), [&](size_t z) {
+    for (size_t v = z * g.slice, end = v + g.slice; v < end; ++v)
+      if (label[v] == kNot) label[v] = 0;
+  });
+  return next;
 }
 
-// 32-bit regions (0 = none) to uint8 by size, largest first (ties: the one first in raster
-// order); beyond 255 the smallest become 0.
+// 32-bit regions (0 = none) to uint8 by size, largest first (ties: the lower label, as ITK's
+// relabelling); beyond 255 the smallest become 0.
 LabelImage::Pointer bySize(const RegionCells& cells, size_t labels, const ImageF& image, const Grid& g,
                            const Progress& progress, const std::string& stage) {
   std::vector<std::uint64_t> count(labels, 0);
-  std::vector<std::uint32_t> first(labels, std::numeric_limits<std::uint32_t>::max());
-  for (size_t v = 0; v < g.voxels; ++v) {
-    const std::uint32_t r = cells.label(v);
-    if (r != 0 && count[r]++ == 0) first[r] = std::uint32_t(v);
-  }
+  for (size_t v = 0; v < g.voxels; ++v) ++count[cells.label(v)];
   if (progress.cancelled()) throw Error("", stage, "cancelled");
   std::vector<std::uint32_t> order;
   for (std::uint32_t r = 1; r < labels; ++r)
     if (count[r] > 0) order.push_back(r);
   std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return count[a] != count[b] ? count[a] > count[b] : first[a] < first[b];
+    return count[a] != count[b] ? count[a] > count[b] : a < b;
   });
   std::vector<std::uint8_t> to(labels, 0);
   for (size_t k = 0; k < std::min<size_t>(order.size(), 255); ++k) to[order[k]] = std::uint8_t(k + 1);
@@ -458,24 +440,22 @@ LabelImage::Pointer fastWatershed(const ImageF& image, const LabelImage* markers
   adviseHugePages(levels.get(), g.voxels * sizeof(std::uint16_t));
   RegionCells cells{levels.get(), nullptr};
   const std::vector<double> value = quantisedGradient(image, g, settings.sigma, cells, progress, stage);
-  // Allocated once the smoothed image is gone: the peak stays at the input and 1.5 volumes.
+  // Allocated once the smoothed image is gone: the peak stays at the input and 2 volumes.
   std::unique_ptr<std::uint32_t[]> labels(new std::uint32_t[g.voxels]);
   adviseHugePages(labels.get(), g.voxels * sizeof(std::uint32_t));
   cells.labels = labels.get();
   parallelFor(size_t(g.nz), [&](size_t z) { std::fill_n(cells.labels + z * g.slice, g.slice, 0u); });
-  Basins basins = floodByDynamics(cells, value, g, nb, full, settings.level, progress, stage);
-  const size_t count = basins.nodes.size();
-  if (!settings.watershedLines) {
-    std::vector<std::uint32_t> root(count);
-    for (std::uint32_t b = 0; b < count; ++b) root[b] = basins.find(b);
-    parallelFor(size_t(g.nz), [&](size_t z) {
-      for (size_t v = z * g.slice, end = v + g.slice; v < end; ++v) cells.setLabel(v, root[cells.label(v) & ~kDone]);
-    });
+  size_t count = 0;
+  if (settings.level > 0) {  // as ITK: the regional minima of the h-minima transform
+    std::unique_ptr<std::uint16_t[]> raised(new std::uint16_t[g.voxels]);
+    adviseHugePages(raised.get(), g.voxels * sizeof(std::uint16_t));
+    hMinima(levels.get(), raised.get(), value, settings.level, g, nb, progress, stage);
+    count = regionalMinima(raised.get(), cells.labels, g, nb, progress, stage);
   } else {
-    for (std::uint32_t b = 0; b < count; ++b) basins.find(b);
-    survivingMinima(cells, basins, value, g, nb, settings.level, progress, stage);
-    floodFromMarkers(cells, g, nb, full, true, progress, stage);
+    count = regionalMinima(levels.get(), cells.labels, g, nb, progress, stage);
   }
+  progress.report(0.5, stage);
+  floodFromMarkers(cells, g, nb, full, settings.watershedLines, progress, stage);
   return bySize(cells, count, image, g, progress, stage);
 }
 

@@ -7,13 +7,11 @@
 //   voxel (same seeding, same neighbour order, same FIFO within a level, same watershed lines), on
 //   the quantised gradient: it differs from ITK only where the quantisation or the gradient
 //   (central differences of the smoothed image, not recursive Gaussian derivatives) reorders voxels.
-// - Without markers one flood from every regional minimum merges a basin into its neighbour when
-//   they meet at most `level` above the shallower one's minimum (its dynamic): the minima ITK's
-//   h-minima + regional minima keep, without those whole-volume filters. With watershed lines, the
-//   surviving minima (the component up to minimum + level, as ITK's markers) are then flooded again
-//   as from markers.
-// Peak memory: the input and one float volume while smoothing, then 2-byte levels and 4-byte labels
-// (8-bit with markers).
+// - Without markers, ITK's markers the same way on the levels: the regional minima of the h-minima
+//   transform (reconstruction by erosion of the levels raised by `level`, by Vincent's hybrid raster
+//   scans), numbered in raster order, then the same flood; the regions by size as ITK's relabelling.
+// Peak memory: the input and one float volume while smoothing, then 2-byte levels, 4-byte labels
+// and (with `level`) the 2-byte h-minima (8-bit labels with markers): 3 float volumes with the input.
 #include <string>
 
 #include "medpipe/core/image.h"

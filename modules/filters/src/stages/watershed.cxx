@@ -78,11 +78,11 @@ class WatershedStage : public Stage {
          ParameterSpec::choice(
              "implementation", "fast", {"fast", "itk"},
              "fast: medpipe's flooding with a bucket queue on the gradient magnitude quantised to 65536 levels "
-             "(central differences of the smoothed image); with markers ITK's flooding order, without them one "
-             "flood that merges basins by depth. An approximation of itk's regions: on the test body phantom at "
+             "(central differences of the smoothed image), ITK's markers (h-minima, regional minima) and flooding "
+             "order on those levels. An approximation of itk's regions: on the test body phantom at "
              "least 99% of the voxels get the same region as with itk, and every region of more than 1000 "
-             "voxels has a Dice of at least 0.97 with itk's (tests/filters/test_fast_segment.cxx); 2.5 float "
-             "volumes at the peak instead of 5.8. itk: itk::GradientMagnitudeRecursiveGaussian"
+             "voxels has a Dice of at least 0.97 with itk's (tests/filters/test_fast_segment.cxx); at most 3 "
+             "float volumes at the peak (input included) instead of 5.8. itk: itk::GradientMagnitudeRecursiveGaussian"
              "ImageFilter and itk::MorphologicalWatershed(FromMarkers)ImageFilter")},
         "regions:\n  stage: watershed\n  input: {image: ct, markers: seeds}\n  sigma: 1.5\n"};
     return spec;
