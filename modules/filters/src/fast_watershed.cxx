@@ -413,77 +413,84 @@ void hMinima(const std::uint16_t* q, std::uint16_t* raised, const std::vector<do
     forEachNeighbour(g, nb, v, from, to, [&](size_t n) { r = std::min(r, raised[n]); });
     raised[v] = std::max(q[v], r);
   };
-  for (size_t v = 0; v < g.voxels; ++v) {
-    if (v % g.slice == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
-    scan(v, 0, half);
+  // Raster scans both ways, again while what they leave for the FIFO would take more than a
+  // 32nd of the voxels (a 16th of a float volume for the FIFO's two waves).
+  std::vector<std::uint32_t> front, next;  // voxels that may still lower a neighbour, wave by wave
+  const size_t cap = g.voxels / 32 + 1;
+  for (bool overflow = true; overflow;) {
+    overflow = false;
+    front.clear();
+    for (size_t v = 0; v < g.voxels; ++v) {
+      if (v % g.slice == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
+      scan(v, 0, half);
+    }
+    for (size_t v = g.voxels; v-- > 0;) {
+      if (v % g.slice == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
+      scan(v, half, 2 * half);
+      if (overflow) continue;
+      bool pending = false;
+      forEachNeighbour(g, nb, v, half, 2 * half,
+                       [&](size_t n) { pending |= raised[n] > raised[v] && raised[n] > q[n]; });
+      if (pending) front.push_back(std::uint32_t(v));
+      overflow = front.size() > cap;
+    }
   }
-  std::vector<std::uint32_t> fifo;
-  for (size_t v = g.voxels; v-- > 0;) {
-    if (v % g.slice == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
-    scan(v, half, 2 * half);
-    bool pending = false;
-    forEachNeighbour(g, nb, v, half, 2 * half,
-                     [&](size_t n) { pending |= raised[n] > raised[v] && raised[n] > q[n]; });
-    if (pending) fifo.push_back(std::uint32_t(v));
-  }
-  for (size_t k = 0; k < fifo.size(); ++k) {
-    if (k % kCheckEvery == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
-    const std::uint32_t v = fifo[k];
-    forEachNeighbour(g, nb, v, 0, 2 * half, [&](size_t n) {
-      if (raised[n] <= raised[v] || raised[n] == q[n]) return;
-      raised[n] = std::max(raised[v], q[n]);
-      fifo.push_back(std::uint32_t(n));
-    });
+  size_t done = 0;
+  while (!front.empty()) {  // any order reaches the same reconstruction
+    for (const std::uint32_t v : front) {
+      if (++done % kCheckEvery == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
+      forEachNeighbour(g, nb, v, 0, 2 * half, [&](size_t n) {
+        if (raised[n] <= raised[v] || raised[n] == q[n]) return;
+        raised[n] = std::max(raised[v], q[n]);
+        next.push_back(std::uint32_t(n));
+      });
+    }
+    front.swap(next);
+    next.clear();
   }
 }
 
 // ITK's regional minima + connected components: each plateau of `r` with no lower neighbour gets
 // its own label, 1, 2, ... in raster order of its first voxel; every other voxel 0. Returns the
-// number of labels + 1.
+// number of labels + 1. A union-find of the plateaus in `label` itself (parent voxel, never after
+// the voxel in raster order; bit 30 of a root: the plateau has a lower neighbour), so no memory
+// beyond the labels whatever the plateaus' size.
 size_t regionalMinima(const std::uint16_t* r, std::uint32_t* label, const Grid& g, const Neighbourhood& nb,
                       const Progress& progress, const std::string& stage) {
-  constexpr std::uint32_t kNot = std::numeric_limits<std::uint32_t>::max();
-  const size_t all = nb.offsets.size();
-  std::vector<std::uint32_t> stack;
-  // A voxel with a lower neighbour, and its plateau, are not a minimum.
+  constexpr std::uint32_t kLower = 1u << 30, kIndex = kLower - 1, kFinal = 1u << 31;
+  const size_t all = nb.offsets.size(), half = all / 2;
+  const auto find = [&](std::uint32_t v) {
+    while ((label[v] & kIndex) != v) {
+      const std::uint32_t up = label[v] & kIndex;
+      label[v] = (label[v] & kLower) | (label[up] & kIndex);  // path halving
+      v = up;
+    }
+    return v;
+  };
   for (size_t v = 0; v < g.voxels; ++v) {
     if (v % g.slice == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
-    if (label[v] == kNot) continue;
     bool lower = false;
     forEachNeighbour(g, nb, v, 0, all, [&](size_t n) { lower |= r[n] < r[v]; });
-    if (!lower) continue;
-    label[v] = kNot;
-    stack.assign(1, std::uint32_t(v));
-    while (!stack.empty()) {
-      const std::uint32_t p = stack.back();
-      stack.pop_back();
-      forEachNeighbour(g, nb, p, 0, all, [&](size_t n) {
-        if (label[n] == kNot || r[n] != r[p]) return;
-        label[n] = kNot;
-        stack.push_back(std::uint32_t(n));
-      });
-    }
+    label[v] = std::uint32_t(v) | (lower ? kLower : 0);
+    forEachNeighbour(g, nb, v, 0, half, [&](size_t n) {  // the neighbours before v
+      if (r[n] != r[v]) return;
+      std::uint32_t a = find(std::uint32_t(n)), b = find(std::uint32_t(v));
+      if (a == b) return;
+      if (a > b) std::swap(a, b);
+      label[a] |= label[b] & kLower;  // b joins a, the earlier root
+      label[b] = (label[b] & kLower) | a;
+    });
   }
+  // In raster order a voxel's parent is final before the voxel: roots number their plateau.
   std::uint32_t next = 1;
   for (size_t v = 0; v < g.voxels; ++v) {
     if (v % g.slice == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
-    if (label[v] != 0) continue;
-    const std::uint32_t id = next++;
-    label[v] = id;
-    stack.assign(1, std::uint32_t(v));
-    while (!stack.empty()) {
-      const std::uint32_t p = stack.back();
-      stack.pop_back();
-      forEachNeighbour(g, nb, p, 0, all, [&](size_t n) {
-        if (label[n] != 0) return;  // a plateau with no lower neighbour is surrounded by higher voxels
-        label[n] = id;
-        stack.push_back(std::uint32_t(n));
-      });
-    }
+    const std::uint32_t parent = label[v] & kIndex;
+    if (parent != v) label[v] = label[parent];
+    else label[v] = (label[v] & kLower) ? kFinal : kFinal | next++;
   }
   parallelFor(size_t(g.nz), [&](size_t z) {
-    for (size_t v = z * g.slice, end = v + g.slice; v < end; ++v)
-      if (label[v] == kNot) label[v] = 0;
+    for (size_t v = z * g.slice, end = v + g.slice; v < end; ++v) label[v] &= ~kFinal;
   });
   return next;
 }
@@ -521,8 +528,8 @@ LabelImage::Pointer fastWatershed(const ImageF& image, const LabelImage* markers
   const auto size = image.GetLargestPossibleRegion().GetSize();
   Grid g{long(size[0]), long(size[1]), long(size[2]), size_t(size[0]) * size[1], 0};
   g.voxels = g.slice * size[2];
-  if (g.voxels >= (size_t(1) << 31))
-    throw Error("", stage, "at most 2^31 voxels with implementation: fast, got " + formatSize(size));
+  if (g.voxels >= (size_t(1) << 30))
+    throw Error("", stage, "at most 2^30 voxels with implementation: fast, got " + formatSize(size));
   const bool full = settings.fullyConnected;
   const Neighbourhood nb(g, full);
 
