@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "fast_watershed.h"
 #include "itk_stage_support.h"
 #include "medpipe/filters/stage.h"
 #include "voxel_grid.h"
@@ -73,7 +74,16 @@ class WatershedStage : public Stage {
                                "are numbered by size (1 = largest); beyond 255 the smallest become 0. Ignored with "
                                "markers, whose labels the regions take"),
          ParameterSpec::flag("fully-connected", false, "regions meet through edges and corners too, not only faces"),
-         ParameterSpec::flag("watershed-lines", false, "leave the voxels between regions at 0")},
+         ParameterSpec::flag("watershed-lines", false, "leave the voxels between regions at 0"),
+         ParameterSpec::choice(
+             "implementation", "fast", {"fast", "itk"},
+             "fast: medpipe's flooding with a bucket queue on the gradient magnitude quantised to 65536 levels "
+             "(central differences of the smoothed image), ITK's markers (h-minima, regional minima) and flooding "
+             "order on those levels. An approximation of itk's regions: on the test body phantom at "
+             "least 99% of the voxels get the same region as with itk, and every region of more than 1000 "
+             "voxels has a Dice of at least 0.97 with itk's (tests/filters/test_fast_segment.cxx); at most 3 "
+             "float volumes at the peak (input included) instead of 5.8. itk: itk::GradientMagnitudeRecursiveGaussian"
+             "ImageFilter and itk::MorphologicalWatershed(FromMarkers)ImageFilter")},
         "regions:\n  stage: watershed\n  input: {image: ct, markers: seeds}\n  sigma: 1.5\n"};
     return spec;
   }
@@ -82,6 +92,12 @@ class WatershedStage : public Stage {
     const ImageF::Pointer& image = in.at("image").image;
     const auto markers = in.find("markers");
     if (markers != in.end()) requireSameGrid(*image, *markers->second.labels, spec().name, "markers");
+    if (p.choice("implementation") == "fast") {
+      const WatershedSettings settings{p.number("sigma"), p.number("level"), p.flag("fully-connected"),
+                                       p.flag("watershed-lines")};
+      const LabelImage* seeds = markers != in.end() ? markers->second.labels.GetPointer() : nullptr;
+      return {nullptr, fastWatershed(*image, seeds, settings, progress, spec().name), nullptr};
+    }
     const auto size = image->GetLargestPossibleRegion().GetSize();
     ImageF::Pointer edges;
     if (std::min({size[0], size[1], size[2]}) > 1) {
