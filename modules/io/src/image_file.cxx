@@ -95,6 +95,39 @@ void writeItkFile(const TImage& image, const fs::path& file, const fs::path& rep
   }
 }
 
+// ITK's NIfTI header for a 3D image, from a plain NIfTI of its first two slices with dim[3] set
+// to the image's slice count: the header depends on the geometry, not on the slice count or the
+// voxels (a test compares .nii.gz written this way with ITK's .nii of the whole image). Empty
+// where that does not hold (fewer than 2 slices, more than NIfTI-1's 32767, not 3D).
+template <typename TImage>
+std::string niftiHeader(const TImage& image, const fs::path& plain, const fs::path& reportedPath) {
+  const auto size = image.GetBufferedRegion().GetSize();
+  if (TImage::ImageDimension != 3 || size[2] < 2 || size[2] > 32767 ||
+      image.GetBufferedRegion() != image.GetLargestPossibleRegion())
+    return {};
+  auto slab = TImage::New();
+  slab->CopyInformation(&image);
+  auto slabSize = size;
+  slabSize[2] = 2;
+  slab->SetRegions(typename TImage::RegionType(image.GetLargestPossibleRegion().GetIndex(), slabSize));
+  slab->Allocate(true);
+  writeItkFile(*slab, plain, reportedPath, false, 1);
+  std::ifstream in(plain, std::ios::binary);
+  std::string head(352, '\0');
+  in.read(&head[0], std::streamsize(head.size()));
+  const uintmax_t slabBytes = size[0] * size[1] * 2 * sizeof(typename TImage::PixelType);
+  int16_t dims[4];
+  float voxOffset = 0;
+  std::memcpy(dims, head.data() + 40, sizeof dims);
+  std::memcpy(&voxOffset, head.data() + 108, sizeof voxOffset);
+  std::error_code ec;
+  if (!in || fs::file_size(plain, ec) != 352 + slabBytes || voxOffset != 352 || dims[0] != 3 || dims[3] != 2)
+    return {};
+  dims[3] = static_cast<int16_t>(size[2]);
+  std::memcpy(&head[40], dims, sizeof dims);
+  return head;
+}
+
 template <typename TImage>
 void writeWithItk(const TImage& image, const fs::path& path, const ImageWriteOptions& options) {
   writeAtomically(path, [&](const fs::path& tmp) {
@@ -105,6 +138,15 @@ void writeWithItk(const TImage& image, const fs::path& path, const ImageWriteOpt
     fs::path plain = tmp;
     plain.replace_extension();  // drop ".gz"
     try {
+      // The voxels go from memory to gzip: writing them as plain NIfTI and reading them back cost
+      // about 0.3 s of CPU on a 512x512x300 CT (ITK writes the buffer as it is, little-endian here).
+      if (const std::string head = niftiHeader(image, plain, path); !head.empty()) {
+        fs::remove(plain);
+        gzipBytes(head, image.GetBufferPointer(),
+                  image.GetBufferedRegion().GetNumberOfPixels() * sizeof(typename TImage::PixelType), tmp,
+                  options.compressionLevel, workerThreadCount(), path);
+        return;
+      }
       writeItkFile(image, plain, path, false, options.compressionLevel);
       // ITK 5.2's NIfTI writer ignores the compression level (always zlib's default, ~6) and
       // compresses on one thread: write plain NIfTI, then gzip it on all threads at the level asked for.

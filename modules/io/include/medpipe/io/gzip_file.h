@@ -5,6 +5,7 @@
 // gzip member. Any gzip reader (zlib, ITK, nibabel, gunzip) reads it.
 #include <cstddef>
 #include <filesystem>
+#include <string>
 
 namespace medpipe {
 
@@ -13,5 +14,10 @@ namespace medpipe {
 // Throws medpipe::Error naming `reportedPath` when reading or writing fails (a full disk).
 void gzipFile(const std::filesystem::path& from, const std::filesystem::path& to, int level, unsigned threads,
               const std::filesystem::path& reportedPath, size_t blockBytes = size_t{4} << 20);
+
+// The same for `head` followed by `dataBytes` bytes at `data` (a NIfTI header and the voxels in
+// memory): the file that gzipFile makes of those bytes, without writing them to disk first.
+void gzipBytes(const std::string& head, const void* data, size_t dataBytes, const std::filesystem::path& to, int level,
+               unsigned threads, const std::filesystem::path& reportedPath, size_t blockBytes = size_t{4} << 20);
 
 }  // namespace medpipe
