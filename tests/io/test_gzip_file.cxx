@@ -95,6 +95,17 @@ TEST(GzipFile, NiftiGzUnpacksToItksNifti) {
     EXPECT_EQ(gunzip(dir / "l.nii.gz"), readAll(dir / "l.nii")) << "labels, " << slices << " slices";
   }
   EXPECT_EQ(readImage(dir / "f.nii.gz")->GetLargestPossibleRegion().GetSize()[2], 40u);
+  // Float in whole numbers is written as int16, converted as it is compressed; one fraction keeps float.
+  for (unsigned slices : {1u, 2u, 40u}) {
+    for (float last : {7.0f, 7.5f}) {
+      auto image = obliqueImage<ImageF>(slices);
+      image->GetBufferPointer()[image->GetBufferedRegion().GetNumberOfPixels() - 1] = last;
+      writeImage(*image, dir / "w.nii.gz", ImageWriteOptions{});
+      writeImage(*image, dir / "w.nii", ImageWriteOptions{});
+      EXPECT_EQ(gunzip(dir / "w.nii.gz"), readAll(dir / "w.nii")) << slices << " slices, last voxel " << last;
+      EXPECT_EQ(std::filesystem::file_size(dir / "w.nii"), 352 + 7 * 5 * slices * (last == 7.0f ? 2 : 4));
+    }
+  }
 }
 
 TEST(GzipFile, RoundTripsEverySizeAndThreadCount) {

@@ -114,19 +114,24 @@ void gzipFile(const std::filesystem::path& from, const std::filesystem::path& to
   }, to, level, threads, where, blockBytes);
 }
 
+void gzipBytes(const std::string& head, uintmax_t dataBytes, const GzipFill& fillData, const std::filesystem::path& to,
+               int level, unsigned threads, const std::filesystem::path& reportedPath, size_t blockBytes) {
+  gzipStream(head.size() + dataBytes, [&](unsigned char* destination, uintmax_t offset, size_t count) {
+    if (offset < head.size()) {  // the part of the head this batch holds, then the data's
+      const size_t n = std::min<size_t>(count, head.size() - offset);
+      std::memcpy(destination, head.data() + offset, n);
+      destination += n, offset += n, count -= n;
+    }
+    if (count > 0) fillData(destination, offset - head.size(), count);
+  }, to, level, threads, reportedPath.string(), blockBytes);
+}
+
 void gzipBytes(const std::string& head, const void* data, size_t dataBytes, const std::filesystem::path& to, int level,
                unsigned threads, const std::filesystem::path& reportedPath, size_t blockBytes) {
   const auto* bytes = static_cast<const unsigned char*>(data);
-  gzipStream(head.size() + dataBytes, [&](unsigned char* destination, uintmax_t offset, size_t count) {
-    while (count > 0) {  // the part of the head this batch holds, then the data's
-      const size_t n = offset < head.size() ? std::min<size_t>(count, head.size() - offset) : count;
-      if (offset < head.size())
-        std::memcpy(destination, head.data() + offset, n);
-      else
-        std::memcpy(destination, bytes + (offset - head.size()), n);
-      destination += n, offset += n, count -= n;
-    }
-  }, to, level, threads, reportedPath.string(), blockBytes);
+  gzipBytes(head, dataBytes, [&](unsigned char* destination, uintmax_t offset, size_t count) {
+    std::memcpy(destination, bytes + offset, count);
+  }, to, level, threads, reportedPath, blockBytes);
 }
 
 }  // namespace medpipe
