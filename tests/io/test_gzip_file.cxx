@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -8,6 +9,7 @@
 
 #include "medpipe/core/error.h"
 #include "medpipe/io/gzip_file.h"
+#include "medpipe/io/image_file.h"
 #include "test_support.h"
 
 namespace medpipe {
@@ -37,7 +39,74 @@ std::string gunzip(const std::filesystem::path& path) {
   return out;
 }
 
+// A small oblique image with its own values in every voxel: the header carries the geometry.
+template <typename TImage>
+typename TImage::Pointer obliqueImage(unsigned slices) {
+  auto image = TImage::New();
+  image->SetRegions(typename TImage::RegionType(typename TImage::SizeType{{7, 5, slices}}));
+  image->Allocate();
+  const double spacing[3] = {0.7, 0.8, 2.5}, origin[3] = {-120.5, 33.25, 7};
+  image->SetSpacing(spacing);
+  image->SetOrigin(origin);
+  typename TImage::DirectionType direction;
+  const double c = std::cos(0.3), s = std::sin(0.3);
+  direction(0, 0) = c, direction(0, 1) = -s, direction(0, 2) = 0;
+  direction(1, 0) = s, direction(1, 1) = c, direction(1, 2) = 0;
+  direction(2, 0) = 0, direction(2, 1) = 0, direction(2, 2) = 1;
+  image->SetDirection(direction);
+  auto* p = image->GetBufferPointer();
+  for (size_t i = 0; i < image->GetBufferedRegion().GetNumberOfPixels(); ++i)
+    p[i] = static_cast<typename TImage::PixelType>(int(i * 37 % 251) - 100);
+  return image;
+}
+
 }  // namespace
+
+TEST(GzipFile, BytesInMemoryGiveTheFileOfThoseBytes) {
+  test::TempDir dir("gzip-bytes");
+  const size_t block = 40000;
+  for (size_t size : {size_t{0}, size_t{100}, 3 * block + 5}) {
+    const std::string data = sampleBytes(size);
+    for (size_t headSize : {size_t{0}, size_t{352}, block + 3}) {
+      const std::string head = sampleBytes(headSize + 1).substr(1);
+      std::ofstream(dir / "plain", std::ios::binary) << head << data;
+      gzipFile(dir / "plain", dir / "file.gz", 1, 2, "out.nii.gz", block);
+      gzipBytes(head, data.data(), data.size(), dir / "bytes.gz", 1, 2, "out.nii.gz", block);
+      EXPECT_EQ(readAll(dir / "bytes.gz"), readAll(dir / "file.gz")) << headSize << " + " << size << " bytes";
+    }
+  }
+}
+
+// .nii.gz is written from the voxels in memory with ITK's header of a two-slice image: it must
+// gunzip to ITK's own .nii of the whole image, byte for byte, whatever the pixel type and slice count.
+TEST(GzipFile, NiftiGzUnpacksToItksNifti) {
+  test::TempDir dir("gzip-nifti");
+  ImageWriteOptions write;
+  write.shrinkToInt16 = false;
+  for (unsigned slices : {1u, 2u, 3u, 40u}) {
+    writeImage(*obliqueImage<ImageF>(slices), dir / "f.nii.gz", write);
+    writeImage(*obliqueImage<ImageF>(slices), dir / "f.nii", write);
+    EXPECT_EQ(gunzip(dir / "f.nii.gz"), readAll(dir / "f.nii")) << "float, " << slices << " slices";
+    writeImage(*obliqueImage<ImageS>(slices), dir / "s.nii.gz", write);
+    writeImage(*obliqueImage<ImageS>(slices), dir / "s.nii", write);
+    EXPECT_EQ(gunzip(dir / "s.nii.gz"), readAll(dir / "s.nii")) << "int16, " << slices << " slices";
+    writeLabelImage(*obliqueImage<LabelImage>(slices), dir / "l.nii.gz", write);
+    writeLabelImage(*obliqueImage<LabelImage>(slices), dir / "l.nii", write);
+    EXPECT_EQ(gunzip(dir / "l.nii.gz"), readAll(dir / "l.nii")) << "labels, " << slices << " slices";
+  }
+  EXPECT_EQ(readImage(dir / "f.nii.gz")->GetLargestPossibleRegion().GetSize()[2], 40u);
+  // Float in whole numbers is written as int16, converted as it is compressed; one fraction keeps float.
+  for (unsigned slices : {1u, 2u, 40u}) {
+    for (float last : {7.0f, 7.5f}) {
+      auto image = obliqueImage<ImageF>(slices);
+      image->GetBufferPointer()[image->GetBufferedRegion().GetNumberOfPixels() - 1] = last;
+      writeImage(*image, dir / "w.nii.gz", ImageWriteOptions{});
+      writeImage(*image, dir / "w.nii", ImageWriteOptions{});
+      EXPECT_EQ(gunzip(dir / "w.nii.gz"), readAll(dir / "w.nii")) << slices << " slices, last voxel " << last;
+      EXPECT_EQ(std::filesystem::file_size(dir / "w.nii"), 352 + 7 * 5 * slices * (last == 7.0f ? 2 : 4));
+    }
+  }
+}
 
 TEST(GzipFile, RoundTripsEverySizeAndThreadCount) {
   test::TempDir dir("gzip");

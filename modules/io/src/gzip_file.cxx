@@ -3,6 +3,8 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
+#include <functional>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -48,16 +50,11 @@ void putLittleEndian32(std::ofstream& out, uLong value) {
   out.write(reinterpret_cast<const char*>(bytes), 4);
 }
 
-}  // namespace
-
-void gzipFile(const std::filesystem::path& from, const std::filesystem::path& to, int level, unsigned threads,
-              const std::filesystem::path& reportedPath, size_t blockBytes) {
-  const std::string where = reportedPath.string();
-  std::error_code ec;
-  const uintmax_t total = std::filesystem::file_size(from, ec);
-  std::ifstream in(from, std::ios::binary);
+// The gzip stream of `total` bytes that `fill(destination, offset, count)` supplies in order.
+void gzipStream(uintmax_t total, const std::function<void(unsigned char*, uintmax_t, size_t)>& fill,
+                const std::filesystem::path& to, int level, unsigned threads, const std::string& where, size_t blockBytes) {
   std::ofstream out(to, std::ios::binary | std::ios::trunc);
-  if (ec || !in || !out) throw Error(where, "", "cannot write image");
+  if (!out) throw Error(where, "", "cannot write image");
   level = std::clamp(level, 1, 9);
   threads = std::max(1u, threads);
   blockBytes = std::max(blockBytes, kWindow);
@@ -76,8 +73,7 @@ void gzipFile(const std::filesystem::path& from, const std::filesystem::path& to
     std::copy(data.end() - static_cast<std::ptrdiff_t>(keep), data.end(), data.begin());
     const size_t want = static_cast<size_t>(std::min<uintmax_t>(total - consumed, uintmax_t{blockBytes} * threads));
     data.resize(keep + want);
-    in.read(reinterpret_cast<char*>(data.data() + keep), static_cast<std::streamsize>(want));
-    if (static_cast<size_t>(in.gcount()) != want) throw Error(where, "", "cannot write image: the plain file changed");
+    fill(data.data() + keep, consumed, want);
     consumed += want;
     const bool lastBatch = consumed == total;
 
@@ -101,6 +97,41 @@ void gzipFile(const std::filesystem::path& from, const std::filesystem::path& to
   putLittleEndian32(out, static_cast<uLong>(total & 0xffffffffu));
   out.close();
   if (!out) throw Error(where, "", "cannot write image (disk full?)");
+}
+
+}  // namespace
+
+void gzipFile(const std::filesystem::path& from, const std::filesystem::path& to, int level, unsigned threads,
+              const std::filesystem::path& reportedPath, size_t blockBytes) {
+  const std::string where = reportedPath.string();
+  std::error_code ec;
+  const uintmax_t total = std::filesystem::file_size(from, ec);
+  std::ifstream in(from, std::ios::binary);
+  if (ec || !in) throw Error(where, "", "cannot write image");
+  gzipStream(total, [&](unsigned char* destination, uintmax_t, size_t count) {
+    in.read(reinterpret_cast<char*>(destination), static_cast<std::streamsize>(count));
+    if (static_cast<size_t>(in.gcount()) != count) throw Error(where, "", "cannot write image: the plain file changed");
+  }, to, level, threads, where, blockBytes);
+}
+
+void gzipBytes(const std::string& head, uintmax_t dataBytes, const GzipFill& fillData, const std::filesystem::path& to,
+               int level, unsigned threads, const std::filesystem::path& reportedPath, size_t blockBytes) {
+  gzipStream(head.size() + dataBytes, [&](unsigned char* destination, uintmax_t offset, size_t count) {
+    if (offset < head.size()) {  // the part of the head this batch holds, then the data's
+      const size_t n = std::min<size_t>(count, head.size() - offset);
+      std::memcpy(destination, head.data() + offset, n);
+      destination += n, offset += n, count -= n;
+    }
+    if (count > 0) fillData(destination, offset - head.size(), count);
+  }, to, level, threads, reportedPath.string(), blockBytes);
+}
+
+void gzipBytes(const std::string& head, const void* data, size_t dataBytes, const std::filesystem::path& to, int level,
+               unsigned threads, const std::filesystem::path& reportedPath, size_t blockBytes) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  gzipBytes(head, dataBytes, [&](unsigned char* destination, uintmax_t offset, size_t count) {
+    std::memcpy(destination, bytes + offset, count);
+  }, to, level, threads, reportedPath, blockBytes);
 }
 
 }  // namespace medpipe

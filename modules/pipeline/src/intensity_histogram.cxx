@@ -27,17 +27,45 @@ IntensityHistogram intensityHistogram(const ImageF& image, unsigned bins) {
   const size_t n = image.GetBufferedRegion().GetNumberOfPixels();
   IntensityHistogram h;
   struct Range {
-    double lo = INFINITY, hi = -INFINITY;
+    float lo = INFINITY, hi = -INFINITY;
     long long finite = 0;
   };
   double lo = INFINITY, hi = -INFINITY;
   long long finite = 0;
+  // In float over 8 independent lanes, without branches, so that it vectorises (it was a third
+  // of the histogram's time): v - v is 0 exactly for a finite v, NaN for an infinity or a NaN.
+  constexpr size_t kLanes = 8;
+  constexpr size_t kChunk = kLanes << 20;  // a lane's count in float stays exact (below 2^24) within a chunk
   for (const Range& part : overParts(n, Range{}, [&](Range& r, size_t begin, size_t end) {
-         for (size_t i = begin; i < end; ++i)
+         float laneLo[kLanes], laneHi[kLanes];
+         std::fill(laneLo, laneLo + kLanes, INFINITY);
+         std::fill(laneHi, laneHi + kLanes, -INFINITY);
+         size_t i = begin;
+         while (i + kLanes <= end) {
+           float laneFinite[kLanes] = {};
+           const size_t chunkEnd = i + std::min(kChunk, (end - i) / kLanes * kLanes);
+           for (; i < chunkEnd; i += kLanes)
+             for (size_t l = 0; l < kLanes; ++l) {
+               const float v = voxels[i + l];
+               const bool isFinite = v - v == 0.0f;
+               const float low = isFinite ? v : INFINITY, high = isFinite ? v : -INFINITY;
+               laneLo[l] = low < laneLo[l] ? low : laneLo[l];
+               laneHi[l] = high > laneHi[l] ? high : laneHi[l];
+               laneFinite[l] += isFinite ? 1.0f : 0.0f;
+             }
+           for (size_t l = 0; l < kLanes; ++l) r.finite += static_cast<long long>(laneFinite[l]);
+         }
+         for (; i < end; ++i)
            if (std::isfinite(voxels[i]))
-             r.lo = std::min(r.lo, double(voxels[i])), r.hi = std::max(r.hi, double(voxels[i])), ++r.finite;
+             r.lo = std::min(r.lo, voxels[i]), r.hi = std::max(r.hi, voxels[i]), ++r.finite;
+         for (size_t l = 0; l < kLanes; ++l) r.lo = std::min(r.lo, laneLo[l]), r.hi = std::max(r.hi, laneHi[l]);
        }))
-    lo = std::min(lo, part.lo), hi = std::max(hi, part.hi), finite += part.finite;
+    lo = std::min(lo, double(part.lo)), hi = std::max(hi, double(part.hi)), finite += part.finite;
+  if (finite > 0 && hi == lo) {  // one value: its sign of zero from the first voxel, as a loop in order gives it
+    size_t first = 0;
+    while (!std::isfinite(voxels[first])) ++first;
+    lo = hi = voxels[first];
+  }
   if (finite == 0 || bins == 0) return h;
   if (hi == lo) {
     h.lower = lo, h.upper = hi;

@@ -4,7 +4,10 @@
 // that of one stream) and ended on a byte boundary, and the blocks are written in order as one
 // gzip member. Any gzip reader (zlib, ITK, nibabel, gunzip) reads it.
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <string>
 
 namespace medpipe {
 
@@ -13,5 +16,16 @@ namespace medpipe {
 // Throws medpipe::Error naming `reportedPath` when reading or writing fails (a full disk).
 void gzipFile(const std::filesystem::path& from, const std::filesystem::path& to, int level, unsigned threads,
               const std::filesystem::path& reportedPath, size_t blockBytes = size_t{4} << 20);
+
+// The same for `head` followed by `dataBytes` bytes at `data` (a NIfTI header and the voxels in
+// memory): the file that gzipFile makes of those bytes, without writing them to disk first.
+void gzipBytes(const std::string& head, const void* data, size_t dataBytes, const std::filesystem::path& to, int level,
+               unsigned threads, const std::filesystem::path& reportedPath, size_t blockBytes = size_t{4} << 20);
+
+// The same with the data made as it is compressed: fillData(destination, offset, count) writes the
+// data's bytes [offset, offset + count) (voxels converted on the fly, without a copy of the volume).
+using GzipFill = std::function<void(unsigned char* destination, uintmax_t offset, size_t count)>;
+void gzipBytes(const std::string& head, uintmax_t dataBytes, const GzipFill& fillData, const std::filesystem::path& to,
+               int level, unsigned threads, const std::filesystem::path& reportedPath, size_t blockBytes = size_t{4} << 20);
 
 }  // namespace medpipe
