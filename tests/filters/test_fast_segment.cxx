@@ -13,6 +13,7 @@
 
 #include "medpipe/filters/stage.h"
 #include "medpipe/phantom/body_phantom.h"
+#include "stage_test_support.h"
 
 namespace medpipe {
 namespace {
@@ -73,23 +74,7 @@ Agreement agreement(const LabelImage& reference, const LabelImage& other, size_t
 
 StageInputs imageInput() { return {{"image", {phantom().image, nullptr, nullptr}}}; }
 
-// One marker voxel per connected structure, labelled tissue + 1.
-LabelImage::Pointer tissueMarkers() {
-  auto markers = LabelImage::New();
-  markers->CopyInformation(phantom().labels);
-  markers->SetRegions(phantom().labels->GetLargestPossibleRegion());
-  markers->Allocate();
-  markers->FillBuffer(0);
-  const std::vector<std::pair<std::array<double, 3>, PhantomLabel>> seeds = {
-      {{-100, -100, 0}, kAir}, {{0, -50, 0}, kSoftTissue}, {{-38, -2, 0}, kLung},
-      {{38, -2, 0}, kLung},    {{0, 45, 0}, kBone},        {{70, -5, 0}, kBone}};
-  for (const auto& [mm, label] : seeds) {
-    LabelImage::IndexType index;
-    markers->TransformPhysicalPointToIndex(LabelImage::PointType(mm.data()), index);
-    markers->SetPixel(index, std::uint8_t(label + 1));
-  }
-  return markers;
-}
+LabelImage::Pointer tissueMarkers() { return test::oneMarkerPerStructure(*phantom().labels); }
 
 struct WatershedCase {
   std::string name;

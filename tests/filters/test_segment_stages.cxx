@@ -227,21 +227,7 @@ TEST(SegmentStages, NeighborhoodConnectedStopsOneRadiusShortOfTheBoundary) {
 // --- watershed and level set -------------------------------------------------------------------
 
 TEST(SegmentStages, WatershedFromMarkersRecoversEveryTissue) {
-  // One marker voxel per connected structure, labelled truth + 1 (0 means "unknown" to a watershed).
-  auto markers = LabelImage::New();
-  markers->CopyInformation(phantom().labels);
-  markers->SetRegions(phantom().labels->GetLargestPossibleRegion());
-  markers->Allocate();
-  markers->FillBuffer(0);
-  const std::vector<std::pair<std::array<double, 3>, PhantomLabel>> seeds = {
-      {{-100, -100, 0}, kAir}, {{0, -50, 0}, kSoftTissue}, {{-38, -2, 0}, kLung},
-      {{38, -2, 0}, kLung},    {{0, 45, 0}, kBone},        {{70, -5, 0}, kBone}};
-  for (const auto& [mm, label] : seeds) {
-    LabelImage::IndexType index;
-    ASSERT_TRUE(markers->TransformPhysicalPointToIndex(LabelImage::PointType(mm.data()), index));
-    ASSERT_EQ(phantom().labels->GetPixel(index), label);
-    markers->SetPixel(index, std::uint8_t(label + 1));
-  }
+  const LabelImage::Pointer markers = test::oneMarkerPerStructure(*phantom().labels);
   const StageInputs inputs = {{"image", imageData(phantom().image)}, {"markers", labelData(markers)}};
   const auto regions = runStage(findStage("watershed"), inputs, {{"sigma", 1.0}}).labels;
   std::string measured;

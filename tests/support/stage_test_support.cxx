@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "medpipe/core/error.h"
 #include "medpipe/filters/stage.h"
@@ -60,6 +63,24 @@ double fastVersusItk(const std::string& stage, const ImageF::Pointer& image,
   EXPECT_EQ(fast->GetOrigin(), image->GetOrigin());
   EXPECT_EQ(fast->GetDirection(), image->GetDirection());
   return maxDifference(*fast, *itk);
+}
+
+LabelImage::Pointer oneMarkerPerStructure(const LabelImage& labels) {
+  auto markers = LabelImage::New();
+  markers->CopyInformation(&labels);
+  markers->SetRegions(labels.GetLargestPossibleRegion());
+  markers->Allocate();
+  markers->FillBuffer(0);
+  const std::vector<std::pair<std::array<double, 3>, PhantomLabel>> seeds = {
+      {{-100, -100, 0}, kAir}, {{0, -50, 0}, kSoftTissue}, {{-38, -2, 0}, kLung},
+      {{38, -2, 0}, kLung},    {{0, 45, 0}, kBone},        {{70, -5, 0}, kBone}};
+  for (const auto& [mm, label] : seeds) {
+    LabelImage::IndexType index;
+    EXPECT_TRUE(markers->TransformPhysicalPointToIndex(LabelImage::PointType(mm.data()), index));
+    EXPECT_EQ(labels.GetPixel(index), label);
+    markers->SetPixel(index, std::uint8_t(label + 1));
+  }
+  return markers;
 }
 
 }  // namespace medpipe::test

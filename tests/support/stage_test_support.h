@@ -25,4 +25,9 @@ double maxDifference(const ImageF& a, const ImageF& b);
 // `parameters`; also checks (gtest) that the fast output keeps the input's grid.
 double fastVersusItk(const std::string& stage, const ImageF::Pointer& image, const std::map<std::string, ParameterValue>& parameters);
 
+// Watershed markers on the body phantom's grid: one voxel per connected structure (air, soft tissue,
+// both lungs, spine, a rib), labelled its tissue + 1 (0 means "unknown" to a watershed); checks
+// (gtest) that each lies in its tissue.
+LabelImage::Pointer oneMarkerPerStructure(const LabelImage& labels);
+
 }  // namespace medpipe::test
