@@ -287,6 +287,32 @@ TEST(SegmentStages, ThresholdLevelSetGrowsALungFromOneSeed) {
   EXPECT_GE(d, 0.98) << "Dice " << d;
 }
 
+// On the box its front can reach (implementation: fast) the level set gives the voxels of the run
+// on the whole image: a lung (box a fraction of the image), the defaults, and soft tissue (the box
+// nearly the whole body).
+TEST(SegmentStages, ThresholdLevelSetOnItsReachableBoxGivesTheWholeImagesVoxels) {
+  const std::vector<Parameters> cases = {
+      {{"seeds", Points{{{-38, -2, 0}}}}, {"seed-radius", 10.0}, {"lower", -950.0}, {"upper", -700.0},
+       {"curvature-scaling", 1.0}},
+      {{"seeds", Points{{{38, -2, 0}}}}},
+      {{"seeds", Points{{{0, -50, 0}}}}, {"lower", -200.0}, {"upper", 200.0}, {"iterations", int64_t(200)}}};
+  for (const auto& parameters : cases) {
+    Parameters fast = parameters, itk = parameters;
+    fast["implementation"] = std::string("fast");
+    itk["implementation"] = std::string("itk");
+    const auto a = segment("threshold-level-set", fast), b = segment("threshold-level-set", itk);
+    ASSERT_EQ(a->GetLargestPossibleRegion(), b->GetLargestPossibleRegion());
+    const size_t n = a->GetLargestPossibleRegion().GetNumberOfPixels();
+    size_t differ = 0, inside = 0;
+    for (size_t i = 0; i < n; ++i) {
+      differ += a->GetBufferPointer()[i] != b->GetBufferPointer()[i];
+      inside += b->GetBufferPointer()[i] != 0;
+    }
+    EXPECT_EQ(differ, 0u) << "of " << inside << " voxels inside";
+    EXPECT_GT(inside, 1000u);
+  }
+}
+
 // --- connected components ----------------------------------------------------------------------
 
 TEST(SegmentStages, ConnectedComponentsNumbersPiecesBySize) {
