@@ -282,6 +282,14 @@ std::string pixelDataSizeProblem(const DicomHeader& h, const DicomStreamLayout& 
   return {};
 }
 
+// Pixel data stored as it is read, in the transfer syntax the meta header declares: explicit or
+// implicit VR little endian, one value of defined length.
+bool isNativeLittleEndian(const DicomStreamLayout& layout, const DicomHeader& h) {
+  const std::string& syntax = layout.transferSyntax;
+  return !layout.problem && layout.hasPixelData && !layout.encapsulated && !layout.needsCorrectedStream() &&
+         (syntax == "1.2.840.10008.1.2.1" || syntax == "1.2.840.10008.1.2") && syntax == h.transferSyntaxUid;
+}
+
 }  // namespace
 
 void quietGdcm() {
@@ -370,6 +378,7 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   h.numberOfFrames = static_cast<unsigned>(f.integer(0x0028, 0x0008, "NumberOfFrames", 1, 0, kIntMax));
   h.bitsAllocated = static_cast<unsigned>(f.integer(0x0028, 0x0100, "BitsAllocated", 0, 0, us));
   h.bitsStored = static_cast<unsigned>(f.integer(0x0028, 0x0101, "BitsStored", 0, 0, us));
+  h.highBit = static_cast<unsigned>(f.integer(0x0028, 0x0102, "HighBit", h.bitsStored ? h.bitsStored - 1 : 0, 0, us));
   h.pixelRepresentation = static_cast<unsigned>(f.integer(0x0028, 0x0103, "PixelRepresentation", 0, 0, us));
   h.samplesPerPixel = static_cast<unsigned>(f.integer(0x0028, 0x0002, "SamplesPerPixel", 1, 0, us));
   h.photometricInterpretation = f.text(0x0028, 0x0004);
@@ -386,6 +395,10 @@ DicomHeader readDicomHeader(const std::filesystem::path& path) {
   if (ds.FindDataElement(gdcm::Tag(0x0028, 0x0009)) && !ds.FindDataElement(gdcm::Tag(0x0028, 0x0008))) {
     h.pixelDataProblem = "missing although FrameIncrementPointer is set";
     h.pixelDataProblemField = "NumberOfFrames";
+  }
+  if (h.pixelDataProblem.empty() && isNativeLittleEndian(layout, h)) {
+    h.nativePixelDataOffset = layout.dataSetOffset + layout.pixelDataValueOffset;
+    h.nativePixelDataLength = layout.pixelDataLength;
   }
 
   h.imagePosition = f.vector<3>(0x0020, 0x0032, "ImagePositionPatient");

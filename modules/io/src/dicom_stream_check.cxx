@@ -289,6 +289,7 @@ class StreamWalker {
       layout_.pixelDataOffset = header.valueStart - (encoding.explicitVr && hasLongLength(header.vr) ? 12 : 8) - base_;
       layout_.encapsulated = header.length == kUndefinedLength;
       layout_.pixelDataLength = layout_.encapsulated ? 0 : header.length;
+      layout_.pixelDataValueOffset = header.valueStart - base_;
     }
     if (header.length == kUndefinedLength) {
       if (header.tag == kPixelData) return walkFragments(pos, end, topLevelPixels);
@@ -376,6 +377,7 @@ class StreamWalker {
     layout_.encapsulated = inner.encapsulated;
     layout_.pixelDataOffset = inner.pixelDataOffset;
     layout_.pixelDataLength = inner.pixelDataLength;
+    layout_.pixelDataValueOffset = inner.pixelDataValueOffset;
     return problem;
   }
 

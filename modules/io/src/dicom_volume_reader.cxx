@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -108,6 +109,30 @@ struct DecodedFile {
   size_t frames = 0;
 };
 
+// Uncompressed little-endian integers of at most 16 bits whose high bit is BitsStored - 1: their
+// bytes are what GDCM's decoder would give (bits above BitsStored, where overlays may live, are
+// masked by PixelMapping as after GDCM), so they are read straight from the file, without GDCM's
+// second parse and its two copies. False for anything else, which GDCM then decodes.
+bool readNativePixels(const DicomHeader& h, size_t pixelsPerFrame, DecodedFile& decoded) {
+  if (h.nativePixelDataLength == 0 || h.samplesPerPixel != 1 || (h.bitsAllocated != 8 && h.bitsAllocated != 16) ||
+      h.bitsStored == 0 || h.bitsStored > h.bitsAllocated || h.highBit + 1 != h.bitsStored || h.pixelRepresentation > 1)
+    return false;
+  const size_t frames = std::max(1u, h.numberOfFrames);
+  const size_t length = pixelsPerFrame * frames * (h.bitsAllocated / 8);
+  if (h.nativePixelDataLength < length) return false;  // GDCM reports it
+  std::ifstream in(h.path, std::ios::binary);
+  decoded.buffer.resize(length);
+  if (!in.seekg(static_cast<std::streamoff>(h.nativePixelDataOffset)) ||
+      !in.read(decoded.buffer.data(), static_cast<std::streamsize>(length)))
+    throw Error(h.path.string(), "PixelData", "cannot be read (file truncated or unreadable since the scan)");
+  decoded.path = h.path.string();
+  decoded.format = gdcm::PixelFormat(1, static_cast<unsigned short>(h.bitsAllocated),
+                                     static_cast<unsigned short>(h.bitsStored), static_cast<unsigned short>(h.highBit),
+                                     static_cast<unsigned short>(h.pixelRepresentation));
+  decoded.frames = frames;
+  return true;
+}
+
 void decodeFile(const DicomHeader& h, size_t pixelsPerFrame, DecodedFile& decoded) {
   const std::string where = h.path.string();
   if (decoded.path == where) return;
@@ -123,6 +148,7 @@ void decodeFile(const DicomHeader& h, size_t pixelsPerFrame, DecodedFile& decode
   if (now.fileRows() != h.fileRows() || now.fileColumns() != h.fileColumns() || now.numberOfFrames != h.numberOfFrames ||
       now.bitsAllocated != h.bitsAllocated || now.samplesPerPixel != h.samplesPerPixel)
     throw Error(where, "", "file changed since the scan (image size or pixel format differs)");
+  if (unchanged && readNativePixels(h, pixelsPerFrame, decoded)) return;
   quietGdcm();
   gdcm::ImageReader reader;
   std::istringstream corrected;

@@ -42,6 +42,7 @@ struct DicomHeader {
   unsigned numberOfFrames = 1;
   unsigned bitsAllocated = 0;
   unsigned bitsStored = 0;
+  unsigned highBit = 0;  // (0028,0102); BitsStored - 1 where absent
   unsigned pixelRepresentation = 0;
   unsigned samplesPerPixel = 1;
   std::string photometricInterpretation;
@@ -53,6 +54,11 @@ struct DicomHeader {
   // A deflated data set, or one that is implicit VR where the meta header declares explicit:
   // GDCM is given a corrected copy of such a file (DicomStreamLayout::needsCorrectedStream).
   bool needsCorrectedStream = false;
+  // Uncompressed little-endian pixel data (implicit or explicit VR, as the meta header declares):
+  // where its value starts in the file and how long it is, so it is read with one seek instead of
+  // a second parse by GDCM. 0 and 0 for any other file, which GDCM decodes.
+  uint64_t nativePixelDataOffset = 0;
+  uint64_t nativePixelDataLength = 0;
 
   std::optional<std::array<double, 3>> imagePosition;     // (0020,0032), mm, LPS
   std::optional<std::array<double, 6>> imageOrientation;  // (0020,0037): row then column cosines

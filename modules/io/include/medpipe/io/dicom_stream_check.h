@@ -33,6 +33,7 @@ struct DicomStreamLayout {
   uint64_t pixelDataOffset = 0;          // where the (7FE0,0010) element starts, from the data set's
                                          // start (in the inflated data set when deflated)
   uint64_t pixelDataLength = 0;          // native: the value length; encapsulated: bytes of all fragments
+  uint64_t pixelDataValueOffset = 0;     // where its value starts, counted as pixelDataOffset is
 };
 
 // Returns std::nullopt when the structure is sound, else the first problem found. Walks tags, VRs
