@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli_support.h"
+#include "medpipe/deep/network.h"
 #include "commands.h"
 
 namespace medpipe::cli {
@@ -67,7 +68,10 @@ int main(int argc, char** argv) {
     return kSuccess;
   }
   for (const auto& c : commands()) {
-    if (args[0] == c.name) return c.run(Args(args.begin() + 1, args.end()));
+    if (args[0] != c.name) continue;
+    const int status = c.run(Args(args.begin() + 1, args.end()));
+    medpipe::deep::finishLoadingTorch();  // a config check may have started it (network.h)
+    return status;
   }
   std::cerr << "medpipe: error: unknown command '" << args[0] << "' (see medpipe --help)\n";
   return kUsage;

@@ -159,6 +159,7 @@ TEST_P(StageCancel, StopsWithinASecond) {
   for (const bool large : {false, true}) {
     const auto voxels = double(phantom(large).image->GetLargestPossibleRegion().GetNumberOfPixels());
     const Outcome o = runAndCancel(stage, large);
+    deep::finishLoadingTorch();  // a cancel may come while libtorch loads: the process must not exit then
     if (o.finished) {
       ASSERT_EQ(o.error, "") << "the stage failed before the cancel";
       const double fullCt = o.seconds * kFullCtVoxels / voxels;

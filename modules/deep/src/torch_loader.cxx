@@ -2,6 +2,7 @@
 // call, from the build tree or the install tree; a plugin that cannot be loaded is an Error saying why.
 #include <dlfcn.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -44,10 +45,14 @@ LoadedBackend loadBackend() {
   return loaded;
 }
 
+std::atomic<bool> started{false};
+
 // Loaded once, on a thread of its own, so that a waiting stage can still be cancelled. The thread is
-// detached: a cancelled run need not wait for it (exit does, for as long as the loader holds its lock).
+// detached: a cancelled stage need not wait for it; the process does before it exits
+// (finishLoadingTorch).
 const std::shared_future<LoadedBackend>& loading() {
   static const std::shared_future<LoadedBackend> loaded = [] {
+    started = true;
     std::promise<LoadedBackend> promise;
     auto future = promise.get_future().share();
     std::thread([promise = std::move(promise)]() mutable { promise.set_value(loadBackend()); }).detach();
@@ -67,6 +72,10 @@ const TorchBackend& backend(const std::string& file) {
 bool torchAvailable() { return true; }  // built with libtorch; a missing plugin is an error, not a skip
 
 void startLoadingTorch() { loading(); }
+
+void finishLoadingTorch() {
+  if (started) loading().wait();
+}
 
 void waitForTorch(const Progress& progress) {
   while (loading().wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) progress.throwIfCancelled();

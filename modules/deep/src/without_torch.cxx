@@ -7,6 +7,7 @@ namespace medpipe::deep {
 bool torchAvailable() { return false; }
 void startLoadingTorch() {}
 void waitForTorch(const Progress&) {}
+void finishLoadingTorch() {}
 
 std::unique_ptr<Network> loadNetwork(const ModelCard& card) {
   throw Error(card.weightsPath().string(), "", kWithoutTorch);

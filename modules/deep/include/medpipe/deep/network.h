@@ -26,6 +26,10 @@ bool torchAvailable();
 // A plugin that cannot be loaded is reported by loadNetwork and trainUNet. No-ops without libtorch.
 void startLoadingTorch();
 void waitForTorch(const Progress& progress);
+// Waits for a load in progress; returns at once when none was started. Call it before the process
+// exits: exit runs the destructors of libtorch's statics while the loader thread may still be
+// running its constructors, and the constructors then fail (std::terminate).
+void finishLoadingTorch();
 
 class Network {
  public:
