@@ -3,6 +3,7 @@
 
 #include "medpipe/core/error.h"
 #include "medpipe/core/version.h"
+#include "medpipe/deep/network.h"
 #include "python_volume.h"
 
 namespace medpipe::python {
@@ -31,4 +32,9 @@ PYBIND11_MODULE(medpipe, m) {
 
   bindVolumes(m);
   bindPipeline(m);
+  // A unet stage's config check starts loading libtorch on a thread; Python must not exit under it.
+  py::module_::import("atexit").attr("register")(py::cpp_function([] {
+    py::gil_scoped_release released;
+    medpipe::deep::finishLoadingTorch();
+  }));
 }
