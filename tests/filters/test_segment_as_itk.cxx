@@ -1,8 +1,9 @@
 // Stages that compute an ITK segmentation themselves, so that they can be cancelled within it
-// (otsu-threshold, multi-otsu-threshold), give the voxels and thresholds of the ITK filter they
-// replace, run here beside them with the same parameters.
+// (otsu-threshold, multi-otsu-threshold, confidence-connected), give the voxels and thresholds of
+// the ITK filter they replace, run here beside them with the same parameters.
 #include <gtest/gtest.h>
 
+#include <itkConfidenceConnectedImageFilter.h>
 #include <itkOtsuMultipleThresholdsImageFilter.h>
 #include <itkOtsuThresholdImageFilter.h>
 #include <itkImageToHistogramFilter.h>
@@ -116,6 +117,13 @@ size_t differingVoxels(const LabelImage& a, const LabelImage& b) {
   size_t differing = 0;
   for (size_t i = 0; i < n; ++i) differing += a.GetBufferPointer()[i] != b.GetBufferPointer()[i];
   return differing;
+}
+
+size_t voxelsOf(const LabelImage& labels, std::uint8_t value) {
+  const size_t n = labels.GetLargestPossibleRegion().GetNumberOfPixels();
+  size_t count = 0;
+  for (size_t i = 0; i < n; ++i) count += labels.GetBufferPointer()[i] == value;
+  return count;
 }
 
 LabelImage::Pointer runOn(const ImageF::Pointer& image, const std::string& stage, const Parameters& parameters) {
@@ -235,6 +243,85 @@ TEST(SegmentAsItk, OtsuStagesCountAValueOnABinEdgeInTheBinAboveAsItk) {
                               *multiOtsu->GetOutput()),
               0u);
   }
+}
+
+// --- confidence-connected ----------------------------------------------------------------------------
+
+struct ConfidenceCase {
+  std::string name;
+  Points seeds;
+  double multiplier;
+  long iterations, radius;
+};
+
+// Seeds in the lungs (in mm and as voxels), the soft tissue, the air outside and the spine; one given
+// twice (ITK then counts it twice); one on the image's corner, where ITK's seed box repeats the edge
+// voxels; windows from none (from the lowest seed's value to the highest's) to wide, re-estimated from
+// 0 to 6 times.
+std::vector<ConfidenceCase> confidenceCases() {
+  const Points lungs{{{-38, -2, 0}, {38, -2, 0}}};
+  const Points rightLungTwice{{{30, 47, 12}, {30, 47, 12}}, true};
+  const Points softTissue{{{48, 20, 12}}, true};
+  const Points airCorner{{{0, 0, 0}}, true};
+  const Points spine{{{48, 68, 12}}, true};
+  const Points lungAndTissue{{{30, 47, 12}, {48, 20, 12}}, true};
+  return {{"both lungs, stage defaults", lungs, 2.5, 4, 1},
+          {"both lungs, as test_segment_stages", lungs, 3.0, 3, 1},
+          {"both lungs, seed statistics only", lungs, 2.5, 0, 1},
+          {"both lungs, seed voxels alone", lungs, 2.5, 2, 0},
+          {"both lungs, wide box, many passes", lungs, 2.0, 6, 2},
+          {"right lung seed twice", rightLungTwice, 2.5, 4, 1},
+          {"right lung seed twice, seed voxels alone", rightLungTwice, 2.5, 1, 0},
+          {"soft tissue, narrow", softTissue, 1.0, 4, 1},
+          {"soft tissue, no window", softTissue, 0.0, 3, 1},
+          {"air from the corner", airCorner, 2.5, 4, 1},
+          {"air from the corner, wide box", airCorner, 3.0, 2, 3},
+          {"spine", spine, 2.5, 4, 1},
+          {"lung and tissue together", lungAndTissue, 2.5, 4, 1},
+          {"lung and tissue, no window", lungAndTissue, 0.0, 2, 1}};
+}
+
+LabelImage::Pointer itkConfidenceConnected(const ImageF::Pointer& image, const ConfidenceCase& c) {
+  auto itk = itk::ConfidenceConnectedImageFilter<ImageF, LabelImage>::New();
+  itk->SetInput(image);
+  for (const auto& p : c.seeds.points) {
+    ImageF::IndexType index;
+    if (c.seeds.voxelIndices) {
+      for (unsigned d = 0; d < 3; ++d) index[d] = itk::IndexValueType(p[d]);
+    } else {
+      image->TransformPhysicalPointToIndex(ImageF::PointType(p.data()), index);
+    }
+    itk->AddSeed(index);
+  }
+  itk->SetMultiplier(c.multiplier);
+  itk->SetNumberOfIterations(unsigned(c.iterations));
+  itk->SetInitialNeighborhoodRadius(unsigned(c.radius));
+  itk->SetReplaceValue(1);
+  itk->Update();
+  return itk->GetOutput();
+}
+
+// The voxels of itk::ConfidenceConnectedImageFilter; each case grows something short of the whole
+// image (the comparison would be empty otherwise), but one.
+TEST(SegmentAsItk, ConfidenceConnectedGivesItksVoxels) {
+  for (const auto& image : {segmentPhantom().image, withFractions(*segmentPhantom().image)})
+    for (const auto& c : confidenceCases()) {
+      SCOPED_TRACE(c.name + (image == segmentPhantom().image ? "" : ", with fractions"));
+      const auto expected = itkConfidenceConnected(image, c);
+      const auto labels =
+          runOn(image, "confidence-connected",
+                {{"seeds", c.seeds}, {"multiplier", c.multiplier}, {"iterations", c.iterations},
+                 {"initial-radius", c.radius}});
+      EXPECT_EQ(differingVoxels(*labels, *expected), 0u);
+      const size_t grown = voxelsOf(*expected, 1);
+      // From one seed with no window, on the image with fractions, ITK grows the seed alone; that
+      // region's variance is 0/0 and the next window NaN, which holds nothing.
+      if (c.multiplier == 0 && c.seeds.points.size() == 1 && image != segmentPhantom().image)
+        EXPECT_EQ(grown, 0u);
+      else
+        EXPECT_GT(grown, 0u);
+      EXPECT_LT(grown, expected->GetLargestPossibleRegion().GetNumberOfPixels());
+    }
 }
 
 }  // namespace
