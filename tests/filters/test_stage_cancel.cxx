@@ -137,19 +137,6 @@ class StageCancel : public testing::TestWithParam<Case> {};
 TEST_P(StageCancel, StopsWithinASecond) {
   const Case &stage = GetParam();
   const std::string name = nameOf(stage);
-  // Known gap (issue 22): ITK's Otsu filters build their histogram in an inner
-  // filter that neither reports progress nor checks for a cancel: about 5 s on
-  // a full CT, 2 s on the large phantom.
-  if (stage.stage == "otsu-threshold" || stage.stage == "multi-otsu-threshold")
-    GTEST_SKIP() << name
-                 << ": the histogram pass of ITK's Otsu filters cannot be "
-                    "cancelled (about 5 s on a CT)";
-  // Known gap: ITK's region growing checks between its re-estimation passes
-  // only (1.1 s on 31 Mvox).
-  if (stage.stage == "confidence-connected")
-    GTEST_SKIP() << name
-                 << ": ITK's flood fill checks for a cancel between passes "
-                    "only (about 2-3 s on a CT)";
   // Known gaps (issue 22): the feature computations of radiomics (its own module, no Progress yet)
   // and quality-metrics check for a cancel only at their end: 1.2 s on 3 Mvox, 1.0 s on 31 Mvox.
   if (stage.stage == "radiomics" || stage.stage == "quality-metrics")

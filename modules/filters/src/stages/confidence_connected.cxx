@@ -1,7 +1,6 @@
 // confidence-connected: region growing whose window is learnt from the seeds (mean ± multiplier ×
 // std, re-estimated from the region each iteration), so no thresholds have to be known.
-#include <itkConfidenceConnectedImageFilter.h>
-
+#include "confidence_connected_region.h"
 #include "itk_stage_support.h"
 #include "medpipe/filters/stage.h"
 
@@ -32,15 +31,16 @@ class ConfidenceConnectedStage : public Stage {
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    const ImageF::Pointer& image = in.at("image").image;
-    auto filter = itk::ConfidenceConnectedImageFilter<ImageF, LabelImage>::New();
-    filter->SetInput(image);
-    for (const auto& seed : seedIndices(p.points("seeds"), *image, spec().name + ".seeds")) filter->AddSeed(seed);
-    filter->SetMultiplier(p.number("multiplier"));
-    filter->SetNumberOfIterations(static_cast<unsigned>(p.integer("iterations")));
-    filter->SetInitialNeighborhoodRadius(static_cast<unsigned>(p.integer("initial-radius")));
-    filter->SetReplaceValue(1);
-    return {nullptr, runFilter(*filter, progress, spec().name), nullptr};
+    // ITK's filter, voxel for voxel, but cancellable within each of its floods.
+    const ImageF& image = *in.at("image").image;
+    ConfidenceConnectedSettings settings;
+    settings.multiplier = p.number("multiplier");
+    settings.iterations = static_cast<unsigned>(p.integer("iterations"));
+    settings.initialRadius = static_cast<unsigned>(p.integer("initial-radius"));
+    const auto seeds = seedIndices(p.points("seeds"), image, spec().name + ".seeds");
+    const LabelImage::Pointer labels = confidenceConnectedRegion(image, seeds, settings, progress);
+    progress.report(1.0, spec().name);
+    return {nullptr, labels, nullptr};
   }
 };
 

@@ -1,9 +1,10 @@
 // multi-otsu-threshold: n intensity classes from the histogram (multi-level Otsu), e.g. air,
 // lung and soft tissue on CT.
-#include <itkOtsuMultipleThresholdsImageFilter.h>
+#include <vector>
 
-#include "itk_stage_support.h"
+#include "medpipe/filters/otsu_thresholds.h"
 #include "medpipe/filters/stage.h"
+#include "voxel_passes.h"
 
 namespace medpipe {
 namespace {
@@ -24,12 +25,20 @@ class MultiOtsuThresholdStage : public Stage {
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    auto filter = itk::OtsuMultipleThresholdsImageFilter<ImageF, LabelImage>::New();
-    filter->SetInput(in.at("image").image);
-    filter->SetNumberOfThresholds(static_cast<unsigned>(p.integer("classes") - 1));
-    filter->SetNumberOfHistogramBins(static_cast<unsigned>(p.integer("bins")));
-    filter->SetLabelOffset(0);
-    return {nullptr, runFilter(*filter, progress, spec().name), nullptr};
+    // ITK's multi-level Otsu filter, voxel for voxel, but cancellable while it builds its histogram.
+    const ImageF& image = *in.at("image").image;
+    const std::vector<double> thresholds = multiOtsuThresholds(image, static_cast<unsigned>(p.integer("classes") - 1),
+                                                               static_cast<unsigned>(p.integer("bins")), progress);
+    progress.report(0.5, spec().name);
+    // As ITK's ThresholdLabelerImageFilter: class i holds (threshold i-1, threshold i]; NaN the last.
+    auto labels = labelEachVoxel(image, progress, [&thresholds](float v) -> LabelImage::PixelType {
+      if (v <= thresholds[0]) return 0;
+      for (size_t i = 0; i + 1 < thresholds.size(); ++i)
+        if (thresholds[i] < v && v <= thresholds[i + 1]) return LabelImage::PixelType(i + 1);
+      return LabelImage::PixelType(thresholds.size());
+    });
+    progress.report(1.0, spec().name);
+    return {nullptr, labels, nullptr};
   }
 };
 

@@ -1,9 +1,10 @@
 // otsu-threshold: one automatic threshold from the histogram (Otsu 1979), e.g. air and lung
 // against soft tissue and bone on CT.
-#include <itkOtsuThresholdImageFilter.h>
+#include <limits>
 
-#include "itk_stage_support.h"
+#include "medpipe/filters/otsu_thresholds.h"
 #include "medpipe/filters/stage.h"
+#include "voxel_passes.h"
 
 namespace medpipe {
 namespace {
@@ -21,13 +22,17 @@ class OtsuThresholdStage : public Stage {
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    auto filter = itk::OtsuThresholdImageFilter<ImageF, LabelImage>::New();
-    filter->SetInput(in.at("image").image);
-    filter->SetNumberOfHistogramBins(static_cast<unsigned>(p.integer("bins")));
-    // ITK gives InsideValue to voxels at or below the threshold.
-    filter->SetInsideValue(0);
-    filter->SetOutsideValue(1);
-    return {nullptr, runFilter(*filter, progress, spec().name), nullptr};
+    // ITK's Otsu filter, voxel for voxel, but cancellable while it builds its histogram.
+    const ImageF& image = *in.at("image").image;
+    const float threshold = otsuThreshold(image, static_cast<unsigned>(p.integer("bins")), progress);
+    progress.report(0.5, spec().name);
+    // As ITK's binary threshold from the lowest float up to the threshold (NaN and -inf fall outside).
+    constexpr float lowest = std::numeric_limits<float>::lowest();
+    auto labels = labelEachVoxel(image, progress, [threshold](float v) -> LabelImage::PixelType {
+      return lowest <= v && v <= threshold ? 0 : 1;
+    });
+    progress.report(1.0, spec().name);
+    return {nullptr, labels, nullptr};
   }
 };
 
