@@ -20,16 +20,7 @@ namespace {
 
 using Parameters = std::map<std::string, ParameterValue>;
 
-const Phantom& phantom() {
-  static const Phantom p = [] {
-    PhantomSpec spec;
-    spec.size = {128, 128, 32};
-    spec.spacing = {1.6, 1.6, 2.5};
-    spec.noiseSigma = 20;
-    return makeBodyPhantom(spec);
-  }();
-  return p;
-}
+const Phantom& phantom() { return test::finerSegmentPhantom(); }
 
 LabelImage::Pointer run(const std::string& stage, const StageInputs& inputs, Parameters parameters,
                         const std::string& implementation) {

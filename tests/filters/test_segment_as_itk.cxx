@@ -20,35 +20,12 @@
 #include "medpipe/filters/otsu_thresholds.h"
 #include "medpipe/filters/stage.h"
 #include "medpipe/phantom/body_phantom.h"
+#include "stage_test_support.h"
 
 namespace medpipe {
 namespace {
 
 using Parameters = std::map<std::string, ParameterValue>;
-
-// The segment stages' phantom (tests/filters/test_segment_stages.cxx).
-const Phantom& segmentPhantom() {
-  static const Phantom p = [] {
-    PhantomSpec spec;
-    spec.size = {96, 96, 24};
-    spec.spacing = {2.2, 2.2, 7.0};
-    spec.noiseSigma = 20;
-    return makeBodyPhantom(spec);
-  }();
-  return p;
-}
-
-// The fast segmentation tests' phantom (tests/filters/test_fast_segment.cxx).
-const Phantom& finerPhantom() {
-  static const Phantom p = [] {
-    PhantomSpec spec;
-    spec.size = {128, 128, 32};
-    spec.spacing = {1.6, 1.6, 2.5};
-    spec.noiseSigma = 20;
-    return makeBodyPhantom(spec);
-  }();
-  return p;
-}
 
 // The phantom's whole-number HU with a fraction added to each voxel, so that sums of intensities
 // round and bin edges fall between values as they do on a real, resampled or smoothed image.
@@ -103,9 +80,9 @@ struct TestImage {
 };
 
 std::vector<TestImage> otsuImages() {
-  return {{"segment phantom", segmentPhantom().image},
-          {"finer phantom", finerPhantom().image},
-          {"segment phantom with fractions", withFractions(*segmentPhantom().image)},
+  return {{"segment phantom", test::segmentPhantom().image},
+          {"finer phantom", test::finerSegmentPhantom().image},
+          {"segment phantom with fractions", withFractions(*test::segmentPhantom().image)},
           {"constant image", constantImage(40)},
           {"ramp whose two ITK histograms differ in 2 bins", rampWhoseBuildersDisagree(2)},
           {"ramp whose two ITK histograms differ in 4 bins", rampWhoseBuildersDisagree(4)}};
@@ -304,9 +281,9 @@ LabelImage::Pointer itkConfidenceConnected(const ImageF::Pointer& image, const C
 // The voxels of itk::ConfidenceConnectedImageFilter; each case grows something short of the whole
 // image (the comparison would be empty otherwise), but one.
 TEST(SegmentAsItk, ConfidenceConnectedGivesItksVoxels) {
-  for (const auto& image : {segmentPhantom().image, withFractions(*segmentPhantom().image)})
+  for (const auto& image : {test::segmentPhantom().image, withFractions(*test::segmentPhantom().image)})
     for (const auto& c : confidenceCases()) {
-      SCOPED_TRACE(c.name + (image == segmentPhantom().image ? "" : ", with fractions"));
+      SCOPED_TRACE(c.name + (image == test::segmentPhantom().image ? "" : ", with fractions"));
       const auto expected = itkConfidenceConnected(image, c);
       const auto labels =
           runOn(image, "confidence-connected",
@@ -316,7 +293,7 @@ TEST(SegmentAsItk, ConfidenceConnectedGivesItksVoxels) {
       const size_t grown = voxelsOf(*expected, 1);
       // From one seed with no window, on the image with fractions, ITK grows the seed alone; that
       // region's variance is 0/0 and the next window NaN, which holds nothing.
-      if (c.multiplier == 0 && c.seeds.points.size() == 1 && image != segmentPhantom().image)
+      if (c.multiplier == 0 && c.seeds.points.size() == 1 && image != test::segmentPhantom().image)
         EXPECT_EQ(grown, 0u);
       else
         EXPECT_GT(grown, 0u);

@@ -29,16 +29,7 @@ using Parameters = std::map<std::string, ParameterValue>;
 using VoxelTest = std::function<bool(std::uint8_t label, const LabelImage::IndexType& index)>;
 
 // Small enough that every stage runs in well under a second, fine enough for Dice to mean something.
-const Phantom& phantom() {
-  static const Phantom p = [] {
-    PhantomSpec spec;
-    spec.size = {96, 96, 24};
-    spec.spacing = {2.2, 2.2, 7.0};
-    spec.noiseSigma = 20;
-    return makeBodyPhantom(spec);
-  }();
-  return p;
-}
+const Phantom& phantom() { return test::segmentPhantom(); }
 
 StageData imageData(const ImageF::Pointer& image) { return {image, nullptr, nullptr}; }
 StageData labelData(const LabelImage::Pointer& labels) { return {nullptr, labels, nullptr}; }

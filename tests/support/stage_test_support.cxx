@@ -13,6 +13,26 @@
 
 namespace medpipe::test {
 
+namespace {
+Phantom noisyPhantom(std::array<unsigned, 3> size, std::array<double, 3> spacing) {
+  PhantomSpec spec;
+  spec.size = size;
+  spec.spacing = spacing;
+  spec.noiseSigma = 20;
+  return makeBodyPhantom(spec);
+}
+}  // namespace
+
+const Phantom& segmentPhantom() {
+  static const Phantom p = noisyPhantom({96, 96, 24}, {2.2, 2.2, 7.0});
+  return p;
+}
+
+const Phantom& finerSegmentPhantom() {
+  static const Phantom p = noisyPhantom({128, 128, 32}, {1.6, 1.6, 2.5});
+  return p;
+}
+
 std::string errorOf(const std::function<void()>& f) {
   try {
     f();
