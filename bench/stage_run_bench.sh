@@ -11,13 +11,7 @@ cd "$(dirname "$0")/.."
 source bench/common.sh
 work=${1:-/tmp/medpipe-stage-run-bench}
 build_bench_targets medpipe
-mkdir -p "$work"
-if [[ ! -f $work/ct.nii.gz ]]; then
-  "$medpipe" phantom -o "$work/phantom" --size 512x512x300 --spacing 0.8x0.8x1.0 >/dev/null
-  "$medpipe" convert "$work/phantom/dicom" -o "$work/converted" >/dev/null
-  mv "$work"/converted/*.nii.gz "$work/ct.nii.gz"
-  rm -rf "$work/phantom" "$work/converted"
-fi
+make_ct_phantom "$work"
 load=$(cut -d' ' -f1-3 /proc/loadavg)  # other jobs on the 2 cores show in the figures
 
 # The step of each stage: its defaults, with the seeds of its example where it needs them (the
