@@ -150,10 +150,6 @@ TEST_P(StageCancel, StopsWithinASecond) {
     GTEST_SKIP() << name
                  << ": ITK's flood fill checks for a cancel between passes "
                     "only (about 2-3 s on a CT)";
-  // Known gap (issue 22): radiomics' feature computation (its own module, no Progress yet) checks
-  // for a cancel only at its end: 1.2 s on 3 Mvox.
-  if (stage.stage == "radiomics")
-    GTEST_SKIP() << name << ": the feature computation checks for a cancel only when it is done";
   if ((stage.stage == "unet-segment" || stage.stage == "unet-probability") && !deep::torchAvailable())
     GTEST_SKIP() << name << ": built without libtorch (the stage refuses to run; tests/deep checks its message)";
   for (const bool large : {false, true}) {
