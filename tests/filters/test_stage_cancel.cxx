@@ -137,10 +137,6 @@ class StageCancel : public testing::TestWithParam<Case> {};
 TEST_P(StageCancel, StopsWithinASecond) {
   const Case &stage = GetParam();
   const std::string name = nameOf(stage);
-  // Known gaps (issue 22): the feature computations of radiomics (its own module, no Progress yet)
-  // and quality-metrics check for a cancel only at their end: 1.2 s on 3 Mvox, 1.0 s on 31 Mvox.
-  if (stage.stage == "radiomics" || stage.stage == "quality-metrics")
-    GTEST_SKIP() << name << ": the feature computation checks for a cancel only when it is done";
   if ((stage.stage == "unet-segment" || stage.stage == "unet-probability") && !deep::torchAvailable())
     GTEST_SKIP() << name << ": built without libtorch (the stage refuses to run; tests/deep checks its message)";
   for (const bool large : {false, true}) {

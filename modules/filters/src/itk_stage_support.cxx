@@ -3,53 +3,12 @@
 #include <itkImageAlgorithm.h>
 
 #include <algorithm>
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <sstream>
-#include <thread>
+
+#include "medpipe/core/abort_watch.h"
 
 namespace medpipe {
 namespace {
-
-// ITK invokes ProgressEvents only on the thread that called Update, and that thread mostly waits
-// for the thread pool, so an observer alone sees a cancel late or never. This watcher polls the
-// cancel flag every 20 ms and raises the filter's AbortGenerateData, which ITK's progress reporters
-// (and medpipe's own filters) check in every worker thread. (AbortGenerateData is a plain bool that
-// ITK documents as settable while the filter runs; a late read only delays the stop by one check.)
-class AbortWatch {
- public:
-  AbortWatch(itk::ProcessObject& filter, const Progress& progress) : filter_(filter), progress_(progress) {
-    thread_ = std::thread([this] {
-      std::unique_lock<std::mutex> lock(mutex_);
-      while (!done_) {
-        if (progress_.cancelled()) {
-          filter_.AbortGenerateDataOn();
-          return;
-        }
-        wake_.wait_for(lock, std::chrono::milliseconds(20));
-      }
-    });
-  }
-  ~AbortWatch() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_ = true;
-    }
-    wake_.notify_one();
-    thread_.join();
-  }
-  AbortWatch(const AbortWatch&) = delete;
-  AbortWatch& operator=(const AbortWatch&) = delete;
-
- private:
-  itk::ProcessObject& filter_;
-  const Progress& progress_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool done_ = false;
-  std::thread thread_;
-};
 
 // The pieces of `region` with about `voxels` voxels each: slabs of whole slices, or rows of one slice.
 std::vector<ImageF::RegionType> piecesOf(const ImageF::RegionType& region, size_t voxels) {

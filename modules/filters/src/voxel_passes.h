@@ -16,11 +16,9 @@ constexpr size_t kVoxelsPerCancelCheck = size_t(1) << 16;
 // visit(i) for i in [begin, end) in order; throws medpipe::Error("cancelled") once `progress` is.
 template <typename Visit>
 void forEachVoxel(size_t begin, size_t end, const Progress& progress, Visit&& visit) {
-  for (size_t block = begin; block < end; block += kVoxelsPerCancelCheck) {
-    progress.throwIfCancelled();
-    const size_t blockEnd = std::min(end, block + kVoxelsPerCancelCheck);
-    for (size_t i = block; i < blockEnd; ++i) visit(i);
-  }
+  forEachBlock(end - begin, kVoxelsPerCancelCheck, progress, [&](size_t first, size_t last) {
+    for (size_t i = begin + first; i < begin + last; ++i) visit(i);
+  });
 }
 
 // A label map on `image`'s grid with label(value) at each voxel.

@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "autocorrelation.h"
+#include "families.h"
 #include "medpipe/core/error.h"
 
 namespace medpipe::radiomics {
@@ -39,13 +40,27 @@ std::mutex& plannerMutex() {  // FFTW's planner is not thread-safe
   return m;
 }
 
+// FFTW plans, destroyed under the planner's lock however the computation ends (a cancel throws
+// between two transforms: one cannot be stopped).
+struct Plans {
+  std::vector<fftw_plan> plans;
+  Plans() = default;
+  Plans(const Plans&) = delete;
+  Plans& operator=(const Plans&) = delete;
+  ~Plans() {
+    std::lock_guard<std::mutex> lock(plannerMutex());
+    for (auto& p : plans) fftw_destroy_plan(p);
+  }
+};
+
 }  // namespace
 
-SpatialAutocorrelation spatialAutocorrelation(const RoiImage& roi, unsigned threads) {
+SpatialAutocorrelation spatialAutocorrelation(const RoiImage& roi, unsigned threads, const Progress& progress) {
   const Grid& g = roi.grid;
   std::array<int, 3> lo{g.size[0], g.size[1], g.size[2]}, hi{-1, -1, -1};
   double mean = 0, count = 0;
-  for (int z = 0; z < g.size[2]; ++z)
+  for (int z = 0; z < g.size[2]; ++z) {
+    progress.throwIfCancelled();
     for (int y = 0; y < g.size[1]; ++y)
       for (int x = 0; x < g.size[0]; ++x) {
         const size_t i = g.index(x, y, z);
@@ -54,6 +69,7 @@ SpatialAutocorrelation spatialAutocorrelation(const RoiImage& roi, unsigned thre
         for (size_t k = 0; k < 3; ++k) lo[k] = std::min(lo[k], p[k]), hi[k] = std::max(hi[k], p[k]);
         mean += roi.intensity[i], ++count;
       }
+  }
   if (count < 2000) return spatialAutocorrelationPairwise(roi, threads);  // small: pairs are cheaper
   mean /= count;
   std::array<int, 3> box{}, n{};
@@ -72,10 +88,11 @@ SpatialAutocorrelation spatialAutocorrelation(const RoiImage& roi, unsigned thre
   RealBuffer kernel(fftw_alloc_real(real)), a(fftw_alloc_real(real)), m(fftw_alloc_real(real));
   ComplexBuffer kernelHat(fftw_alloc_complex(complex)), aHat(fftw_alloc_complex(complex)),
       mHat(fftw_alloc_complex(complex));
-  std::fill(kernel.get(), kernel.get() + real, 0.0);
-  std::fill(a.get(), a.get() + real, 0.0);
-  std::fill(m.get(), m.get() + real, 0.0);
-  for (int dz = -(box[2] - 1); dz < box[2]; ++dz)
+  for (double* buffer : {kernel.get(), a.get(), m.get()})
+    forEachBlock(real, kValuesPerCancelCheck, progress,
+                 [&](size_t begin, size_t end) { std::fill(buffer + begin, buffer + end, 0.0); });
+  for (int dz = -(box[2] - 1); dz < box[2]; ++dz) {
+    progress.throwIfCancelled();
     for (int dy = -(box[1] - 1); dy < box[1]; ++dy)
       for (int dx = -(box[0] - 1); dx < box[0]; ++dx) {
         if (dx == 0 && dy == 0 && dz == 0) continue;
@@ -83,8 +100,10 @@ SpatialAutocorrelation spatialAutocorrelation(const RoiImage& roi, unsigned thre
             std::sqrt(std::pow(dx * g.spacing[0], 2) + std::pow(dy * g.spacing[1], 2) + std::pow(dz * g.spacing[2], 2));
         kernel[index((dx + n[0]) % n[0], (dy + n[1]) % n[1], (dz + n[2]) % n[2])] = 1 / d;
       }
+  }
   double variance = 0;
-  for (int z = 0; z < box[2]; ++z)
+  for (int z = 0; z < box[2]; ++z) {
+    progress.throwIfCancelled();
     for (int y = 0; y < box[1]; ++y)
       for (int x = 0; x < box[0]; ++x) {
         const size_t i = g.index(x + lo[0], y + lo[1], z + lo[2]);
@@ -92,48 +111,55 @@ SpatialAutocorrelation spatialAutocorrelation(const RoiImage& roi, unsigned thre
         const double c = roi.intensity[i] - mean;
         a[index(x, y, z)] = c, m[index(x, y, z)] = 1, variance += c * c;
       }
+  }
   if (variance == 0) return {0.0, 0.0};
-  fftw_plan forward[3], backward[2];
+  Plans plans;  // forward: kernel, a, m; backward: a, m
   {
     std::lock_guard<std::mutex> lock(plannerMutex());
     static const bool threaded = fftw_init_threads() != 0;
     if (threaded) fftw_plan_with_nthreads(int(std::max(1u, threads)));
-    forward[0] = fftw_plan_dft_r2c_3d(n[2], n[1], n[0], kernel.get(), kernelHat.get(), FFTW_ESTIMATE);
-    forward[1] = fftw_plan_dft_r2c_3d(n[2], n[1], n[0], a.get(), aHat.get(), FFTW_ESTIMATE);
-    forward[2] = fftw_plan_dft_r2c_3d(n[2], n[1], n[0], m.get(), mHat.get(), FFTW_ESTIMATE);
-    backward[0] = fftw_plan_dft_c2r_3d(n[2], n[1], n[0], aHat.get(), kernel.get(), FFTW_ESTIMATE);
-    backward[1] = fftw_plan_dft_c2r_3d(n[2], n[1], n[0], mHat.get(), a.get(), FFTW_ESTIMATE);
+    plans.plans = {fftw_plan_dft_r2c_3d(n[2], n[1], n[0], kernel.get(), kernelHat.get(), FFTW_ESTIMATE),
+                   fftw_plan_dft_r2c_3d(n[2], n[1], n[0], a.get(), aHat.get(), FFTW_ESTIMATE),
+                   fftw_plan_dft_r2c_3d(n[2], n[1], n[0], m.get(), mHat.get(), FFTW_ESTIMATE),
+                   fftw_plan_dft_c2r_3d(n[2], n[1], n[0], aHat.get(), kernel.get(), FFTW_ESTIMATE),
+                   fftw_plan_dft_c2r_3d(n[2], n[1], n[0], mHat.get(), a.get(), FFTW_ESTIMATE)};
   }
   // FFTW_ESTIMATE planning leaves the filled arrays intact, and r2c transforms preserve their input.
-  for (auto& p : forward) fftw_execute(p);
+  for (size_t p = 0; p < 3; ++p) {
+    progress.throwIfCancelled();
+    fftw_execute(plans.plans[p]);
+  }
   // The inverse transforms overwrite a: keep the mask voxels' values.
   std::vector<double> centred, weights;
   std::vector<size_t> at;
-  for (int z = 0; z < box[2]; ++z)
+  for (int z = 0; z < box[2]; ++z) {
+    progress.throwIfCancelled();
     for (int y = 0; y < box[1]; ++y)
       for (int x = 0; x < box[0]; ++x)
         if (m[index(x, y, z)] != 0) at.push_back(index(x, y, z)), centred.push_back(a[index(x, y, z)]);
-  for (size_t k = 0; k < complex; ++k) {
-    const double kr = kernelHat[k][0], ki = kernelHat[k][1];
-    const double ar = aHat[k][0], ai = aHat[k][1], mr = mHat[k][0], mi = mHat[k][1];
-    aHat[k][0] = kr * ar - ki * ai, aHat[k][1] = kr * ai + ki * ar;
-    mHat[k][0] = kr * mr - ki * mi, mHat[k][1] = kr * mi + ki * mr;
   }
-  fftw_execute(backward[0]);  // kernel <- K * a (unnormalised)
-  fftw_execute(backward[1]);  // a <- K * m
-  {
-    std::lock_guard<std::mutex> lock(plannerMutex());
-    for (auto& p : forward) fftw_destroy_plan(p);
-    for (auto& p : backward) fftw_destroy_plan(p);
-  }
+  forEachBlock(complex, kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t k = begin; k < end; ++k) {
+      const double kr = kernelHat[k][0], ki = kernelHat[k][1];
+      const double ar = aHat[k][0], ai = aHat[k][1], mr = mHat[k][0], mi = mHat[k][1];
+      aHat[k][0] = kr * ar - ki * ai, aHat[k][1] = kr * ai + ki * ar;
+      mHat[k][0] = kr * mr - ki * mi, mHat[k][1] = kr * mi + ki * mr;
+    }
+  });
+  progress.throwIfCancelled();
+  fftw_execute(plans.plans[3]);  // kernel <- K * a (unnormalised)
+  progress.throwIfCancelled();
+  fftw_execute(plans.plans[4]);  // a <- K * m
   const double scale = 1.0 / double(real);
   double moran = 0, w = 0, squares = 0;
-  for (size_t k = 0; k < at.size(); ++k) {
-    const double ka = kernel[at[k]] * scale, km = a[at[k]] * scale;
-    moran += centred[k] * ka;
-    w += km;
-    squares += centred[k] * centred[k] * km;
-  }
+  forEachBlock(at.size(), kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t k = begin; k < end; ++k) {
+      const double ka = kernel[at[k]] * scale, km = a[at[k]] * scale;
+      moran += centred[k] * ka;
+      w += km;
+      squares += centred[k] * centred[k] * km;
+    }
+  });
   const double geary = 2 * squares - 2 * moran;
   return {count / w * moran / variance, (count - 1) / (2 * w) * geary / variance};
 }

@@ -12,6 +12,9 @@
 namespace medpipe::radiomics {
 namespace {
 
+// A map insertion per point (a surface has up to millions): check every few milliseconds.
+constexpr size_t kPointsPerCancelCheck = size_t(1) << 14;
+
 Point3 sub(const Point3& a, const Point3& b) { return {a[0] - b[0], a[1] - b[1], a[2] - b[2]}; }
 Point3 cross(const Point3& a, const Point3& b) {
   return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
@@ -19,12 +22,13 @@ Point3 cross(const Point3& a, const Point3& b) {
 double dot(const Point3& a, const Point3& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 
 // Keeps, for each line parallel to an axis, only its two extreme points (on all three axes).
-std::vector<Point3> columnExtremes(const std::vector<Point3>& points) {
+std::vector<Point3> columnExtremes(const std::vector<Point3>& points, const Progress& progress) {
   std::vector<char> keep(points.size(), 1);
   for (int axis = 0; axis < 3; ++axis) {
     const int u = (axis + 1) % 3, w = (axis + 2) % 3;
     std::map<std::pair<double, double>, std::pair<size_t, size_t>> extremes;  // line -> (min, max)
     for (size_t i = 0; i < points.size(); ++i) {
+      if (i % kPointsPerCancelCheck == 0) progress.throwIfCancelled();
       if (!keep[i]) continue;
       auto [it, added] =
           extremes.emplace(std::make_pair(points[i][size_t(u)], points[i][size_t(w)]), std::make_pair(i, i));
@@ -45,9 +49,9 @@ std::vector<Point3> columnExtremes(const std::vector<Point3>& points) {
 
 }  // namespace
 
-TriangleMesh convexHull(std::vector<Point3> input) {
+TriangleMesh convexHull(std::vector<Point3> input, const Progress& progress) {
   TriangleMesh hull;
-  std::vector<Point3> p = columnExtremes(input);
+  std::vector<Point3> p = columnExtremes(input, progress);
   if (p.size() < 4) return hull;
   double scale = 0;
   for (const auto& q : p)
@@ -90,6 +94,7 @@ TriangleMesh convexHull(std::vector<Point3> input) {
   std::unordered_set<std::uint64_t> visibleEdges;
   auto edgeKey = [](size_t u, size_t v) { return (std::uint64_t(u) << 32) | std::uint64_t(v); };
   for (size_t i : order) {
+    progress.throwIfCancelled();  // each point is tested against every face
     if (i == a || i == b || i == c || i == d) continue;
     visible.assign(faces.size(), 0);
     bool any = false;

@@ -2,21 +2,28 @@
 #include <algorithm>
 #include <cmath>
 
+#include "families.h"
 #include "medpipe/core/error.h"
 #include "medpipe/radiomics/roi.h"
 
 namespace medpipe::radiomics {
 
-DiscretisedImage discretise(const RoiImage& roi, const DiscretisationSettings& settings) {
+DiscretisedImage discretise(const RoiImage& roi, const DiscretisationSettings& settings, const Progress& progress) {
   DiscretisedImage out;
   out.grid = roi.grid;
   out.level.assign(roi.grid.count(), 0);
+  const size_t n = roi.intensity.size();
+  const double* intensity = roi.intensity.data();
+  const std::uint8_t* inside = roi.intensityMask.data();
+  int* level = out.level.data();
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-  for (size_t i = 0; i < roi.intensity.size(); ++i)
-    if (roi.intensityMask[i]) {
-      lo = std::min(lo, roi.intensity[i]);
-      hi = std::max(hi, roi.intensity[i]);
-    }
+  forEachBlock(n, kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i)
+      if (inside[i]) {
+        lo = std::min(lo, intensity[i]);
+        hi = std::max(hi, intensity[i]);
+      }
+  });
   if (!(lo <= hi)) throw Error("", "region", "the intensity mask is empty: no voxel to compute features on");
   if (settings.method == Discretisation::BinWidth) {
     if (!(settings.binWidth > 0)) throw Error("", "bin-width", "must be positive");
@@ -27,17 +34,21 @@ DiscretisedImage discretise(const RoiImage& roi, const DiscretisationSettings& s
       throw Error("", "bin-width",
                   "gives " + std::to_string(static_cast<long long>(levels)) + " grey levels, more than the limit of " +
                       std::to_string(kMaxGreyLevels) + ": use a wider bin");
-    for (size_t i = 0; i < roi.intensity.size(); ++i)
-      if (roi.intensityMask[i])
-        out.level[i] = static_cast<int>(std::floor((roi.intensity[i] - lower) / settings.binWidth)) + 1;
+    const double width = settings.binWidth;
+    forEachBlock(n, kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        if (inside[i]) level[i] = static_cast<int>(std::floor((intensity[i] - lower) / width)) + 1;
+    });
   } else {
     if (settings.binCount < 1 || settings.binCount > kMaxGreyLevels)
       throw Error("", "bin-count", "must be between 1 and " + std::to_string(kMaxGreyLevels));
-    const int n = settings.binCount;
-    for (size_t i = 0; i < roi.intensity.size(); ++i)
-      if (roi.intensityMask[i])
-        out.level[i] =
-            hi > lo ? std::min(n, static_cast<int>(std::floor(n * (roi.intensity[i] - lo) / (hi - lo))) + 1) : 1;
+    const int bins = settings.binCount;
+    forEachBlock(n, kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        if (inside[i])
+          level[i] =
+              hi > lo ? std::min(bins, static_cast<int>(std::floor(bins * (intensity[i] - lo) / (hi - lo))) + 1) : 1;
+    });
   }
   out.levels = *std::max_element(out.level.begin(), out.level.end());
   if (settings.method == Discretisation::BinCount) out.levels = settings.binCount;

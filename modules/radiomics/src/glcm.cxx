@@ -76,8 +76,9 @@ std::vector<double> glcmFeatures(const CountMatrix& m, int ng) {
 
 }  // namespace
 
-void addGlcmFeatures(const DiscretisedImage& image, unsigned aggregations, unsigned threads, FeatureList& out) {
-  const RegionVoxels region(image);
+void addGlcmFeatures(const DiscretisedImage& image, unsigned aggregations, unsigned threads, const Progress& progress,
+                     FeatureList& out) {
+  const RegionVoxels region(image, progress);
   const Grid& g = image.grid;
   const std::uint64_t stride = std::uint64_t(image.levels) + 1;
   auto build = [&](long slice, int direction) {
@@ -85,16 +86,18 @@ void addGlcmFeatures(const DiscretisedImage& image, unsigned aggregations, unsig
     const auto& d = neighbourDirections()[size_t(direction)];
     size_t begin = 0, end = region.all.size();
     if (slice >= 0) std::tie(begin, end) = region.slices[size_t(slice)];
-    for (size_t k = begin; k < end; ++k) {
-      const auto& v = region.all[k];
-      const int x = v.x + d[0], y = v.y + d[1], z = v.z + d[2];
-      if (x < 0 || y < 0 || z < 0 || x >= g.size[0] || y >= g.size[1] || z >= g.size[2]) continue;
-      const int other = image.level[g.index(x, y, z)];
-      if (other == 0) continue;
-      keys.push_back(std::uint64_t(v.level) * stride + std::uint64_t(other));
-      keys.push_back(std::uint64_t(other) * stride + std::uint64_t(v.level));
-    }
-    return countKeys(keys, stride, double(end - begin));
+    forEachBlock(end - begin, kVoxelsPerCancelCheck, progress, [&](size_t first, size_t last) {
+      for (size_t k = begin + first; k < begin + last; ++k) {
+        const auto& v = region.all[k];
+        const int x = v.x + d[0], y = v.y + d[1], z = v.z + d[2];
+        if (x < 0 || y < 0 || z < 0 || x >= g.size[0] || y >= g.size[1] || z >= g.size[2]) continue;
+        const int other = image.level[g.index(x, y, z)];
+        if (other == 0) continue;
+        keys.push_back(std::uint64_t(v.level) * stride + std::uint64_t(other));
+        keys.push_back(std::uint64_t(other) * stride + std::uint64_t(v.level));
+      }
+    });
+    return countKeys(keys, stride, double(end - begin), progress);
   };
   aggregateDirectional(
       "cm_", kNames, region.slices.size(), aggregations, threads, build,

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 
+#include "cancellable_sort.h"
 #include "families.h"
 #include "medpipe/core/error.h"
 
@@ -15,33 +16,43 @@ double percentile(const std::vector<double>& sorted, double fraction) {
   return sorted[below] + (position - double(below)) * (sorted[above] - sorted[below]);
 }
 
-void addDistributionStatistics(const std::string& prefix, const std::vector<double>& sorted, FeatureList& out) {
+void addDistributionStatistics(const std::string& prefix, const std::vector<double>& sorted, const Progress& progress,
+                               FeatureList& out) {
   const double n = double(sorted.size());
+  const double* x = sorted.data();  // GCC reloads a vector's data pointer in every iteration of a block
   double mean = 0;
-  for (double x : sorted) mean += x;
+  forEachBlock(sorted.size(), kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) mean += x[i];
+  });
   mean /= n;
   double m2 = 0, m3 = 0, m4 = 0, mad = 0;
-  for (double x : sorted) {
-    const double d = x - mean;
-    m2 += d * d;
-    m3 += d * d * d;
-    m4 += d * d * d * d;
-    mad += std::abs(d);
-  }
+  forEachBlock(sorted.size(), kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const double d = x[i] - mean;
+      m2 += d * d;
+      m3 += d * d * d;
+      m4 += d * d * d * d;
+      mad += std::abs(d);
+    }
+  });
   m2 /= n, m3 /= n, m4 /= n, mad /= n;
   const double median = percentile(sorted, 0.5);
   const double p10 = percentile(sorted, 0.1), p90 = percentile(sorted, 0.9);
   const double p25 = percentile(sorted, 0.25), p75 = percentile(sorted, 0.75);
   // Robust mean absolute deviation: the values between the 10th and 90th percentile only.
   double robustMean = 0, robustCount = 0;
-  for (double x : sorted)
-    if (x >= p10 && x <= p90) robustMean += x, ++robustCount;
+  forEachBlock(sorted.size(), kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i)
+      if (x[i] >= p10 && x[i] <= p90) robustMean += x[i], ++robustCount;
+  });
   robustMean /= robustCount;
   double rmad = 0, medad = 0;
-  for (double x : sorted) {
-    if (x >= p10 && x <= p90) rmad += std::abs(x - robustMean);
-    medad += std::abs(x - median);
-  }
+  forEachBlock(sorted.size(), kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      if (x[i] >= p10 && x[i] <= p90) rmad += std::abs(x[i] - robustMean);
+      medad += std::abs(x[i] - median);
+    }
+  });
   rmad /= robustCount;
   medad /= n;
   // Zero variance: skewness and kurtosis are 0 by the manual's convention.
@@ -65,25 +76,47 @@ void addDistributionStatistics(const std::string& prefix, const std::vector<doub
   out.emplace_back(prefix + "qcod", (p75 - p25) / (p75 + p25));
 }
 
-void addIntensityStatistics(const RoiImage& roi, FeatureList& out) {
+namespace {
+
+// The intensities inside the intensity mask, in voxel order.
+std::vector<double> regionIntensities(const RoiImage& roi, const Progress& progress) {
   std::vector<double> values;
-  for (size_t i = 0; i < roi.intensity.size(); ++i)
-    if (roi.intensityMask[i]) values.push_back(roi.intensity[i]);
-  std::sort(values.begin(), values.end());
-  addDistributionStatistics("stat_", values, out);
+  const double* intensity = roi.intensity.data();
+  const std::uint8_t* inside = roi.intensityMask.data();
+  forEachBlock(roi.intensity.size(), kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i)
+      if (inside[i]) values.push_back(intensity[i]);
+  });
+  return values;
+}
+
+}  // namespace
+
+void addIntensityStatistics(const RoiImage& roi, const Progress& progress, FeatureList& out) {
+  std::vector<double> values = regionIntensities(roi, progress);
+  sortCancellable(values, progress);
+  addDistributionStatistics("stat_", values, progress, out);
   double energy = 0;
-  for (double x : values) energy += x * x;
+  const double* x = values.data();
+  forEachBlock(values.size(), kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) energy += x[i] * x[i];
+  });
   out.emplace_back("stat_energy", energy * 1.0);
   out.emplace_back("stat_rms", std::sqrt(energy / double(values.size())));
 }
 
-void addIntensityHistogram(const DiscretisedImage& image, FeatureList& out) {
+void addIntensityHistogram(const DiscretisedImage& image, const Progress& progress, FeatureList& out) {
   std::vector<double> histogram(size_t(image.levels) + 1, 0.0);  // index = grey level
+  const int* level = image.level.data();
+  double* count = histogram.data();
+  forEachBlock(image.level.size(), kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i)
+      if (level[i] > 0) count[level[i]] += 1;
+  });
+  // The levels sorted are the histogram read in order: no sort of every voxel.
   std::vector<double> values;
-  for (int level : image.level)
-    if (level > 0) histogram[size_t(level)] += 1, values.push_back(level);
-  std::sort(values.begin(), values.end());
-  addDistributionStatistics("ih_", values, out);
+  for (size_t g = 1; g < histogram.size(); ++g) values.insert(values.end(), size_t(histogram[g]), double(g));
+  addDistributionStatistics("ih_", values, progress, out);
   const double n = double(values.size());
   int mode = 1;
   double entropy = 0, uniformity = 0;
@@ -115,11 +148,11 @@ void addIntensityHistogram(const DiscretisedImage& image, FeatureList& out) {
   out.emplace_back("ih_min_grad_g", minAt);
 }
 
-void addIntensityVolumeHistogram(const RoiImage& roi, const FeatureSettings& settings, FeatureList& out) {
-  std::vector<double> values;
-  for (size_t i = 0; i < roi.intensity.size(); ++i)
-    if (roi.intensityMask[i]) values.push_back(roi.intensity[i]);
-  std::sort(values.begin(), values.end());
+void addIntensityVolumeHistogram(const RoiImage& roi, const FeatureSettings& settings, const Progress& progress,
+                                 FeatureList& out) {
+  std::vector<double> values = regionIntensities(roi, progress);
+  sortCancellable(values, progress);
+  double* x = values.data();
   const double lo = values.front(), hi = values.back();
   // The discretised intensities X_d,gl of the voxels, and the levels i of the total range G the
   // histogram is evaluated at, in steps of `step` (IBSI 4.1.5's three cases).
@@ -132,8 +165,10 @@ void addIntensityVolumeHistogram(const RoiImage& roi, const FeatureSettings& set
   if (settings.ivhBinCount > 0) {
     // Arbitrary units: fixed bin number over the ROI's own range, X_d,gl = bin number, G = [1, N_g].
     const int count = settings.ivhBinCount;
-    for (auto& x : values)
-      x = hi > lo ? std::min(std::floor(double(count) * (x - lo) / (hi - lo)) + 1, double(count)) : 1.0;
+    forEachBlock(values.size(), kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        x[i] = hi > lo ? std::min(std::floor(double(count) * (x[i] - lo) / (hi - lo)) + 1, double(count)) : 1.0;
+    });
     for (int b = 1; b <= count; ++b) levels.push_back(b);
   } else if (settings.ivhBinWidth > 0) {
     // Continuous calibrated intensities: fixed bin size from the range's lower bound, X_d,gl =
@@ -143,7 +178,10 @@ void addIntensityVolumeHistogram(const RoiImage& roi, const FeatureSettings& set
     if (bins > kMaxGreyLevels)
       throw Error("", "ivh-bin-width", "gives more than " + std::to_string(kMaxGreyLevels) + " bins");
     const int count = int(bins);
-    for (auto& x : values) x = lower + (std::min(std::floor((x - lower) / step), double(count - 1)) + 0.5) * step;
+    forEachBlock(values.size(), kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        x[i] = lower + (std::min(std::floor((x[i] - lower) / step), double(count - 1)) + 0.5) * step;
+    });
     for (int b = 0; b < count; ++b) levels.push_back(lower + (b + 0.5) * step);
   } else {
     // Discrete calibrated intensities (CT): as they are, G = the re-segmentation range.

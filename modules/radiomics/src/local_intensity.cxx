@@ -10,7 +10,7 @@
 
 namespace medpipe::radiomics {
 
-void addLocalIntensityFeatures(const RoiImage& roi, unsigned threads, FeatureList& out) {
+void addLocalIntensityFeatures(const RoiImage& roi, unsigned threads, const Progress& progress, FeatureList& out) {
   const Grid& g = roi.grid;
   const int nx = g.size[0], ny = g.size[1], nz = g.size[2];
   const double radius = std::cbrt(3.0 / (4.0 * M_PI)) * 10.0;  // mm
@@ -26,18 +26,24 @@ void addLocalIntensityFeatures(const RoiImage& roi, unsigned threads, FeatureLis
     }
   // prefix[row * (nx + 1) + x] = sum of the first x voxels of that row.
   std::vector<double> prefix(size_t(ny) * nz * (nx + 1), 0.0);
-  for (int z = 0; z < nz; ++z)
+  for (int z = 0; z < nz; ++z) {
+    progress.throwIfCancelled();
     for (int y = 0; y < ny; ++y) {
       double* p = &prefix[(size_t(z) * ny + y) * (nx + 1)];
       const double* v = &roi.intensity[g.index(0, y, z)];
       for (int x = 0; x < nx; ++x) p[x + 1] = p[x] + v[x];
     }
+  }
   std::vector<size_t> voxels;
-  for (size_t i = 0; i < roi.intensityMask.size(); ++i)
-    if (roi.intensityMask[i]) voxels.push_back(i);
+  forEachBlock(roi.intensityMask.size(), kValuesPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i)
+      if (roi.intensityMask[i]) voxels.push_back(i);
+  });
   std::vector<double> localMean(voxels.size());
   forEachPart(voxels.size(), threads, [&](size_t begin, size_t end) {
     for (size_t k = begin; k < end; ++k) {
+      // A voxel sums one prefix difference per row of the sphere (hundreds): check every 4096.
+      if ((k - begin) % 4096 == 0) progress.throwIfCancelled();
       const size_t i = voxels[k];
       const int x = int(i % nx), y = int((i / nx) % ny), z = int(i / (size_t(nx) * ny));
       double sum = 0;

@@ -153,7 +153,7 @@ double TriangleMesh::area() const {
   return s / 2.0;
 }
 
-TriangleMesh marchingCubes(const Grid& grid, const std::vector<std::uint8_t>& mask) {
+TriangleMesh marchingCubes(const Grid& grid, const std::vector<std::uint8_t>& mask, const Progress& progress) {
   static const CellTopology topology;
   static const CellLoops cellLoops(topology);
   const int nx = grid.size[0], ny = grid.size[1], nz = grid.size[2];
@@ -173,16 +173,19 @@ TriangleMesh marchingCubes(const Grid& grid, const std::vector<std::uint8_t>& ma
   };
   // Only cells touching the mask can hold surface: walk the cells around each mask voxel's box.
   int lo[3] = {nx, ny, nz}, hi[3] = {-1, -1, -1};
-  for (int z = 0; z < nz; ++z)
+  for (int z = 0; z < nz; ++z) {
+    progress.throwIfCancelled();
     for (int y = 0; y < ny; ++y)
       for (int x = 0; x < nx; ++x)
         if (mask[grid.index(x, y, z)]) {
           const int p[3] = {x, y, z};
           for (int k = 0; k < 3; ++k) lo[k] = std::min(lo[k], p[k]), hi[k] = std::max(hi[k], p[k]);
         }
+  }
   if (hi[0] < 0) return mesh;
   std::vector<std::uint32_t> ids;
-  for (int z = lo[2] - 1; z <= hi[2]; ++z)
+  for (int z = lo[2] - 1; z <= hi[2]; ++z) {
+    progress.throwIfCancelled();
     for (int y = lo[1] - 1; y <= hi[1]; ++y)
       for (int x = lo[0] - 1; x <= hi[0]; ++x) {
         int config = 0;
@@ -198,6 +201,7 @@ TriangleMesh marchingCubes(const Grid& grid, const std::vector<std::uint8_t>& ma
           for (size_t k = 1; k + 1 < ids.size(); ++k) mesh.triangles.push_back({ids[0], ids[k], ids[k + 1]});
         }
       }
+  }
   return mesh;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "medpipe/core/progress.h"
 #include "medpipe/radiomics/roi.h"
 
 namespace medpipe::radiomics {
@@ -18,10 +19,11 @@ struct TriangleMesh {
 };
 
 // IBSI 3.1: the iso-surface at 0.5 of the (padded) mask, vertices at edge midpoints, in mm with voxel
-// (0,0,0) at the origin.
-TriangleMesh marchingCubes(const Grid& grid, const std::vector<std::uint8_t>& mask);
+// (0,0,0) at the origin. Both throw medpipe::Error("", "", "cancelled") once `progress` is cancelled.
+TriangleMesh marchingCubes(const Grid& grid, const std::vector<std::uint8_t>& mask,
+                           const Progress& progress = Progress());
 
 // The convex hull of points (any number, degenerate sets give an empty hull).
-TriangleMesh convexHull(std::vector<Point3> points);
+TriangleMesh convexHull(std::vector<Point3> points, const Progress& progress = Progress());
 
 }  // namespace medpipe::radiomics

@@ -57,7 +57,7 @@ double ellipsoidArea(double a, double b, double c) {
 // Mesh vertices lie on a lattice (edge midpoints: half-voxel steps). A point strictly between two
 // others on a line cannot be a hull vertex, so along each of the 13 lattice directions only the two
 // ends of every line are kept: this leaves the hull a small fraction of the vertices to insert.
-std::vector<Point3> latticeLineExtremes(const std::vector<Point3>& points, const Grid& g) {
+std::vector<Point3> latticeLineExtremes(const std::vector<Point3>& points, const Grid& g, const Progress& progress) {
   std::vector<std::array<long long, 3>> q(points.size());
   for (size_t i = 0; i < points.size(); ++i)
     for (size_t k = 0; k < 3; ++k) q[i][k] = std::llround(points[i][k] / (0.5 * g.spacing[k]));
@@ -70,6 +70,7 @@ std::vector<Point3> latticeLineExtremes(const std::vector<Point3>& points, const
     ends.reserve(points.size());
     auto along = [&](size_t i) { return q[i][0] * d[0] + q[i][1] * d[1] + q[i][2] * d[2]; };
     for (size_t i = 0; i < points.size(); ++i) {
+      if (i % kVoxelsPerCancelCheck == 0) progress.throwIfCancelled();  // a hash insertion per point
       if (!keep[i]) continue;
       const long long c0 = q[i][1] * d[2] - q[i][2] * d[1], c1 = q[i][2] * d[0] - q[i][0] * d[2],
                       c2 = q[i][0] * d[1] - q[i][1] * d[0];
@@ -92,15 +93,16 @@ std::vector<Point3> latticeLineExtremes(const std::vector<Point3>& points, const
 
 }  // namespace
 
-void addMorphologyFeatures(const RoiImage& roi, unsigned threads, FeatureList& out) {
+void addMorphologyFeatures(const RoiImage& roi, unsigned threads, const Progress& progress, FeatureList& out) {
   const Grid& g = roi.grid;
-  const TriangleMesh mesh = marchingCubes(g, roi.morphMask);
+  const TriangleMesh mesh = marchingCubes(g, roi.morphMask, progress);
   const double volume = mesh.volume(), area = mesh.area();
   double voxels = 0;
   Point3 centre{0, 0, 0}, weighted{0, 0, 0};
   double intensitySum = 0, intensityCount = 0;
   std::array<std::array<double, 3>, 3> second{};
-  for (int z = 0; z < g.size[2]; ++z)
+  for (int z = 0; z < g.size[2]; ++z) {
+    progress.throwIfCancelled();
     for (int y = 0; y < g.size[1]; ++y)
       for (int x = 0; x < g.size[0]; ++x) {
         const size_t i = g.index(x, y, z);
@@ -117,6 +119,7 @@ void addMorphologyFeatures(const RoiImage& roi, unsigned threads, FeatureList& o
           for (size_t k = 0; k < 3; ++k) weighted[k] += roi.intensity[i] * r[k];
         }
       }
+  }
   for (size_t k = 0; k < 3; ++k) centre[k] /= voxels, weighted[k] /= intensitySum;
   std::array<std::array<double, 3>, 3> covariance{};
   for (size_t k = 0; k < 3; ++k)
@@ -138,13 +141,15 @@ void addMorphologyFeatures(const RoiImage& roi, unsigned threads, FeatureList& o
   out.emplace_back("morph_com", std::sqrt(std::pow(centre[0] - weighted[0], 2) + std::pow(centre[1] - weighted[1], 2) +
                                           std::pow(centre[2] - weighted[2], 2)));
 
-  const TriangleMesh hull = convexHull(latticeLineExtremes(mesh.vertices, g));
+  const TriangleMesh hull = convexHull(latticeLineExtremes(mesh.vertices, g, progress), progress);
   double diameter = 0;  // the farthest two mesh vertices are hull vertices
-  for (size_t i = 0; i < hull.vertices.size(); ++i)
+  for (size_t i = 0; i < hull.vertices.size(); ++i) {
+    progress.throwIfCancelled();  // all pairs of hull vertices
     for (size_t j = i + 1; j < hull.vertices.size(); ++j) {
       const auto &p = hull.vertices[i], &q = hull.vertices[j];
       diameter = std::max(diameter, std::pow(p[0] - q[0], 2) + std::pow(p[1] - q[1], 2) + std::pow(p[2] - q[2], 2));
     }
+  }
   out.emplace_back("morph_diam", std::sqrt(diameter));
   out.emplace_back("morph_pca_maj_axis", 4 * std::sqrt(lambda[0]));
   out.emplace_back("morph_pca_min_axis", 4 * std::sqrt(lambda[1]));
@@ -164,7 +169,7 @@ void addMorphologyFeatures(const RoiImage& roi, unsigned threads, FeatureList& o
   out.emplace_back("morph_vol_dens_conv_hull", volume / hull.volume());
   out.emplace_back("morph_area_dens_conv_hull", area / hull.area());
   out.emplace_back("morph_integ_int", volume * intensitySum / intensityCount);
-  const SpatialAutocorrelation sa = spatialAutocorrelation(roi, threads);
+  const SpatialAutocorrelation sa = spatialAutocorrelation(roi, threads, progress);
   out.emplace_back("morph_moran_i", sa.moranI);
   out.emplace_back("morph_geary_c", sa.gearyC);
 }

@@ -30,7 +30,7 @@ struct ToneDifferences {
   }
 };
 
-std::vector<double> ngtdmFeatures(const ToneDifferences& t) {
+std::vector<double> ngtdmFeatures(const ToneDifferences& t, const Progress& progress) {
   double nvc = 0, sumS = 0;
   for (size_t i = 0; i < t.n.size(); ++i) nvc += t.n[i], sumS += t.s[i];
   std::vector<size_t> present;
@@ -41,7 +41,8 @@ std::vector<double> ngtdmFeatures(const ToneDifferences& t) {
   for (size_t i : present) p[i] = t.n[i] / nvc, ps += p[i] * t.s[i];
   const double ngp = double(present.size());
   double contrastSum = 0, busyDenominator = 0, complexity = 0, strengthSum = 0;
-  for (size_t i : present)
+  for (size_t i : present) {
+    progress.throwIfCancelled();  // all pairs of grey levels: 10^9 and more with many levels
     for (size_t j : present) {
       const double d = double(i) - double(j);
       contrastSum += p[i] * p[j] * d * d;
@@ -49,6 +50,7 @@ std::vector<double> ngtdmFeatures(const ToneDifferences& t) {
       complexity += std::abs(d) * (p[i] * t.s[i] + p[j] * t.s[j]) / (p[i] + p[j]);
       strengthSum += (p[i] + p[j]) * d * d;
     }
+  }
   // The manual's conventions where a denominator is 0: coarseness 10^6, the others 0.
   const double coarseness = ps > 0 ? 1 / ps : 1e6;
   const double contrast = ngp > 1 ? contrastSum / (ngp * (ngp - 1)) * sumS / nvc : 0.0;
@@ -59,19 +61,22 @@ std::vector<double> ngtdmFeatures(const ToneDifferences& t) {
 
 }  // namespace
 
-void addNgtdmFeatures(const DiscretisedImage& image, unsigned aggregations, FeatureList& out) {
-  const RegionVoxels region(image);
+void addNgtdmFeatures(const DiscretisedImage& image, unsigned aggregations, const Progress& progress,
+                      FeatureList& out) {
+  const RegionVoxels region(image, progress);
   const size_t levels = size_t(image.levels) + 1;
   auto build = [&](size_t begin, size_t end, bool planar) {
     ToneDifferences t{std::vector<double>(levels, 0.0), std::vector<double>(levels, 0.0)};
-    for (size_t k = begin; k < end; ++k) {
-      const auto& v = region.all[k];
-      double sum = 0, count = 0;
-      forNeighbours(image, v, planar, [&](int level) { sum += level, ++count; });
-      if (count == 0) continue;  // no neighbour in the region: the voxel does not count
-      t.s[size_t(v.level)] += std::abs(v.level - sum / count);
-      t.n[size_t(v.level)] += 1;
-    }
+    forEachBlock(end - begin, kVoxelsPerCancelCheck, progress, [&](size_t first, size_t last) {
+      for (size_t k = begin + first; k < begin + last; ++k) {
+        const auto& v = region.all[k];
+        double sum = 0, count = 0;
+        forNeighbours(image, v, planar, [&](int level) { sum += level, ++count; });
+        if (count == 0) continue;  // no neighbour in the region: the voxel does not count
+        t.s[size_t(v.level)] += std::abs(v.level - sum / count);
+        t.n[size_t(v.level)] += 1;
+      }
+    });
     return t;
   };
   const std::vector<std::string> names{"coarseness", "contrast", "busyness", "complexity", "strength"};
@@ -87,7 +92,7 @@ void addNgtdmFeatures(const DiscretisedImage& image, unsigned aggregations, Feat
       double nvc = 0;
       for (double n : t.n) nvc += n;
       if (nvc == 0) continue;
-      const auto f = ngtdmFeatures(t);
+      const auto f = ngtdmFeatures(t, progress);
       for (size_t k = 0; k < f.size(); ++k) mean[k] += f[k];
       ++slices;
       all.add(t);
@@ -95,30 +100,34 @@ void addNgtdmFeatures(const DiscretisedImage& image, unsigned aggregations, Feat
     for (double& m : mean) m = slices > 0 ? m / slices : std::numeric_limits<double>::quiet_NaN();
     if (aggregations & Aggregate2D) emit(mean, "_2D");
     if (aggregations & Aggregate25D)
-      emit(slices > 0 ? ngtdmFeatures(all) : std::vector<double>(names.size(), NAN), "_2_5D");
+      emit(slices > 0 ? ngtdmFeatures(all, progress) : std::vector<double>(names.size(), NAN), "_2_5D");
   }
   if (aggregations & Aggregate3D) {
     const ToneDifferences t = build(0, region.all.size(), false);
     double nvc = 0;
     for (double n : t.n) nvc += n;
-    emit(nvc > 0 ? ngtdmFeatures(t) : std::vector<double>(names.size(), NAN), "_3D");
+    emit(nvc > 0 ? ngtdmFeatures(t, progress) : std::vector<double>(names.size(), NAN), "_3D");
   }
 }
 
-void addNgldmFeatures(const DiscretisedImage& image, unsigned aggregations, FeatureList& out) {
-  const RegionVoxels region(image);
+void addNgldmFeatures(const DiscretisedImage& image, unsigned aggregations, const Progress& progress,
+                      FeatureList& out) {
+  const RegionVoxels region(image, progress);
   const std::uint64_t stride = 28;  // dependence 1..27
   std::vector<std::uint64_t> keys;
   auto build = [&](long slice) {
     size_t begin = 0, end = region.all.size();
     if (slice >= 0) std::tie(begin, end) = region.slices[size_t(slice)];
     for (size_t k = begin; k < end; ++k) {
+      // Checked here, not by forEachBlock: in its lambda GCC reloads the captures after every
+      // push_back (5% slower).
+      if ((k - begin) % kVoxelsPerCancelCheck == 0) progress.throwIfCancelled();
       const auto& v = region.all[k];
       std::uint64_t dependence = 1;  // the voxel itself; coarseness alpha 0: equal neighbours depend
       forNeighbours(image, v, slice >= 0, [&](int level) { dependence += level == v.level; });
       keys.push_back(std::uint64_t(v.level) * stride + dependence);
     }
-    return countKeys(keys, stride, double(end - begin));
+    return countKeys(keys, stride, double(end - begin), progress);
   };
   const std::vector<std::string> names{"lde",     "hde",    "lgce",   "hgce",      "ldlge",    "ldhge",
                                        "hdlge",   "hdhge",  "glnu",   "glnu_norm", "dcnu",     "dcnu_norm",

@@ -1,15 +1,10 @@
-// IBSI image processing on ITK images; the only radiomics source that includes ITK filters.
+// IBSI image processing on ITK images (the resampling itself: cancellable_resampling.cxx).
 #include "medpipe/radiomics/processing.h"
-
-#include <itkBSplineInterpolateImageFunction.h>
-#include <itkLinearInterpolateImageFunction.h>
-#include <itkNearestNeighborExtrapolateImageFunction.h>
-#include <itkNearestNeighborInterpolateImageFunction.h>
-#include <itkResampleImageFilter.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "cancellable_resampling.h"
 #include "medpipe/core/error.h"
 
 namespace medpipe::radiomics {
@@ -17,27 +12,22 @@ namespace {
 
 using Region = itk::ImageRegion<3>;
 
+// Passes over the region's voxels check for a cancel once per this many (a few ms).
+constexpr size_t kVoxelsPerCancelCheck = size_t(1) << 20;
+
 // Mean of the buffer's values inside a mask.
-double maskedMean(const std::vector<double>& values, const std::vector<std::uint8_t>& mask, size_t* count) {
+double maskedMean(const std::vector<double>& values, const std::vector<std::uint8_t>& mask, size_t* count,
+                  const Progress& progress) {
   double sum = 0;
   size_t n = 0;
-  for (size_t i = 0; i < values.size(); ++i)
-    if (mask[i]) sum += values[i], ++n;
+  const double* v = values.data();
+  const std::uint8_t* inside = mask.data();
+  forEachBlock(values.size(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i)
+      if (inside[i]) sum += v[i], ++n;
+  });
   if (count) *count = n;
   return n ? sum / double(n) : std::numeric_limits<double>::quiet_NaN();
-}
-
-template <typename Filter>
-void setInterpolator(Filter& filter, Interpolation interpolation) {
-  using Image = typename Filter::InputImageType;
-  if (interpolation == Interpolation::Nearest)
-    filter.SetInterpolator(itk::NearestNeighborInterpolateImageFunction<Image, double>::New());
-  else if (interpolation == Interpolation::Linear)
-    filter.SetInterpolator(itk::LinearInterpolateImageFunction<Image, double>::New());
-  else
-    filter.SetInterpolator(itk::BSplineInterpolateImageFunction<Image, double, double>::New());  // cubic B-spline
-  // The centred grid reaches up to half a voxel past the outer voxel centres: extend the edge.
-  filter.SetExtrapolator(itk::NearestNeighborExtrapolateImageFunction<Image, double>::New());
 }
 
 }  // namespace
@@ -54,7 +44,7 @@ ResampledGrid resampledGrid(const std::array<size_t, 3>& size, const std::array<
 }
 
 RoiImage prepareRegion(const ImageF& image, const LabelImage& labels, int label, const ProcessingSettings& settings,
-                       Diagnostics* diagnostics) {
+                       Diagnostics* diagnostics, const Progress& progress) {
   const Region full = image.GetLargestPossibleRegion();
   if (labels.GetLargestPossibleRegion().GetSize() != full.GetSize())
     throw Error("", "labels",
@@ -71,7 +61,8 @@ RoiImage prepareRegion(const ImageF& image, const LabelImage& labels, int label,
   const float* img = image.GetBufferPointer();
   size_t initial = 0;
   double initialSum = 0;
-  for (size_t z = 0, i = 0; z < size[2]; ++z)
+  for (size_t z = 0, i = 0; z < size[2]; ++z) {
+    progress.throwIfCancelled();
     for (size_t y = 0; y < size[1]; ++y)
       for (size_t x = 0; x < size[0]; ++x, ++i)
         if (lab[i] == value) {
@@ -79,6 +70,7 @@ RoiImage prepareRegion(const ImageF& image, const LabelImage& labels, int label,
           for (size_t k = 0; k < 3; ++k) lo[k] = std::min(lo[k], p[k]), hi[k] = std::max(hi[k], p[k]);
           ++initial, initialSum += img[i];
         }
+  }
   if (initial == 0) throw Error("", "label", "label " + std::to_string(label) + " has no voxel");
   const auto spacing = image.GetSpacing();
   const double sphere = std::cbrt(3.0 / (4.0 * M_PI)) * 10.0;  // local intensity radius, mm
@@ -106,7 +98,8 @@ RoiImage prepareRegion(const ImageF& image, const LabelImage& labels, int label,
     const size_t n = roi.grid.count();
     roi.intensity.resize(n);
     maskValues.resize(n);
-    for (int z = 0; z < roi.grid.size[2]; ++z)
+    for (int z = 0; z < roi.grid.size[2]; ++z) {
+      progress.throwIfCancelled();
       for (int y = 0; y < roi.grid.size[1]; ++y) {
         const size_t from = size_t(start[0]) + size[0] * (size_t(start[1] + y) + size[1] * size_t(start[2] + z));
         const size_t to = roi.grid.index(0, y, z);
@@ -115,6 +108,7 @@ RoiImage prepareRegion(const ImageF& image, const LabelImage& labels, int label,
           maskValues[to + size_t(x)] = lab[from + size_t(x)] == value ? 1.0 : 0.0;
         }
       }
+    }
   } else {
     const ResampledGrid target =
         resampledGrid({size[0], size[1], size[2]}, {spacing[0], spacing[1], spacing[2]}, settings.spacing);
@@ -135,75 +129,85 @@ RoiImage prepareRegion(const ImageF& image, const LabelImage& labels, int label,
       roi.grid.spacing[k] = target.spacing[k];
     }
     // Origin of the sub-grid: old origin + direction * (shift + start * new spacing).
-    ImageF::PointType origin = image.GetOrigin();
+    TargetGrid grid;
+    grid.origin = image.GetOrigin();
     for (size_t r = 0; r < 3; ++r)
       for (size_t k = 0; k < 3; ++k)
-        origin[r] += image.GetDirection()[r][k] * (target.originShift[k] + double(start[k]) * target.spacing[k]);
-    ImageF::SpacingType newSpacing;
-    for (size_t k = 0; k < 3; ++k) newSpacing[k] = target.spacing[k];
-    auto resampler = itk::ResampleImageFilter<ImageF, ImageF, double, double>::New();
-    resampler->SetInput(&image);
-    resampler->SetOutputOrigin(origin);
-    resampler->SetOutputSpacing(newSpacing);
-    resampler->SetOutputDirection(image.GetDirection());
-    resampler->SetSize(out);
-    setInterpolator(*resampler, settings.interpolation);
-    resampler->Update();
+        grid.origin[r] += image.GetDirection()[r][k] * (target.originShift[k] + double(start[k]) * target.spacing[k]);
+    for (size_t k = 0; k < 3; ++k) grid.spacing[k] = target.spacing[k];
+    grid.size = out;
+    const ImageF::Pointer resampled = resampleOnto(image, grid, settings.interpolation, progress);
     // The mask as 0/1 floats, interpolated the same way (partial volume).
     auto mask = ImageF::New();
     mask->CopyInformation(&image);
     mask->SetRegions(full);
     mask->Allocate();
     float* m = mask->GetBufferPointer();
-    for (size_t i = 0; i < full.GetNumberOfPixels(); ++i) m[i] = lab[i] == value ? 1.0f : 0.0f;
-    auto maskResampler = itk::ResampleImageFilter<ImageF, ImageF, double, double>::New();
-    maskResampler->SetInput(mask);
-    maskResampler->SetOutputOrigin(origin);
-    maskResampler->SetOutputSpacing(newSpacing);
-    maskResampler->SetOutputDirection(image.GetDirection());
-    maskResampler->SetSize(out);
-    setInterpolator(*maskResampler, settings.maskInterpolation == Interpolation::Nearest ? Interpolation::Nearest
-                                                                                         : Interpolation::Linear);
-    maskResampler->Update();
+    forEachBlock(full.GetNumberOfPixels(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) m[i] = lab[i] == value ? 1.0f : 0.0f;
+    });
+    const ImageF::Pointer resampledMask = resampleOnto(
+        *mask, grid,
+        settings.maskInterpolation == Interpolation::Nearest ? Interpolation::Nearest : Interpolation::Linear,
+        progress);
     const size_t n = roi.grid.count();
-    const float* ri = resampler->GetOutput()->GetBufferPointer();
-    const float* rm = maskResampler->GetOutput()->GetBufferPointer();
+    const float* ri = resampled->GetBufferPointer();
+    const float* rm = resampledMask->GetBufferPointer();
     roi.intensity.assign(ri, ri + n);
     maskValues.assign(rm, rm + n);
   }
-  if (settings.roundIntensities)
-    for (double& v : roi.intensity) v = std::round(v);
+  // The passes below go through raw pointers: GCC reloads a vector's data pointer in every
+  // iteration of a block otherwise.
   const size_t n = roi.grid.count();
+  double* intensity = roi.intensity.data();
+  if (settings.roundIntensities)
+    forEachBlock(n, kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) intensity[i] = std::round(intensity[i]);
+    });
   roi.morphMask.resize(n);
-  for (size_t i = 0; i < n; ++i) roi.morphMask[i] = maskValues[i] >= settings.maskThreshold - 1e-9;
+  std::uint8_t* morph = roi.morphMask.data();
+  const double* maskValue = maskValues.data();
+  const double threshold = settings.maskThreshold - 1e-9;
+  forEachBlock(n, kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) morph[i] = maskValue[i] >= threshold;
+  });
   size_t count = 0;
-  const double meanInterp = maskedMean(roi.intensity, roi.morphMask, &count);
+  const double meanInterp = maskedMean(roi.intensity, roi.morphMask, &count, progress);
   diag.emplace_back("diag_n_voxel_interp", double(count));
   diag.emplace_back("diag_mean_int_interp", meanInterp);
   if (count == 0) throw Error("", "mask-threshold", "no voxel of the interpolated mask reaches the threshold");
 
   // Re-segmentation: intensity mask = morphological mask within the range and within k sd.
   roi.intensityMask = roi.morphMask;
-  for (size_t i = 0; i < n; ++i)
-    if (roi.intensity[i] < settings.rangeMin || roi.intensity[i] > settings.rangeMax) roi.intensityMask[i] = 0;
-  maskedMean(roi.intensity, roi.intensityMask, &count);
+  std::uint8_t* inside = roi.intensityMask.data();
+  const double rangeMin = settings.rangeMin, rangeMax = settings.rangeMax;
+  forEachBlock(n, kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i)
+      if (intensity[i] < rangeMin || intensity[i] > rangeMax) inside[i] = 0;
+  });
+  maskedMean(roi.intensity, roi.intensityMask, &count, progress);
   diag.emplace_back("diag_n_voxel_range", double(count));
   if (count == 0) throw Error("", "range-min", "no voxel of the region lies in the re-segmentation range");
   if (settings.outlierSigma > 0) {
     double variance = 0;
     size_t k = 0;
-    const double mean = maskedMean(roi.intensity, roi.morphMask, &k);
-    for (size_t i = 0; i < n; ++i)
-      if (roi.morphMask[i]) variance += (roi.intensity[i] - mean) * (roi.intensity[i] - mean);
-    const double sd = std::sqrt(variance / double(k));
-    for (size_t i = 0; i < n; ++i)
-      if (std::abs(roi.intensity[i] - mean) > settings.outlierSigma * sd) roi.intensityMask[i] = 0;
+    const double mean = maskedMean(roi.intensity, roi.morphMask, &k, progress);
+    forEachBlock(n, kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        if (morph[i]) variance += (intensity[i] - mean) * (intensity[i] - mean);
+    });
+    const double sd = std::sqrt(variance / double(k)), limit = settings.outlierSigma * sd;
+    forEachBlock(n, kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        if (std::abs(intensity[i] - mean) > limit) inside[i] = 0;
+    });
   }
   double lowest = std::numeric_limits<double>::infinity(), highest = -lowest;
-  for (size_t i = 0; i < n; ++i)
-    if (roi.intensityMask[i])
-      lowest = std::min(lowest, roi.intensity[i]), highest = std::max(highest, roi.intensity[i]);
-  const double meanFinal = maskedMean(roi.intensity, roi.intensityMask, &count);
+  forEachBlock(n, kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i)
+      if (inside[i]) lowest = std::min(lowest, intensity[i]), highest = std::max(highest, intensity[i]);
+  });
+  const double meanFinal = maskedMean(roi.intensity, roi.intensityMask, &count, progress);
   diag.emplace_back("diag_n_voxel_reseg", double(count));
   diag.emplace_back("diag_mean_int_reseg", meanFinal);
   diag.emplace_back("diag_min_int_reseg", lowest);

@@ -4,18 +4,20 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cancellable_sort.h"
 #include "medpipe/core/parallel.h"
 
 namespace medpipe::radiomics {
 
-CountMatrix countKeys(std::vector<std::uint64_t>& keys, std::uint64_t stride, double voxels) {
+CountMatrix countKeys(std::vector<std::uint64_t>& keys, std::uint64_t stride, double voxels, const Progress& progress) {
   CountMatrix m;
   m.stride = stride;
   m.voxels = voxels;
   std::uint64_t largest = 0;
   for (auto k : keys) largest = std::max(largest, k);
   if (largest < (1u << 22)) {
-    // Few possible keys: count in a dense table and sort only the distinct keys.
+    // Few possible keys: count in a dense table and sort only the distinct keys (no cancel check
+    // here: the table must be left all zero).
     thread_local std::vector<std::uint32_t> counts;
     if (counts.size() <= largest) counts.resize(largest + 1, 0);
     std::vector<std::uint64_t> distinct;
@@ -27,7 +29,7 @@ CountMatrix countKeys(std::vector<std::uint64_t>& keys, std::uint64_t stride, do
     keys.clear();
     return m;
   }
-  std::sort(keys.begin(), keys.end());
+  sortCancellable(keys, progress);
   for (size_t k = 0; k < keys.size();) {
     size_t e = k;
     while (e < keys.size() && keys[e] == keys[k]) ++e;
@@ -58,10 +60,11 @@ CountMatrix merge(const CountMatrix& a, const CountMatrix& b) {
   return m;
 }
 
-RegionVoxels::RegionVoxels(const DiscretisedImage& image) {
+RegionVoxels::RegionVoxels(const DiscretisedImage& image, const Progress& progress) {
   const Grid& g = image.grid;
   size_t i = 0;
   for (int z = 0; z < g.size[2]; ++z) {
+    progress.throwIfCancelled();
     const size_t begin = all.size();
     for (int y = 0; y < g.size[1]; ++y)
       for (int x = 0; x < g.size[0]; ++x, ++i)

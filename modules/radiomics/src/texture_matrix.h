@@ -21,8 +21,8 @@ struct CountMatrix {
   std::uint64_t column(size_t k) const { return entries[k].first % stride; }
 };
 
-// Sorts and counts `keys` (consumed).
-CountMatrix countKeys(std::vector<std::uint64_t>& keys, std::uint64_t stride, double voxels);
+// Sorts and counts `keys` (consumed); a sort of many keys checks `progress` for a cancel.
+CountMatrix countKeys(std::vector<std::uint64_t>& keys, std::uint64_t stride, double voxels, const Progress& progress);
 // Element-wise sum (same stride).
 CountMatrix merge(const CountMatrix& a, const CountMatrix& b);
 
@@ -34,7 +34,7 @@ struct RegionVoxels {
   };
   std::vector<Voxel> all;                         // index order
   std::vector<std::pair<size_t, size_t>> slices;  // [begin, end) into `all` per z, for non-empty slices only
-  explicit RegionVoxels(const DiscretisedImage& image);
+  RegionVoxels(const DiscretisedImage& image, const Progress& progress);
 };
 
 // Chebyshev-1 neighbour directions, one of each opposite pair: the first 4 lie in the slice.
@@ -46,6 +46,7 @@ using MatrixFeatures = std::function<std::vector<double>(const CountMatrix&)>;
 // slice), 2_5D_avg (slices merged per direction), 2_5D_comb (all merged), 3D_avg (per 3D
 // direction), 3D_comb (all merged). build must be callable from several threads at once. build(slice, direction) for
 // slice >= 0 builds an in-slice matrix of the first 4 directions; build(-1, direction) a volume one of all 13.
+// A cancel is seen by build (which checks as it walks the voxels).
 void aggregateDirectional(const std::string& prefix, const std::vector<std::string>& names, size_t sliceCount,
                           unsigned aggregations, unsigned threads,
                           const std::function<CountMatrix(long slice, int direction)>& build,

@@ -20,12 +20,13 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // window, clipped at the slice edge) at the soft-tissue voxels: the centre of
 // the fullest bin of width `binWidth` (ties: the lowest). Sums over the window
 // come from per-slice summed-area tables.
-double globalNoiseLevel(const float* hu, const std::vector<std::uint8_t>& soft, const Grid& g, long r,
-                        double binWidth) {
+double globalNoiseLevel(const float* hu, const std::vector<std::uint8_t>& soft, const Grid& g, long r, double binWidth,
+                        const Progress& progress) {
   std::map<long, size_t> bins;
   std::vector<double> s1((g.nx + 1) * (g.ny + 1)), s2(s1.size());
   const size_t w = g.nx + 1;
   for (size_t z = 0; z < g.nz; ++z) {
+    progress.throwIfCancelled();
     for (size_t y = 0; y < g.ny; ++y)
       for (size_t x = 0; x < g.nx; ++x) {
         const double v = hu[g.index(x, y, z)];
@@ -54,21 +55,26 @@ double globalNoiseLevel(const float* hu, const std::vector<std::uint8_t>& soft, 
 
 // Mean and SD₁ of the voxels where `inside(i)`, in two passes: no copy of a large CT's air.
 template <typename Inside>
-std::pair<double, double> meanAndSd(const float* hu, size_t voxels, Inside inside) {
+std::pair<double, double> meanAndSd(const float* hu, size_t voxels, const Progress& progress, Inside inside) {
   double sum = 0, squares = 0;
   size_t count = 0;
-  for (size_t i = 0; i < voxels; ++i)
-    if (inside(i)) sum += hu[i], ++count;
+  forEachBlock(voxels, kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i)
+      if (inside(i)) sum += hu[i], ++count;
+  });
   if (count == 0) return {kNaN, kNaN};
   const double m = sum / double(count);
-  for (size_t i = 0; i < voxels; ++i)
-    if (inside(i)) squares += (hu[i] - m) * (hu[i] - m);
+  forEachBlock(voxels, kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i)
+      if (inside(i)) squares += (hu[i] - m) * (hu[i] - m);
+  });
   return {m, count > 1 ? std::sqrt(squares / double(count - 1)) : kNaN};
 }
 
 }  // namespace
 
-LabelTable ctMetrics(const ImageF& image, const LabelImage* labels, const CtOptions& options) {
+LabelTable ctMetrics(const ImageF& image, const LabelImage* labels, const CtOptions& options,
+                     const Progress& progress) {
   const Grid g = gridOf(image);
   const float* hu = image.GetBufferPointer();
   std::vector<std::uint8_t> body;
@@ -76,24 +82,26 @@ LabelTable ctMetrics(const ImageF& image, const LabelImage* labels, const CtOpti
     body.assign(labels->GetBufferPointer(), labels->GetBufferPointer() + g.voxels());
     for (auto& b : body) b = b != 0;
   } else {
-    body = bodyMask(hu, g, options.bodyThreshold);
+    body = bodyMask(hu, g, options.bodyThreshold, progress);
   }
 
   std::vector<std::uint8_t> soft(g.voxels(), 0);
   size_t bodyVoxels = 0, metal = 0;
   const auto [lo, hi] = std::minmax_element(hu, hu + g.voxels());
   size_t atMin = 0, atMax = 0;
-  for (size_t i = 0; i < g.voxels(); ++i) {
-    const double v = hu[i];
-    atMin += hu[i] == *lo;
-    atMax += hu[i] == *hi;
-    if (!body[i]) continue;
-    ++bodyVoxels;
-    metal += v > options.metalThreshold;
-    soft[i] = v >= 0 && v <= 100;
-  }
-  const auto [airMean, airSd] = meanAndSd(hu, g.voxels(), [&](size_t i) { return !body[i]; });
-  const auto [softMean, softSd] = meanAndSd(hu, g.voxels(), [&](size_t i) { return soft[i] != 0; });
+  forEachBlock(g.voxels(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const double v = hu[i];
+      atMin += hu[i] == *lo;
+      atMax += hu[i] == *hi;
+      if (!body[i]) continue;
+      ++bodyVoxels;
+      metal += v > options.metalThreshold;
+      soft[i] = v >= 0 && v <= 100;
+    }
+  });
+  const auto [airMean, airSd] = meanAndSd(hu, g.voxels(), progress, [&](size_t i) { return !body[i]; });
+  const auto [softMean, softSd] = meanAndSd(hu, g.voxels(), progress, [&](size_t i) { return soft[i] != 0; });
 
   // Per slice: water-equivalent diameter over the body, and whether the body
   // reaches the slice edge.
@@ -101,6 +109,7 @@ LabelTable ctMetrics(const ImageF& image, const LabelImage* labels, const CtOpti
   double wedSum = 0;
   size_t wedSlices = 0, truncatedSlices = 0;
   for (size_t z = 0; z < g.nz; ++z) {
+    progress.throwIfCancelled();
     double sum = 0;
     size_t n = 0;
     bool edge = false;
@@ -136,7 +145,7 @@ LabelTable ctMetrics(const ImageF& image, const LabelImage* labels, const CtOpti
                    "metal-fraction"};
   const double n = double(g.voxels());
   table.rows.push_back({-1, 1, double(bodyVoxels), airMean, airSd, softMean, softSd,
-                        globalNoiseLevel(hu, soft, g, options.noiseWindowRadius, options.noiseBinWidth),
+                        globalNoiseLevel(hu, soft, g, options.noiseWindowRadius, options.noiseBinWidth, progress),
                         wedSlices ? wedSum / double(wedSlices) : kNaN, double(atMin) / n, double(atMax) / n,
                         double(truncatedSlices), double(truncatedSlices) / double(g.nz),
                         bodyVoxels ? double(metal) / double(bodyVoxels) : kNaN});

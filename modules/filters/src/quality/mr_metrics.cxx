@@ -19,15 +19,26 @@ struct ClassStats {
   double n = 0, median = kNaN, sd = kNaN, mad = kNaN;
 };
 
-ClassStats statsOf(const std::vector<double>& v) {
-  return {double(v.size()), median(v), standardDeviation(v, 0), normalizedMad(v)};
+// Three selections over the values (air: most of the volume), each one uncancellable step.
+ClassStats statsOf(const std::vector<double>& v, const Progress& progress) {
+  ClassStats s;
+  s.n = double(v.size());
+  progress.throwIfCancelled();
+  s.median = median(v);
+  progress.throwIfCancelled();
+  s.sd = standardDeviation(v, 0);
+  progress.throwIfCancelled();
+  s.mad = normalizedMad(v);
+  return s;
 }
 
 // scipy.ndimage.binary_erosion / binary_dilation with the 6-neighbour cross;
 // outside the grid is 0.
-std::vector<std::uint8_t> crossMorphology(const std::vector<std::uint8_t>& in, const Grid& g, bool erode) {
+std::vector<std::uint8_t> crossMorphology(const std::vector<std::uint8_t>& in, const Grid& g, bool erode,
+                                          const Progress& progress) {
   std::vector<std::uint8_t> out(in.size());
-  for (size_t z = 0; z < g.nz; ++z)
+  for (size_t z = 0; z < g.nz; ++z) {
+    progress.throwIfCancelled();
     for (size_t y = 0; y < g.ny; ++y)
       for (size_t x = 0; x < g.nx; ++x) {
         const size_t i = g.index(x, y, z);
@@ -44,15 +55,18 @@ std::vector<std::uint8_t> crossMorphology(const std::vector<std::uint8_t>& in, c
         }
         out[i] = v;
       }
+  }
   return out;
 }
 
 // AFNI's (Forman 1995) FWHM along `axis` in voxels from the variance of the
 // image in the head and of the differences of neighbouring head voxels.
-double fwhmAlong(const std::vector<double>& x, const std::vector<std::uint8_t>& head, const Grid& g, int axis) {
+double fwhmAlong(const std::vector<double>& x, const std::vector<std::uint8_t>& head, const Grid& g, int axis,
+                 const Progress& progress) {
   const size_t step = axis == 0 ? 1 : axis == 1 ? g.nx : g.nx * g.ny;
   std::vector<double> values, differences;
-  for (size_t z = 0; z < g.nz; ++z)
+  for (size_t z = 0; z < g.nz; ++z) {
+    progress.throwIfCancelled();
     for (size_t y = 0; y < g.ny; ++y)
       for (size_t xi = 0; xi < g.nx; ++xi) {
         const size_t i = g.index(xi, y, z);
@@ -61,6 +75,7 @@ double fwhmAlong(const std::vector<double>& x, const std::vector<std::uint8_t>& 
         const bool last = axis == 0 ? xi + 1 == g.nx : axis == 1 ? y + 1 == g.ny : z + 1 == g.nz;
         if (!last && head[i + step]) differences.push_back(x[i + step] - x[i]);
       }
+  }
   const double varX = std::pow(standardDeviation(values, 0), 2), varD = std::pow(standardDeviation(differences, 0), 2);
   const double rho = 1 - varD / (2 * varX);
   if (!(rho > 0 && rho < 1)) return kNaN;
@@ -69,11 +84,14 @@ double fwhmAlong(const std::vector<double>& x, const std::vector<std::uint8_t>& 
 
 }  // namespace
 
-LabelTable mrMetrics(const ImageF& image, const LabelImage* labels, const ImageF* corrected, const MrOptions& options) {
+LabelTable mrMetrics(const ImageF& image, const LabelImage* labels, const ImageF* corrected, const MrOptions& options,
+                     const Progress& progress) {
   const Grid g = gridOf(image);
   const float* source = corrected ? corrected->GetBufferPointer() : image.GetBufferPointer();
   std::vector<double> x(g.voxels());
-  for (size_t i = 0; i < x.size(); ++i) x[i] = std::max(0.0, double(source[i]));  // MRIQC clips negatives
+  forEachBlock(x.size(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) x[i] = std::max(0.0, double(source[i]));  // MRIQC clips negatives
+  });
 
   // Tissue: 0 outside the head, 1 CSF, 2 GM, 3 WM.
   std::vector<std::uint8_t> tissue(g.voxels(), 0);
@@ -81,11 +99,13 @@ LabelTable mrMetrics(const ImageF& image, const LabelImage* labels, const ImageF
     std::copy(labels->GetBufferPointer(), labels->GetBufferPointer() + g.voxels(), tissue.begin());
   } else {
     std::vector<float> clipped(x.begin(), x.end());
-    const auto head = bodyMask(clipped.data(), g, otsuThreshold(x));
+    const auto head = bodyMask(clipped.data(), g, otsuThreshold(x), progress);
     std::vector<double> inside;
-    for (size_t i = 0; i < x.size(); ++i)
-      if (head[i]) inside.push_back(x[i]);
-    const auto classes = kMeansClasses(inside, 3);
+    forEachBlock(x.size(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        if (head[i]) inside.push_back(x[i]);
+    });
+    const auto classes = kMeansClasses(inside, 3, progress);
     size_t k = 0;
     for (size_t i = 0; i < x.size(); ++i)
       if (head[i]) tissue[i] = static_cast<std::uint8_t>(options.t2Contrast ? 3 - classes[k++] : 1 + classes[k++]);
@@ -94,13 +114,15 @@ LabelTable mrMetrics(const ImageF& image, const LabelImage* labels, const ImageF
   std::array<std::vector<double>, 4> byClass;  // 0 = air (outside the head)
   std::vector<double> headValues, airValues;
   std::vector<std::uint8_t> head(g.voxels());
-  for (size_t i = 0; i < x.size(); ++i) {
-    head[i] = tissue[i] != 0;
-    if (tissue[i] <= 3) byClass[tissue[i]].push_back(x[i]);
-    (head[i] ? headValues : airValues).push_back(x[i] * x[i]);
-  }
-  const ClassStats air = statsOf(byClass[0]), csf = statsOf(byClass[1]), gm = statsOf(byClass[2]),
-                   wm = statsOf(byClass[3]);
+  forEachBlock(x.size(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      head[i] = tissue[i] != 0;
+      if (tissue[i] <= 3) byClass[tissue[i]].push_back(x[i]);
+      (head[i] ? headValues : airValues).push_back(x[i] * x[i]);
+    }
+  });
+  const ClassStats air = statsOf(byClass[0], progress), csf = statsOf(byClass[1], progress),
+                   gm = statsOf(byClass[2], progress), wm = statsOf(byClass[3], progress);
 
   auto snr = [](const ClassStats& s) { return s.median / (s.sd * std::sqrt(s.n / (s.n - 1))); };
   auto snrd = [&](const ClassStats& s) {
@@ -111,15 +133,21 @@ LabelTable mrMetrics(const ImageF& image, const LabelImage* labels, const ImageF
   const double snrdCsf = snrd(csf), snrdGm = snrd(gm), snrdWm = snrd(wm);
   const double cnr = std::abs(wm.median - gm.median) / std::sqrt(air.sd * air.sd + gm.sd * gm.sd + wm.sd * wm.sd);
   const double cjv = (wm.mad + gm.mad) / std::abs(wm.median - gm.median);
+  progress.throwIfCancelled();
   const double backgroundEnergy = median(airValues);
+  progress.throwIfCancelled();
   const double fber = airValues.empty() || backgroundEnergy < 1e-3 ? -1.0 : median(headValues) / backgroundEnergy;
 
   const double n = double(x.size());
   double energy = 0;
-  for (double v : x) energy += v * v;
+  forEachBlock(x.size(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) energy += x[i] * x[i];
+  });
   const double bMax = std::sqrt(energy), efcMax = n * (1 / std::sqrt(n)) * std::log(1 / std::sqrt(n));
   double entropy = 0;
-  for (double v : x) entropy += (v / bMax) * std::log((v + 1e-16) / bMax);
+  forEachBlock(x.size(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) entropy += (x[i] / bMax) * std::log((x[i] + 1e-16) / bMax);
+  });
   const double efc = entropy / efcMax;
   const double wm2max = wm.median / percentile(x, 99.95);
 
@@ -133,20 +161,25 @@ LabelTable mrMetrics(const ImageF& image, const LabelImage* labels, const ImageF
     std::vector<std::uint8_t> artefact(g.voxels(), 0);
     if (positive.size() >= 10) {
       const double spread = normalizedMad(positive);
-      for (size_t i = 0; i < x.size(); ++i) artefact[i] = !head[i] && x[i] > 0 && x[i] / spread > options.qi1ZScore;
-      artefact = crossMorphology(crossMorphology(artefact, g, true), g, false);
+      forEachBlock(x.size(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) artefact[i] = !head[i] && x[i] > 0 && x[i] / spread > options.qi1ZScore;
+      });
+      artefact = crossMorphology(crossMorphology(artefact, g, true, progress), g, false, progress);
     }
     qi1 = double(std::count(artefact.begin(), artefact.end(), 1)) / double(byClass[0].size());
   }
 
-  const double fwhmX = fwhmAlong(x, head, g, 0), fwhmY = fwhmAlong(x, head, g, 1), fwhmZ = fwhmAlong(x, head, g, 2);
+  const double fwhmX = fwhmAlong(x, head, g, 0, progress), fwhmY = fwhmAlong(x, head, g, 1, progress),
+               fwhmZ = fwhmAlong(x, head, g, 2, progress);
 
   double inuRange = kNaN, inuMedian = kNaN;
   if (corrected) {
     std::vector<double> bias;
     const float* raw = image.GetBufferPointer();
-    for (size_t i = 0; i < x.size(); ++i)
-      if (head[i] && source[i] > 0) bias.push_back(double(raw[i]) / double(source[i]));
+    forEachBlock(x.size(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i)
+        if (head[i] && source[i] > 0) bias.push_back(double(raw[i]) / double(source[i]));
+    });
     inuRange = std::abs(percentile(bias, 95) - percentile(bias, 5));
     inuMedian = median(bias);
   }

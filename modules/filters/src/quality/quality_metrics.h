@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "medpipe/core/image.h"
+#include "medpipe/core/progress.h"
 #include "medpipe/filters/label_table.h"
 
 namespace medpipe::quality {
@@ -21,12 +22,14 @@ struct MrOptions {
   double qi1ZScore = 10;    // background voxels brighter than this many MADs are artefacts
 };
 
-// `labels`: non-zero = body; null = computed.
-LabelTable ctMetrics(const ImageF& image, const LabelImage* labels, const CtOptions& options);
+// `labels`: non-zero = body; null = computed. Both throw medpipe::Error("", "", "cancelled") within
+// a slice or a few million voxels of `progress` being cancelled.
+LabelTable ctMetrics(const ImageF& image, const LabelImage* labels, const CtOptions& options, const Progress& progress);
 
 // `labels`: 0 outside the head, 1 CSF, 2 GM, 3 WM (FSL FAST's numbering), null
 // = computed. `corrected`: the N4-corrected image; metrics are measured on it
 // and the bias is image/corrected.
-LabelTable mrMetrics(const ImageF& image, const LabelImage* labels, const ImageF* corrected, const MrOptions& options);
+LabelTable mrMetrics(const ImageF& image, const LabelImage* labels, const ImageF* corrected, const MrOptions& options,
+                     const Progress& progress);
 
 }  // namespace medpipe::quality

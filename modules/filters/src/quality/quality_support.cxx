@@ -34,18 +34,21 @@ void floodFromBorder(const std::vector<std::uint8_t>& dark, const Grid& g, size_
 
 // Keeps only the largest 6-connected component of `mask` (ties: the first found
 // in buffer order).
-void keepLargestComponent(std::vector<std::uint8_t>& mask, const Grid& g) {
+void keepLargestComponent(std::vector<std::uint8_t>& mask, const Grid& g, const Progress& progress) {
   std::vector<std::uint32_t> component(mask.size(), 0);
   std::uint32_t next = 0, best = 0;
   size_t bestSize = 0;
   std::vector<size_t> stack;
+  size_t visited = 0;  // one component can be the whole body: count its voxels too
   for (size_t seed = 0; seed < mask.size(); ++seed) {
+    if (seed % kVoxelsPerCancelCheck == 0) progress.throwIfCancelled();
     if (!mask[seed] || component[seed]) continue;
     const std::uint32_t id = ++next;
     size_t size = 0;
     component[seed] = id;
     stack.push_back(seed);
     while (!stack.empty()) {
+      if (++visited % kVoxelsPerCancelCheck == 0) progress.throwIfCancelled();
       const size_t i = stack.back();
       stack.pop_back();
       ++size;
@@ -61,7 +64,9 @@ void keepLargestComponent(std::vector<std::uint8_t>& mask, const Grid& g) {
     }
     if (size > bestSize) bestSize = size, best = id;
   }
-  for (size_t i = 0; i < mask.size(); ++i) mask[i] = component[i] == best && best != 0;
+  forEachBlock(mask.size(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) mask[i] = component[i] == best && best != 0;
+  });
 }
 
 }  // namespace
@@ -128,17 +133,24 @@ double otsuThreshold(const std::vector<double>& values) {
   return minimum + double(bestBin + 1) * width;
 }
 
-std::vector<std::uint8_t> bodyMask(const float* image, const Grid& g, double threshold) {
+std::vector<std::uint8_t> bodyMask(const float* image, const Grid& g, double threshold, const Progress& progress) {
   std::vector<std::uint8_t> dark(g.voxels()), outside(g.voxels(), 0);
-  for (size_t i = 0; i < dark.size(); ++i) dark[i] = image[i] < threshold;
-  for (size_t z = 0; z < g.nz; ++z) floodFromBorder(dark, g, z, outside);
+  forEachBlock(dark.size(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) dark[i] = image[i] < threshold;
+  });
+  for (size_t z = 0; z < g.nz; ++z) {
+    progress.throwIfCancelled();
+    floodFromBorder(dark, g, z, outside);
+  }
   std::vector<std::uint8_t> body(g.voxels());
-  for (size_t i = 0; i < body.size(); ++i) body[i] = !outside[i];
-  keepLargestComponent(body, g);
+  forEachBlock(body.size(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) body[i] = !outside[i];
+  });
+  keepLargestComponent(body, g, progress);
   return body;
 }
 
-std::vector<std::uint8_t> kMeansClasses(const std::vector<double>& values, unsigned k) {
+std::vector<std::uint8_t> kMeansClasses(const std::vector<double>& values, unsigned k, const Progress& progress) {
   std::vector<std::uint8_t> classes(values.size(), 0);
   if (values.empty() || k < 2) return classes;
   // Evenly spaced between the 1st and 99th percentile: a small class (CSF)
@@ -149,16 +161,21 @@ std::vector<std::uint8_t> kMeansClasses(const std::vector<double>& values, unsig
   for (int iteration = 0; iteration < 200; ++iteration) {
     // Nearest centre; a value halfway between two goes to the lower one.
     bool changed = iteration == 0;
-    for (size_t i = 0; i < values.size(); ++i) {
-      std::uint8_t best = 0;
-      for (unsigned c = 1; c < k; ++c)
-        if (std::abs(values[i] - centres[c]) < std::abs(values[i] - centres[best])) best = static_cast<std::uint8_t>(c);
-      changed = changed || best != classes[i];
-      classes[i] = best;
-    }
+    forEachBlock(values.size(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        std::uint8_t best = 0;
+        for (unsigned c = 1; c < k; ++c)
+          if (std::abs(values[i] - centres[c]) < std::abs(values[i] - centres[best]))
+            best = static_cast<std::uint8_t>(c);
+        changed = changed || best != classes[i];
+        classes[i] = best;
+      }
+    });
     if (!changed) break;
     std::vector<double> sums(k, 0), counts(k, 0);
-    for (size_t i = 0; i < values.size(); ++i) sums[classes[i]] += values[i], counts[classes[i]] += 1;
+    forEachBlock(values.size(), kVoxelsPerCancelCheck, progress, [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) sums[classes[i]] += values[i], counts[classes[i]] += 1;
+    });
     for (unsigned c = 0; c < k; ++c)
       if (counts[c] > 0) centres[c] = sums[c] / counts[c];
   }

@@ -7,8 +7,12 @@
 #include <vector>
 
 #include "medpipe/core/image.h"
+#include "medpipe/core/progress.h"
 
 namespace medpipe::quality {
+
+// Flat loops over voxels check for a cancel once per this many (a few ms).
+constexpr size_t kVoxelsPerCancelCheck = size_t(1) << 20;
 
 // A voxel grid as flat arrays, x fastest (ITK's buffer order).
 struct Grid {
@@ -40,11 +44,11 @@ double otsuThreshold(const std::vector<double>& values);
 // slice that the dark region touching that slice's border cannot reach (lungs,
 // bowel gas, ventricles are inside); of that, the largest 6-connected piece in
 // 3D. 1 = body, 0 = outside.
-std::vector<std::uint8_t> bodyMask(const float* image, const Grid& grid, double threshold);
+std::vector<std::uint8_t> bodyMask(const float* image, const Grid& grid, double threshold, const Progress& progress);
 
 // One-dimensional k-means (Lloyd) with `k` >= 2 classes, centres started evenly
 // spaced between the 1st and 99th percentile of `values`; returns each value's
 // class 0..k-1 in increasing order of centre.
-std::vector<std::uint8_t> kMeansClasses(const std::vector<double>& values, unsigned k);
+std::vector<std::uint8_t> kMeansClasses(const std::vector<double>& values, unsigned k, const Progress& progress);
 
 }  // namespace medpipe::quality

@@ -69,10 +69,11 @@ class QualityMetricsStage : public Stage {
     if (modality == "ct") {
       table = quality::ctMetrics(*image, labels,
                                  {p.number("body-threshold"), p.integer("noise-window-radius"),
-                                  p.number("noise-bin-width"), p.number("metal-threshold")});
+                                  p.number("noise-bin-width"), p.number("metal-threshold")},
+                                 progress);
     } else {
-      table =
-          quality::mrMetrics(*image, labels, corrected, {p.choice("tissue-contrast") == "t2", p.number("qi1-z-score")});
+      table = quality::mrMetrics(*image, labels, corrected,
+                                 {p.choice("tissue-contrast") == "t2", p.number("qi1-z-score")}, progress);
     }
     return {nullptr, nullptr, std::make_shared<LabelTable>(std::move(table))};
   }

@@ -134,7 +134,10 @@ class RadiomicsStage : public Stage {
     } else {
       std::vector<bool> present(256, false);
       const std::uint8_t* l = labels.GetBufferPointer();
-      for (size_t i = 0, n = labels.GetBufferedRegion().GetNumberOfPixels(); i < n; ++i) present[l[i]] = true;
+      forEachBlock(labels.GetBufferedRegion().GetNumberOfPixels(), size_t(1) << 22, progress,
+                   [&](size_t begin, size_t end) {
+                     for (size_t i = begin; i < end; ++i) present[l[i]] = true;
+                   });
       for (int v = 1; v < 256; ++v)
         if (present[size_t(v)]) which.push_back(v);
       if (which.empty()) throw Error("", "radiomics.labels", "the label map has no label other than 0");
@@ -144,10 +147,21 @@ class RadiomicsStage : public Stage {
       progress.throwIfCancelled();
       radiomics::Diagnostics diagnostics;
       std::vector<radiomics::FeatureValue> values;
+      // This label's share of the stage: the families done of its features (the module reports
+      // them as they finish) and cancelled with the stage.
+      const std::string what = "label " + std::to_string(which[k]);
+      const double labelCount = double(which.size());
+      const Progress labelProgress(
+          [&progress, k, labelCount, &what](double f, const std::string& family) {
+            progress.report((double(k) + f) / labelCount, what + ": " + family);
+          },
+          &progress);
       try {
-        const radiomics::RoiImage roi = radiomics::prepareRegion(image, labels, which[k], processing, &diagnostics);
-        values = radiomics::computeFeatures(roi, features);
+        const radiomics::RoiImage roi =
+            radiomics::prepareRegion(image, labels, which[k], processing, &diagnostics, labelProgress);
+        values = radiomics::computeFeatures(roi, features, labelProgress);
       } catch (const Error& e) {
+        if (progress.cancelled()) throw Error("", "", "cancelled");  // runStage names the stage
         const std::string field = e.info().field.empty() ? "" : "radiomics." + e.info().field;
         throw Error(e.info().path, field, "label " + std::to_string(which[k]) + ": " + e.info().reason);
       }

@@ -1,6 +1,7 @@
 #pragma once
 // Progress reporting and cancellation shared by scans, readers and stages.
 #include <atomic>
+#include <cstddef>
 #include <functional>
 #include <string>
 
@@ -28,5 +29,17 @@ class Progress {
   const Progress* parent_ = nullptr;
   std::atomic<bool> cancelled_{false};
 };
+
+// Calls work(begin, end) on consecutive blocks of [0, count), `block` items each, checking for a
+// cancel before each: a flat loop over voxels becomes cancellable with its inner loop unchanged
+// (same order, same sums). Index raw pointers taken before, not vectors: in the lambda GCC
+// reloads a vector's data pointer in every iteration (+10% instructions on a short body).
+template <typename Work>
+void forEachBlock(size_t count, size_t block, const Progress& progress, Work&& work) {
+  for (size_t begin = 0; begin < count; begin += block) {
+    progress.throwIfCancelled();
+    work(begin, count - begin < block ? count : begin + block);
+  }
+}
 
 }  // namespace medpipe

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "medpipe/core/progress.h"
 #include "medpipe/radiomics/roi.h"
 
 namespace medpipe::radiomics {
@@ -36,8 +37,11 @@ struct FeatureSettings {
   unsigned threads = 0;                  // 0 = medpipe::workerThreadCount()
 };
 
-// Throws medpipe::Error (field names the setting) for an empty region or impossible settings.
-std::vector<FeatureValue> computeFeatures(const RoiImage& roi, const FeatureSettings& settings);
+// Throws medpipe::Error (field names the setting) for an empty region or impossible settings, and
+// Error("", "", "cancelled") within a fraction of a second of `progress` being cancelled; reports
+// the share of the families done (with the last one's name) as they finish.
+std::vector<FeatureValue> computeFeatures(const RoiImage& roi, const FeatureSettings& settings,
+                                          const Progress& progress = Progress());
 
 // The catalogue: every base tag (without aggregation suffix) with family, IBSI code and name.
 struct FeatureInfo {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "medpipe/core/image.h"
+#include "medpipe/core/progress.h"
 #include "medpipe/radiomics/roi.h"
 
 namespace medpipe::radiomics {
@@ -32,9 +33,10 @@ using Diagnostics = std::vector<std::pair<std::string, double>>;
 
 // The region `label` of `labels` (same grid as `image`), processed, on a grid cropped to the region
 // plus the 1 cm^3 local-intensity sphere. Throws medpipe::Error when the grids differ, the label is
-// absent or no voxel survives a step (the step is named).
+// absent or no voxel survives a step (the step is named), and Error("", "", "cancelled") within a
+// fraction of a second of `progress` being cancelled.
 RoiImage prepareRegion(const ImageF& image, const LabelImage& labels, int label, const ProcessingSettings& settings,
-                       Diagnostics* diagnostics = nullptr);
+                       Diagnostics* diagnostics = nullptr, const Progress& progress = Progress());
 
 // The IBSI grid of a resampling: size ceil(n s / s'), centred on the old grid.
 struct ResampledGrid {

@@ -8,6 +8,8 @@
 #include <limits>
 #include <vector>
 
+#include "medpipe/core/progress.h"
+
 namespace medpipe::radiomics {
 
 struct Grid {
@@ -47,8 +49,10 @@ struct DiscretisationSettings {
 
 // IBSI 2.7: FBS level = floor((x - lower) / w) + 1; FBN level = floor(N_g (x - min) / (max - min)) + 1,
 // the maximum in level N_g. Throws medpipe::Error for an empty intensity mask or more than
-// kMaxGreyLevels levels (the limit keeps texture matrices bounded in memory).
-DiscretisedImage discretise(const RoiImage& roi, const DiscretisationSettings& settings);
+// kMaxGreyLevels levels (the limit keeps texture matrices bounded in memory), and
+// Error("", "", "cancelled") once `progress` is cancelled.
+DiscretisedImage discretise(const RoiImage& roi, const DiscretisationSettings& settings,
+                            const Progress& progress = Progress());
 constexpr int kMaxGreyLevels = 65536;
 
 }  // namespace medpipe::radiomics
