@@ -1,0 +1,66 @@
+#pragma once
+// sumLeafProbabilities (forest_groups.h) for one instruction set, given as Lanes: W floats per
+// vector and their load, compare-to-bitmask, masked add. Included by one source per instruction set,
+// each with its own Lanes type in an anonymous namespace, and on plain pointers: no inline code
+// shared between them (no std::vector<ForestNode>::operator[]: the linker keeps one copy of such a
+// function for every source, and the one kept might be the AVX2 one).
+#include <cstddef>
+#include <cstdint>
+
+#include "forest_groups.h"
+
+namespace medpipe::ml {
+
+struct PendingWalk {  // lanes still to walk from a node
+  std::int32_t node;
+  std::uint32_t lanes;
+};
+
+// pending: room for depth + 1 walks (a walk leaves at most one behind per level).
+template <class Lanes>
+void sumLeafProbabilitiesOn(const ForestNode* const* roots, const float* const* leafProbabilities, size_t trees,
+                            size_t C, const float* const* columns, size_t count, const std::uint32_t* laneMasks,
+                            float* sums, PendingWalk* pending) {
+  constexpr size_t G = kGroupVoxels, W = Lanes::kWidth;
+  for (size_t g0 = 0, group = 0; g0 < count; g0 += G, ++group) {
+    float* sum = sums + group * C * G;
+    for (size_t k = 0; k < C * G; ++k) sum[k] = 0;
+    const std::uint32_t all = laneMasks[group];
+    if (!all) continue;
+    for (size_t t = 0; t < trees; ++t) {
+      const ForestNode* nodes = roots[t];
+      const float* leaves = leafProbabilities[t];
+      size_t open = 0;
+      pending[open++] = {0, all};
+      while (open) {
+        PendingWalk p = pending[--open];
+        for (;;) {
+          const ForestNode& node = nodes[p.node];
+          if (node.left < 0) {  // every lane of p ends here: add its probabilities, in tree order
+            const float* q = leaves + size_t(node.right) * C;
+            for (size_t j = 0; j < G; j += W) {
+              const auto on = Lanes::lanes(p.lanes >> j);
+              for (size_t k = 0; k < C; ++k) Lanes::addWhere(on, q[k], sum + k * G + j);
+            }
+            break;
+          }
+          const float* x = columns[node.feature] + g0;
+          std::uint32_t left = 0;
+          for (size_t j = 0; j < G; j += W) left |= Lanes::lessThan(x + j, node.threshold) << j;
+          left &= p.lanes;
+          const std::uint32_t right = p.lanes & ~left;
+          if (!left) {
+            p.node = node.right;
+          } else if (!right) {
+            p.node = node.left;
+          } else {  // the group parts: the right lanes wait
+            pending[open++] = {node.right, right};
+            p = {node.left, left};
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace medpipe::ml
