@@ -2,14 +2,15 @@
 // largest eigenvalue and q + 2p cos(phi + 2 pi / 3) the smallest.
 #include "symmetric_eigenvalues.h"
 
+#include "trisected_cosines.h"
+
 #include <algorithm>
 #include <cmath>
 
 namespace medpipe::ml {
 
-// Three loops, the outer two vectorised (and cloned for AVX2: no fused multiply-adds in either
-// clone, sqrt and division round alike at any width); only acosf and cosf are per voxel. e1..e3
-// double as scratch.
+// Two loops vectorised (and cloned for AVX2: no fused multiply-adds in either clone, sqrt and
+// division round alike at any width) around the angle step; e1..e3 double as scratch.
 __attribute__((target_clones("avx2", "default"))) void symmetricEigenvalues(
     const float* __restrict xx, const float* __restrict yy, const float* __restrict zz, const float* __restrict xy,
     const float* __restrict xz, const float* __restrict yz, size_t n, float* __restrict e1, float* __restrict e2,
@@ -24,7 +25,7 @@ __attribute__((target_clones("avx2", "default"))) void symmetricEigenvalues(
     const float det = ba * (bb * bc - byz * byz) - bxy * (bxy * bc - byz * bxz) + bxz * (bxy * byz - bb * bxz);
     e1[i] = q, e2[i] = p, e3[i] = std::min(std::max(0.5f * det, -1.0f), 1.0f);
   }
-  for (size_t i = 0; i < n; ++i) e3[i] = std::cos(std::acos(e3[i]) * (1.0f / 3));
+  trisectedCosines(e3, n);  // e3[i] = cos(acos(e3[i]) / 3), 8 at a time where that gives libm's bits
   for (size_t i = 0; i < n; ++i) {
     const float q = e1[i], p = e2[i], c = e3[i];
     const float s = std::sqrt(std::max(0.0f, 1 - c * c));
