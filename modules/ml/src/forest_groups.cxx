@@ -28,16 +28,20 @@ float floatThreshold(double t) {
 }
 
 struct Sse2Lanes {
+  using Vector = __m128;
   static constexpr size_t kWidth = 4;
+  static Vector zero() { return _mm_setzero_ps(); }
+  static Vector load(const float* p) { return _mm_loadu_ps(p); }
+  static void store(float* p, Vector v) { _mm_storeu_ps(p, v); }
   static std::uint32_t lessThan(const float* x, float threshold) {
     return std::uint32_t(_mm_movemask_ps(_mm_cmplt_ps(_mm_loadu_ps(x), _mm_set1_ps(threshold))));
   }
-  static __m128 lanes(std::uint32_t bits) {  // lane j all ones where bit j is set
+  static Vector lanes(std::uint32_t bits) {  // lane j all ones where bit j is set
     const __m128i bit = _mm_setr_epi32(1, 2, 4, 8);
     return _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(_mm_set1_epi32(int(bits)), bit), bit));
   }
-  static void addWhere(__m128 on, float value, float* sum) {  // + 0 elsewhere: sums are never -0
-    _mm_storeu_ps(sum, _mm_add_ps(_mm_loadu_ps(sum), _mm_and_ps(on, _mm_set1_ps(value))));
+  static Vector addWhere(Vector sum, Vector on, float value) {  // + 0 elsewhere: sums are never -0
+    return _mm_add_ps(sum, _mm_and_ps(on, _mm_set1_ps(value)));
   }
 };
 
@@ -75,8 +79,8 @@ void sumLeafProbabilities(const GroupedForest& forest, const float* const* colum
   if (avx2 && !baselineOnly)
     sumLeafProbabilitiesAvx2(roots, leaves, trees, forest.classes, columns, count, laneMasks, sums, pending.data());
   else
-    sumLeafProbabilitiesOn<Sse2Lanes>(roots, leaves, trees, forest.classes, columns, count, laneMasks, sums,
-                                      pending.data());
+    sumLeafProbabilitiesFor<Sse2Lanes>(roots, leaves, trees, forest.classes, columns, count, laneMasks, sums,
+                                       pending.data());
 }
 
 void useBaselineInstructionsForTesting(bool baseline) { baselineOnly = baseline; }
