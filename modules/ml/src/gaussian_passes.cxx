@@ -94,6 +94,70 @@ __attribute__((noinline, target_clones("avx2", "default"))) void accumulate(cons
   }
 }
 
+namespace {
+
+// accumulateSeveral for Count kernels: 16 outputs of each in registers, every tap's two rows loaded
+// once and their sum and difference shared by the kernels that reach that tap.
+template <int Count>
+__attribute__((always_inline)) inline void accumulateEach(const Kernel* const* kernels, const float* const* rows,
+                                                          int reach, size_t n, float* const* outs) {
+  int radius[Count];
+  float centre[Count];
+  const float* w[Count];  // w[m][t]: tap t >= 0 of kernel m
+  bool even[Count];
+  for (int m = 0; m < Count; ++m) {
+    radius[m] = kernels[m]->radius, w[m] = kernels[m]->w.data() + radius[m];
+    centre[m] = w[m][0], even[m] = kernels[m]->sign > 0;
+  }
+  const float* c = rows[reach];
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    Floats8 s[Count][2];
+    const Floats8 c0 = MEDPIPE_AT_CONST(c + i), c1 = MEDPIPE_AT_CONST(c + i + 8);
+    for (int m = 0; m < Count; ++m) s[m][0] = centre[m] * c0, s[m][1] = centre[m] * c1;
+    for (int t = 1; t <= reach; ++t) {
+      const float* a = rows[reach + t] + i;
+      const float* b = rows[reach - t] + i;
+      const Floats8 a0 = MEDPIPE_AT_CONST(a), a1 = MEDPIPE_AT_CONST(a + 8);
+      const Floats8 b0 = MEDPIPE_AT_CONST(b), b1 = MEDPIPE_AT_CONST(b + 8);
+      const Floats8 sum0 = a0 + b0, sum1 = a1 + b1, difference0 = a0 - b0, difference1 = a1 - b1;
+      for (int m = 0; m < Count; ++m) {
+        if (t > radius[m]) continue;
+        const float wt = w[m][t];
+        if (even[m])
+          s[m][0] += wt * sum0, s[m][1] += wt * sum1;
+        else
+          s[m][0] += wt * difference0, s[m][1] += wt * difference1;
+      }
+    }
+    for (int m = 0; m < Count; ++m) MEDPIPE_AT(outs[m] + i) = s[m][0], MEDPIPE_AT(outs[m] + i + 8) = s[m][1];
+  }
+  for (; i < n; ++i)
+    for (int m = 0; m < Count; ++m) {
+      float sum = centre[m] * c[i];
+      for (int t = 1; t <= radius[m]; ++t)
+        sum += even[m] ? w[m][t] * (rows[reach + t][i] + rows[reach - t][i])
+                       : w[m][t] * (rows[reach + t][i] - rows[reach - t][i]);
+      outs[m][i] = sum;
+    }
+}
+
+}  // namespace
+
+__attribute__((noinline, target_clones("avx2", "default"))) void accumulateSeveral(const Kernel* const* kernels,
+                                                                                   size_t count,
+                                                                                   const float* const* rows,
+                                                                                   size_t n, float* const* outs) {
+  int reach = 0;
+  for (size_t m = 0; m < count; ++m) reach = std::max(reach, kernels[m]->radius);
+  switch (count) {
+    case 1: accumulateEach<1>(kernels, rows, reach, n, outs); break;
+    case 2: accumulateEach<2>(kernels, rows, reach, n, outs); break;
+    case 3: accumulateEach<3>(kernels, rows, reach, n, outs); break;
+    default: accumulateEach<4>(kernels, rows, reach, n, outs); break;
+  }
+}
+
 __attribute__((noinline, target_clones("avx2", "default"))) void accumulateProducts(const Kernel& k,
                                                                                     const float* const* u,
                                                                                     const float* const* v, size_t n,
@@ -141,18 +205,44 @@ void xRow(const float* row, size_t nx, const Kernel& k, float* out, std::vector<
   accumulate(k, rows.data(), nx, out);
 }
 
+void yRows(const float* slice, size_t nx, size_t ny, const Kernel* const* kernels, size_t count, size_t y,
+           float* const* outs) {
+  int reach = 0;
+  for (size_t m = 0; m < count; ++m) reach = std::max(reach, kernels[m]->radius);
+  thread_local std::vector<const float*> rows;
+  rows.resize(2 * size_t(reach) + 1);
+  for (int t = -reach; t <= reach; ++t) rows[size_t(t + reach)] = slice + clampIndex(long(y) + t, ny) * nx;
+  accumulateSeveral(kernels, count, rows.data(), nx, outs);
+}
+
+void xRows(const float* row, size_t nx, const Kernel* const* kernels, size_t count, float* const* outs,
+           std::vector<float>& padded) {
+  int reach = 0;
+  for (size_t m = 0; m < count; ++m) reach = std::max(reach, kernels[m]->radius);
+  const size_t r = size_t(reach);
+  padded.resize(nx + 2 * r);
+  std::fill(padded.begin(), padded.begin() + long(r), row[0]);
+  std::copy(row, row + nx, padded.begin() + long(r));
+  std::fill(padded.begin() + long(r + nx), padded.end(), row[nx - 1]);
+  thread_local std::vector<const float*> rows;
+  rows.resize(2 * r + 1);
+  for (size_t t = 0; t <= 2 * r; ++t) rows[t] = padded.data() + t;
+  accumulateSeveral(kernels, count, rows.data(), nx, outs);
+}
+
 void zPasses(const float* volume, size_t nz, size_t sliceVoxels, size_t z, const Kernel* const* kernels,
              float* const* outs, size_t count) {
+  int reach = 0;
+  for (size_t m = 0; m < count; ++m) reach = std::max(reach, kernels[m]->radius);
   thread_local std::vector<const float*> rows;
+  thread_local std::vector<float*> at;
+  rows.resize(2 * size_t(reach) + 1), at.resize(count);
   for (size_t begin = 0; begin < sliceVoxels; begin += kChunkVoxels) {
     const size_t n = std::min(kChunkVoxels, sliceVoxels - begin);
-    for (size_t m = 0; m < count; ++m) {
-      const Kernel& k = *kernels[m];
-      rows.resize(2 * size_t(k.radius) + 1);
-      for (int t = -k.radius; t <= k.radius; ++t)
-        rows[size_t(t + k.radius)] = volume + clampIndex(long(z) + t, nz) * sliceVoxels + begin;
-      accumulate(k, rows.data(), n, outs[m] + begin);
-    }
+    for (int t = -reach; t <= reach; ++t)
+      rows[size_t(t + reach)] = volume + clampIndex(long(z) + t, nz) * sliceVoxels + begin;
+    for (size_t m = 0; m < count; ++m) at[m] = outs[m] + begin;
+    accumulateSeveral(kernels, count, rows.data(), n, at.data());
   }
 }
 

@@ -25,6 +25,11 @@ AxisKernels kernelsFor(double sigmaMm, const double spacing[3], int maxOrder);
 // o[i] = w[r] rows[r][i] + sum_t w[r + t] (rows[r + t][i] + sign rows[r - t][i]), i in [0, n).
 void accumulate(const Kernel& k, const float* const* rows, size_t n, float* o);
 
+// The same for up to 4 kernels over the same rows at once (rows[i], i in [0, 2R], R the largest
+// radius; kernel m reads the middle 2 r_m + 1): outs[m] gets kernel m, the same sums as accumulate.
+void accumulateSeveral(const Kernel* const* kernels, size_t count, const float* const* rows, size_t n,
+                       float* const* outs);
+
 // The same over products: row t is u[t][i] * v[t][i] (the structure tensor's gradient products,
 // formed on the fly instead of stored: the same float products, so the same sums).
 void accumulateProducts(const Kernel& k, const float* const* u, const float* const* v, size_t n, float* o);
@@ -37,8 +42,14 @@ void yRow(const float* slice, size_t nx, size_t ny, const Kernel& k, size_t y, f
 // The x pass over one row of nx voxels; `padded` is scratch (the row with its clamped borders).
 void xRow(const float* row, size_t nx, const Kernel& k, float* out, std::vector<float>& padded);
 
-// Slice z of the z pass of a volume of nz slices of sliceVoxels, for several kernels at once: taken
-// in chunks of a few thousand voxels, so the input rows each kernel reads are still in cache for the next.
+// yRow and xRow for up to 4 kernels at once (outs[m] gets kernels[m]): each input row read once.
+void yRows(const float* slice, size_t nx, size_t ny, const Kernel* const* kernels, size_t count, size_t y,
+           float* const* outs);
+void xRows(const float* row, size_t nx, const Kernel* const* kernels, size_t count, float* const* outs,
+           std::vector<float>& padded);
+
+// Slice z of the z pass of a volume of nz slices of sliceVoxels, for up to 4 kernels at once (each
+// input row read once for all), chunk by chunk.
 void zPasses(const float* volume, size_t nz, size_t sliceVoxels, size_t z, const Kernel* const* kernels,
              float* const* outs, size_t count);
 
