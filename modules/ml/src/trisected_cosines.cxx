@@ -72,10 +72,6 @@ void trisectedCosines(float* c, size_t n) {
     for (size_t i = 0; i < n; ++i) c[i] = scalar(c[i]);
 }
 
-bool trisectedCosinesVectorised() { return vectorised(); }
-
-size_t trisectedCosinesMismatches(unsigned stride) { return vectorised() ? mismatches(everyStride(stride)) : 0; }
-
 size_t eigenAngleMismatchesForTesting(unsigned stride) {
   return vectorised() ? mismatches(everyStride(stride)) : size_t(-1);
 }
