@@ -70,10 +70,17 @@ struct Classification {
   std::vector<float*> probabilities;
 };
 
-// Applies the model slab by slab (bounded memory: a few slices of features per thread); the result
-// is the same bit for bit whatever the thread count. mask may be nullptr.
+// Applies the model slice by slice (bounded memory: a few slices of features per thread); the result
+// is the same bit for bit whatever the thread count and instruction set. mask may be nullptr.
 void classify(const VoxelClassifier& model, const VolumeView& volume, const std::uint8_t* mask, unsigned threads,
               const Classification& out, const Progress& progress);
+
+// Tests: classify on the x86-64 baseline (SSE2) alone, even where the CPU has more (AVX2).
+void useBaselineInstructionsForTesting(bool baseline);
+// Tests: the eigenvalues' step c -> cosf(acosf(c) / 3), vectorised where its check against glibc
+// passed at first use, on every stride-th float of [-1, 1]: how many differ from the scalar calls
+// (size_t(-1): not vectorised, as on CPUs without AVX2 and FMA or where that check failed).
+size_t eigenAngleMismatchesForTesting(unsigned stride);
 
 // Everything train-classifier does after reading its files: the classes painted in `scribbles` (a
 // label map on the volume's grid; names[label] names a class, where given), their features, the

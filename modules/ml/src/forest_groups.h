@@ -1,0 +1,40 @@
+#pragma once
+// The random forest over groups of 32 neighbouring voxels at once: the group walks each tree
+// together, splitting only where its voxels part ways (rarely: neighbours mostly take the same path),
+// so a node costs one compare of 32 features and the branch mispredictions of a voxel-by-voxel walk
+// are shared by 32 voxels. Each voxel still gets the leaf it would get alone, and its sums run over
+// the trees in order: the same bits as one voxel at a time. Private to the ml module.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace medpipe::ml {
+
+struct VoxelClassifier;
+
+inline constexpr size_t kGroupVoxels = 32;
+
+// A tree's node: value < threshold goes to left, else right; a leaf has left == -1 and its class
+// probabilities at leafProbabilities[right * classes]. The threshold is the smallest float >= the
+// model's double t: for a float x, x < it exactly when x < t.
+struct ForestNode {
+  float threshold;
+  std::int32_t feature, left, right;
+};
+
+struct GroupedForest {
+  std::vector<std::vector<ForestNode>> nodes;   // per tree
+  std::vector<const ForestNode*> roots;         // nodes[t].data()
+  std::vector<const float*> leafProbabilities;  // per tree, into the model
+  size_t classes = 0, depth = 0;                // depth: of the deepest leaf
+};
+GroupedForest groupForest(const VoxelClassifier& model);
+
+// For voxels [0, count) of `columns` (feature f of voxel i at columns[f][i], readable up to the next
+// multiple of 32): sums[(g * classes + k) * 32 + lane] = the sum over the trees, in order, of the
+// probability of class k at the leaf of voxel g * 32 + lane, for the lanes set in laneMasks[g]
+// (others: 0). Runs on AVX2 where the CPU has it, else SSE2: the same bits either way.
+void sumLeafProbabilities(const GroupedForest& forest, const float* const* columns, size_t count,
+                          const std::uint32_t* laneMasks, float* sums);
+
+}  // namespace medpipe::ml
