@@ -10,11 +10,13 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <stdexcept>
 
 #include "cohort_test_support.h"
 #include "medpipe/cohort/prediction.h"
 #include "medpipe/cohort/series_facts.h"
 #include "medpipe/core/error.h"
+#include "shared_fixture.h"
 #include "test_support.h"
 
 namespace medpipe {
@@ -32,10 +34,10 @@ struct Row {
 class CohortPrediction : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new test::TempDir("cohort-prediction");
     std::mt19937 random(99);
     std::uniform_real_distribution<double> noise(15, 25), offset(-15, 15), scale(0.97, 1.03);
     rows_ = new std::vector<Row>;
+    std::vector<test::CohortSeries> series;
     for (int patient = 1; patient <= kPatients; ++patient) {
       const double sigma = noise(random), hu = std::round(offset(random)), size = scale(random);
       for (int scan = 0; scan < 2; ++scan) {
@@ -54,18 +56,30 @@ class CohortPrediction : public ::testing::Test {
         s.info.studyInstanceUid = "1.2.826.0.1.3680043.99.18." + std::to_string(n);  // one study per scan
         s.info.seriesInstanceUid = "1.2.826.0.1.3680043.99.19." + std::to_string(n);
         s.info.accessionNumber = "A" + std::to_string(n);
-        test::writeCohortSeries(dir_->path() / "export" / ("S" + std::to_string(n)), s);
+        series.push_back(s);
         rows_->push_back({s.info.seriesInstanceUid, patient, hu > 0 ? 1 : 0});
       }
     }
+    // The 800 series and their batch are made once for the suite's five processes; each test trains
+    // on a copy of the batch (training writes its importances into the database).
+    shared_ = new fs::path(test::sharedFixture("cohort-prediction", [&](const fs::path& folder) {
+      for (const auto& s : series)
+        test::writeCohortSeries(folder / "export" / ("S" + std::to_string(s.info.seriesNumber)), s);
+      if (test::runCohortPipeline(folder / "export", folder / "out", folder, 0) != 0)
+        throw std::runtime_error("the cohort pipeline failed on the 800 series");
+    }));
+    dir_ = new test::TempDir("cohort-prediction");  // only once the shared part is there: SetUp checks
+    fs::copy(*shared_ / "out", out(), fs::copy_options::recursive);
     writeOutcome("outcome.csv", outcomes(0), true);
-    test::runCohortPipeline(dir_->path() / "export", out(), dir_->path(), 0);
   }
+  void SetUp() override { ASSERT_NE(dir_, nullptr) << "the suite's 800 series were not made (see above)"; }
   static void TearDownTestSuite() {
     delete dir_;
     delete rows_;
+    delete shared_;
   }
   static fs::path out() { return dir_->path() / "out"; }
+  static fs::path exportFolder() { return *shared_ / "export"; }
   // The outcome per row; shuffled between patients for a seed > 0 (a patient's scans keep one outcome).
   static std::vector<int> outcomes(unsigned shuffleSeed) {
     std::vector<int> byPatient(kPatients);
@@ -89,8 +103,10 @@ class CohortPrediction : public ::testing::Test {
     return o;
   }
   static test::TempDir* dir_;
+  static fs::path* shared_;
   static std::vector<Row>* rows_;
 };
+fs::path* CohortPrediction::shared_ = nullptr;
 test::TempDir* CohortPrediction::dir_ = nullptr;
 std::vector<Row>* CohortPrediction::rows_ = nullptr;
 
@@ -184,7 +200,7 @@ TEST_F(CohortPrediction, AnOutcomeKeyedByAccessionNeedsShowPhi) {
   fs::create_directories(phi);
   fs::copy(out(), phi, fs::copy_options::recursive);
   fs::remove(phi / "cohort.sqlite");
-  const auto b = test::runMedpipe("cohort build '" + phi.string() + "' --show-phi --input '" + (dir_->path() / "export").string() + "' -q");
+  const auto b = test::runMedpipe("cohort build '" + phi.string() + "' --show-phi --input '" + exportFolder().string() + "' -q");
   ASSERT_EQ(b.exitCode, 0) << b.err;
   const auto r = cohort::trainModel(phi, o, dir_->path() / "accession.json");
   EXPECT_EQ(r.rows, 800u);

@@ -193,8 +193,9 @@ void yRow(const float* slice, size_t nx, size_t ny, const Kernel& k, size_t y, f
   accumulate(k, rows.data(), nx, out);
 }
 
-void xRow(const float* row, size_t nx, const Kernel& k, float* out, std::vector<float>& padded) {
-  const size_t r = size_t(k.radius);
+// The row extended by r copies of its end voxels on either side, as 2r+1 row pointers shifted by
+// one voxel each: what accumulate reads for an x pass.
+static const float* const* paddedRows(const float* row, size_t nx, size_t r, std::vector<float>& padded) {
   padded.resize(nx + 2 * r);
   std::fill(padded.begin(), padded.begin() + long(r), row[0]);
   std::copy(row, row + nx, padded.begin() + long(r));
@@ -202,7 +203,11 @@ void xRow(const float* row, size_t nx, const Kernel& k, float* out, std::vector<
   thread_local std::vector<const float*> rows;
   rows.resize(2 * r + 1);
   for (size_t t = 0; t <= 2 * r; ++t) rows[t] = padded.data() + t;
-  accumulate(k, rows.data(), nx, out);
+  return rows.data();
+}
+
+void xRow(const float* row, size_t nx, const Kernel& k, float* out, std::vector<float>& padded) {
+  accumulate(k, paddedRows(row, nx, size_t(k.radius), padded), nx, out);
 }
 
 void yRows(const float* slice, size_t nx, size_t ny, const Kernel* const* kernels, size_t count, size_t y,
@@ -219,15 +224,7 @@ void xRows(const float* row, size_t nx, const Kernel* const* kernels, size_t cou
            std::vector<float>& padded) {
   int reach = 0;
   for (size_t m = 0; m < count; ++m) reach = std::max(reach, kernels[m]->radius);
-  const size_t r = size_t(reach);
-  padded.resize(nx + 2 * r);
-  std::fill(padded.begin(), padded.begin() + long(r), row[0]);
-  std::copy(row, row + nx, padded.begin() + long(r));
-  std::fill(padded.begin() + long(r + nx), padded.end(), row[nx - 1]);
-  thread_local std::vector<const float*> rows;
-  rows.resize(2 * r + 1);
-  for (size_t t = 0; t <= 2 * r; ++t) rows[t] = padded.data() + t;
-  accumulateSeveral(kernels, count, rows.data(), nx, outs);
+  accumulateSeveral(kernels, count, paddedRows(row, nx, size_t(reach), padded), nx, outs);
 }
 
 void zPasses(const float* volume, size_t nz, size_t sliceVoxels, size_t z, const Kernel* const* kernels,
