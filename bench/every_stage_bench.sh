@@ -3,7 +3,7 @@
 # 512x512x300 CT on this 2-core machine, with its defaults): `medpipe run` of a config whose timed
 # step is the stage with its defaults, on the CT phantom stage_run_bench.sh makes (int16 .nii.gz),
 # each implementation where a stage has two. Stages that need more than the image get it from
-# untimed-in-the-column steps before theirs: a body mask (binary-threshold -500..3000 HU), seeds in
+# untimed-in-the-column steps before theirs: a body mask (binary-threshold -500..3000 HU; cast-to-labels takes it cast to an image), seeds in
 # the lungs, a model trained by `medpipe train-classifier` on a 300x60x20 crop painted by
 # kmeans-classes, the shipped phantom U-Net. Columns: the step's own wall seconds (provenance.json),
 # the whole run's wall and CPU seconds (reading, the helper steps and writing included) and peak
@@ -43,7 +43,7 @@ declare -A input=(
   [fill-holes]="body" [open]="body" [cast-to-image]="body" [resample-labels]="body"
   [crop-to-mask]="{image: input, mask: body}" [apply-mask]="{image: input, mask: body}"
   [label-statistics]="{image: input, labels: body}" [radiomics]="{image: input, labels: body}"
-  [quality-metrics]="{image: input, labels: body}"
+  [quality-metrics]="{image: input, labels: body}" [cast-to-labels]="body-image"
 )
 declare -A extra=(
   [threshold-level-set]="seeds: [[-38, -2, 0]]"
@@ -55,6 +55,9 @@ declare -A extra=(
   [voxel-class-probability]="model: $work/ct.model"
   [unet-segment]="model: $PWD/testdata/unet-phantom"
   [unet-probability]="model: $PWD/testdata/unet-phantom"
+  # Its defaults on the whole body (11 M voxels) refuse: Moran's I would need 5 GB of FFT buffers
+  # (limit 2 GB). The stage's documented example resamples to 2 mm first.
+  [radiomics]="spacing: 2,2,2"
 )
 mapfile -t all < <("$medpipe" stages | awk '/^  [a-z]/ {print $1}')
 IFS=, read -r -a stages <<<"${STAGES:-$(IFS=,; echo "${all[*]}")}"
@@ -68,6 +71,7 @@ measure_run() {
     echo "input: {path: $work/ct.nii.gz}"
     echo "steps:"
     [[ ${input[$stage]:-} == *body* ]] && echo "$body_mask"
+    [[ ${input[$stage]:-} == body-image ]] && echo "  body-image: {stage: cast-to-image, input: body}"
     echo "  out:"
     echo "    stage: $stage"
     echo "    input: ${input[$stage]:-input}"
