@@ -1,7 +1,6 @@
 // UidMap: original -> replacement UIDs, in memory or shared through a CSV file by every process
 // that de-identifies into one set (see deidentify.h for the protocol).
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 
 #include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
+#include "medpipe/core/file_lock.h"
 #include "medpipe/io/deidentify.h"
 
 namespace medpipe {
@@ -52,42 +52,29 @@ void parseLines(const std::string& text, const fs::path& csv, size_t firstLine, 
 
 std::string systemError(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-// An exclusive flock on `<csv>.lock`, held for the object's life. The map file itself is replaced
+// The exclusive lock on `<csv>.lock`, held for the object's life. The map file itself is replaced
 // by rename, so a lock on it would not be seen by a process that opened the new file.
-class FileLock {
+class MapLock {
  public:
-  explicit FileLock(const fs::path& csv) : path_(csv.string() + ".lock") {
-    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw Error(path_, "", systemError("cannot open UID map lock"));
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno == EINTR) continue;
-      const std::string reason = systemError("cannot lock UID map");
-      ::close(fd_);
-      throw Error(path_, "", reason);
-    }
-  }
-  ~FileLock() { ::close(fd_); }  // closing releases the lock
+  explicit MapLock(const fs::path& csv) : lock_(csv.string() + ".lock", "UID map") {}
 
   // How many times the map file was rewritten, kept in the lock file (which is never replaced): a
   // reader that saw another generation reads the whole file again. An inode number cannot tell,
   // the file system reuses it for the next file.
   std::uint64_t generation() const {
     char text[32] = {};
-    const ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);
+    const ssize_t n = ::pread(lock_.descriptor(), text, sizeof text - 1, 0);
     return n > 0 ? std::strtoull(text, nullptr, 10) : 0;
   }
   void setGeneration(std::uint64_t value) const {
     const std::string text = std::to_string(value) + "\n";
-    if (::pwrite(fd_, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()) ||
-        ::ftruncate(fd_, static_cast<off_t>(text.size())) != 0)
-      throw Error(path_, "", systemError("cannot write UID map lock"));
+    if (::pwrite(lock_.descriptor(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()) ||
+        ::ftruncate(lock_.descriptor(), static_cast<off_t>(text.size())) != 0)
+      throw Error(lock_.path(), "", systemError("cannot write UID map lock"));
   }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
 
  private:
-  std::string path_;
-  int fd_ = -1;
+  FileLock lock_;
 };
 
 }  // namespace
@@ -104,7 +91,7 @@ std::string UidMap::replace(const std::string& original) {
   if (found != map_.end()) return found->second;
   if (shared_.empty()) return generateLocked(original);
   // Another process may have mapped it since we last looked: read what it appended, under the lock.
-  const FileLock fileLock(shared_);
+  const MapLock fileLock(shared_);
   readSharedLocked(fileLock.generation());
   found = map_.find(original);
   if (found != map_.end()) return found->second;
@@ -191,7 +178,7 @@ void UidMap::share(const fs::path& csv) {
   std::lock_guard<std::mutex> lock(mutex_);
   shared_ = csv;
   sharedOffset_ = 0, sharedLines_ = 0;
-  const FileLock fileLock(shared_);
+  const MapLock fileLock(shared_);
   sharedGeneration_ = fileLock.generation();
   readSharedLocked(sharedGeneration_);
 }
@@ -199,7 +186,7 @@ void UidMap::share(const fs::path& csv) {
 void UidMap::saveShared() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (shared_.empty()) return;
-  const FileLock fileLock(shared_);
+  const MapLock fileLock(shared_);
   readSharedLocked(fileLock.generation());  // what others appended since: merged, never dropped
   writeAtomically(shared_, [&](const fs::path& tmp) {
     std::ofstream out(tmp);
