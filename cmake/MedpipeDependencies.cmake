@@ -15,6 +15,13 @@ include(${ITK_USE_FILE})
 
 find_package(GDCM 3.0 REQUIRED)
 find_package(ZLIB REQUIRED)
+# .nii.gz output: libdeflate's whole-buffer compression (Debian's libdeflate-dev), found directly
+# (its 1.14 package has no CMake config) and linked by path, which the installed config keeps.
+find_path(MEDPIPE_LIBDEFLATE_INCLUDE_DIR libdeflate.h)
+find_library(MEDPIPE_LIBDEFLATE_LIBRARY deflate)
+if(NOT MEDPIPE_LIBDEFLATE_INCLUDE_DIR OR NOT MEDPIPE_LIBDEFLATE_LIBRARY)
+  message(FATAL_ERROR "libdeflate.h or libdeflate was not found (Debian: libdeflate-dev; scripts/install-deps.sh installs it)")
+endif()
 find_package(yaml-cpp REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 # medpipe::cohort: the cohort database (SQLite), unit records (JsonCpp), robust covariance (Eigen).

@@ -8,6 +8,8 @@ packages=(
   cmake g++ ninja-build ccache pkg-config
   # ITK 5.2 (+ FFTW, which linking all of ITK needs), GDCM 3.0 and its tools, VTK 9.1
   libinsighttoolkit5-dev libfftw3-dev libgdcm-dev libgdcm-tools libvtk9-dev zlib1g-dev
+  # .nii.gz output: libdeflate (whole-buffer deflate, several times zlib's speed)
+  libdeflate-dev
   # CLI, configs and tests
   libboost-program-options-dev libyaml-cpp-dev libgtest-dev
   # offscreen rendering for the VTK module (Debian's VTK is GLX-only)

@@ -77,10 +77,11 @@ IntensityHistogram intensityHistogram(const ImageF& image, unsigned bins) {
   // a picture.
   constexpr size_t kFine = 4096;
   std::vector<long long> fine(kFine, 0);
-  const double fineWidth = (hi - lo) / kFine;
+  // Bins by a multiplication, not a division per voxel (which took most of these passes' time).
+  const double fineWidth = (hi - lo) / kFine, finePerUnit = kFine / (hi - lo);
   for (const auto& part : overParts(n, std::vector<long long>(kFine, 0), [&](std::vector<long long>& f, size_t begin, size_t end) {
          for (size_t i = begin; i < end; ++i)
-           if (std::isfinite(voxels[i])) ++f[std::min(kFine - 1, size_t((voxels[i] - lo) / fineWidth))];
+           if (const double v = voxels[i]; v - v == 0.0) ++f[std::min(kFine - 1, size_t((v - lo) * finePerUnit))];
        }))
     for (size_t b = 0; b < kFine; ++b) fine[b] += part[b];
   const auto binAt = [&](double fraction) {
@@ -92,19 +93,19 @@ IntensityHistogram intensityHistogram(const ImageF& image, unsigned bins) {
   h.lower = lo + double(binAt(0.005)) * fineWidth;
   h.upper = lo + double(binAt(0.995) + 1) * fineWidth;
   h.counts.assign(bins, 0);
-  const double width = (h.upper - h.lower) / bins;
+  const double binsPerUnit = bins / (h.upper - h.lower);
   IntensityHistogram empty;
   empty.counts.assign(bins, 0);
   for (const auto& part : overParts(n, empty, [&](IntensityHistogram& c, size_t begin, size_t end) {
          for (size_t i = begin; i < end; ++i) {
            const double v = voxels[i];
-           if (!std::isfinite(v)) continue;
+           if (!(v - v == 0.0)) continue;  // an infinity or NaN
            if (v < h.lower)
              ++c.below;
            else if (v > h.upper)
              ++c.above;
            else
-             ++c.counts[std::min<size_t>(bins - 1, size_t((v - h.lower) / width))];
+             ++c.counts[std::min<size_t>(bins - 1, size_t((v - h.lower) * binsPerUnit))];
          }
        })) {
     h.below += part.below, h.above += part.above;

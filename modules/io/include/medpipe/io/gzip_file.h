@@ -1,8 +1,8 @@
 #pragma once
-// gzip for big image files, compressed on several threads as pigz does: the data is cut into
-// blocks, each block deflated on its own (primed with the 32 KiB before it, so the ratio stays
-// that of one stream) and ended on a byte boundary, and the blocks are written in order as one
-// gzip member. Any gzip reader (zlib, ITK, nibabel, gunzip) reads it.
+// gzip for big image files, compressed on several threads as bgzip does: the data is cut into
+// blocks and each block becomes a gzip member of its own (libdeflate), written in order. A gzip
+// file is a series of members (RFC 1952, 2.2): zlib's gzread, ITK, nibabel and gunzip read it as
+// one stream.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -12,7 +12,8 @@
 namespace medpipe {
 
 // Compresses `from` into `to` at zlib level 1..9 with `threads` threads, blocks of `blockBytes`.
-// The header carries no name and no time stamp, so the output depends on the input and level only.
+// The headers carry no name and no time stamp, so the output depends on the input, level and block
+// size only (not on the thread count).
 // Throws medpipe::Error naming `reportedPath` when reading or writing fails (a full disk).
 void gzipFile(const std::filesystem::path& from, const std::filesystem::path& to, int level, unsigned threads,
               const std::filesystem::path& reportedPath, size_t blockBytes = size_t{4} << 20);
