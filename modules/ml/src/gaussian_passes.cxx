@@ -158,31 +158,6 @@ __attribute__((noinline, target_clones("avx2", "default"))) void accumulateSever
   }
 }
 
-__attribute__((noinline, target_clones("avx2", "default"))) void accumulateProducts(const Kernel& k,
-                                                                                    const float* const* u,
-                                                                                    const float* const* v, size_t n,
-                                                                                    float* o) {
-  const int r = k.radius;  // order 0: sign 1
-  const float centre = k.w[size_t(r)];
-  size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    Floats8 s0 = centre * (MEDPIPE_AT_CONST(u[r] + i) * MEDPIPE_AT_CONST(v[r] + i));
-    Floats8 s1 = centre * (MEDPIPE_AT_CONST(u[r] + i + 8) * MEDPIPE_AT_CONST(v[r] + i + 8));
-    for (int t = 1; t <= r; ++t) {
-      const float w = k.w[size_t(r + t)];
-      const float *au = u[r + t] + i, *av = v[r + t] + i, *bu = u[r - t] + i, *bv = v[r - t] + i;
-      s0 += w * (MEDPIPE_AT_CONST(au) * MEDPIPE_AT_CONST(av) + MEDPIPE_AT_CONST(bu) * MEDPIPE_AT_CONST(bv));
-      s1 += w * (MEDPIPE_AT_CONST(au + 8) * MEDPIPE_AT_CONST(av + 8) + MEDPIPE_AT_CONST(bu + 8) * MEDPIPE_AT_CONST(bv + 8));
-    }
-    MEDPIPE_AT(o + i) = s0, MEDPIPE_AT(o + i + 8) = s1;
-  }
-  for (; i < n; ++i) {
-    float s = centre * (u[r][i] * v[r][i]);
-    for (int t = 1; t <= r; ++t) s += k.w[size_t(r + t)] * (u[r + t][i] * v[r + t][i] + u[r - t][i] * v[r - t][i]);
-    o[i] = s;
-  }
-}
-
 #undef MEDPIPE_AT
 #undef MEDPIPE_AT_CONST
 

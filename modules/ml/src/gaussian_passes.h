@@ -30,10 +30,6 @@ void accumulate(const Kernel& k, const float* const* rows, size_t n, float* o);
 void accumulateSeveral(const Kernel* const* kernels, size_t count, const float* const* rows, size_t n,
                        float* const* outs);
 
-// The same over products: row t is u[t][i] * v[t][i] (the structure tensor's gradient products,
-// formed on the fly instead of stored: the same float products, so the same sums).
-void accumulateProducts(const Kernel& k, const float* const* u, const float* const* v, size_t n, float* o);
-
 size_t clampIndex(long i, size_t n);
 
 // Row y of the y pass over a slice of nx * ny voxels.
