@@ -271,8 +271,11 @@ TEST(VoxelClassifier, SameLabelsAndProbabilitiesForAnyThreadCount) {
   for (size_t i = 0; i < kVoxels; ++i) {
     const float p = p3->GetBufferPointer()[i];
     ASSERT_TRUE(p >= 0 && p <= 1) << i;
-    if (three->GetBufferPointer()[i] == 2) ASSERT_GE(p, 1.0f / 3 - 1e-6f) << i;
-    if (three->GetBufferPointer()[i] != 2) ASSERT_LE(p, 0.5f + 1e-6f) << i;
+    if (three->GetBufferPointer()[i] == 2) {
+      ASSERT_GE(p, 1.0f / 3 - 1e-6f) << i;
+    } else {
+      ASSERT_LE(p, 0.5f + 1e-6f) << i;
+    }
   }
 }
 

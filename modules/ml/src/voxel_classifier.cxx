@@ -76,16 +76,18 @@ void classify(const VoxelClassifier& model, const VolumeView& v, const std::uint
       for (size_t i = 0; i < S; ++i) {
         const size_t at = first + i;
         if (!((lanes[i / G] >> (i % G)) & 1)) {
-          out.labels[at] = 0;
+          if (out.labels) out.labels[at] = 0;
           for (float* map : out.probabilities)
             if (map) map[at] = 0;
           continue;
         }
         const float* sum = sums.data() + (i / G) * C * G + i % G;  // class k's sum at sum[k * G]
-        size_t best = 0;
-        for (size_t k = 1; k < C; ++k)
-          if (sum[k * G] > sum[best * G]) best = k;
-        out.labels[at] = std::uint8_t(model.classes[best].label);
+        if (out.labels) {
+          size_t best = 0;
+          for (size_t k = 1; k < C; ++k)
+            if (sum[k * G] > sum[best * G]) best = k;
+          out.labels[at] = std::uint8_t(model.classes[best].label);
+        }
         for (size_t k = 0; k < out.probabilities.size() && k < C; ++k)
           if (out.probabilities[k]) out.probabilities[k][at] = sum[k * G] * treeWeight;
       }

@@ -37,9 +37,7 @@ class VoxelClassProbabilityStage : public Stage {
     map->CopyInformation(&image);
     map->SetRegions(image.GetLargestPossibleRegion());
     map->Allocate();
-    std::vector<std::uint8_t> labels(image.GetLargestPossibleRegion().GetNumberOfPixels());
-    ml::Classification out;
-    out.labels = labels.data();
+    ml::Classification out;  // no labels: a volume of them would be a quarter of a float volume more
     out.probabilities.assign(classes.size(), nullptr);
     out.probabilities[index] = map->GetBufferPointer();
     ml::classify(prepared.model, prepared.volume, prepared.mask, workerThreadCount(), out, progress);

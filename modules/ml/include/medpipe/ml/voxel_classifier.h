@@ -65,6 +65,8 @@ bool forestTrainingAvailable();
 
 // What classify() writes: labels (class label values; 0 outside the mask) and optionally the
 // probability of each class (probabilities[k] is a volume of classes[k], may be empty to skip).
+// Where classify writes: each voxel's label, and class k's probability where probabilities[k] is
+// set; null pointers are not written (a probability map alone needs no label volume).
 struct Classification {
   std::uint8_t* labels = nullptr;
   std::vector<float*> probabilities;
