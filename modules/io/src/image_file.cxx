@@ -9,12 +9,14 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <stdlib.h>  // mkdtemp
 
 #include "medpipe/core/atomic_file.h"
 #include "medpipe/core/error.h"
 #include "medpipe/core/large_buffer.h"
 #include "medpipe/core/parallel.h"
 #include "medpipe/io/gzip_file.h"
+#include "nifti_gz_reader.h"
 
 namespace medpipe {
 namespace fs = std::filesystem;
@@ -221,12 +223,42 @@ bool writeNiftiGzAsInt16(const ImageF& image, const fs::path& path, const ImageW
   return true;
 }
 
+// ITK's NIfTI library, asked for a.nii.gz, reads the voxels of a.nii where that exists too: a NIfTI
+// file with such a sibling is read through a link of its own name in a private folder.
+class ItkReadPath {
+ public:
+  explicit ItkReadPath(const fs::path& file) : path(file) {
+    const std::string extension = fullExtension(file);
+    if (extension != ".nii.gz" && extension != ".nii") return;
+    fs::path sibling = file;
+    sibling.replace_extension();  // a.nii.gz -> a.nii, a.nii -> a
+    if (extension == ".nii") sibling += ".nii.gz";
+    std::error_code ec;
+    if (!fs::exists(sibling, ec)) return;
+    std::string folder = (fs::temp_directory_path(ec) / "medpipe-read-XXXXXX").string();
+    if (!mkdtemp(folder.data())) return;
+    folder_ = folder;
+    fs::create_symlink(fs::absolute(file, ec), folder_ / ("image" + extension), ec);
+    if (!ec) path = folder_ / ("image" + extension);
+  }
+  ~ItkReadPath() {
+    std::error_code ignored;
+    if (!folder_.empty()) fs::remove_all(folder_, ignored);
+  }
+  ItkReadPath(const ItkReadPath&) = delete;
+  ItkReadPath& operator=(const ItkReadPath&) = delete;
+  fs::path path;  // what ITK is given
+
+ private:
+  fs::path folder_;
+};
+
 template <typename TImage>
-typename TImage::Pointer readWithItk(const fs::path& path) {
+typename TImage::Pointer readWithItk(const fs::path& path, const fs::path& itkPath) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw Error(path.string(), "", "no such file");
   auto reader = itk::ImageFileReader<TImage>::New();
-  reader->SetFileName(path.string());
+  reader->SetFileName(itkPath.string());
   try {
     reader->Update();
   } catch (const itk::ExceptionObject& e) {
@@ -315,13 +347,21 @@ void setVolume(ImageF4& series, size_t t, const ImageF& volume) {
   std::copy(volume.GetBufferPointer(), volume.GetBufferPointer() + voxels, series.GetBufferPointer() + t * voxels);
 }
 
-ImageF4::Pointer readImage4D(const fs::path& path) { return readWithItk<ImageF4>(path); }
+ImageF4::Pointer readImage4D(const fs::path& path) { return readWithItk<ImageF4>(path, ItkReadPath(path).path); }
 
 void writeLabelImage(const LabelImage& labels, const fs::path& path, const ImageWriteOptions& options) {
   writeWithItk(labels, path, options);
 }
 
-ImageF::Pointer readImage(const fs::path& path) { return readWithItk<ImageF>(path); }
-LabelImage::Pointer readLabelImage(const fs::path& path) { return readWithItk<LabelImage>(path); }
+ImageF::Pointer readImage(const fs::path& path) {
+  const ItkReadPath itkPath(path);
+  if (fullExtension(path) == ".nii.gz")
+    if (ImageF::Pointer image = readNiftiGzWithLibdeflate(path, itkPath.path)) return image;
+  return readWithItk<ImageF>(path, itkPath.path);
+}
+
+LabelImage::Pointer readLabelImage(const fs::path& path) {
+  return readWithItk<LabelImage>(path, ItkReadPath(path).path);
+}
 
 }  // namespace medpipe

@@ -20,6 +20,23 @@ std::vector<Part> overParts(size_t n, Part initial, Work work) {
   return parts;
 }
 
+// How many voxels of [begin, end) fall in each of `slots` slots (slotOf(v)), counted in four
+// interleaved copies: a run of one slot (a CT's air) then does not wait on the previous increment of
+// the same counter, which made these passes ten times a pass's memory time.
+template <typename SlotOf>
+std::vector<long long> countSlots(const float* voxels, size_t begin, size_t end, size_t slots, SlotOf slotOf) {
+  constexpr size_t kCopies = 4;
+  std::vector<long long> c(kCopies * slots, 0);
+  size_t i = begin;
+  for (; i + kCopies <= end; i += kCopies)
+    for (size_t k = 0; k < kCopies; ++k) ++c[k * slots + slotOf(voxels[i + k])];
+  for (; i < end; ++i) ++c[slotOf(voxels[i])];
+  for (size_t k = 1; k < kCopies; ++k)
+    for (size_t b = 0; b < slots; ++b) c[b] += c[k * slots + b];
+  c.resize(slots);
+  return c;
+}
+
 }  // namespace
 
 IntensityHistogram intensityHistogram(const ImageF& image, unsigned bins) {
@@ -77,11 +94,12 @@ IntensityHistogram intensityHistogram(const ImageF& image, unsigned bins) {
   // a picture.
   constexpr size_t kFine = 4096;
   std::vector<long long> fine(kFine, 0);
-  // Bins by a multiplication, not a division per voxel (which took most of these passes' time).
+  // Bins by a multiplication, not a division per voxel; the last slot takes infinities and NaN.
   const double fineWidth = (hi - lo) / kFine, finePerUnit = kFine / (hi - lo);
-  for (const auto& part : overParts(n, std::vector<long long>(kFine, 0), [&](std::vector<long long>& f, size_t begin, size_t end) {
-         for (size_t i = begin; i < end; ++i)
-           if (const double v = voxels[i]; v - v == 0.0) ++f[std::min(kFine - 1, size_t((v - lo) * finePerUnit))];
+  for (const auto& part : overParts(n, std::vector<long long>(), [&](std::vector<long long>& f, size_t begin, size_t end) {
+         f = countSlots(voxels, begin, end, kFine + 1, [&](double v) {
+           return v - v == 0.0 ? std::min(kFine - 1, size_t((v - lo) * finePerUnit)) : kFine;
+         });
        }))
     for (size_t b = 0; b < kFine; ++b) fine[b] += part[b];
   const auto binAt = [&](double fraction) {
@@ -94,22 +112,18 @@ IntensityHistogram intensityHistogram(const ImageF& image, unsigned bins) {
   h.upper = lo + double(binAt(0.995) + 1) * fineWidth;
   h.counts.assign(bins, 0);
   const double binsPerUnit = bins / (h.upper - h.lower);
-  IntensityHistogram empty;
-  empty.counts.assign(bins, 0);
-  for (const auto& part : overParts(n, empty, [&](IntensityHistogram& c, size_t begin, size_t end) {
-         for (size_t i = begin; i < end; ++i) {
-           const double v = voxels[i];
-           if (!(v - v == 0.0)) continue;  // an infinity or NaN
-           if (v < h.lower)
-             ++c.below;
-           else if (v > h.upper)
-             ++c.above;
-           else
-             ++c.counts[std::min<size_t>(bins - 1, size_t((v - h.lower) * binsPerUnit))];
-         }
+  // Slots: the bins, then below, above, and infinities or NaN.
+  const size_t below = bins, above = bins + 1u, notFinite = bins + 2u;
+  for (const auto& part : overParts(n, std::vector<long long>(), [&](std::vector<long long>& c, size_t begin, size_t end) {
+         c = countSlots(voxels, begin, end, bins + 3u, [&](double v) {
+           if (!(v - v == 0.0)) return notFinite;
+           if (v < h.lower) return below;
+           if (v > h.upper) return above;
+           return std::min<size_t>(bins - 1, size_t((v - h.lower) * binsPerUnit));
+         });
        })) {
-    h.below += part.below, h.above += part.above;
-    for (unsigned b = 0; b < bins; ++b) h.counts[b] += part.counts[b];
+    h.below += part[below], h.above += part[above];
+    for (unsigned b = 0; b < bins; ++b) h.counts[b] += part[b];
   }
   return h;
 }
