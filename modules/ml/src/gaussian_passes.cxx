@@ -8,7 +8,6 @@ namespace medpipe::ml {
 namespace {
 
 constexpr double kMinSigmaVoxels = 0.5;  // below half a voxel a sampled derivative kernel is meaningless
-constexpr size_t kChunkVoxels = 2048;    // z pass: 8 kB of output per chunk, its input rows in L2
 
 }  // namespace
 
@@ -203,14 +202,14 @@ void xRows(const float* row, size_t nx, const Kernel* const* kernels, size_t cou
 }
 
 void zPasses(const float* volume, size_t nz, size_t sliceVoxels, size_t z, const Kernel* const* kernels,
-             float* const* outs, size_t count) {
+             float* const* outs, size_t count, size_t from, size_t to) {
   int reach = 0;
   for (size_t m = 0; m < count; ++m) reach = std::max(reach, kernels[m]->radius);
   thread_local std::vector<const float*> rows;
   thread_local std::vector<float*> at;
   rows.resize(2 * size_t(reach) + 1), at.resize(count);
-  for (size_t begin = 0; begin < sliceVoxels; begin += kChunkVoxels) {
-    const size_t n = std::min(kChunkVoxels, sliceVoxels - begin);
+  for (size_t begin = from; begin < to; begin += kZPassChunkVoxels) {
+    const size_t n = std::min(kZPassChunkVoxels, to - begin);
     for (int t = -reach; t <= reach; ++t)
       rows[size_t(t + reach)] = volume + clampIndex(long(z) + t, nz) * sliceVoxels + begin;
     for (size_t m = 0; m < count; ++m) at[m] = outs[m] + begin;

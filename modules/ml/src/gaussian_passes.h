@@ -44,9 +44,10 @@ void yRows(const float* slice, size_t nx, size_t ny, const Kernel* const* kernel
 void xRows(const float* row, size_t nx, const Kernel* const* kernels, size_t count, float* const* outs,
            std::vector<float>& padded);
 
-// Slice z of the z pass of a volume of nz slices of sliceVoxels, for up to 4 kernels at once (each
-// input row read once for all), chunk by chunk.
+// Voxels [from, to) of slice z of the z pass of a volume of nz slices of sliceVoxels, for up to 4
+// kernels at once (each input row read once for all), chunk by chunk (from: a multiple of the chunk).
+inline constexpr size_t kZPassChunkVoxels = 2048;  // 8 kB of output per chunk, its input rows in L2
 void zPasses(const float* volume, size_t nz, size_t sliceVoxels, size_t z, const Kernel* const* kernels,
-             float* const* outs, size_t count);
+             float* const* outs, size_t count, size_t from, size_t to);
 
 }  // namespace medpipe::ml

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 
 #include "gaussian_passes.h"
+#include "medpipe/core/parallel.h"
 #include "symmetric_eigenvalues.h"
 
 namespace medpipe::ml {
@@ -26,12 +28,20 @@ constexpr size_t kTensorSlices = 2;  // structure tensors computed together: one
 // Buffers of nx floats, one per intermediate row.
 enum Row { kA, kB, kC, kGx, kGy, kGz, kG, kHxx, kHyy, kHzz, kHxy, kHxz, kHyz, kYyy, kYzz, kYyz, kYd, kT1, kT2, kRows };
 
+// The intermediate rows of one thread's part of a slice.
+struct RowScratch {
+  explicit RowScratch(size_t nx) : nx(nx), rows(kRows * nx) {}
+  float* row(Row r) { return rows.data() + r * nx; }
+  size_t nx;
+  std::vector<float> rows, padded;
+};
+
 }  // namespace
 
 class SliceFeatures::Scale {
  public:
-  Scale(const VolumeView& v, const float* input, double sigmaMm, const std::vector<FeatureKind>& kinds)
-      : v_(v), input_(input), nx_(v.size[0]), ny_(v.size[1]), nz_(v.size[2]), S_(v.sliceVoxels()),
+  Scale(const VolumeView& v, const float* input, double sigmaMm, const std::vector<FeatureKind>& kinds, unsigned threads)
+      : v_(v), input_(input), nx_(v.size[0]), ny_(v.size[1]), nz_(v.size[2]), S_(v.sliceVoxels()), threads_(threads),
         k_(kernelsFor(sigmaMm, v.spacing, 2)), kd_(kernelsFor(kDogRatio * sigmaMm, v.spacing, 0)),
         ko_(kernelsFor(kOuterRatio * sigmaMm, v.spacing, 0)) {
     for (FeatureKind kind : kinds) {
@@ -58,7 +68,6 @@ class SliceFeatures::Scale {
       products_.resize(kTensorSlices * 6 * S_);
     }
     for (auto& s : slices_) s.resize(S_);
-    rows_.resize(kRows * nx_);
   }
 
   // Computes what slice z's columns need that is not kept from earlier slices.
@@ -89,7 +98,8 @@ class SliceFeatures::Scale {
   }
   // Product m of slice z's gradients, in kPairs' order (xx yy zz xy xz yz).
   float* gradientProduct(size_t z, int m) { return gradientProducts_.data() + ((z % gradientDepth_) * 6 + size_t(m)) * S_; }
-  float* row(Row r) { return rows_.data() + r * nx_; }
+  // work(begin, end) on parts of [0, count), one part per thread (a slice's rows or chunks).
+  void split(size_t count, const std::function<void(size_t, size_t)>& work) const { forEachPart(count, threads_, work); }
 
   // Slice l's gradient products (into the ring, when the structure tensor needs them) and, unless
   // gradientsOnly, its other columns: the z passes for the whole slice, then row by row.
@@ -103,16 +113,15 @@ class SliceFeatures::Scale {
     if (grad_ || hess) kernels[count] = &k_[2][1], outs[count++] = z1s;
     if (hess) kernels[count] = &k_[2][2], outs[count++] = z2s;
     if (dog) kernels[count] = &kd_[2][0], outs[count++] = zds;
-    zPasses(input_, nz_, S_, l, kernels.data(), outs.data(), count);
+    split((S_ + kZPassChunkVoxels - 1) / kZPassChunkVoxels, [&](size_t c0, size_t c1) {
+      zPasses(input_, nz_, S_, l, kernels.data(), outs.data(), count, c0 * kZPassChunkVoxels,
+              std::min(S_, c1 * kZPassChunkVoxels));
+    });
 
     const float sx = float(v_.spacing[0]), sy = float(v_.spacing[1]), sz = float(v_.spacing[2]);
     const double dx = v_.spacing[0], dy = v_.spacing[1], dz = v_.spacing[2];
     const float fxx = float(1 / (dx * dx)), fyy = float(1 / (dy * dy)), fzz = float(1 / (dz * dz));
     const float fxy = float(1 / (dx * dy)), fxz = float(1 / (dx * dz)), fyz = float(1 / (dy * dz));
-    float *a = row(kA), *b = row(kB), *c = row(kC), *t2 = row(kT2);
-    float *hxx = row(kHxx), *hyy = row(kHyy), *hzz = row(kHzz), *hxy = row(kHxy), *hxz = row(kHxz), *hyz = row(kHyz);
-    float *yyy = row(kYyy), *yzz = row(kYzz), *yyz = row(kYyz), *yd = row(kYd);
-    std::vector<float>& pad = padded_;
     const size_t nx = nx_, ny = ny_;
     // Passes that read the same rows run together (gaussian_passes.h: the same sums as one by one).
     struct Passes {
@@ -121,52 +130,60 @@ class SliceFeatures::Scale {
       size_t count = 0;
       void add(const Kernel& k, float* out) { kernels[count] = &k, outs[count++] = out; }
     };
-    for (size_t y = 0; y < ny; ++y) {
-      const size_t at = y * nx;
-      float *gx = row(kGx), *gy = row(kGy), *gz = row(kGz);
-      float* g = full ? wantedColumn(FeatureKind::Gaussian, l) : nullptr;
-      g = g ? g + at : row(kG);
-      Passes ofZs, ofZ1s, ofA, ofB, ofC;
-      ofZs.add(k_[1][0], a);
-      if (grad_ || hess) ofZs.add(k_[1][1], b), ofZ1s.add(k_[1][0], c);
-      if (hess) ofZs.add(k_[1][2], yyy), ofZ1s.add(k_[1][1], yyz);
-      yRows(zs, nx, ny, ofZs.kernels.data(), ofZs.count, y, ofZs.outs.data());
-      if (ofZ1s.count) yRows(z1s, nx, ny, ofZ1s.kernels.data(), ofZ1s.count, y, ofZ1s.outs.data());
-      if (grad_) ofA.add(k_[0][1], gx), ofB.add(k_[0][0], gy), ofC.add(k_[0][0], gz);
-      if (full) ofA.add(k_[0][0], g);
-      if (hess) ofA.add(k_[0][2], hxx), ofB.add(k_[0][1], hxy), ofC.add(k_[0][1], hxz);
-      if (ofA.count) xRows(a, nx, ofA.kernels.data(), ofA.count, ofA.outs.data(), pad);
-      if (ofB.count) xRows(b, nx, ofB.kernels.data(), ofB.count, ofB.outs.data(), pad);
-      if (ofC.count) xRows(c, nx, ofC.kernels.data(), ofC.count, ofC.outs.data(), pad);
-      if (grad_)
-        for (size_t i = 0; i < nx; ++i) gx[i] /= sx, gy[i] /= sy, gz[i] /= sz;
-      if (st_) {
-        const float* axes[3] = {gx, gy, gz};
-        for (int m = 0; m < 6; ++m) {
-          const float *u = axes[kPairs[m][0]], *v = axes[kPairs[m][1]];
-          float* p = gradientProduct(l, m) + at;
-          for (size_t i = 0; i < nx; ++i) p[i] = u[i] * v[i];
+    split(ny, [&](size_t y0, size_t y1) {
+      RowScratch scratch(nx);
+      const auto row = [&](Row r) { return scratch.row(r); };
+      float *a = row(kA), *b = row(kB), *c = row(kC), *t2 = row(kT2);
+      float *hxx = row(kHxx), *hyy = row(kHyy), *hzz = row(kHzz), *hxy = row(kHxy), *hxz = row(kHxz), *hyz = row(kHyz);
+      float *yyy = row(kYyy), *yzz = row(kYzz), *yyz = row(kYyz), *yd = row(kYd);
+      std::vector<float>& pad = scratch.padded;
+      for (size_t y = y0; y < y1; ++y) {
+        const size_t at = y * nx;
+        float *gx = row(kGx), *gy = row(kGy), *gz = row(kGz);
+        float* g = full ? wantedColumn(FeatureKind::Gaussian, l) : nullptr;
+        g = g ? g + at : row(kG);
+        Passes ofZs, ofZ1s, ofA, ofB, ofC;
+        ofZs.add(k_[1][0], a);
+        if (grad_ || hess) ofZs.add(k_[1][1], b), ofZ1s.add(k_[1][0], c);
+        if (hess) ofZs.add(k_[1][2], yyy), ofZ1s.add(k_[1][1], yyz);
+        yRows(zs, nx, ny, ofZs.kernels.data(), ofZs.count, y, ofZs.outs.data());
+        if (ofZ1s.count) yRows(z1s, nx, ny, ofZ1s.kernels.data(), ofZ1s.count, y, ofZ1s.outs.data());
+        if (grad_) ofA.add(k_[0][1], gx), ofB.add(k_[0][0], gy), ofC.add(k_[0][0], gz);
+        if (full) ofA.add(k_[0][0], g);
+        if (hess) ofA.add(k_[0][2], hxx), ofB.add(k_[0][1], hxy), ofC.add(k_[0][1], hxz);
+        if (ofA.count) xRows(a, nx, ofA.kernels.data(), ofA.count, ofA.outs.data(), pad);
+        if (ofB.count) xRows(b, nx, ofB.kernels.data(), ofB.count, ofB.outs.data(), pad);
+        if (ofC.count) xRows(c, nx, ofC.kernels.data(), ofC.count, ofC.outs.data(), pad);
+        if (grad_)
+          for (size_t i = 0; i < nx; ++i) gx[i] /= sx, gy[i] /= sy, gz[i] /= sz;
+        if (st_) {
+          const float* axes[3] = {gx, gy, gz};
+          for (int m = 0; m < 6; ++m) {
+            const float *u = axes[kPairs[m][0]], *v = axes[kPairs[m][1]];
+            float* p = gradientProduct(l, m) + at;
+            for (size_t i = 0; i < nx; ++i) p[i] = u[i] * v[i];
+          }
+        }
+        if (gradientsOnly) continue;
+        if (float* o = wantedColumn(FeatureKind::GradientMagnitude, l))
+          for (size_t i = 0; i < nx; ++i) o[at + i] = std::sqrt(gx[i] * gx[i] + gy[i] * gy[i] + gz[i] * gz[i]);
+        if (hess) {
+          yRow(z2s, nx, ny, k_[1][0], y, yzz);
+          xRow(yyy, nx, k_[0][0], hyy, pad), xRow(yzz, nx, k_[0][0], hzz, pad), xRow(yyz, nx, k_[0][0], hyz, pad);
+          for (size_t i = 0; i < nx; ++i)
+            hxx[i] *= fxx, hyy[i] *= fyy, hzz[i] *= fzz, hxy[i] *= fxy, hxz[i] *= fxz, hyz[i] *= fyz;
+          if (float* o = wantedColumn(FeatureKind::LaplacianOfGaussian, l))
+            for (size_t i = 0; i < nx; ++i) o[at + i] = hxx[i] + hyy[i] + hzz[i];
+          if (float* o = wantedColumn(FeatureKind::Hessian, l))
+            symmetricEigenvalues(hxx, hyy, hzz, hxy, hxz, hyz, nx, o + at, wantedColumn(FeatureKind::Hessian, l, 1) + at,
+                                 wantedColumn(FeatureKind::Hessian, l, 2) + at);
+        }
+        if (float* o = wantedColumn(FeatureKind::DifferenceOfGaussians, l)) {
+          yRow(zds, nx, ny, kd_[1][0], y, yd), xRow(yd, nx, kd_[0][0], t2, pad);
+          for (size_t i = 0; i < nx; ++i) o[at + i] = g[i] - t2[i];
         }
       }
-      if (gradientsOnly) continue;
-      if (float* o = wantedColumn(FeatureKind::GradientMagnitude, l))
-        for (size_t i = 0; i < nx; ++i) o[at + i] = std::sqrt(gx[i] * gx[i] + gy[i] * gy[i] + gz[i] * gz[i]);
-      if (hess) {
-        yRow(z2s, nx, ny, k_[1][0], y, yzz);
-        xRow(yyy, nx, k_[0][0], hyy, pad), xRow(yzz, nx, k_[0][0], hzz, pad), xRow(yyz, nx, k_[0][0], hyz, pad);
-        for (size_t i = 0; i < nx; ++i)
-          hxx[i] *= fxx, hyy[i] *= fyy, hzz[i] *= fzz, hxy[i] *= fxy, hxz[i] *= fxz, hyz[i] *= fyz;
-        if (float* o = wantedColumn(FeatureKind::LaplacianOfGaussian, l))
-          for (size_t i = 0; i < nx; ++i) o[at + i] = hxx[i] + hyy[i] + hzz[i];
-        if (float* o = wantedColumn(FeatureKind::Hessian, l))
-          symmetricEigenvalues(hxx, hyy, hzz, hxy, hxz, hyz, nx, o + at, wantedColumn(FeatureKind::Hessian, l, 1) + at,
-                               wantedColumn(FeatureKind::Hessian, l, 2) + at);
-      }
-      if (float* o = wantedColumn(FeatureKind::DifferenceOfGaussians, l)) {
-        yRow(zds, nx, ny, kd_[1][0], y, yd), xRow(yd, nx, kd_[0][0], t2, pad);
-        for (size_t i = 0; i < nx; ++i) o[at + i] = g[i] - t2[i];
-      }
-    }
+    });
     if (st_) gradientSlice_[l % gradientDepth_] = long(l);
     if (full) ringSlice_[l % ringDepth_] = long(l);
   }
@@ -183,29 +200,34 @@ class SliceFeatures::Scale {
       for (int m = 0; m < 6; ++m)
         for (size_t d = 0; d < taps; ++d)
           slices[b][m].push_back(gradientProduct(clampIndex(long(z + b + d) - kz.radius, nz_), m));
-    std::vector<const float*> rows(taps);
     constexpr size_t kChunk = 1024;
-    for (size_t begin = 0; begin < S_; begin += kChunk) {
-      const size_t n = std::min(kChunk, S_ - begin);
-      for (int m = 0; m < 6; ++m)
-        for (size_t b = 0; b < count; ++b) {
-          for (size_t d = 0; d < taps; ++d) rows[d] = slices[b][m][d] + begin;
-          accumulate(kz, rows.data(), n, products(b, m) + begin);
-        }
-    }
-    const size_t nx = nx_, ny = ny_;
-    float* t[6] = {row(kA), row(kB), row(kC), row(kGx), row(kGy), row(kGz)};
-    for (size_t b = 0; b < count; ++b) {
-      float* out = tensor_.data() + b * 3 * S_;
-      for (size_t y = 0; y < ny; ++y) {
-        for (int m = 0; m < 6; ++m) {
-          yRow(products(b, m), nx, ny, ko_[1][0], y, row(kT1));
-          xRow(row(kT1), nx, ko_[0][0], t[m], padded_);
-        }
-        const size_t at = y * nx;
-        symmetricEigenvalues(t[0], t[1], t[2], t[3], t[4], t[5], nx, out + at, out + S_ + at, out + 2 * S_ + at);
+    split((S_ + kChunk - 1) / kChunk, [&](size_t c0, size_t c1) {
+      std::vector<const float*> rows(taps);
+      for (size_t begin = c0 * kChunk; begin < std::min(S_, c1 * kChunk); begin += kChunk) {
+        const size_t n = std::min(kChunk, S_ - begin);
+        for (int m = 0; m < 6; ++m)
+          for (size_t b = 0; b < count; ++b) {
+            for (size_t d = 0; d < taps; ++d) rows[d] = slices[b][m][d] + begin;
+            accumulate(kz, rows.data(), n, products(b, m) + begin);
+          }
       }
-    }
+    });
+    const size_t nx = nx_, ny = ny_;
+    split(ny, [&](size_t y0, size_t y1) {
+      RowScratch scratch(nx);
+      float* t[6] = {scratch.row(kA), scratch.row(kB), scratch.row(kC), scratch.row(kGx), scratch.row(kGy), scratch.row(kGz)};
+      for (size_t b = 0; b < count; ++b) {
+        float* out = tensor_.data() + b * 3 * S_;
+        for (size_t y = y0; y < y1; ++y) {
+          for (int m = 0; m < 6; ++m) {
+            yRow(products(b, m), nx, ny, ko_[1][0], y, scratch.row(kT1));
+            xRow(scratch.row(kT1), nx, ko_[0][0], t[m], scratch.padded);
+          }
+          const size_t at = y * nx;
+          symmetricEigenvalues(t[0], t[1], t[2], t[3], t[4], t[5], nx, out + at, out + S_ + at, out + 2 * S_ + at);
+        }
+      }
+    });
     tensorFirst_ = long(z), tensorCount_ = count;
   }
   float* products(size_t b, int m) { return products_.data() + (b * 6 + size_t(m)) * S_; }
@@ -213,6 +235,7 @@ class SliceFeatures::Scale {
   const VolumeView& v_;
   const float* input_;
   size_t nx_, ny_, nz_, S_;
+  unsigned threads_;  // each slice's work is split over them
   AxisKernels k_, kd_, ko_;
   bool st_ = false, hess_ = false, grad_ = false, dog_ = false;
   size_t reach_ = 0, lookAhead_ = 0, ringDepth_ = 1, gradientDepth_ = 0, current_ = 0;
@@ -224,12 +247,13 @@ class SliceFeatures::Scale {
   std::vector<float> products_;                   // the structure tensor's z passes: [slice][component][voxel]
   std::vector<long> ringSlice_, gradientSlice_;   // the slice each slot holds
   std::array<std::vector<float>, 4> slices_;      // z passes of the slice being computed
-  std::vector<float> rows_, padded_;
 };
 
-SliceFeatures::SliceFeatures(const VolumeView& volume, const FeatureBank& bank) : volume_(volume), bank_(bank) {
+SliceFeatures::SliceFeatures(const VolumeView& volume, const FeatureBank& bank, unsigned threads)
+    : volume_(volume), bank_(bank) {
   for (unsigned c = 0; c < bank_.channels; ++c)
-    for (double s : bank_.scalesMm) scales_.push_back(std::make_unique<Scale>(volume_, volume_.channel[c], s, bank_.kinds));
+    for (double s : bank_.scalesMm)
+      scales_.push_back(std::make_unique<Scale>(volume_, volume_.channel[c], s, bank_.kinds, std::max(1u, threads)));
   const size_t S = volume_.sliceVoxels();
   if (bank_.position) {
     position_.resize(3 * S + kPadding);

@@ -13,7 +13,9 @@ namespace medpipe::ml {
 
 class SliceFeatures {
  public:
-  SliceFeatures(const VolumeView& volume, const FeatureBank& bank);
+  // Each slice's work split over `threads` (its rows, its chunks): one set of slices in memory for
+  // all of them, where a set per thread, each on its own slab, took 0.7 of a float volume on a CT.
+  SliceFeatures(const VolumeView& volume, const FeatureBank& bank, unsigned threads = 1);
   ~SliceFeatures();
   SliceFeatures(const SliceFeatures&) = delete;
   SliceFeatures& operator=(const SliceFeatures&) = delete;

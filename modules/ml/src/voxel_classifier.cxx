@@ -1,6 +1,7 @@
-// Training samples and classification, slice by slice: each thread walks through its slices with its
-// own SliceFeatures (a few slices of features and gradients), so memory is bounded whatever the
-// volume's size, and classifies each slice with the grouped forest.
+// Training samples and classification, slice by slice, so memory is bounded whatever the volume's
+// size: training samples on each thread's own slab with its own SliceFeatures; classification with
+// one SliceFeatures whose slices are split over the threads, then the grouped forest on each
+// thread's groups of the slice.
 #include "medpipe/ml/voxel_classifier.h"
 
 #include <algorithm>
@@ -56,24 +57,31 @@ void classify(const VoxelClassifier& model, const VolumeView& v, const std::uint
   const size_t S = v.sliceVoxels(), C = model.classes.size(), groups = (S + G - 1) / G;
   const float treeWeight = 1.0f / float(model.forest.size());
   const GroupedForest forest = groupForest(model);
-  forEachPart(v.size[2], threads, [&](size_t begin, size_t end) {
-    SliceFeatures features(v, model.bank);
-    std::vector<std::uint32_t> lanes(groups);  // bit j of lanes[g]: voxel g * G + j is classified
-    std::vector<float> sums(groups * C * G);
-    for (size_t z = begin; z < end; ++z) {
-      progress.throwIfCancelled();
-      const size_t first = z * S;
-      bool any = false;
-      for (size_t g = 0; g < groups; ++g) {
-        std::uint32_t bits = 0;
-        for (size_t j = 0; j < G && g * G + j < S; ++j) {
-          const size_t at = first + g * G + j;
-          bits |= std::uint32_t((!mask || mask[at]) && finiteVoxel(v, at)) << j;
-        }
-        lanes[g] = bits, any = any || bits;
+  SliceFeatures features(v, model.bank, threads);
+  std::vector<std::uint32_t> lanes(groups);  // bit j of lanes[g]: voxel g * G + j is classified
+  std::vector<float> sums(groups * C * G);
+  for (size_t z = 0; z < v.size[2]; ++z) {
+    progress.throwIfCancelled();
+    const size_t first = z * S;
+    bool any = false;
+    for (size_t g = 0; g < groups; ++g) {
+      std::uint32_t bits = 0;
+      for (size_t j = 0; j < G && g * G + j < S; ++j) {
+        const size_t at = first + g * G + j;
+        bits |= std::uint32_t((!mask || mask[at]) && finiteVoxel(v, at)) << j;
       }
-      if (any) sumLeafProbabilities(forest, features.columns(z, progress).data(), S, lanes.data(), sums.data());
-      for (size_t i = 0; i < S; ++i) {
+      lanes[g] = bits, any = any || bits;
+    }
+    const std::vector<const float*>* columns = any ? &features.columns(z, progress) : nullptr;
+    // Groups [g0, g1) on each thread: the forest, then the voxels' labels and probabilities.
+    forEachPart(groups, threads, [&](size_t g0, size_t g1) {
+      if (columns) {
+        std::vector<const float*> from(columns->size());
+        for (size_t f = 0; f < from.size(); ++f) from[f] = (*columns)[f] + g0 * G;
+        sumLeafProbabilities(forest, from.data(), std::min(S, g1 * G) - g0 * G, lanes.data() + g0,
+                             sums.data() + g0 * C * G);
+      }
+      for (size_t i = g0 * G; i < std::min(S, g1 * G); ++i) {
         const size_t at = first + i;
         if (!((lanes[i / G] >> (i % G)) & 1)) {
           if (out.labels) out.labels[at] = 0;
@@ -91,8 +99,8 @@ void classify(const VoxelClassifier& model, const VolumeView& v, const std::uint
         for (size_t k = 0; k < out.probabilities.size() && k < C; ++k)
           if (out.probabilities[k]) out.probabilities[k][at] = sum[k * G] * treeWeight;
       }
-    }
-  });
+    });
+  }
 }
 
 }  // namespace medpipe::ml
