@@ -11,6 +11,7 @@
 #include "medpipe/core/error.h"
 #include "medpipe/io/gzip_file.h"
 #include "medpipe/io/image_file.h"
+#include "oblique_image.h"
 #include "test_support.h"
 
 namespace medpipe {
@@ -40,27 +41,6 @@ std::string gunzip(const std::filesystem::path& path) {
   return out;
 }
 
-// A small oblique image with its own values in every voxel: the header carries the geometry.
-template <typename TImage>
-typename TImage::Pointer obliqueImage(unsigned slices) {
-  auto image = TImage::New();
-  image->SetRegions(typename TImage::RegionType(typename TImage::SizeType{{7, 5, slices}}));
-  image->Allocate();
-  const double spacing[3] = {0.7, 0.8, 2.5}, origin[3] = {-120.5, 33.25, 7};
-  image->SetSpacing(spacing);
-  image->SetOrigin(origin);
-  typename TImage::DirectionType direction;
-  const double c = std::cos(0.3), s = std::sin(0.3);
-  direction(0, 0) = c, direction(0, 1) = -s, direction(0, 2) = 0;
-  direction(1, 0) = s, direction(1, 1) = c, direction(1, 2) = 0;
-  direction(2, 0) = 0, direction(2, 1) = 0, direction(2, 2) = 1;
-  image->SetDirection(direction);
-  auto* p = image->GetBufferPointer();
-  for (size_t i = 0; i < image->GetBufferedRegion().GetNumberOfPixels(); ++i)
-    p[i] = static_cast<typename TImage::PixelType>(int(i * 37 % 251) - 100);
-  return image;
-}
-
 }  // namespace
 
 TEST(GzipFile, BytesInMemoryGiveTheFileOfThoseBytes) {
@@ -85,21 +65,21 @@ TEST(GzipFile, NiftiGzUnpacksToItksNifti) {
   ImageWriteOptions write;
   write.shrinkToInt16 = false;
   for (unsigned slices : {1u, 2u, 3u, 40u}) {
-    writeImage(*obliqueImage<ImageF>(slices), dir / "f.nii.gz", write);
-    writeImage(*obliqueImage<ImageF>(slices), dir / "f.nii", write);
+    writeImage(*test::obliqueImage<ImageF>(7, 5, slices, -100), dir / "f.nii.gz", write);
+    writeImage(*test::obliqueImage<ImageF>(7, 5, slices, -100), dir / "f.nii", write);
     EXPECT_EQ(gunzip(dir / "f.nii.gz"), readAll(dir / "f.nii")) << "float, " << slices << " slices";
-    writeImage(*obliqueImage<ImageS>(slices), dir / "s.nii.gz", write);
-    writeImage(*obliqueImage<ImageS>(slices), dir / "s.nii", write);
+    writeImage(*test::obliqueImage<ImageS>(7, 5, slices, -100), dir / "s.nii.gz", write);
+    writeImage(*test::obliqueImage<ImageS>(7, 5, slices, -100), dir / "s.nii", write);
     EXPECT_EQ(gunzip(dir / "s.nii.gz"), readAll(dir / "s.nii")) << "int16, " << slices << " slices";
-    writeLabelImage(*obliqueImage<LabelImage>(slices), dir / "l.nii.gz", write);
-    writeLabelImage(*obliqueImage<LabelImage>(slices), dir / "l.nii", write);
+    writeLabelImage(*test::obliqueImage<LabelImage>(7, 5, slices, -100), dir / "l.nii.gz", write);
+    writeLabelImage(*test::obliqueImage<LabelImage>(7, 5, slices, -100), dir / "l.nii", write);
     EXPECT_EQ(gunzip(dir / "l.nii.gz"), readAll(dir / "l.nii")) << "labels, " << slices << " slices";
   }
   EXPECT_EQ(readImage(dir / "f.nii.gz")->GetLargestPossibleRegion().GetSize()[2], 40u);
   // Float in whole numbers is written as int16, converted as it is compressed; one fraction keeps float.
   for (unsigned slices : {1u, 2u, 40u}) {
     for (float last : {7.0f, 7.5f}) {
-      auto image = obliqueImage<ImageF>(slices);
+      auto image = test::obliqueImage<ImageF>(7, 5, slices, -100);
       image->GetBufferPointer()[image->GetBufferedRegion().GetNumberOfPixels() - 1] = last;
       writeImage(*image, dir / "w.nii.gz", ImageWriteOptions{});
       writeImage(*image, dir / "w.nii", ImageWriteOptions{});

@@ -14,32 +14,13 @@
 
 #include "medpipe/core/error.h"
 #include "medpipe/io/image_file.h"
+#include "oblique_image.h"
 #include "test_support.h"
 
 namespace medpipe {
 namespace {
 
 namespace fs = std::filesystem;
-
-template <typename TImage>
-typename TImage::Pointer obliqueImage(float scale) {
-  auto image = TImage::New();
-  image->SetRegions(typename TImage::RegionType(typename TImage::SizeType{{9, 7, 5}}));
-  image->Allocate();
-  const double spacing[3] = {0.7, 0.8, 2.5}, origin[3] = {-120.5, 33.25, 7};
-  image->SetSpacing(spacing);
-  image->SetOrigin(origin);
-  typename TImage::DirectionType direction;
-  const double c = std::cos(0.3), s = std::sin(0.3);
-  direction(0, 0) = c, direction(0, 1) = 0, direction(0, 2) = -s;  // columns: x, -z turned about y
-  direction(1, 0) = 0, direction(1, 1) = 1, direction(1, 2) = 0;
-  direction(2, 0) = s, direction(2, 1) = 0, direction(2, 2) = c;
-  image->SetDirection(direction);
-  auto* p = image->GetBufferPointer();
-  for (size_t i = 0; i < image->GetBufferedRegion().GetNumberOfPixels(); ++i)
-    p[i] = static_cast<typename TImage::PixelType>(float(int(i * 37 % 251)) * scale);
-  return image;
-}
 
 template <typename TImage>
 void writeWithItk(const TImage& image, const fs::path& path) {
@@ -88,14 +69,14 @@ TEST(NiftiGzReading, SameGeometryAndVoxelsAsItksReader) {
   test::TempDir dir("nifti-gz-read");
   ImageWriteOptions floats;
   floats.shrinkToInt16 = false;
-  writeImage(*obliqueImage<ImageF>(0.37f), dir / "float.nii.gz", floats);  // medpipe's: a member per block
-  writeImage(*obliqueImage<ImageF>(1.0f), dir / "whole.nii.gz", ImageWriteOptions{});  // stored as int16
-  writeLabelImage(*obliqueImage<LabelImage>(1.0f), dir / "labels.nii.gz", ImageWriteOptions{});
-  writeWithItk(*obliqueImage<ImageF>(-0.5f), dir / "itk-float.nii.gz");  // ITK's: one zlib stream
-  writeWithItk(*obliqueImage<itk::Image<double, 3>>(0.25f), dir / "itk-double.nii.gz");
-  writeWithItk(*obliqueImage<itk::Image<std::uint16_t, 3>>(3.0f), dir / "itk-uint16.nii.gz");
-  writeWithItk(*obliqueImage<itk::Image<std::int32_t, 3>>(-1000.0f), dir / "itk-int32.nii.gz");
-  writeWithItk(*obliqueImage<itk::Image<std::int8_t, 3>>(0.5f), dir / "itk-int8.nii.gz");
+  writeImage(*test::obliqueImage<ImageF>(9, 7, 5, 0, 0.37f), dir / "float.nii.gz", floats);  // medpipe's: a member per block
+  writeImage(*test::obliqueImage<ImageF>(9, 7, 5, 0, 1.0f), dir / "whole.nii.gz", ImageWriteOptions{});  // stored as int16
+  writeLabelImage(*test::obliqueImage<LabelImage>(9, 7, 5, 0, 1.0f), dir / "labels.nii.gz", ImageWriteOptions{});
+  writeWithItk(*test::obliqueImage<ImageF>(9, 7, 5, 0, -0.5f), dir / "itk-float.nii.gz");  // ITK's: one zlib stream
+  writeWithItk(*test::obliqueImage<itk::Image<double, 3>>(9, 7, 5, 0, 0.25f), dir / "itk-double.nii.gz");
+  writeWithItk(*test::obliqueImage<itk::Image<std::uint16_t, 3>>(9, 7, 5, 0, 3.0f), dir / "itk-uint16.nii.gz");
+  writeWithItk(*test::obliqueImage<itk::Image<std::int32_t, 3>>(9, 7, 5, 0, -1000.0f), dir / "itk-int32.nii.gz");
+  writeWithItk(*test::obliqueImage<itk::Image<std::int8_t, 3>>(9, 7, 5, 0, 0.5f), dir / "itk-int8.nii.gz");
   for (const char* name : {"float", "whole", "labels", "itk-float", "itk-double", "itk-uint16", "itk-int32", "itk-int8"}) {
     const fs::path file = dir / (std::string(name) + ".nii.gz");
     expectSame(*readImage(file), *itkRead(file), name);
@@ -104,7 +85,7 @@ TEST(NiftiGzReading, SameGeometryAndVoxelsAsItksReader) {
 
 TEST(NiftiGzReading, ScaledVoxelsAreLeftToItk) {
   test::TempDir dir("nifti-gz-scaled");
-  writeWithItk(*obliqueImage<ImageS>(1.0f), dir / "plain.nii.gz");
+  writeWithItk(*test::obliqueImage<ImageS>(9, 7, 5, 0, 1.0f), dir / "plain.nii.gz");
   std::string bytes = gunzip(dir / "plain.nii.gz");
   const float slope = 2.5f, intercept = -1024.0f;
   std::memcpy(&bytes[112], &slope, 4);
@@ -120,14 +101,14 @@ TEST(NiftiGzReading, ASiblingWithTheOtherExtensionIsNotReadInstead) {
   test::TempDir dir("nifti-gz-sibling");
   ImageWriteOptions floats;
   floats.shrinkToInt16 = false;
-  writeImage(*obliqueImage<ImageF>(1.0f), dir / "a.nii.gz", floats);
-  writeImage(*obliqueImage<ImageF>(-3.0f), dir / "a.nii", floats);
+  writeImage(*test::obliqueImage<ImageF>(9, 7, 5, 0, 1.0f), dir / "a.nii.gz", floats);
+  writeImage(*test::obliqueImage<ImageF>(9, 7, 5, 0, -3.0f), dir / "a.nii", floats);
   const float gz = readImage(dir / "a.nii.gz")->GetBufferPointer()[1];
   const float plain = readImage(dir / "a.nii")->GetBufferPointer()[1];
   EXPECT_EQ(gz, 37.0f);
   EXPECT_EQ(plain, -111.0f);
-  writeLabelImage(*obliqueImage<LabelImage>(1.0f), dir / "b.nii.gz", ImageWriteOptions{});
-  writeLabelImage(*obliqueImage<LabelImage>(0.0f), dir / "b.nii", ImageWriteOptions{});
+  writeLabelImage(*test::obliqueImage<LabelImage>(9, 7, 5, 0, 1.0f), dir / "b.nii.gz", ImageWriteOptions{});
+  writeLabelImage(*test::obliqueImage<LabelImage>(9, 7, 5, 0, 0.0f), dir / "b.nii", ImageWriteOptions{});
   EXPECT_EQ(readLabelImage(dir / "b.nii.gz")->GetBufferPointer()[1], 37);
   EXPECT_EQ(readLabelImage(dir / "b.nii")->GetBufferPointer()[1], 0);
   size_t leftOver = 0;  // the private folders the links were made in are gone
@@ -140,7 +121,7 @@ TEST(NiftiGzReading, ATruncatedFileIsAnErrorNamingIt) {
   test::TempDir dir("nifti-gz-truncated");
   ImageWriteOptions floats;
   floats.shrinkToInt16 = false;
-  writeImage(*obliqueImage<ImageF>(0.37f), dir / "whole.nii.gz", floats);
+  writeImage(*test::obliqueImage<ImageF>(9, 7, 5, 0, 0.37f), dir / "whole.nii.gz", floats);
   std::ifstream in(dir / "whole.nii.gz", std::ios::binary);
   std::string bytes{std::istreambuf_iterator<char>(in), {}};
   std::ofstream(dir / "cut.nii.gz", std::ios::binary) << bytes.substr(0, bytes.size() * 2 / 3);
