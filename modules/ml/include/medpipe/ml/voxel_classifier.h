@@ -63,10 +63,9 @@ void gatherTrainingSamples(const VolumeView& volume, const std::uint8_t* scribbl
 void trainForest(const TrainingSet& set, const TrainingOptions& options, VoxelClassifier& model);
 bool forestTrainingAvailable();
 
-// What classify() writes: labels (class label values; 0 outside the mask) and optionally the
-// probability of each class (probabilities[k] is a volume of classes[k], may be empty to skip).
-// Where classify writes: each voxel's label, and class k's probability where probabilities[k] is
-// set; null pointers are not written (a probability map alone needs no label volume).
+// What classify() writes: labels (class label values; 0 outside the mask) unless labels is null (a
+// probability map alone needs no label volume), and the probability of each class k whose
+// probabilities[k] is set (probabilities may be empty or hold nulls to skip classes).
 struct Classification {
   std::uint8_t* labels = nullptr;
   std::vector<float*> probabilities;
