@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <utility>
 
 #include "medpipe/ml/model_file.h"
 #include "medpipe/ml/voxel_classifier.h"
@@ -80,16 +81,22 @@ size_t differences(const float* a, const float* b, size_t n) {
   return different;
 }
 
-// Slices [z0, z1) of every column, new against reference, bit for bit.
+// Slices [z0, z1) of every column, new (on the CPU's best instructions and on at most AVX2) against
+// reference, bit for bit.
 void expectSameFeatures(const ml::VolumeView& v, const ml::FeatureBank& b, size_t z0, size_t z1) {
   const size_t n = (z1 - z0) * v.sliceVoxels(), F = b.featureCount();
   std::vector<float> fast(F * n), reference(F * n);
-  ml::computeSlabFeatures(v, b, z0, z1, fast.data(), Progress());
   test::reference::slabFeatures(v, b, z0, z1, reference.data(), Progress());
   const auto names = b.featureNames();
-  for (size_t f = 0; f < F; ++f)
-    EXPECT_EQ(differences(fast.data() + f * n, reference.data() + f * n, n), 0u)
-        << names[f] << ", slices " << z0 << ".." << z1 << " of " << v.size[0] << "x" << v.size[1] << "x" << v.size[2];
+  for (auto limit : {ml::Instructions::Best, ml::Instructions::Avx2}) {
+    ml::limitInstructionsForTesting(limit);
+    ml::computeSlabFeatures(v, b, z0, z1, fast.data(), Progress());
+    for (size_t f = 0; f < F; ++f)
+      EXPECT_EQ(differences(fast.data() + f * n, reference.data() + f * n, n), 0u)
+          << names[f] << ", slices " << z0 << ".." << z1 << " of " << v.size[0] << "x" << v.size[1] << "x"
+          << v.size[2] << (limit == ml::Instructions::Best ? ", best instructions" : ", at most AVX2");
+  }
+  ml::limitInstructionsForTesting(ml::Instructions::Best);
 }
 
 TEST(FastFeatureBank, SameBitsAsTheSlabBankOnEveryColumn) {
@@ -166,14 +173,14 @@ std::vector<std::uint8_t> paint(const Volume& v, Label label) {
 
 void classifyEveryWay(const ml::VoxelClassifier& model, const ml::VolumeView& v, const std::uint8_t* mask,
                       const std::string& what) {
-  for (bool baseline : {false, true}) {
-    ml::useBaselineInstructionsForTesting(baseline);
+  using ml::Instructions;
+  for (auto [limit, name] : {std::pair{Instructions::Best, "best instructions"},
+                             std::pair{Instructions::Avx2, "at most AVX2"}, std::pair{Instructions::Sse2, "SSE2"}}) {
+    ml::limitInstructionsForTesting(limit);
     for (unsigned threads : {1u, 3u})
-      expectSameClassification(model, v, mask, threads,
-                               what + (baseline ? ", SSE2" : ", best instructions") + ", " + std::to_string(threads) +
-                                   " threads");
+      expectSameClassification(model, v, mask, threads, what + ", " + name + ", " + std::to_string(threads) + " threads");
   }
-  ml::useBaselineInstructionsForTesting(false);
+  ml::limitInstructionsForTesting(Instructions::Best);
 }
 
 TEST(FastVoxelClassifier, SameLabelsAndProbabilitiesAsOneVoxelAtATime) {

@@ -1,4 +1,5 @@
-// The grouped forest (see forest_groups.h): packing, SSE2 lanes, and the choice of AVX2 where the CPU has it.
+// The grouped forest (see forest_groups.h): packing, SSE2 lanes, and the choice of AVX-512 or AVX2
+// where the CPU has it.
 #include "forest_groups.h"
 
 #include <emmintrin.h>
@@ -9,6 +10,7 @@
 #include <limits>
 
 #include "forest_lanes.h"
+#include "instruction_choice.h"
 #include "medpipe/ml/voxel_classifier.h"
 
 namespace medpipe::ml {
@@ -16,6 +18,9 @@ namespace medpipe::ml {
 void sumLeafProbabilitiesAvx2(const ForestNode* const* roots, const float* const* leafProbabilities, size_t trees,
                               size_t classes, const float* const* columns, size_t count,
                               const std::uint32_t* laneMasks, float* sums, PendingWalk* pending);  // forest_lanes_avx2.cxx
+void sumLeafProbabilitiesAvx512(const ForestNode* const* roots, const float* const* leafProbabilities, size_t trees,
+                                size_t classes, const float* const* columns, size_t count,
+                                const std::uint32_t* laneMasks, float* sums, PendingWalk* pending);  // forest_lanes_avx512.cxx
 
 namespace {
 
@@ -45,7 +50,7 @@ struct Sse2Lanes {
   }
 };
 
-std::atomic<bool> baselineOnly{false};
+std::atomic<Instructions> instructionLimit{Instructions::Best};
 
 }  // namespace
 
@@ -68,21 +73,32 @@ GroupedForest groupForest(const VoxelClassifier& model) {
   return forest;
 }
 
+bool useAvx512() {
+  static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx512f"));
+  return has && instructionLimit == Instructions::Best;
+}
+
+bool useAvx2() {
+  static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+  return has && instructionLimit != Instructions::Sse2;
+}
+
+void limitInstructionsForTesting(Instructions limit) { instructionLimit = limit; }
+
 void sumLeafProbabilities(const GroupedForest& forest, const float* const* columns, size_t count,
                           const std::uint32_t* laneMasks, float* sums) {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
   thread_local std::vector<PendingWalk> pending;
   pending.resize(forest.depth + 1);
   const auto* roots = forest.roots.data();
   const auto* leaves = forest.leafProbabilities.data();
   const size_t trees = forest.roots.size();
-  if (avx2 && !baselineOnly)
+  if (useAvx512())
+    sumLeafProbabilitiesAvx512(roots, leaves, trees, forest.classes, columns, count, laneMasks, sums, pending.data());
+  else if (useAvx2())
     sumLeafProbabilitiesAvx2(roots, leaves, trees, forest.classes, columns, count, laneMasks, sums, pending.data());
   else
     sumLeafProbabilitiesFor<Sse2Lanes>(roots, leaves, trees, forest.classes, columns, count, laneMasks, sums,
                                        pending.data());
 }
-
-void useBaselineInstructionsForTesting(bool baseline) { baselineOnly = baseline; }
 
 }  // namespace medpipe::ml

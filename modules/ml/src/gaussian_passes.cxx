@@ -1,8 +1,10 @@
 // The feature bank's separable passes (see gaussian_passes.h).
 #include "gaussian_passes.h"
+#include "instruction_choice.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace medpipe::ml {
 namespace {
@@ -47,41 +49,56 @@ AxisKernels kernelsFor(double sigmaMm, const double spacing[3], int maxOrder) {
 
 size_t clampIndex(long i, size_t n) { return size_t(std::clamp<long>(i, 0, long(n) - 1)); }
 
-// Eight floats, loaded and stored anywhere (GCC's vector extension: SSE2 pairs or one AVX2 register).
-typedef float Floats8 __attribute__((vector_size(32), aligned(4), may_alias));
-#define MEDPIPE_AT(p) (*reinterpret_cast<Floats8*>(p))
-#define MEDPIPE_AT_CONST(p) (*reinterpret_cast<const Floats8*>(p))
+// Eight or sixteen floats (GCC's vector extension: SSE2 registers, AVX2 ones, or one AVX-512 register).
+typedef float Floats8 __attribute__((vector_size(32)));
+typedef float Floats16 __attribute__((vector_size(64)));
 
-// Half the multiplications (the kernel's symmetry), 32 outputs at a time kept in registers through
-// all the taps (the loads of the taps are then the only memory traffic). Not inlined, and cloned for
-// AVX2, picked at load time where the CPU has it: only additions and multiplications, each rounded
-// alone (no fused multiply-add in either clone), in the same order for every voxel: the features do
-// not depend on the pick or on where a block starts.
-__attribute__((noinline, target_clones("avx2", "default"))) void accumulate(const Kernel& k, const float* const* rows,
-                                                                            size_t n, float* o) {
+namespace {
+
+// Loads and stores anywhere (memcpy: unaligned moves), inlined into the entries' instructions (so no
+// call passes a vector: GCC's warning about the ABI of such calls, here to the pop, does not apply).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+template <class F>
+__attribute__((always_inline)) inline F at(const float* p) {
+  F v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class F>
+__attribute__((always_inline)) inline void put(float* p, const F& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+// Half the multiplications (the kernel's symmetry), 4 vectors of F outputs kept in registers through
+// all the taps (the loads of the taps are then the only memory traffic). Inlined into each entry
+// below, compiled for its instructions: only additions and multiplications, each rounded alone (no
+// fused multiply-add in any of them), in the same order for every voxel: the features do not
+// depend on the pick, the width or where a block starts.
+template <class F>
+__attribute__((always_inline)) inline void accumulateOn(const Kernel& k, const float* const* rows, size_t n, float* o) {
+  constexpr size_t L = sizeof(F) / sizeof(float), B = 4 * L;
   const int r = k.radius;
   const float centre = k.w[size_t(r)];
   const float* c = rows[r];
   const bool even = k.sign > 0;
   size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    Floats8 s0 = centre * MEDPIPE_AT_CONST(c + i), s1 = centre * MEDPIPE_AT_CONST(c + i + 8);
-    Floats8 s2 = centre * MEDPIPE_AT_CONST(c + i + 16), s3 = centre * MEDPIPE_AT_CONST(c + i + 24);
+  for (; i + B <= n; i += B) {
+    F s0 = centre * at<F>(c + i), s1 = centre * at<F>(c + i + L);
+    F s2 = centre * at<F>(c + i + 2 * L), s3 = centre * at<F>(c + i + 3 * L);
     for (int t = 1; t <= r; ++t) {
       const float w = k.w[size_t(r + t)];
       const float* a = rows[r + t] + i;
       const float* b = rows[r - t] + i;
       if (even) {
-        s0 += w * (MEDPIPE_AT_CONST(a) + MEDPIPE_AT_CONST(b)), s1 += w * (MEDPIPE_AT_CONST(a + 8) + MEDPIPE_AT_CONST(b + 8));
-        s2 += w * (MEDPIPE_AT_CONST(a + 16) + MEDPIPE_AT_CONST(b + 16));
-        s3 += w * (MEDPIPE_AT_CONST(a + 24) + MEDPIPE_AT_CONST(b + 24));
+        s0 += w * (at<F>(a) + at<F>(b)), s1 += w * (at<F>(a + L) + at<F>(b + L));
+        s2 += w * (at<F>(a + 2 * L) + at<F>(b + 2 * L)), s3 += w * (at<F>(a + 3 * L) + at<F>(b + 3 * L));
       } else {
-        s0 += w * (MEDPIPE_AT_CONST(a) - MEDPIPE_AT_CONST(b)), s1 += w * (MEDPIPE_AT_CONST(a + 8) - MEDPIPE_AT_CONST(b + 8));
-        s2 += w * (MEDPIPE_AT_CONST(a + 16) - MEDPIPE_AT_CONST(b + 16));
-        s3 += w * (MEDPIPE_AT_CONST(a + 24) - MEDPIPE_AT_CONST(b + 24));
+        s0 += w * (at<F>(a) - at<F>(b)), s1 += w * (at<F>(a + L) - at<F>(b + L));
+        s2 += w * (at<F>(a + 2 * L) - at<F>(b + 2 * L)), s3 += w * (at<F>(a + 3 * L) - at<F>(b + 3 * L));
       }
     }
-    MEDPIPE_AT(o + i) = s0, MEDPIPE_AT(o + i + 8) = s1, MEDPIPE_AT(o + i + 16) = s2, MEDPIPE_AT(o + i + 24) = s3;
+    put(o + i, s0), put(o + i + L, s1), put(o + i + 2 * L, s2), put(o + i + 3 * L, s3);
   }
   for (; i < n; ++i) {
     float s = centre * c[i];
@@ -93,13 +110,12 @@ __attribute__((noinline, target_clones("avx2", "default"))) void accumulate(cons
   }
 }
 
-namespace {
-
-// accumulateSeveral for Count kernels: 16 outputs of each in registers, every tap's two rows loaded
-// once and their sum and difference shared by the kernels that reach that tap.
-template <int Count>
+// accumulateSeveral for Count kernels: 2 vectors of F outputs of each in registers, every tap's two
+// rows loaded once and their sum and difference shared by the kernels that reach that tap.
+template <class F, int Count>
 __attribute__((always_inline)) inline void accumulateEach(const Kernel* const* kernels, const float* const* rows,
                                                           int reach, size_t n, float* const* outs) {
+  constexpr size_t L = sizeof(F) / sizeof(float), B = 2 * L;
   int radius[Count];
   float centre[Count];
   const float* w[Count];  // w[m][t]: tap t >= 0 of kernel m
@@ -110,16 +126,15 @@ __attribute__((always_inline)) inline void accumulateEach(const Kernel* const* k
   }
   const float* c = rows[reach];
   size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    Floats8 s[Count][2];
-    const Floats8 c0 = MEDPIPE_AT_CONST(c + i), c1 = MEDPIPE_AT_CONST(c + i + 8);
+  for (; i + B <= n; i += B) {
+    F s[Count][2];
+    const F c0 = at<F>(c + i), c1 = at<F>(c + i + L);
     for (int m = 0; m < Count; ++m) s[m][0] = centre[m] * c0, s[m][1] = centre[m] * c1;
     for (int t = 1; t <= reach; ++t) {
       const float* a = rows[reach + t] + i;
       const float* b = rows[reach - t] + i;
-      const Floats8 a0 = MEDPIPE_AT_CONST(a), a1 = MEDPIPE_AT_CONST(a + 8);
-      const Floats8 b0 = MEDPIPE_AT_CONST(b), b1 = MEDPIPE_AT_CONST(b + 8);
-      const Floats8 sum0 = a0 + b0, sum1 = a1 + b1, difference0 = a0 - b0, difference1 = a1 - b1;
+      const F a0 = at<F>(a), a1 = at<F>(a + L), b0 = at<F>(b), b1 = at<F>(b + L);
+      const F sum0 = a0 + b0, sum1 = a1 + b1, difference0 = a0 - b0, difference1 = a1 - b1;
       for (int m = 0; m < Count; ++m) {
         if (t > radius[m]) continue;
         const float wt = w[m][t];
@@ -129,7 +144,7 @@ __attribute__((always_inline)) inline void accumulateEach(const Kernel* const* k
           s[m][0] += wt * difference0, s[m][1] += wt * difference1;
       }
     }
-    for (int m = 0; m < Count; ++m) MEDPIPE_AT(outs[m] + i) = s[m][0], MEDPIPE_AT(outs[m] + i + 8) = s[m][1];
+    for (int m = 0; m < Count; ++m) put(outs[m] + i, s[m][0]), put(outs[m] + i + L, s[m][1]);
   }
   for (; i < n; ++i)
     for (int m = 0; m < Count; ++m) {
@@ -141,24 +156,52 @@ __attribute__((always_inline)) inline void accumulateEach(const Kernel* const* k
     }
 }
 
-}  // namespace
-
-__attribute__((noinline, target_clones("avx2", "default"))) void accumulateSeveral(const Kernel* const* kernels,
-                                                                                   size_t count,
-                                                                                   const float* const* rows,
-                                                                                   size_t n, float* const* outs) {
+template <class F>
+__attribute__((always_inline)) inline void accumulateSeveralOn(const Kernel* const* kernels, size_t count,
+                                                               const float* const* rows, size_t n, float* const* outs) {
   int reach = 0;
   for (size_t m = 0; m < count; ++m) reach = std::max(reach, kernels[m]->radius);
   switch (count) {
-    case 1: accumulateEach<1>(kernels, rows, reach, n, outs); break;
-    case 2: accumulateEach<2>(kernels, rows, reach, n, outs); break;
-    case 3: accumulateEach<3>(kernels, rows, reach, n, outs); break;
-    default: accumulateEach<4>(kernels, rows, reach, n, outs); break;
+    case 1: accumulateEach<F, 1>(kernels, rows, reach, n, outs); break;
+    case 2: accumulateEach<F, 2>(kernels, rows, reach, n, outs); break;
+    case 3: accumulateEach<F, 3>(kernels, rows, reach, n, outs); break;
+    default: accumulateEach<F, 4>(kernels, rows, reach, n, outs); break;
   }
 }
 
-#undef MEDPIPE_AT
-#undef MEDPIPE_AT_CONST
+// The entries: 16-float vectors where the CPU has AVX-512F, else 8 (AVX2 or SSE2 clones).
+__attribute__((noinline, target("avx512f"))) void accumulateAvx512(const Kernel& k, const float* const* rows, size_t n,
+                                                                   float* o) {
+  accumulateOn<Floats16>(k, rows, n, o);
+}
+__attribute__((noinline, target_clones("avx2", "default"))) void accumulate8(const Kernel& k, const float* const* rows,
+                                                                             size_t n, float* o) {
+  accumulateOn<Floats8>(k, rows, n, o);
+}
+__attribute__((noinline, target("avx512f"))) void accumulateSeveralAvx512(const Kernel* const* kernels, size_t count,
+                                                                          const float* const* rows, size_t n,
+                                                                          float* const* outs) {
+  accumulateSeveralOn<Floats16>(kernels, count, rows, n, outs);
+}
+__attribute__((noinline, target_clones("avx2", "default"))) void accumulateSeveral8(const Kernel* const* kernels,
+                                                                                    size_t count,
+                                                                                    const float* const* rows, size_t n,
+                                                                                    float* const* outs) {
+  accumulateSeveralOn<Floats8>(kernels, count, rows, n, outs);
+}
+#pragma GCC diagnostic pop
+
+}  // namespace
+
+void accumulate(const Kernel& k, const float* const* rows, size_t n, float* o) {
+  useAvx512() ? accumulateAvx512(k, rows, n, o) : accumulate8(k, rows, n, o);
+}
+
+void accumulateSeveral(const Kernel* const* kernels, size_t count, const float* const* rows, size_t n,
+                       float* const* outs) {
+  useAvx512() ? accumulateSeveralAvx512(kernels, count, rows, n, outs) : accumulateSeveral8(kernels, count, rows, n, outs);
+}
+
 
 void yRow(const float* slice, size_t nx, size_t ny, const Kernel& k, size_t y, float* out) {
   thread_local std::vector<const float*> rows;

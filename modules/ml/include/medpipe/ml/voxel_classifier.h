@@ -76,8 +76,11 @@ struct Classification {
 void classify(const VoxelClassifier& model, const VolumeView& volume, const std::uint8_t* mask, unsigned threads,
               const Classification& out, const Progress& progress);
 
-// Tests: classify on the x86-64 baseline (SSE2) alone, even where the CPU has more (AVX2).
-void useBaselineInstructionsForTesting(bool baseline);
+// Tests: the forest and the feature passes on at most these instructions (the CPU's best of them),
+// even where it has more. Best: AVX-512F where the CPU has it. The passes' AVX2 clones are the
+// loader's pick: under Sse2 they run on AVX2 where the CPU has it.
+enum class Instructions { Best, Avx2, Sse2 };
+void limitInstructionsForTesting(Instructions limit);
 // Tests: the eigenvalues' step c -> cosf(acosf(c) / 3), vectorised where its check against glibc
 // passed at first use, on every stride-th float of [-1, 1]: how many differ from the scalar calls
 // (size_t(-1): not vectorised, as on CPUs without AVX2 and FMA or where that check failed).
