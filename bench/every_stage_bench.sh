@@ -7,7 +7,7 @@
 # the lungs, a model trained by `medpipe train-classifier` on a 300x60x20 crop painted by
 # kmeans-classes, the shipped phantom U-Net. Columns: the step's own wall seconds (provenance.json),
 # the whole run's wall and CPU seconds (reading, the helper steps and writing included) and peak
-# resident memory.
+# resident memory, Mvox/s and peak in float volumes, and ITK's speed-up where the stage has both.
 # Usage: bash bench/every_stage_bench.sh [WORKDIR]   (STAGES=a,b runs only those; table on stdout
 # and in bench/RESULTS-every-stage.md)
 set -euo pipefail
@@ -89,30 +89,41 @@ measure_run() {
   awk -v s="$step" '{printf "%.2f %.1f %.1f %.0f\n", s, $1, $2 + $3, $4 / 1024}' "$work/time.txt"
 }
 
-row() {  # STAGE IMPLEMENTATION
-  local s t c m verdict
+voxels=$((512 * 512 * 300))
+float_volume_mb=300  # a float 512x512x300 volume in MB of 2^20 bytes, as peak MB counts
+
+# row STAGE IMPLEMENTATION [ITK-STEP-S]: one run's table row; the speed-up is ITK's step over this one's.
+row() {
+  local s t c m verdict speedup
   read -r s t c m <<<"$(measure_run "$1" "${2#(one)}")"
-  [[ -n $t ]] || { echo "| $1 | $2 | failed | | | | **no** |"; return; }
+  [[ -n $t ]] || { echo "| $1 | $2 | failed | | | | | | | **no** |"; return; }
   verdict=$(awk -v t="$t" 'BEGIN { print (t <= 10 ? "yes" : "**no**") }')
-  echo "| $1 | $2 | $s | $t | $c | $m | $verdict |"
+  speedup=${3:+$(ratio "$3" "$s")}
+  [[ $2 == itk ]] && speedup=1
+  echo "| $1 | $2 | $s | $(awk -v v="$voxels" -v s="$s" 'BEGIN { printf "%.1f", v / 1e6 / s }') | ${speedup:-} | $t | $c | $m |" \
+    "$(awk -v m="$m" -v f="$float_volume_mb" 'BEGIN { printf "%.2f", m / f }') | $verdict |"
 }
 
 table=$(mktemp)
 {
-  echo "| stage | implementation | step s | run wall s | run CPU s | peak MB | run <= 10 s |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| stage | implementation | step s | step Mvox/s | speed-up (ITK step / step) | run wall s | run CPU s | peak MB | peak / float volume | run <= 10 s |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for stage in "${stages[@]}"; do
     if "$medpipe" stages "$stage" | grep -q '^  implementation '; then
-      for implementation in fast itk; do
-        # ITK's bilateral and non-local means take 13 and 30 minutes here: measured on crops by stage_bench.
-        [[ $implementation == itk && ($stage == bilateral || $stage == patch-based-denoising) ]] && continue
-        row "$stage" "$implementation"
-      done
+      # ITK's bilateral and non-local means take 13 and 30 minutes here: measured on crops by
+      # stage_bench and denoise_bench (bench/RESULTS-stages.md).
+      if [[ $stage == bilateral || $stage == patch-based-denoising ]]; then
+        row "$stage" fast
+        continue
+      fi
+      itk_row=$(row "$stage" itk)
+      row "$stage" fast "$(awk -F'|' '{ gsub(/ /, "", $4); print $4 }' <<<"$itk_row")"
+      echo "$itk_row"
     else
       row "$stage" "(one)"
     fi
   done
 } | tee "$table"
 write_results bench/RESULTS-every-stage.md "Every stage as a user runs it" "bash bench/every_stage_bench.sh" \
-  "\`medpipe run\` of one config per stage on a 512x512x300 int16 .nii.gz CT phantom (0.8x0.8x1.0 mm), the stage with its defaults (plus seeds, a body mask, a model where it needs them: see the script), its result written as .nii.gz (gzip 1) or .csv. step s = the stage's own time (provenance.json); run = the whole command: reading, the input's histogram, a body-mask step where the stage takes one, the stage, writing. Machine load (1, 5, 15 min) at the start: $load, at the end: $(cut -d' ' -f1-3 /proc/loadavg)." "$table"
+  "\`medpipe run\` of one config per stage on a 512x512x300 int16 .nii.gz CT phantom (0.8x0.8x1.0 mm), the stage with its defaults (plus seeds, a body mask, a model where it needs them: see the script), its result written as .nii.gz (gzip 1) or .csv. step s = the stage's own time (provenance.json), step Mvox/s = 78.6 M voxels / step s; speed-up = the ITK implementation's step s over the fast one's, the two run one after the other (ITK's bilateral and patch-based denoising: on crops, in bench/RESULTS-stages.md); peak / float volume = the whole process's peak over 300 MB (one float 512x512x300 volume; the process alone is about 70 MB); run = the whole command: reading, the input's histogram, a body-mask step where the stage takes one, the stage, writing. Machine load (1, 5, 15 min) at the start: $load, at the end: $(cut -d' ' -f1-3 /proc/loadavg)." "$table"
 rm -f "$table"

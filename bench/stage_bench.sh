@@ -2,7 +2,8 @@
 # Each denoising and segmentation stage against the bare ITK filter it wraps, same parameters and
 # input, same run, measured alternately (bench/src/stage_bench.cxx) on a 512x512x300 float phantom;
 # the slowest stages on a centred 256x256x100 or 128x128x50 part of it (the size column says which).
-# Table on stdout and in bench/RESULTS-stages.md.
+# Then denoise_bench.sh and every_stage_bench.sh (every stage as run). Tables on stdout and in
+# bench/RESULTS-stages.md.
 # Usage: bash bench/stage_bench.sh [X Y Z [RUNS]]      (STAGES=a,b runs only those stages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,3 +19,6 @@ write_results bench/RESULTS-stages.md "Stage benchmark" "bash bench/stage_bench.
 rm -f "$table"
 # bilateral and patch-based denoising as a user runs them, fast on the whole CT (issue 22).
 { echo; bash bench/denoise_bench.sh; } | tee -a bench/RESULTS-stages.md
+# Every registered stage as a user runs it (bench/RESULTS-every-stage.md, its title a section here).
+bash bench/every_stage_bench.sh >/dev/null
+{ echo; sed '1s/^# /## /' bench/RESULTS-every-stage.md; } | tee -a bench/RESULTS-stages.md
