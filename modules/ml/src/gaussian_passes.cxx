@@ -169,6 +169,43 @@ __attribute__((always_inline)) inline void accumulateSeveralOn(const Kernel* con
   }
 }
 
+// accumulateProducts: the six products of the three gradient rows formed per tap in registers (the
+// same float products as forming them first), one vector of F outputs of each product in registers.
+template <class F>
+__attribute__((always_inline)) inline void accumulateProductsOn(const Kernel& k, const float* const* const gradients[3],
+                                                                size_t n, float* const* outs) {
+  constexpr size_t L = sizeof(F) / sizeof(float);
+  const int r = k.radius;
+  const float* const* gx = gradients[0];
+  const float* const* gy = gradients[1];
+  const float* const* gz = gradients[2];
+  const float centre = k.w[size_t(r)];
+  size_t i = 0;
+  for (; i + L <= n; i += L) {
+    const F cx = at<F>(gx[r] + i), cy = at<F>(gy[r] + i), cz = at<F>(gz[r] + i);
+    F xx = centre * (cx * cx), yy = centre * (cy * cy), zz = centre * (cz * cz);
+    F xy = centre * (cx * cy), xz = centre * (cx * cz), yz = centre * (cy * cz);
+    for (int t = 1; t <= r; ++t) {
+      const float w = k.w[size_t(r + t)];
+      const F ax = at<F>(gx[r + t] + i), ay = at<F>(gy[r + t] + i), az = at<F>(gz[r + t] + i);
+      const F bx = at<F>(gx[r - t] + i), by = at<F>(gy[r - t] + i), bz = at<F>(gz[r - t] + i);
+      xx += w * (ax * ax + bx * bx), yy += w * (ay * ay + by * by), zz += w * (az * az + bz * bz);
+      xy += w * (ax * ay + bx * by), xz += w * (ax * az + bx * bz), yz += w * (ay * az + by * bz);
+    }
+    put(outs[0] + i, xx), put(outs[1] + i, yy), put(outs[2] + i, zz);
+    put(outs[3] + i, xy), put(outs[4] + i, xz), put(outs[5] + i, yz);
+  }
+  constexpr int kPairs[6][2] = {{0, 0}, {1, 1}, {2, 2}, {0, 1}, {0, 2}, {1, 2}};
+  for (; i < n; ++i)
+    for (int m = 0; m < 6; ++m) {
+      const float* const* u = gradients[kPairs[m][0]];
+      const float* const* v = gradients[kPairs[m][1]];
+      float sum = centre * (u[r][i] * v[r][i]);
+      for (int t = 1; t <= r; ++t) sum += k.w[size_t(r + t)] * (u[r + t][i] * v[r + t][i] + u[r - t][i] * v[r - t][i]);
+      outs[m][i] = sum;
+    }
+}
+
 // The entries: 16-float vectors where the CPU has AVX-512F, else 8 (AVX2 or SSE2 clones).
 __attribute__((noinline, target("avx512f"))) void accumulateAvx512(const Kernel& k, const float* const* rows, size_t n,
                                                                    float* o) {
@@ -189,6 +226,15 @@ __attribute__((noinline, target_clones("avx2", "default"))) void accumulateSever
                                                                                     float* const* outs) {
   accumulateSeveralOn<Floats8>(kernels, count, rows, n, outs);
 }
+__attribute__((noinline, target("avx512f"))) void accumulateProductsAvx512(const Kernel& k,
+                                                                           const float* const* const gradients[3],
+                                                                           size_t n, float* const* outs) {
+  accumulateProductsOn<Floats16>(k, gradients, n, outs);
+}
+__attribute__((noinline, target_clones("avx2", "default"))) void accumulateProducts8(
+    const Kernel& k, const float* const* const gradients[3], size_t n, float* const* outs) {
+  accumulateProductsOn<Floats8>(k, gradients, n, outs);
+}
 #pragma GCC diagnostic pop
 
 }  // namespace
@@ -202,6 +248,10 @@ void accumulateSeveral(const Kernel* const* kernels, size_t count, const float* 
   useAvx512() ? accumulateSeveralAvx512(kernels, count, rows, n, outs) : accumulateSeveral8(kernels, count, rows, n, outs);
 }
 
+
+void accumulateProducts(const Kernel& k, const float* const* const gradients[3], size_t n, float* const* outs) {
+  useAvx512() ? accumulateProductsAvx512(k, gradients, n, outs) : accumulateProducts8(k, gradients, n, outs);
+}
 
 void yRow(const float* slice, size_t nx, size_t ny, const Kernel& k, size_t y, float* out) {
   thread_local std::vector<const float*> rows;

@@ -30,6 +30,10 @@ void accumulate(const Kernel& k, const float* const* rows, size_t n, float* o);
 void accumulateSeveral(const Kernel* const* kernels, size_t count, const float* const* rows, size_t n,
                        float* const* outs);
 
+// accumulate (k even: order 0) of the six products u v of three rows, formed per tap: outs[m] gets pair m of xx yy zz
+// xy xz yz, gradients[a][d] the tap-d row of axis a; the same sums as accumulate on rows of products.
+void accumulateProducts(const Kernel& k, const float* const* const gradients[3], size_t n, float* const* outs);
+
 size_t clampIndex(long i, size_t n);
 
 // Row y of the y pass over a slice of nx * ny voxels.

@@ -1,9 +1,10 @@
 // The feature bank slice by slice (see slice_features.h). Per channel and scale, slice L's Gaussian,
 // derivative, Hessian and DoG columns are computed ahead, when the structure tensor's outer smoothing
-// first needs slice L's gradient products (look-ahead = its z radius, + 1 as tensors come two slices
-// at a time), and kept in a ring until slice L is asked for. The six products of a slice's gradients
-// are formed once and kept for every tensor that reaches the slice (formed per tensor, they were a
-// third of classify-voxels' time): the same float products, so the same sums.
+// first needs slice L's gradients (look-ahead = its z radius, + 1 as tensors come two slices at a
+// time), and kept in a ring until slice L is asked for. A slice's three gradients are kept for every
+// tensor that reaches the slice; the tensor's z pass forms their six products per tap, in registers
+// (kept as six slices of products, they were twice the memory and its reads the pass's bottleneck):
+// the same float products, so the same sums.
 #include "slice_features.h"
 
 #include <algorithm>
@@ -22,7 +23,6 @@ constexpr double kDogRatio = 0.66;   // ilastik's difference of Gaussians: sigma
 constexpr double kOuterRatio = 0.5;  // ilastik's structure tensor: outer scale = sigma / 2
 constexpr size_t kPadding = 32;      // floats readable past a column's end (the forest reads 32-voxel groups)
 constexpr long kNone = -1;           // a ring slot holding no slice yet
-constexpr int kPairs[6][2] = {{0, 0}, {1, 1}, {2, 2}, {0, 1}, {0, 2}, {1, 2}};  // the structure tensor's xx yy zz xy xz yz
 constexpr size_t kTensorSlices = 2;  // structure tensors computed together: one read of the products for both
 
 // Buffers of nx floats, one per intermediate row.
@@ -61,7 +61,7 @@ class SliceFeatures::Scale {
     gradientDepth_ = st_ ? 2 * reach_ + kTensorSlices : 0;
     ring_.resize(ringDepth_ * size_t(ringColumns_) * S_ + kPadding);
     ringSlice_.assign(ringDepth_, kNone);
-    gradientProducts_.resize(gradientDepth_ * 6 * S_);
+    gradients_.resize(gradientDepth_ * 3 * S_);
     gradientSlice_.assign(gradientDepth_, kNone);
     if (st_) {
       tensor_.resize(kTensorSlices * 3 * S_ + kPadding);
@@ -96,12 +96,12 @@ class SliceFeatures::Scale {
   float* wantedColumn(FeatureKind kind, size_t z, int e = 0) {
     return ringColumn_[int(kind)] >= 0 ? ringData(z, ringColumn_[int(kind)] + e) : nullptr;
   }
-  // Product m of slice z's gradients, in kPairs' order (xx yy zz xy xz yz).
-  float* gradientProduct(size_t z, int m) { return gradientProducts_.data() + ((z % gradientDepth_) * 6 + size_t(m)) * S_; }
+  // Slice z's gradient along axis a (x, y, z), kept for the structure tensor.
+  float* gradient(size_t z, size_t a) { return gradients_.data() + ((z % gradientDepth_) * 3 + a) * S_; }
   // work(begin, end) on parts of [0, count), one part per thread (a slice's rows or chunks).
   void split(size_t count, const std::function<void(size_t, size_t)>& work) const { forEachPart(count, threads_, work); }
 
-  // Slice l's gradient products (into the ring, when the structure tensor needs them) and, unless
+  // Slice l's gradients (into the ring, when the structure tensor needs them) and, unless
   // gradientsOnly, its other columns: the z passes for the whole slice, then row by row.
   void computeSlice(size_t l, bool gradientsOnly, const Progress& progress) {
     progress.throwIfCancelled();
@@ -139,7 +139,8 @@ class SliceFeatures::Scale {
       std::vector<float>& pad = scratch.padded;
       for (size_t y = y0; y < y1; ++y) {
         const size_t at = y * nx;
-        float *gx = row(kGx), *gy = row(kGy), *gz = row(kGz);
+        float *gx = st_ ? gradient(l, 0) + at : row(kGx), *gy = st_ ? gradient(l, 1) + at : row(kGy);
+        float* gz = st_ ? gradient(l, 2) + at : row(kGz);
         float* g = full ? wantedColumn(FeatureKind::Gaussian, l) : nullptr;
         g = g ? g + at : row(kG);
         Passes ofZs, ofZ1s, ofA, ofB, ofC;
@@ -156,14 +157,6 @@ class SliceFeatures::Scale {
         if (ofC.count) xRows(c, nx, ofC.kernels.data(), ofC.count, ofC.outs.data(), pad);
         if (grad_)
           for (size_t i = 0; i < nx; ++i) gx[i] /= sx, gy[i] /= sy, gz[i] /= sz;
-        if (st_) {
-          const float* axes[3] = {gx, gy, gz};
-          for (int m = 0; m < 6; ++m) {
-            const float *u = axes[kPairs[m][0]], *v = axes[kPairs[m][1]];
-            float* p = gradientProduct(l, m) + at;
-            for (size_t i = 0; i < nx; ++i) p[i] = u[i] * v[i];
-          }
-        }
         if (gradientsOnly) continue;
         if (float* o = wantedColumn(FeatureKind::GradientMagnitude, l))
           for (size_t i = 0; i < nx; ++i) o[at + i] = std::sqrt(gx[i] * gx[i] + gy[i] * gy[i] + gz[i] * gz[i]);
@@ -188,28 +181,31 @@ class SliceFeatures::Scale {
     if (full) ringSlice_[l % ringDepth_] = long(l);
   }
 
-  // The structure tensors of slices [z, z + count) from the kept gradient products: the outer
-  // smoothing's z passes (chunk by chunk, each product row read once for all count slices), its y and
-  // x passes row by row, the eigenvalues.
+  // The structure tensors of slices [z, z + count) from the kept gradients: the outer smoothing's z
+  // passes of their products (chunk by chunk, the count slices' rows then in cache), its y and x
+  // passes row by row, the eigenvalues.
   void structureTensor(size_t z, size_t count, const Progress& progress) {
     progress.throwIfCancelled();
     const Kernel& kz = ko_[2][0];
     const size_t taps = 2 * size_t(kz.radius) + 1;
-    std::vector<const float*> slices[kTensorSlices][6];  // product m of slices z + b - r .. z + b + r, clamped
+    std::vector<const float*> slices[kTensorSlices][3];  // gradient a of slices z + b - r .. z + b + r, clamped
     for (size_t b = 0; b < count; ++b)
-      for (int m = 0; m < 6; ++m)
-        for (size_t d = 0; d < taps; ++d)
-          slices[b][m].push_back(gradientProduct(clampIndex(long(z + b + d) - kz.radius, nz_), m));
+      for (size_t a = 0; a < 3; ++a)
+        for (size_t d = 0; d < taps; ++d) slices[b][a].push_back(gradient(clampIndex(long(z + b + d) - kz.radius, nz_), a));
     constexpr size_t kChunk = 1024;
     split((S_ + kChunk - 1) / kChunk, [&](size_t c0, size_t c1) {
-      std::vector<const float*> rows(taps);
+      std::vector<const float*> rows[3];
+      for (auto& r : rows) r.resize(taps);
       for (size_t begin = c0 * kChunk; begin < std::min(S_, c1 * kChunk); begin += kChunk) {
         const size_t n = std::min(kChunk, S_ - begin);
-        for (int m = 0; m < 6; ++m)
-          for (size_t b = 0; b < count; ++b) {
-            for (size_t d = 0; d < taps; ++d) rows[d] = slices[b][m][d] + begin;
-            accumulate(kz, rows.data(), n, products(b, m) + begin);
-          }
+        for (size_t b = 0; b < count; ++b) {
+          for (size_t a = 0; a < 3; ++a)
+            for (size_t d = 0; d < taps; ++d) rows[a][d] = slices[b][a][d] + begin;
+          const float* const* gradients[3] = {rows[0].data(), rows[1].data(), rows[2].data()};
+          float* outs[6];
+          for (int m = 0; m < 6; ++m) outs[m] = products(b, m) + begin;
+          accumulateProducts(kz, gradients, n, outs);
+        }
       }
     });
     const size_t nx = nx_, ny = ny_;
@@ -243,7 +239,7 @@ class SliceFeatures::Scale {
   size_t tensorCount_ = 0;
   std::array<int, 6> ringColumn_{-1, -1, -1, -1, -1, -1};  // first ring column of each kind; -1: not wanted
   int ringColumns_ = 0;
-  std::vector<float> ring_, gradientProducts_, tensor_;  // ring_: [slot][column][voxel]; gradientProducts_: [slot][pair][voxel]
+  std::vector<float> ring_, gradients_, tensor_;  // ring_: [slot][column][voxel]; gradients_: [slot][axis][voxel]
   std::vector<float> products_;                   // the structure tensor's z passes: [slice][component][voxel]
   std::vector<long> ringSlice_, gradientSlice_;   // the slice each slot holds
   std::array<std::vector<float>, 4> slices_;      // z passes of the slice being computed
