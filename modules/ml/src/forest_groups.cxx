@@ -17,10 +17,10 @@ namespace medpipe::ml {
 
 void sumLeafProbabilitiesAvx2(const ForestNode* const* roots, const float* const* leafProbabilities, size_t trees,
                               size_t classes, const float* const* columns, size_t count,
-                              const std::uint32_t* laneMasks, float* sums, PendingWalk* pending);  // forest_lanes_avx2.cxx
+                              const LaneBits* laneMasks, float* sums, PendingWalk* pending);  // forest_lanes_avx2.cxx
 void sumLeafProbabilitiesAvx512(const ForestNode* const* roots, const float* const* leafProbabilities, size_t trees,
                                 size_t classes, const float* const* columns, size_t count,
-                                const std::uint32_t* laneMasks, float* sums, PendingWalk* pending);  // forest_lanes_avx512.cxx
+                                const LaneBits* laneMasks, float* sums, PendingWalk* pending);  // forest_lanes_avx512.cxx
 
 namespace {
 
@@ -35,6 +35,7 @@ float floatThreshold(double t) {
 struct Sse2Lanes {
   using Vector = __m128;
   static constexpr size_t kWidth = 4;
+  static constexpr size_t kWalkVoxels = 32;  // the part of a group walking together: 8 vectors
   static Vector zero() { return _mm_setzero_ps(); }
   static Vector load(const float* p) { return _mm_loadu_ps(p); }
   static void store(float* p, Vector v) { _mm_storeu_ps(p, v); }
@@ -86,7 +87,7 @@ bool useAvx2() {
 void limitInstructionsForTesting(Instructions limit) { instructionLimit = limit; }
 
 void sumLeafProbabilities(const GroupedForest& forest, const float* const* columns, size_t count,
-                          const std::uint32_t* laneMasks, float* sums) {
+                          const LaneBits* laneMasks, float* sums) {
   thread_local std::vector<PendingWalk> pending;
   pending.resize(forest.depth + 1);
   const auto* roots = forest.roots.data();

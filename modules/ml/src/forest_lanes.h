@@ -14,26 +14,30 @@ namespace medpipe::ml {
 
 struct PendingWalk {  // lanes still to walk from a node
   std::int32_t node;
-  std::uint32_t lanes;
+  LaneBits lanes;
 };
 
 // pending: room for depth + 1 walks (a walk leaves at most one behind per level). Classes: the
 // number of classes when 2 to 4, the group's sums then kept in registers; 0: any number, in `sums`.
 template <class Lanes, size_t Classes>
 void sumLeafProbabilitiesOn(const ForestNode* const* roots, const float* const* leafProbabilities, size_t trees,
-                            size_t C, const float* const* columns, size_t count, const std::uint32_t* laneMasks,
+                            size_t C, const float* const* columns, size_t count, const LaneBits* laneMasks,
                             float* sums, PendingWalk* pending) {
-  constexpr size_t G = kGroupVoxels, W = Lanes::kWidth, V = G / W;
+  // A group of G voxels walks as G / WG parts of WG (Lanes::kWalkVoxels: what its registers hold).
+  constexpr size_t G = kGroupVoxels, WG = Lanes::kWalkVoxels, W = Lanes::kWidth, V = WG / W;
+  constexpr LaneBits kPart = WG == 64 ? ~LaneBits(0) : (LaneBits(1) << WG) - 1;
   typename Lanes::Vector acc[Classes ? Classes : 1][V];
-  for (size_t g0 = 0, group = 0; g0 < count; g0 += G, ++group) {
-    float* sum = sums + group * C * G;
+  for (size_t g0 = 0; g0 < count; g0 += WG) {
+    const size_t group = g0 / G, offset = g0 % G;
+    float* sum = sums + group * C * G + offset;  // class k's sums at sum[k * G]
     if constexpr (Classes > 0) {
       for (size_t k = 0; k < Classes; ++k)
         for (size_t j = 0; j < V; ++j) acc[k][j] = Lanes::zero();
     } else {
-      for (size_t k = 0; k < C * G; ++k) sum[k] = 0;
+      for (size_t k = 0; k < C; ++k)
+        for (size_t j = 0; j < WG; ++j) sum[k * G + j] = 0;
     }
-    const std::uint32_t all = laneMasks[group];
+    const LaneBits all = (laneMasks[group] >> offset) & kPart;
     for (size_t t = 0; all && t < trees; ++t) {
       const ForestNode* nodes = roots[t];
       const float* leaves = leafProbabilities[t];
@@ -46,7 +50,7 @@ void sumLeafProbabilitiesOn(const ForestNode* const* roots, const float* const* 
           if (node.left < 0) {  // every lane of p ends here: add its probabilities, in tree order (+0 elsewhere)
             const float* q = leaves + size_t(node.right) * C;
             for (size_t j = 0; j < V; ++j) {
-              const auto on = Lanes::lanes(p.lanes >> (j * W));
+              const auto on = Lanes::lanes(std::uint32_t(p.lanes >> (j * W)));
               if constexpr (Classes > 0) {
                 for (size_t k = 0; k < Classes; ++k) acc[k][j] = Lanes::addWhere(acc[k][j], on, q[k]);
               } else {
@@ -59,10 +63,10 @@ void sumLeafProbabilitiesOn(const ForestNode* const* roots, const float* const* 
             break;
           }
           const float* x = columns[node.feature] + g0;
-          std::uint32_t left = 0;
-          for (size_t j = 0; j < V; ++j) left |= Lanes::lessThan(x + j * W, node.threshold) << (j * W);
+          LaneBits left = 0;
+          for (size_t j = 0; j < V; ++j) left |= LaneBits(Lanes::lessThan(x + j * W, node.threshold)) << (j * W);
           left &= p.lanes;
-          const std::uint32_t right = p.lanes & ~left;
+          const LaneBits right = p.lanes & ~left;
           if (!left) {
             p.node = node.right;
           } else if (!right) {
@@ -83,7 +87,7 @@ void sumLeafProbabilitiesOn(const ForestNode* const* roots, const float* const* 
 // The instantiation for C classes.
 template <class Lanes>
 void sumLeafProbabilitiesFor(const ForestNode* const* roots, const float* const* leafProbabilities, size_t trees,
-                             size_t C, const float* const* columns, size_t count, const std::uint32_t* laneMasks,
+                             size_t C, const float* const* columns, size_t count, const LaneBits* laneMasks,
                              float* sums, PendingWalk* pending) {
   auto run = [&](auto classes) {
     sumLeafProbabilitiesOn<Lanes, decltype(classes)::value>(roots, leafProbabilities, trees, C, columns, count,

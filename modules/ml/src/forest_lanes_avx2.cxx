@@ -10,6 +10,7 @@ namespace {
 struct Avx2Lanes {
   using Vector = __m256;
   static constexpr size_t kWidth = 8;
+  static constexpr size_t kWalkVoxels = 32;  // the part of a group walking together: 4 vectors
   static Vector zero() { return _mm256_setzero_ps(); }
   static Vector load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, Vector v) { _mm256_storeu_ps(p, v); }
@@ -29,7 +30,7 @@ struct Avx2Lanes {
 
 void sumLeafProbabilitiesAvx2(const ForestNode* const* roots, const float* const* leafProbabilities, size_t trees,
                               size_t classes, const float* const* columns, size_t count,
-                              const std::uint32_t* laneMasks, float* sums, PendingWalk* pending) {
+                              const LaneBits* laneMasks, float* sums, PendingWalk* pending) {
   sumLeafProbabilitiesFor<Avx2Lanes>(roots, leafProbabilities, trees, classes, columns, count, laneMasks, sums, pending);
 }
 

@@ -12,6 +12,7 @@ namespace {
 struct Avx512Lanes {
   using Vector = __m512;
   static constexpr size_t kWidth = 16;
+  static constexpr size_t kWalkVoxels = 64;  // the part of a group walking together: 4 vectors
   static Vector zero() { return _mm512_setzero_ps(); }
   static Vector load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, Vector v) { _mm512_storeu_ps(p, v); }
@@ -28,7 +29,7 @@ struct Avx512Lanes {
 
 void sumLeafProbabilitiesAvx512(const ForestNode* const* roots, const float* const* leafProbabilities, size_t trees,
                                 size_t classes, const float* const* columns, size_t count,
-                                const std::uint32_t* laneMasks, float* sums, PendingWalk* pending) {
+                                const LaneBits* laneMasks, float* sums, PendingWalk* pending) {
   sumLeafProbabilitiesFor<Avx512Lanes>(roots, leafProbabilities, trees, classes, columns, count, laneMasks, sums,
                                        pending);
 }

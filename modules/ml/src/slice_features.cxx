@@ -21,7 +21,7 @@ namespace {
 
 constexpr double kDogRatio = 0.66;   // ilastik's difference of Gaussians: sigma minus 0.66 sigma
 constexpr double kOuterRatio = 0.5;  // ilastik's structure tensor: outer scale = sigma / 2
-constexpr size_t kPadding = 32;      // floats readable past a column's end (the forest reads 32-voxel groups)
+constexpr size_t kPadding = 64;      // floats readable past a column's end (the forest reads 64-voxel groups)
 constexpr long kNone = -1;           // a ring slot holding no slice yet
 constexpr size_t kTensorSlices = 2;  // structure tensors computed together: one read of the products for both
 

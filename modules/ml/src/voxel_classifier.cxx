@@ -58,17 +58,17 @@ void classify(const VoxelClassifier& model, const VolumeView& v, const std::uint
   const float treeWeight = 1.0f / float(model.forest.size());
   const GroupedForest forest = groupForest(model);
   SliceFeatures features(v, model.bank, threads);
-  std::vector<std::uint32_t> lanes(groups);  // bit j of lanes[g]: voxel g * G + j is classified
+  std::vector<LaneBits> lanes(groups);  // bit j of lanes[g]: voxel g * G + j is classified
   std::vector<float> sums(groups * C * G);
   for (size_t z = 0; z < v.size[2]; ++z) {
     progress.throwIfCancelled();
     const size_t first = z * S;
     bool any = false;
     for (size_t g = 0; g < groups; ++g) {
-      std::uint32_t bits = 0;
+      LaneBits bits = 0;
       for (size_t j = 0; j < G && g * G + j < S; ++j) {
         const size_t at = first + g * G + j;
-        bits |= std::uint32_t((!mask || mask[at]) && finiteVoxel(v, at)) << j;
+        bits |= LaneBits((!mask || mask[at]) && finiteVoxel(v, at)) << j;
       }
       lanes[g] = bits, any = any || bits;
     }
