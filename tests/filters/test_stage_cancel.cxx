@@ -17,6 +17,7 @@
 #include <itkSmoothingRecursiveGaussianImageFilter.h>
 
 #include "medpipe/core/error.h"
+#include "cancel_limit.h"
 #include "classifier_model_support.h"
 #include "every_stage_case.h"
 #include "medpipe/deep/network.h"
@@ -29,20 +30,12 @@ namespace {
 
 using test::Case;
 using test::everyStage;
+using test::kStopWithin;
 using test::nameOf;
 using test::testNameOf;
 
 using Clock = std::chrono::steady_clock;
 constexpr double kCancelAfter = 0.3;  // s
-// The promise is about the product build; a sanitizer build runs every voxel loop 2-3 times slower
-// (1.4 s for label-statistics' one pass on a loaded CI machine before it checked per slab; ITK's
-// level-set initialisation, its templates instrumented too and not cancellable, 2.9-3.3 s on 3.1
-// Mvox on 2026-12-03's slower machine, where the product build stops 0.02 s after the cancel).
-#ifdef __SANITIZE_ADDRESS__
-constexpr double kStopWithin = 4.0;  // s
-#else
-constexpr double kStopWithin = 1.0;  // s
-#endif
 constexpr double kFullCtVoxels = 512.0 * 512.0 * 300.0;
 
 // The same 205 x 205 mm field of view at two resolutions; z covers the lungs

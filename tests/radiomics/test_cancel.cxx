@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "../../modules/radiomics/src/cancellable_resampling.h"
+#include "../support/cancel_limit.h"
 #include "medpipe/core/error.h"
 #include "medpipe/radiomics/features.h"
 
@@ -168,15 +169,6 @@ TEST(RadiomicsCancel, CubicResamplingGivesItksVoxels) {
   EXPECT_EQ(differ, 0u);
 }
 
-// Within a second in the product build; a sanitizer build's loops run 2-3 times slower (linear resampling
-// stopped 1.6 s after the cancel under the sanitizers, the suite running beside it, on 2026-12-03's
-// slower machine).
-#ifdef __SANITIZE_ADDRESS__
-constexpr double kStopWithin = 4.0;  // s
-#else
-constexpr double kStopWithin = 1.0;  // s
-#endif
-
 // A cancel before the resampler starts (its Update clears the abort flag first), and one while
 // the cubic coefficients or the voxels are computed.
 TEST(RadiomicsCancel, ResamplingStopsWithinASecond) {
@@ -200,7 +192,7 @@ TEST(RadiomicsCancel, ResamplingStopsWithinASecond) {
     if (reason.empty()) continue;  // done within 0.1 s: nothing to stop
     EXPECT_EQ(reason, "cancelled");
     const double after = std::chrono::duration<double>(end - cancelledAt).count();
-    EXPECT_LT(after, kStopWithin);
+    EXPECT_LT(after, test::kStopWithin);
     std::printf("[ note ] %s resampling stopped %.3f s after the cancel\n",
                 interpolation == Interpolation::Cubic ? "cubic" : "linear", after);
   }

@@ -53,6 +53,11 @@ struct Sse2Lanes {
 
 std::atomic<Instructions> instructionLimit{Instructions::Best};
 
+bool useAvx2() {
+  static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+  return has && instructionLimit != Instructions::Sse2;
+}
+
 }  // namespace
 
 GroupedForest groupForest(const VoxelClassifier& model) {
@@ -77,11 +82,6 @@ GroupedForest groupForest(const VoxelClassifier& model) {
 bool useAvx512() {
   static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx512f"));
   return has && instructionLimit == Instructions::Best;
-}
-
-bool useAvx2() {
-  static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
-  return has && instructionLimit != Instructions::Sse2;
 }
 
 void limitInstructionsForTesting(Instructions limit) { instructionLimit = limit; }

@@ -1,5 +1,5 @@
 // sumLeafProbabilities on AVX-512 (this source alone is compiled with -mavx512f; forest_groups.cxx
-// calls it only where the CPU has AVX-512F): a group's 32 voxels in two registers, its compares
+// calls it only where the CPU has AVX-512F): a group's 64 voxels in four registers, its compares
 // straight into bit masks and its leaf sums masked additions. Compares and additions only: the
 // same bits as SSE2.
 #include <immintrin.h>

@@ -248,7 +248,6 @@ void accumulateSeveral(const Kernel* const* kernels, size_t count, const float* 
   useAvx512() ? accumulateSeveralAvx512(kernels, count, rows, n, outs) : accumulateSeveral8(kernels, count, rows, n, outs);
 }
 
-
 void accumulateProducts(const Kernel& k, const float* const* const gradients[3], size_t n, float* const* outs) {
   useAvx512() ? accumulateProductsAvx512(k, gradients, n, outs) : accumulateProducts8(k, gradients, n, outs);
 }

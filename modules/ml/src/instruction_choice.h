@@ -3,7 +3,6 @@
 // (limitInstructionsForTesting, voxel_classifier.h). Private to the ml module.
 namespace medpipe::ml {
 
-bool useAvx512();  // AVX-512F: the CPU has it and no limit below it
-bool useAvx2();    // AVX2: likewise (the feature passes' AVX2 clones are picked by the loader instead)
+bool useAvx512();  // AVX-512F: the CPU has it and no limit below it (the passes' AVX2 clones are the loader's pick)
 
 }  // namespace medpipe::ml

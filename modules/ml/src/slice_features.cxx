@@ -23,7 +23,7 @@ constexpr double kDogRatio = 0.66;   // ilastik's difference of Gaussians: sigma
 constexpr double kOuterRatio = 0.5;  // ilastik's structure tensor: outer scale = sigma / 2
 constexpr size_t kPadding = 64;      // floats readable past a column's end (the forest reads 64-voxel groups)
 constexpr long kNone = -1;           // a ring slot holding no slice yet
-constexpr size_t kTensorSlices = 2;  // structure tensors computed together: one read of the products for both
+constexpr size_t kTensorSlices = 2;  // structure tensors computed together: their gradient rows read while in cache
 
 // Buffers of nx floats, one per intermediate row.
 enum Row { kA, kB, kC, kGx, kGy, kGz, kG, kHxx, kHyy, kHzz, kHxy, kHxz, kHyz, kYyy, kYzz, kYyz, kYd, kT1, kT2, kRows };
