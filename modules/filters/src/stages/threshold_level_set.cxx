@@ -21,9 +21,18 @@
 // nothing the front touched differs from a run on the whole image (the speed is per voxel, the
 // curvature local). A front that comes closer is run again on the whole image: the same voxels
 // either way.
+//
+// Cancelling. ITK checks for a cancel once an iteration, but before the first it makes the speed
+// image, the zero crossings, the status image, the active layer and the background, each a pass
+// over the whole image (about 2 s apiece on a CT, uncancellable). The stage makes the speed image
+// itself, aborts ITK's zero-crossing filter, and does the other passes as ITK does, checking per
+// slice; only where the seeds' surface comes within the sparse field's width of the image's faces
+// (where ITK turns on its private bounds checking) does it leave the initialisation to ITK.
 #include <itkExtractImageFilter.h>
 #include <itkMultiThreaderBase.h>
+#include <itkShiftScaleImageFilter.h>
 #include <itkThresholdSegmentationLevelSetImageFilter.h>
+#include <itkZeroCrossingImageFilter.h>
 
 #include <algorithm>
 #include <atomic>
@@ -35,6 +44,7 @@
 #include <vector>
 
 #include "itk_stage_support.h"
+#include "medpipe/core/abort_watch.h"
 #include "intensity_window.h"
 #include "medpipe/filters/stage.h"
 
@@ -86,23 +96,24 @@ ImageF::Pointer seedSpheres(const ImageF& image, const std::vector<ImageF::Index
   return phi;
 }
 
-// ITK's threshold speed of a feature value f with thresholds [-1, 1] is f + 1 for f < 0: a feature
-// of s - 1 gives speed s. s is the HU distance to the nearer bound over `ramp`, within [-1, 1].
-ImageF::Pointer normalisedSpeedFeature(const ImageF& image, double lower, double upper) {
-  auto feature = ImageF::New();
-  feature->CopyInformation(&image);
-  feature->SetRegions(image.GetLargestPossibleRegion());
-  feature->Allocate();
+// The speed ITK's threshold function makes, with thresholds [-1, 1], of the feature value
+// f = s - 1, where s is the HU distance to the nearer bound over an eighth of the window's width,
+// within [-1, 1]: s again, computed as ITK does (f - lower below the middle, upper - f above), on
+// all threads and checking for a cancel. `function` takes its geometry from `image`.
+void fillSpeedImage(itk::SegmentationLevelSetFunction<ImageF, ImageF>& function, const ImageF& image, double lower,
+                    double upper, const Progress& progress, const std::string& stage) {
+  function.AllocateSpeedImage();
   const double ramp = std::max((upper - lower) / 8, 1e-6);
   const float* from = image.GetBufferPointer();
-  float* to = feature->GetBufferPointer();
-  inChunks(image.GetLargestPossibleRegion().GetNumberOfPixels(), [&](size_t begin, size_t end) {
+  float* speed = function.GetSpeedImage()->GetBufferPointer();
+  inChunks(image.GetBufferedRegion().GetNumberOfPixels(), [&](size_t begin, size_t end) {
+    if (progress.cancelled()) throw Error("", stage, "cancelled");
     for (size_t i = begin; i < end; ++i) {
       const double distance = std::min(from[i] - lower, upper - from[i]);
-      to[i] = static_cast<float>(std::clamp(distance / ramp, -1.0, 1.0) - 1.0);
+      const auto f = static_cast<float>(std::clamp(distance / ramp, -1.0, 1.0) - 1.0);
+      speed[i] = f < 0.0f ? f - -1.0f : 1.0f - f;
     }
   });
-  return feature;
 }
 
 constexpr long kMargin = 12;  // voxels between the reachable voxels and the box's faces
@@ -182,8 +193,75 @@ class SettlingLevelSet : public itk::ThresholdSegmentationLevelSetImageFilter<Im
     }
   }
   bool escaped() const { return escaped_; }
+  void checkCancelsOf(const Progress& progress) { progress_ = &progress; }
 
  protected:
+  // ITK's, with its zero-crossing filter aborted on a cancel.
+  void CopyInputToOutput() override {
+    auto shift = itk::ShiftScaleImageFilter<ImageF, ImageF>::New();
+    shift->SetInput(this->GetInput());
+    shift->SetShift(-this->m_IsoSurfaceValue);
+    this->m_ShiftedImage = shift->GetOutput();
+    auto zeroCrossings = itk::ZeroCrossingImageFilter<ImageF, ImageF>::New();
+    zeroCrossings->SetInput(this->m_ShiftedImage);
+    zeroCrossings->GraftOutput(this->GetOutput());
+    zeroCrossings->SetBackgroundValue(this->m_ValueOne);
+    zeroCrossings->SetForegroundValue(this->m_ValueZero);
+    {
+      AbortWatch watchShift(*shift, *progress_), watchZeroCrossings(*zeroCrossings, *progress_);
+      zeroCrossings->Update();
+    }
+    this->GraftOutput(zeroCrossings->GetOutput());
+  }
+
+  // ITK's, checking for a cancel per slice (see the top of the file).
+  void Initialize() override {
+    ImageF* out = this->GetOutput();
+    const auto region = out->GetRequestedRegion();
+    if (region != out->GetBufferedRegion()) return Superclass::Initialize();
+    this->m_InputImage = this->GetInput();
+    this->m_OutputImage = out;
+    this->m_ConstantGradientValue = 1.0;
+    if (this->GetUseImageSpacing()) {
+      const auto spacing = this->GetInput()->GetSpacing();
+      this->m_ConstantGradientValue = *std::min_element(spacing.Begin(), spacing.End());
+    }
+    this->m_StatusImage = StatusImageType::New();
+    this->m_StatusImage->SetRegions(region);
+    this->m_StatusImage->Allocate();
+    markFaces();
+    for (auto& layer : this->m_Layers)
+      while (!layer->Empty()) {
+        this->m_LayerNodeStore->Return(layer->Front());
+        layer->PopFront();
+      }
+    this->m_Layers.clear();
+    while (this->m_Layers.size() < 2 * this->m_NumberOfLayers + 1) this->m_Layers.push_back(LayerType::New());
+    if (!constructActiveLayer()) return Superclass::Initialize();
+    for (unsigned i = 1; i < this->m_Layers.size() - 2; ++i) this->ConstructLayer(i, i + 2);
+    this->InitializeActiveLayerValues();
+    this->PropagateAllLayerValues();
+    this->InitializeBackgroundPixels();
+  }
+
+  // ITK's, checking for a cancel per slice.
+  void InitializeBackgroundPixels() override {
+    const auto maxLayer = static_cast<ValueType>(this->m_NumberOfLayers);
+    const ValueType outside = (maxLayer + 1) * this->m_ConstantGradientValue;
+    const ValueType inside = -(maxLayer + 1) * this->m_ConstantGradientValue;
+    const auto size = this->GetOutput()->GetBufferedRegion().GetSize();
+    const size_t slice = size[0] * size[1];
+    const StatusType* status = this->m_StatusImage->GetBufferPointer();
+    const float* shifted = this->m_ShiftedImage->GetBufferPointer();
+    float* out = this->GetOutput()->GetBufferPointer();
+    for (size_t z = 0; z < size[2]; ++z) {
+      checkCancel();
+      for (size_t i = z * slice; i < (z + 1) * slice; ++i)
+        if (status[i] == this->m_StatusNull || status[i] == this->m_StatusBoundaryPixel)
+          out[i] = shifted[i] > this->m_ValueZero ? outside : inside;
+    }
+  }
+
   bool Halt() override {
     if (nearAGuardedFace()) {
       escaped_ = true;
@@ -206,6 +284,68 @@ class SettlingLevelSet : public itk::ThresholdSegmentationLevelSetImageFilter<Im
   }
 
  private:
+  void checkCancel() const {
+    if (progress_->cancelled()) throw itk::ProcessAborted(__FILE__, __LINE__);
+  }
+
+  // The status image as ITK's Initialize leaves it before the layers: null inside, the boundary
+  // value on the outermost voxels (the faces of a one-voxel neighbourhood).
+  void markFaces() {
+    const auto size = this->m_StatusImage->GetBufferedRegion().GetSize();
+    StatusType* status = this->m_StatusImage->GetBufferPointer();
+    for (size_t z = 0; z < size[2]; ++z) {
+      checkCancel();
+      for (size_t y = 0; y < size[1]; ++y)
+        for (size_t x = 0; x < size[0]; ++x) {
+          const bool face = x == 0 || y == 0 || z == 0 || x + 1 == size[0] || y + 1 == size[1] || z + 1 == size[2];
+          *status++ = face ? this->m_StatusBoundaryPixel : this->m_StatusNull;
+        }
+    }
+  }
+
+  // ITK's ConstructActiveLayer: the zero crossings in raster order, each with its city-block
+  // neighbours off the crossings as the first inside (negative) or outside layer. False once a
+  // crossing lies within the sparse field's width of a face, where ITK would check bounds.
+  bool constructActiveLayer() {
+    const auto region = this->m_OutputImage->GetBufferedRegion();
+    const auto size = region.GetSize();
+    const long nx = long(size[0]), ny = long(size[1]), nz = long(size[2]);
+    const long width = long(this->m_NumberOfLayers);
+    const float* out = this->m_OutputImage->GetBufferPointer();
+    const float* shifted = this->m_ShiftedImage->GetBufferPointer();
+    StatusType* status = this->m_StatusImage->GetBufferPointer();
+    std::vector<long> steps;
+    for (unsigned k = 0; k < this->m_NeighborList.GetSize(); ++k) {
+      const auto o = this->m_NeighborList.GetNeighborhoodOffset(k);
+      steps.push_back(o[0] + (o[1] + o[2] * ny) * nx);
+    }
+    const auto nearFace = [width](long at, long n) { return at + width >= n - 1 || at - width <= 0; };
+    for (long z = 0, i = 0; z < nz; ++z) {
+      checkCancel();
+      for (long y = 0; y < ny; ++y)
+        for (long x = 0; x < nx; ++x, ++i) {
+          if (out[i] != this->m_ValueZero) continue;
+          if (nearFace(x, nx) || nearFace(y, ny) || nearFace(z, nz)) return false;
+          ImageF::IndexType centre = region.GetIndex();
+          centre[0] += x, centre[1] += y, centre[2] += z;
+          auto* node = this->m_LayerNodeStore->Borrow();
+          node->m_Value = centre;
+          this->m_Layers[0]->PushFront(node);
+          status[i] = 0;
+          for (unsigned k = 0; k < steps.size(); ++k) {
+            const long j = i + steps[k];
+            if (out[j] == this->m_ValueZero) continue;
+            const StatusType layer = shifted[j] < this->m_ValueZero ? 1 : 2;
+            status[j] = layer;
+            node = this->m_LayerNodeStore->Borrow();
+            node->m_Value = centre + this->m_NeighborList.GetNeighborhoodOffset(k);
+            this->m_Layers[layer]->PushFront(node);
+          }
+        }
+    }
+    return true;
+  }
+
   // Whether a node of a sparse-field layer lies within kGuard voxels of a guarded face.
   bool nearAGuardedFace() const {
     for (const auto& layer : this->m_Layers)
@@ -215,6 +355,7 @@ class SettlingLevelSet : public itk::ThresholdSegmentationLevelSetImageFilter<Im
     return false;
   }
 
+  const Progress* progress_ = nullptr;
   long previous_ = -1;
   long low_[3] = {std::numeric_limits<long>::min(), std::numeric_limits<long>::min(), std::numeric_limits<long>::min()};
   long high_[3] = {std::numeric_limits<long>::max(), std::numeric_limits<long>::max(), std::numeric_limits<long>::max()};
@@ -289,8 +430,11 @@ class ThresholdLevelSetStage : public Stage {
                            const Progress& progress) const {
     auto filter = SettlingLevelSet::New();
     filter->guardFaces(box, whole);
+    filter->checkCancelsOf(progress);
     filter->SetInput(seedPhi);
-    filter->SetFeatureImage(normalisedSpeedFeature(*image, lower, upper));
+    filter->SetFeatureImage(image);  // only its geometry: the speed image is made here
+    filter->SetAutoGenerateSpeedAdvection(false);
+    fillSpeedImage(*filter->GetSegmentationFunction(), *image, lower, upper, progress, spec().name);
     filter->SetLowerThreshold(-1);
     filter->SetUpperThreshold(1);
     filter->SetPropagationScaling(1.0);
