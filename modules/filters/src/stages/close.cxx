@@ -11,12 +11,12 @@ class CloseStage : public Stage {
   const StageSpec& spec() const override {
     static const StageSpec spec =
         morphologySpec("close", "Fills gaps and dents of a label narrower than a ball in mm (dilation then erosion)",
-                       "the label to process; filled voxels take this label", "closed");
+                       "the label to process; filled voxels take this label", "BinaryMorphologicalClosingImageFilter", "closed");
     return spec;
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    return runMorphology<itk::BinaryMorphologicalClosingImageFilter>(in, p, progress, spec().name, [](auto& filter) {
+    return runMorphology<itk::BinaryMorphologicalClosingImageFilter>(in, p, progress, spec().name, Morphology::Close, [](auto& filter) {
       filter.SetSafeBorder(true);  // a label touching the image edge is not eroded from outside
     });
   }

@@ -11,12 +11,12 @@ class DilateStage : public Stage {
   const StageSpec& spec() const override {
     static const StageSpec spec =
         morphologySpec("dilate", "Grows a label by a ball with radius in mm (binary dilation)",
-                       "the label to process; it grows over 0 and over other labels alike", "grown");
+                       "the label to process; it grows over 0 and over other labels alike", "BinaryDilateImageFilter", "grown");
     return spec;
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    return runMorphology<itk::BinaryDilateImageFilter>(in, p, progress, spec().name, [](auto&) {});
+    return runMorphology<itk::BinaryDilateImageFilter>(in, p, progress, spec().name, Morphology::Dilate, [](auto&) {});
   }
 };
 

@@ -11,12 +11,12 @@ class ErodeStage : public Stage {
   const StageSpec& spec() const override {
     static const StageSpec spec =
         morphologySpec("erode", "Shrinks a label by a ball with radius in mm (binary erosion)",
-                       "the label to process; eroded voxels become 0, other labels are kept", "shrunk");
+                       "the label to process; eroded voxels become 0, other labels are kept", "BinaryErodeImageFilter", "shrunk");
     return spec;
   }
 
   StageData run(const StageInputs& in, const ParameterValues& p, const Progress& progress) const override {
-    return runMorphology<itk::BinaryErodeImageFilter>(in, p, progress, spec().name, [](auto& filter) {
+    return runMorphology<itk::BinaryErodeImageFilter>(in, p, progress, spec().name, Morphology::Erode, [](auto& filter) {
       filter.SetBackgroundValue(0);  // eroded voxels become background
     });
   }
