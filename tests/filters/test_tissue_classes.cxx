@@ -137,6 +137,33 @@ TEST(TissueClasses, SmoothingImprovesTheBayesianLabels) {
   for (std::uint8_t c = 1; c <= 3; ++c) EXPECT_GT(dice(*smooth, c), dice(*plain, c) + 0.005) << "class " << int(c);
 }
 
+// Whole-numbered voxels (CT in HU) take the tables of per-value results; the same voxels plus 0.5
+// take the per-voxel path: the same classes, and probabilities within rounding.
+TEST(TissueClasses, WholeNumberedVoxelsGiveWhatTheirHalfShiftedCopyGives) {
+  auto whole = ImageF::New(), shifted = ImageF::New();
+  for (auto* im : {&whole, &shifted}) {
+    (*im)->CopyInformation(phantom());
+    (*im)->SetRegions(phantom()->GetLargestPossibleRegion());
+    (*im)->Allocate();
+  }
+  for (size_t i = 0; i < kVoxels; ++i) {
+    whole->GetBufferPointer()[i] = std::round(phantom()->GetBufferPointer()[i]);
+    shifted->GetBufferPointer()[i] = whole->GetBufferPointer()[i] + 0.5f;
+  }
+  const StageInputs a{{"image", {whole, nullptr, nullptr}}}, b{{"image", {shifted, nullptr, nullptr}}};
+  for (const std::string stage : {"bayesian-classes", "gaussian-mixture"})
+    EXPECT_TRUE(sameLabels(*classify(stage, a), *classify(stage, b))) << stage;
+  const auto pa = runStage(findStage("tissue-class-probability"), a, {}).image;
+  const auto pb = runStage(findStage("tissue-class-probability"), b, {}).image;
+  double worst = 0, total = 0;
+  for (size_t i = 0; i < kVoxels; ++i) {
+    worst = std::max(worst, double(std::abs(pa->GetBufferPointer()[i] - pb->GetBufferPointer()[i])));
+    total += pa->GetBufferPointer()[i];
+  }
+  EXPECT_LT(worst, 1e-5);
+  EXPECT_GT(total, 0.2 * double(kVoxels));  // a class, not nothing
+}
+
 TEST(TissueClasses, LabelOneIsTheDarkestWhateverTheSeed) {
   for (long seed : {1L, 2L, 3L, 99L}) {
     const auto labels = classify("kmeans-classes", onPhantom(), {{"seed", seed}});

@@ -48,20 +48,30 @@ class TissueClassProbabilityStage : public Stage {
     out->SetRegions(like.GetLargestPossibleRegion());
     out->Allocate();
     float* o = out->GetBufferPointer();
+    const auto probability = [&](const double* x, double* result) {
+      double l[16];
+      for (size_t c = 0; c < model.K; ++c) l[c] = model.logDensity(c, x, !uniform);
+      const double top = *std::max_element(l, l + model.K);  // softmax without overflow
+      double sum = 0;
+      for (size_t c = 0; c < model.K; ++c) sum += std::exp(l[c] - top);
+      *result = std::exp(l[k] - top) / sum;
+    };
+    const auto table = classes::tabulate(voxels, 1, probability);
     forEachPart(voxels.count, voxels.threads, [&](size_t b, size_t e) {
-      double x[3], l[16];
+      double x[3], own;
       for (size_t i = b; i < e; ++i) {
         if ((i & 0xffff) == 0) progress.throwIfCancelled();
         if (!voxels.inside(i)) {
           o[i] = 0;
           continue;
         }
+        if (!table.empty()) {
+          o[i] = float(table[voxels.valueIndex(i)]);
+          continue;
+        }
         classes::load(voxels, i, x);
-        for (size_t c = 0; c < model.K; ++c) l[c] = model.logDensity(c, x, !uniform);
-        const double top = *std::max_element(l, l + model.K);  // softmax without overflow
-        double sum = 0;
-        for (size_t c = 0; c < model.K; ++c) sum += std::exp(l[c] - top);
-        o[i] = float(std::exp(l[k] - top) / sum);
+        probability(x, &own);
+        o[i] = float(own);
       }
     });
     return {out, nullptr, nullptr};

@@ -36,8 +36,15 @@ struct Voxels {
   size_t size[3] = {0, 0, 0};
   unsigned threads = 1;
   std::vector<double> scale, inverseScale2;  // per channel: spread of the inside voxels, 1/spread^2
+  // One channel of whole numbers within kMaxWholeValues of each other (CT in HU, most MR as
+  // stored): present[x - lowest] says some inside voxel has the value x, and a function of the
+  // value (EM's responsibilities, a class's energy) is computed once per value, with the same bits
+  // as once per voxel. Empty otherwise.
+  long lowest = 0;
+  std::vector<std::uint8_t> present;
 
   size_t channels() const { return channel.size(); }
+  size_t valueIndex(size_t i) const { return size_t(long(channel[0][i]) - lowest); }
   bool inside(size_t i) const {
     if (mask && !mask[i]) return false;
     for (const float* c : channel)
@@ -89,6 +96,42 @@ inline void measureScales(Voxels& v) {
   }
 }
 
+constexpr long kMaxWholeValues = long(1) << 16;
+
+// Fills v.lowest and v.present when one channel holds only whole numbers within kMaxWholeValues.
+inline void findWholeValues(Voxels& v) {
+  if (v.channels() != 1) return;
+  struct Range {
+    float lowest = std::numeric_limits<float>::infinity(), highest = -std::numeric_limits<float>::infinity();
+    bool whole = true;
+  };
+  std::vector<Range> parts(v.threads);
+  const size_t per = (v.count + v.threads - 1) / v.threads;
+  forEachPart(v.threads, v.threads, [&](size_t b, size_t e) {
+    for (size_t part = b; part < e; ++part) {
+      Range r;
+      for (size_t i = part * per; i < std::min(v.count, (part + 1) * per); ++i) {
+        if (!v.inside(i)) continue;
+        const float x = v.channel[0][i];
+        r.lowest = std::min(r.lowest, x), r.highest = std::max(r.highest, x);
+        r.whole = r.whole && x == std::nearbyint(x);
+      }
+      parts[part] = r;
+    }
+  });
+  Range all;
+  for (const Range& r : parts)
+    all.lowest = std::min(all.lowest, r.lowest), all.highest = std::max(all.highest, r.highest), all.whole &= r.whole;
+  const bool small = all.lowest > -1e9f && all.highest < 1e9f;  // whole numbers a long holds exactly
+  if (!all.whole || !small || !(all.lowest <= all.highest) ||
+      double(all.highest) - double(all.lowest) >= double(kMaxWholeValues))
+    return;
+  v.lowest = long(all.lowest);
+  v.present.assign(size_t(long(all.highest) - v.lowest + 1), 0);
+  for (size_t i = 0; i < v.count; ++i)
+    if (v.inside(i)) v.present[v.valueIndex(i)] = 1;
+}
+
 // Gathers the named image inputs ("image", "image2", "image3") and the optional "mask", checking
 // that they share the first image's voxel grid.
 inline Voxels gatherVoxels(const StageInputs& in, const std::string& stage) {
@@ -111,6 +154,7 @@ inline Voxels gatherVoxels(const StageInputs& in, const std::string& stage) {
   }
   v.threads = workerThreadCount();
   measureScales(v);
+  findWholeValues(v);
   return v;
 }
 
@@ -309,6 +353,19 @@ inline void load(const Voxels& v, size_t i, double* x) {
   for (size_t c = 0; c < v.channels(); ++c) x[c] = v.channel[c][i];
 }
 
+// f(x, row) with `width` doubles per row for each value present (see Voxels::present); empty where
+// the voxels' values are not whole. Row of voxel i: &table[v.valueIndex(i) * width].
+template <typename F>
+std::vector<double> tabulate(const Voxels& v, size_t width, F f) {
+  std::vector<double> table(v.present.size() * width);
+  for (size_t u = 0; u < v.present.size(); ++u) {
+    if (!v.present[u]) continue;
+    const double x = double(v.lowest + long(u));
+    f(&x, &table[u * width]);
+  }
+  return table;
+}
+
 // A tiny variance floor (1e-6 of each channel's spread) keeps a class of constant voxels usable.
 inline std::vector<double> varianceFloor(const Voxels& v) {
   auto floor = v.scale;
@@ -358,20 +415,31 @@ inline Gaussians expectationMaximisation(const Voxels& v, Gaussians g, long maxI
   const size_t C = g.C, K = g.K, W = 1 + C + C * C;
   const auto floor = varianceFloor(v);
   double previous = -std::numeric_limits<double>::infinity();
+  // The responsibilities r[0..K) of voxel value x, and r[K] = its log likelihood.
+  const auto responsibilities = [&](const double* x, double* r) {
+    double top = -std::numeric_limits<double>::infinity();
+    for (size_t k = 0; k < K; ++k) top = std::max(top, r[k] = g.logDensity(k, x));
+    double sum = 0;
+    for (size_t k = 0; k < K; ++k) sum += (r[k] = std::exp(r[k] - top));
+    for (size_t k = 0; k < K; ++k) r[k] /= sum;
+    r[K] = top + std::log(sum);
+  };
   for (long iteration = 0; iteration < maxIterations; ++iteration) {
     progress.report(double(iteration) / maxIterations, "EM");
+    const auto table = tabulate(v, K + 1, responsibilities);
     const auto s = reduceChunks(v, K * W + 2, [&](size_t b, size_t e, double* acc) {
-      double x[3], p[16];
+      double x[3], own[17];
       for (size_t i = b; i < e; ++i) {
         if (!v.inside(i)) continue;
         load(v, i, x);
-        double top = -std::numeric_limits<double>::infinity();
-        for (size_t k = 0; k < K; ++k) top = std::max(top, p[k] = g.logDensity(k, x));
-        double sum = 0;
-        for (size_t k = 0; k < K; ++k) sum += (p[k] = std::exp(p[k] - top));
-        acc[K * W] += top + std::log(sum), acc[K * W + 1] += 1;
+        const double* p = own;
+        if (table.empty())
+          responsibilities(x, own);
+        else
+          p = &table[v.valueIndex(i) * (K + 1)];
+        acc[K * W] += p[K], acc[K * W + 1] += 1;
         for (size_t k = 0; k < K; ++k) {  // sums of r, r (x - mean), r (x - mean)(x - mean)^T
-          const double r = p[k] / sum;
+          const double r = p[k];
           double* a = acc + k * W;
           double d[3];
           for (size_t c = 0; c < C; ++c) d[c] = x[c] - g.mean[k * C + c];
@@ -446,10 +514,18 @@ inline LabelImage::Pointer bayesianLabels(const Voxels& v, const Gaussians& g, b
   for (size_t k = 0; k < K; ++k) classOf[label[k]] = static_cast<std::uint8_t>(k);
   auto out = newLabels(like);
   std::uint8_t* o = out->GetBufferPointer();
+  const auto classEnergies = [&](const double* x, double* e) {
+    for (size_t k = 0; k < K; ++k) e[k] = -g.logDensity(k, x, !uniformPriors);
+  };
+  const auto table = tabulate(v, K, classEnergies);
   const auto energy = [&](size_t i, double* e) {
+    if (!table.empty()) {
+      std::copy_n(&table[v.valueIndex(i) * K], K, e);
+      return;
+    }
     double x[3];
     load(v, i, x);
-    for (size_t k = 0; k < K; ++k) e[k] = -g.logDensity(k, x, !uniformPriors);
+    classEnergies(x, e);
   };
   forEachPart(v.count, v.threads, [&](size_t b, size_t e) {
     double en[16];
