@@ -1,6 +1,7 @@
 #include "fast_binary_morphology.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 #include <vector>
 
