@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <numeric>
 #include <random>
 #include <string>
@@ -105,23 +106,19 @@ inline void findWholeValues(Voxels& v) {
     float lowest = std::numeric_limits<float>::infinity(), highest = -std::numeric_limits<float>::infinity();
     bool whole = true;
   };
-  std::vector<Range> parts(v.threads);
-  const size_t per = (v.count + v.threads - 1) / v.threads;
-  forEachPart(v.threads, v.threads, [&](size_t b, size_t e) {
-    for (size_t part = b; part < e; ++part) {
-      Range r;
-      for (size_t i = part * per; i < std::min(v.count, (part + 1) * per); ++i) {
-        if (!v.inside(i)) continue;
-        const float x = v.channel[0][i];
-        r.lowest = std::min(r.lowest, x), r.highest = std::max(r.highest, x);
-        r.whole = r.whole && x == std::nearbyint(x);
-      }
-      parts[part] = r;
-    }
-  });
   Range all;
-  for (const Range& r : parts)
+  std::mutex merge;
+  forEachPart(v.count, v.threads, [&](size_t b, size_t e) {
+    Range r;
+    for (size_t i = b; i < e; ++i) {
+      if (!v.inside(i)) continue;
+      const float x = v.channel[0][i];
+      r.lowest = std::min(r.lowest, x), r.highest = std::max(r.highest, x);
+      r.whole = r.whole && x == std::nearbyint(x);
+    }
+    std::lock_guard<std::mutex> lock(merge);
     all.lowest = std::min(all.lowest, r.lowest), all.highest = std::max(all.highest, r.highest), all.whole &= r.whole;
+  });
   const bool small = all.lowest > -1e9f && all.highest < 1e9f;  // whole numbers a long holds exactly
   if (!all.whole || !small || !(all.lowest <= all.highest) ||
       double(all.highest) - double(all.lowest) >= double(kMaxWholeValues))
