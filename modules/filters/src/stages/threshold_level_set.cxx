@@ -20,7 +20,8 @@
 // moves at most a voxel an iteration, and its updates read one voxel around it), so until then
 // nothing the front touched differs from a run on the whole image (the speed is per voxel, the
 // curvature local). A front that comes closer is run again on the whole image: the same voxels
-// either way.
+// either way. There the layers are also updated after each iteration on buffer offsets, not through
+// ITK's neighbourhood iterators (sparse_field_update.h: the same steps, 2.4 times faster on a CT).
 //
 // Cancelling. ITK checks for a cancel once an iteration, but before the first it makes the speed
 // image, the zero crossings, the status image, the active layer and the background, each a pass
@@ -31,7 +32,6 @@
 #include <itkExtractImageFilter.h>
 #include <itkMultiThreaderBase.h>
 #include <itkShiftScaleImageFilter.h>
-#include <itkThresholdSegmentationLevelSetImageFilter.h>
 #include <itkZeroCrossingImageFilter.h>
 
 #include <algorithm>
@@ -47,6 +47,7 @@
 #include "medpipe/core/abort_watch.h"
 #include "intensity_window.h"
 #include "medpipe/filters/stage.h"
+#include "sparse_field_update.h"
 
 namespace medpipe {
 namespace {
@@ -174,10 +175,10 @@ ImageF::Pointer extracted(const ImageF::Pointer& image, const ImageF::RegionType
 }
 
 // The threshold level set that stops once its region has settled (see the top of the file).
-class SettlingLevelSet : public itk::ThresholdSegmentationLevelSetImageFilter<ImageF, ImageF, float> {
+class SettlingLevelSet : public SparseFieldUpdate {
  public:
   using Self = SettlingLevelSet;
-  using Superclass = itk::ThresholdSegmentationLevelSetImageFilter<ImageF, ImageF, float>;
+  using Superclass = SparseFieldUpdate;
   using Pointer = itk::SmartPointer<Self>;
   itkNewMacro(Self)
 
@@ -194,6 +195,8 @@ class SettlingLevelSet : public itk::ThresholdSegmentationLevelSetImageFilter<Im
   }
   bool escaped() const { return escaped_; }
   void checkCancelsOf(const Progress& progress) { progress_ = &progress; }
+  // Whether ApplyUpdate may be medpipe's (sparse_field_update.h) where this class built the layers.
+  void updateWithOffsets(bool offsets) { offsets_ = offsets; }
 
  protected:
   // ITK's, with its zero-crossing filter aborted on a cancel.
@@ -218,6 +221,7 @@ class SettlingLevelSet : public itk::ThresholdSegmentationLevelSetImageFilter<Im
   void Initialize() override {
     ImageF* out = this->GetOutput();
     const auto region = out->GetRequestedRegion();
+    useOwnUpdate(false);
     if (region != out->GetBufferedRegion()) return Superclass::Initialize();
     this->m_InputImage = this->GetInput();
     this->m_OutputImage = out;
@@ -238,6 +242,7 @@ class SettlingLevelSet : public itk::ThresholdSegmentationLevelSetImageFilter<Im
     this->m_Layers.clear();
     while (this->m_Layers.size() < 2 * this->m_NumberOfLayers + 1) this->m_Layers.push_back(LayerType::New());
     if (!constructActiveLayer()) return Superclass::Initialize();
+    useOwnUpdate(offsets_);  // no node on a face: the faces carry the boundary status
     for (unsigned i = 1; i < this->m_Layers.size() - 2; ++i) this->ConstructLayer(i, i + 2);
     this->InitializeActiveLayerValues();
     this->PropagateAllLayerValues();
@@ -314,11 +319,7 @@ class SettlingLevelSet : public itk::ThresholdSegmentationLevelSetImageFilter<Im
     const float* out = this->m_OutputImage->GetBufferPointer();
     const float* shifted = this->m_ShiftedImage->GetBufferPointer();
     StatusType* status = this->m_StatusImage->GetBufferPointer();
-    std::vector<long> steps;
-    for (unsigned k = 0; k < this->m_NeighborList.GetSize(); ++k) {
-      const auto o = this->m_NeighborList.GetNeighborhoodOffset(k);
-      steps.push_back(o[0] + (o[1] + o[2] * ny) * nx);
-    }
+    const std::vector<long>& steps = neighbourSteps();
     const auto nearFace = [width](long at, long n) { return at + width >= n - 1 || at - width <= 0; };
     for (long z = 0, i = 0; z < nz; ++z) {
       checkCancel();
@@ -346,12 +347,15 @@ class SettlingLevelSet : public itk::ThresholdSegmentationLevelSetImageFilter<Im
     return true;
   }
 
-  // Whether a node of a sparse-field layer lies within kGuard voxels of a guarded face.
+  // Whether a node of a sparse-field layer may lie within kGuard voxels of a guarded face: an active
+  // node within kGuard + the number of layers (each layer's nodes neighbour the next layer's in).
+  // Only the active layer is walked: walking all seven took an eighth of the stage's time.
   bool nearAGuardedFace() const {
-    for (const auto& layer : this->m_Layers)
-      for (auto node = layer->Begin(); node != layer->End(); ++node)
-        for (unsigned d = 0; d < 3; ++d)
-          if (node->m_Value[d] < low_[d] || node->m_Value[d] > high_[d]) return true;
+    const long layers = long(this->m_NumberOfLayers);
+    const auto& active = *this->m_Layers[0];
+    for (auto node = active.Begin(); node != active.End(); ++node)
+      for (unsigned d = 0; d < 3; ++d)
+        if (node->m_Value[d] - layers < low_[d] || node->m_Value[d] + layers > high_[d]) return true;
     return false;
   }
 
@@ -360,6 +364,7 @@ class SettlingLevelSet : public itk::ThresholdSegmentationLevelSetImageFilter<Im
   long low_[3] = {std::numeric_limits<long>::min(), std::numeric_limits<long>::min(), std::numeric_limits<long>::min()};
   long high_[3] = {std::numeric_limits<long>::max(), std::numeric_limits<long>::max(), std::numeric_limits<long>::max()};
   bool escaped_ = false;
+  bool offsets_ = false;
 };
 
 class ThresholdLevelSetStage : public Stage {
@@ -384,8 +389,9 @@ class ThresholdLevelSetStage : public Stage {
          ParameterSpec::choice("implementation", "fast", {"fast", "itk"},
                                "fast: ITK's level set on the box the front can reach (the in-window voxels "
                                "connected to the seeds, widened by 12 voxels), run again on the whole image if the "
-                               "front comes within 3 voxels of the box: the same voxels as itk; itk: on the whole "
-                               "image")},
+                               "front comes within 3 voxels of the box, its layers updated on buffer offsets instead "
+                               "of ITK's neighbourhood iterators: the same voxels as itk; itk: ITK's level set on "
+                               "the whole image")},
         "lung:\n  stage: threshold-level-set\n  input: ct\n  seeds: [[-38, -2, 0]]\n  lower: -950\n  upper: -400\n"};
     return spec;
   }
@@ -431,6 +437,7 @@ class ThresholdLevelSetStage : public Stage {
     auto filter = SettlingLevelSet::New();
     filter->guardFaces(box, whole);
     filter->checkCancelsOf(progress);
+    filter->updateWithOffsets(p.choice("implementation") == "fast");
     filter->SetInput(seedPhi);
     filter->SetFeatureImage(image);  // only its geometry: the speed image is made here
     filter->SetAutoGenerateSpeedAdvection(false);
