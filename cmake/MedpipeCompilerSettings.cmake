@@ -8,10 +8,13 @@ if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
   set(CMAKE_BUILD_TYPE Release CACHE STRING "Build type" FORCE)
 endif()
 
+# ccache caches units built on a precompiled header (MedpipePch.cmake) only with this sloppiness.
 find_program(MEDPIPE_CCACHE ccache)
 if(MEDPIPE_CCACHE AND NOT CMAKE_CXX_COMPILER_LAUNCHER)
-  set(CMAKE_C_COMPILER_LAUNCHER "${MEDPIPE_CCACHE}")
-  set(CMAKE_CXX_COMPILER_LAUNCHER "${MEDPIPE_CCACHE}")
+  set(medpipe_ccache ${CMAKE_COMMAND} -E env CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+      ${MEDPIPE_CCACHE})
+  set(CMAKE_C_COMPILER_LAUNCHER ${medpipe_ccache})
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${medpipe_ccache})
 endif()
 
 # Applied per target so consumers of the installed package do not inherit them.
