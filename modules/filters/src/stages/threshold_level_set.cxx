@@ -35,6 +35,7 @@
 #include <itkZeroCrossingImageFilter.h>
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <functional>
 #include <cstdlib>
@@ -66,7 +67,11 @@ void inChunks(size_t n, const std::function<void(size_t, size_t)>& work) {
 }
 
 // Signed distance (mm) to the union of balls around the seeds: negative inside, as ITK's level
-// sets expect.
+// sets expect. Only within a few voxels of the balls' surface do the values count (the zero
+// crossings and the first layers are made from them); farther out only their sign does, so outside
+// the balls' index box, widened by kBallMargin voxels, every voxel gets kFarOutside.
+constexpr long kBallMargin = 3;
+constexpr float kFarOutside = 1e6f;  // mm
 ImageF::Pointer seedSpheres(const ImageF& image, const std::vector<ImageF::IndexType>& seeds, double radius,
                             const Progress& progress, const std::string& stage) {
   std::vector<ImageF::PointType> centres(seeds.size());
@@ -77,16 +82,30 @@ ImageF::Pointer seedSpheres(const ImageF& image, const std::vector<ImageF::Index
   phi->Allocate();
   const auto region = phi->GetLargestPossibleRegion();
   const auto size = region.GetSize();
+  long lo[3], hi[3];  // the balls' index box (relative to the region), widened
+  for (unsigned d = 0; d < 3; ++d) {
+    const long reach = long(std::ceil(radius / image.GetSpacing()[d])) + kBallMargin;
+    lo[d] = long(size[d]), hi[d] = -1;
+    for (const auto& seed : seeds) {
+      const long at = long(seed[d] - region.GetIndex(d));
+      lo[d] = std::min(lo[d], std::max(0L, at - reach)), hi[d] = std::max(hi[d], std::min(long(size[d]) - 1, at + reach));
+    }
+  }
   float* out = phi->GetBufferPointer();
   // Slice by slice on all threads (seconds on one core for a CT), checking for a cancel per slice.
   inParallel(size[2], [&](size_t z) {
     if (progress.cancelled()) throw Error("", stage, "cancelled");
+    float* slice = out + z * size[0] * size[1];
+    const bool inZ = long(z) >= lo[2] && long(z) <= hi[2];
     ImageF::IndexType index = region.GetIndex();
     index[2] += itk::IndexValueType(z);
     ImageF::PointType point;
-    float* slice = out + z * size[0] * size[1];
     for (size_t y = 0; y < size[1]; ++y)
       for (size_t x = 0; x < size[0]; ++x) {
+        if (!inZ || long(y) < lo[1] || long(y) > hi[1] || long(x) < lo[0] || long(x) > hi[0]) {
+          slice[y * size[0] + x] = kFarOutside;
+          continue;
+        }
         index[0] = region.GetIndex(0) + itk::IndexValueType(x), index[1] = region.GetIndex(1) + itk::IndexValueType(y);
         phi->TransformIndexToPhysicalPoint(index, point);
         double nearest = kUnbounded;
