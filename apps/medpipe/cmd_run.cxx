@@ -281,7 +281,7 @@ int runPipeline(const Args& args) {
     options.run.uids = &uids;
 #ifdef MEDPIPE_WITH_VTK
     options.run.extraVersions["vtk"] = MEDPIPE_VTK_VERSION;  // of medpipe-render, which renders
-    if (reportRenders) options.run.afterSteps = renderForReport;
+    if (reportRenders) options.run.startReportPicture = startReportPicture;
 #endif
     options.run.onProgress = stepPrinter(::isatty(STDERR_FILENO), quiet, jobs);
     options.onUnitDone = [&](const UnitOutcome& o) {

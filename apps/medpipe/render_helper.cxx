@@ -59,7 +59,7 @@ int execRenderHelper(const std::string& command, const Args& args) {
   return kFailure;
 }
 
-std::string runRenderHelper(const Args& args, const std::filesystem::path& log) {
+int startRenderHelper(const Args& args, const std::filesystem::path& log, std::string& problem) {
   std::vector<std::string> words = {renderHelperPath().string()};
   words.insert(words.end(), args.begin(), args.end());
   auto argv = argvOf(words);
@@ -70,13 +70,24 @@ std::string runRenderHelper(const Args& args, const std::filesystem::path& log) 
   pid_t pid = 0;
   const int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  if (spawned == 0) return pid;
+  problem = "cannot start " + words[0] + ": " + std::strerror(spawned);
+  return 0;
+}
+
+std::string waitForRenderHelper(int pid, const std::filesystem::path& log) {
   int status = 0;
-  if (spawned != 0) return "cannot start " + words[0] + ": " + std::strerror(spawned);
-  if (::waitpid(pid, &status, 0) < 0) return "lost " + words[0];
+  if (::waitpid(pid, &status, 0) < 0) return "lost medpipe-render";
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
   const std::string problem = firstProblem(log);
   if (!problem.empty()) return problem;
   return WIFSIGNALED(status) ? "medpipe-render ended by signal " + std::to_string(WTERMSIG(status)) : "medpipe-render failed";
+}
+
+std::string runRenderHelper(const Args& args, const std::filesystem::path& log) {
+  std::string problem;
+  const int pid = startRenderHelper(args, log, problem);
+  return pid > 0 ? waitForRenderHelper(pid, log) : problem;
 }
 
 }  // namespace medpipe::cli

@@ -20,4 +20,10 @@ int execRenderHelper(const std::string& command, const Args& args);
 // the first line it printed, without its "medpipe COMMAND: error: " prefix and VTK's colour codes.
 std::string runRenderHelper(const Args& args, const std::filesystem::path& log);
 
+// runRenderHelper in two halves: startRenderHelper returns the child's pid (> 0), or 0 with
+// `problem` set when it cannot start; waitForRenderHelper waits for that child and says as
+// runRenderHelper does.
+int startRenderHelper(const Args& args, const std::filesystem::path& log, std::string& problem);
+std::string waitForRenderHelper(int pid, const std::filesystem::path& log);
+
 }  // namespace medpipe::cli

@@ -1,7 +1,13 @@
 #include "report_render.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <itkBinShrinkImageFilter.h>
@@ -35,32 +41,66 @@ ImageF::ConstPointer pictureSized(const ImageF& input) {
   return filter->GetOutput();
 }
 
+// The picture's medpipe-render child, started before the unit's steps so that it draws beside them
+// (it is single-threaded: 2 s on a 512x512x300 CT that the run used to wait for after its steps).
+// Dropped unfinished (the steps failed or were cancelled), it stops the child and cleans up.
+class PictureJob {
+ public:
+  PictureJob(const ImageF& input, const InputIdentity& identity, const std::filesystem::path& folder)
+      : folder_(folder), volume_(folder / ".report-render-input.nii"), log_(folder / ".report-render.log") {
+    writeImage(*pictureSized(input), volume_);  // uncompressed: written and read again fastest
+    const std::string preset = identity.description.find("(CT,") != std::string::npos ? "ct-soft-tissue" : "mr-default";
+    args_ = {"render", volume_.string(), "--preset", preset, "--size",
+             std::to_string(kPictureSize) + "x" + std::to_string(kPictureSize), "-o", (folder / kReportRenderFile).string()};
+    pid_ = startRenderHelper(args_, log_, problem_);
+  }
+  PictureJob(const PictureJob&) = delete;
+  PictureJob& operator=(const PictureJob&) = delete;
+
+  ~PictureJob() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    removeWorkFiles();
+  }
+
+  // Waits for the picture; one retry, as a render failed once in a loaded test run (cause not
+  // found); a picture that fails twice is left out with the reason.
+  void finish() {
+    if (pid_ > 0) problem_ = waitForRenderHelper(std::exchange(pid_, 0), log_);
+    if (!problem_.empty()) problem_ = runRenderHelper(args_, log_);
+    removeWorkFiles();
+    if (!problem_.empty())
+      std::cerr << "medpipe run: warning: " << folder_.string() << ": no 3D picture for the report: " << problem_ << "\n";
+  }
+
+ private:
+  void removeWorkFiles() {
+    std::error_code ec;
+    std::filesystem::remove(volume_, ec);
+    std::filesystem::remove(log_, ec);
+  }
+
+  std::filesystem::path folder_, volume_, log_;
+  Args args_;
+  int pid_ = 0;
+  std::string problem_;
+};
+
 }  // namespace
 
-void renderForReport(const ImageF& input, const InputIdentity& identity, const std::filesystem::path& folder) {
+std::function<void()> startReportPicture(const ImageF& input, const InputIdentity& identity,
+                                         const std::filesystem::path& folder) {
   const auto size = input.GetLargestPossibleRegion().GetSize();
-  if (size[0] < 2 || size[1] < 2 || size[2] < 2) return;  // a single slice is no volume to render
-  const std::filesystem::path volume = folder / ".report-render-input.nii", log = folder / ".report-render.log";
-  std::string problem;
+  if (size[0] < 2 || size[1] < 2 || size[2] < 2) return {};  // a single slice is no volume to render
   try {
-    writeImage(*pictureSized(input), volume);  // uncompressed: written and read again fastest
-    const std::string preset = identity.description.find("(CT,") != std::string::npos ? "ct-soft-tissue" : "mr-default";
-    const Args args = {"render", volume.string(), "--preset", preset, "--size",
-                       std::to_string(kPictureSize) + "x" + std::to_string(kPictureSize), "-o", (folder / kReportRenderFile).string()};
-    // One retry: a render failed once in a loaded test run, cause not found; a picture that fails
-    // twice is left out with the reason.
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      problem = runRenderHelper(args, log);
-      if (problem.empty()) break;
-    }
+    auto job = std::make_shared<PictureJob>(input, identity, folder);
+    return [job] { job->finish(); };
   } catch (const std::exception& e) {
-    problem = e.what();
+    std::cerr << "medpipe run: warning: " << folder.string() << ": no 3D picture for the report: " << e.what() << "\n";
+    return {};
   }
-  std::error_code ec;
-  std::filesystem::remove(volume, ec);
-  std::filesystem::remove(log, ec);
-  if (!problem.empty())
-    std::cerr << "medpipe run: warning: " << folder.string() << ": no 3D picture for the report: " << problem << "\n";
 }
 
 }  // namespace medpipe::cli

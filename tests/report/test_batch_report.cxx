@@ -121,6 +121,29 @@ TEST_F(BatchReport, RunWritesTheReportItselfWithTheUnitThatFailedInIt) {
   EXPECT_FALSE(fs::exists(quiet / kReportRenderFile));  // the report's 3D picture neither
 }
 
+// The picture is drawn beside the steps: when a step fails, its child is stopped and its work files
+// go with it, and the unit is reported failed (not a picture warning).
+TEST_F(BatchReport, AFailingStepStopsThePictureAndLeavesNoWorkFiles) {
+  if (!vtk) GTEST_SKIP() << "medpipe built without VTK";
+  const fs::path folder = *dir / "failing-step";
+  std::ofstream(*dir / "failing.yaml") << "input: {path: '${input_dir}'}\n"
+                                          "steps:\n"
+                                          "  lung: {stage: threshold-level-set, input: input, seeds: [[9999, 0, 0]]}\n"
+                                          "outputs:\n"
+                                          "  - {step: lung, file: lung.nii.gz}\n";
+  const auto r = runMedpipe("run " + (*dir / "failing.yaml").string() + " --input " + (exportFolder / "S1").string() +
+                            " --output " + folder.string() + " -q");
+  EXPECT_EQ(r.exitCode, 1) << r.err;
+  EXPECT_NE(r.err.find("step 'lung' (threshold-level-set)"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("no 3D picture"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(folder / ".report-render-input.nii"));
+  EXPECT_FALSE(fs::exists(folder / ".report-render.log"));
+  EXPECT_FALSE(fs::exists(folder / "lung.nii.gz"));
+  // "rende[r]" keeps pgrep from finding the shell that runs it.
+  EXPECT_NE(test::runCommand("pgrep -f -- 'medpipe-rende[r] render " + folder.string() + "/'").exitCode, 0)
+      << "a medpipe-render is left running";
+}
+
 // VTK aborts the process when it cannot reach the X server; the report's picture is rendered in
 // a child process, so the unit is still done and the run says why the picture is missing.
 TEST_F(BatchReport, ARenderThatAbortsCostsThePictureNotTheUnit) {

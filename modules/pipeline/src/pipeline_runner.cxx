@@ -194,6 +194,10 @@ UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& pla
     }
   };
   writeOutputsOf("input");
+  // Started before the steps (one may change the input in place), finished after them; dropped
+  // with the unit when a step fails.
+  std::function<void()> finishPicture;
+  if (options.startReportPicture) finishPicture = options.startReportPicture(*input, identity, outputFolder);
   if (config.roisGiven) {
     if (!rois) throw Error("", "input.rois", "the pipeline names ROIs but the unit has no region label map");
     results[kRoisInputName] = StageData{nullptr, rois, nullptr};
@@ -229,7 +233,7 @@ UnitReport runPipelineUnit(const PipelineConfig& config, const PipelinePlan& pla
       it = neededLater ? std::next(it) : results.erase(it);
     }
   }
-  if (options.afterSteps) options.afterSteps(*input, identity, outputFolder);
+  if (finishPicture) finishPicture();
   writeProvenance(config, plan, identity, hash, report, histogram, options.extraVersions);
   return report;
 }

@@ -54,11 +54,14 @@ struct RunOptions {
   // The run's UID map for de-identified DICOM outputs, shared by every unit (runBatch makes one
   // when null); with `run --uid-map` it is kept in a file shared by every process (deidentify.h).
   UidMap* uids = nullptr;
-  // Called once a unit's steps have run (not for a unit skipped as complete), with its input volume
-  // and folder: the CLI renders the batch report's 3D picture of the unit here (it has VTK, the
-  // pipeline module does not). It must not throw.
-  std::function<void(const ImageF& input, const InputIdentity& identity, const std::filesystem::path& folder)>
-      afterSteps;
+  // Called before a unit's steps (not for a unit skipped as complete) with its input volume and
+  // folder: the CLI starts the batch report's 3D picture of the unit here (it has VTK, the pipeline
+  // module does not), to be drawn beside the steps. The function it returns (if any) is called once
+  // the steps have run; when they fail it is dropped uncalled, which must stop what was started.
+  // Neither may throw.
+  std::function<std::function<void()>(const ImageF& input, const InputIdentity& identity,
+                                      const std::filesystem::path& folder)>
+      startReportPicture;
   // Versions the pipeline module cannot know (VTK when the caller is built with it), for provenance.
   std::map<std::string, std::string> extraVersions;
 };
