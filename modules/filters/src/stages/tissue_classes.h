@@ -535,6 +535,14 @@ inline LabelImage::Pointer bayesianLabels(const Voxels& v, const Gaussians& g, b
       o[i] = label[std::min_element(en, en + K) - en];
     }
   });
+  // With the energies tabulated, also each energy plus beta added n = 0..6 times, in order, as the
+  // sweep below adds it once per labelled neighbour of another class: the same bits, looked up.
+  constexpr size_t kCounts = 7;
+  std::vector<double> withNeighbours(table.size() * kCounts);
+  for (size_t r = 0; r < table.size(); ++r) {
+    double e = table[r];
+    for (size_t n = 0; n < kCounts; ++n, e += beta) withNeighbours[r * kCounts + n] = e;
+  }
   const size_t nx = v.size[0], ny = v.size[1], nz = v.size[2];
   for (long sweep = 0; sweep < smoothingIterations; ++sweep) {
     progress.report(double(sweep) / smoothingIterations, "MRF smoothing");
@@ -546,16 +554,29 @@ inline LabelImage::Pointer bayesianLabels(const Voxels& v, const Gaussians& g, b
             for (size_t x = (z + y + parity) % 2; x < nx; x += 2) {
               const size_t i = (z * ny + y) * nx + x;
               if (!o[i]) continue;
-              energy(i, en);
-              const auto neighbour = [&](bool exists, size_t j) {
-                if (!exists || !o[j]) return;
-                const size_t k = classOf[o[j]];
-                for (size_t c = 0; c < K; ++c)
-                  if (c != k) en[c] += beta;
-              };
-              neighbour(x > 0, i - 1), neighbour(x + 1 < nx, i + 1);
-              neighbour(y > 0, i - nx), neighbour(y + 1 < ny, i + nx);
-              neighbour(z > 0, i - nx * ny), neighbour(z + 1 < nz, i + nx * ny);
+              if (!table.empty()) {  // en[c] = energy + beta x (labelled neighbours not of class c)
+                std::uint8_t labelled = 0, ofClass[16] = {};  // 16 bytes: one store to clear
+                const auto neighbour = [&](bool exists, size_t j) {
+                  if (!exists || !o[j]) return;
+                  ++labelled, ++ofClass[classOf[o[j]]];
+                };
+                neighbour(x > 0, i - 1), neighbour(x + 1 < nx, i + 1);
+                neighbour(y > 0, i - nx), neighbour(y + 1 < ny, i + nx);
+                neighbour(z > 0, i - nx * ny), neighbour(z + 1 < nz, i + nx * ny);
+                const double* row = &withNeighbours[v.valueIndex(i) * K * kCounts];
+                for (size_t c = 0; c < K; ++c) en[c] = row[c * kCounts + labelled - ofClass[c]];
+              } else {
+                energy(i, en);
+                const auto neighbour = [&](bool exists, size_t j) {
+                  if (!exists || !o[j]) return;
+                  const size_t k = classOf[o[j]];
+                  for (size_t c = 0; c < K; ++c)
+                    if (c != k) en[c] += beta;
+                };
+                neighbour(x > 0, i - 1), neighbour(x + 1 < nx, i + 1);
+                neighbour(y > 0, i - nx), neighbour(y + 1 < ny, i + nx);
+                neighbour(z > 0, i - nx * ny), neighbour(z + 1 < nz, i + nx * ny);
+              }
               o[i] = label[std::min_element(en, en + K) - en];
             }
       });
