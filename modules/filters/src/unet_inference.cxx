@@ -140,33 +140,34 @@ UnetResult runUnet(const ImageF& image, const ParameterValues& p, const Progress
   else deep::softmaxInPlace(result.logits, channels);
   const std::vector<float>& probabilities = result.logits;
 
-  // Labels: softmax's most probable class (0 = background); sigmoid's most probable label above threshold.
-  auto labels = LabelImage::New();
-  labels->CopyInformation(onGrid);
-  labels->SetRegions(onGrid->GetLargestPossibleRegion());
-  labels->Allocate();
-  auto* out = labels->GetBufferPointer();
-  for (size_t i = 0; i < voxels; ++i) {
-    size_t best = 0;
-    float bestP = sigmoid ? float(card.threshold) : -1.0f;
-    for (size_t c = 0; c < channels; ++c)
-      if (probabilities[c * voxels + i] > bestP) bestP = probabilities[c * voxels + i], best = sigmoid ? c + 1 : c;
-    if (sigmoid && bestP <= card.threshold) best = 0;
-    out[i] = best ? LabelImage::PixelType(card.labels[best - 1].value) : 0;
-  }
   UnetResult r;
-  r.labels = resampleOnto(*labels, image, false, progress, stage);
-  if (probabilityOf) {
-    size_t channel = 0;
-    for (size_t l = 0; l < card.labels.size(); ++l)
-      if (card.labels[l].value == probabilityOf) channel = sigmoid ? l : l + 1;
-    auto map = ImageF::New();
-    map->CopyInformation(onGrid);
-    map->SetRegions(onGrid->GetLargestPossibleRegion());
-    map->Allocate();
-    std::copy_n(probabilities.data() + channel * voxels, voxels, map->GetBufferPointer());
-    r.probability = resampleOnto(*map, image, true, progress, stage);
+  if (!probabilityOf) {
+    // Labels: softmax's most probable class (0 = background); sigmoid's most probable label above threshold.
+    auto labels = LabelImage::New();
+    labels->CopyInformation(onGrid);
+    labels->SetRegions(onGrid->GetLargestPossibleRegion());
+    labels->Allocate();
+    auto* out = labels->GetBufferPointer();
+    for (size_t i = 0; i < voxels; ++i) {
+      size_t best = 0;
+      float bestP = sigmoid ? float(card.threshold) : -1.0f;
+      for (size_t c = 0; c < channels; ++c)
+        if (probabilities[c * voxels + i] > bestP) bestP = probabilities[c * voxels + i], best = sigmoid ? c + 1 : c;
+      if (sigmoid && bestP <= card.threshold) best = 0;
+      out[i] = best ? LabelImage::PixelType(card.labels[best - 1].value) : 0;
+    }
+    r.labels = resampleOnto(*labels, image, false, progress, stage);
+    return r;
   }
+  size_t channel = 0;
+  for (size_t l = 0; l < card.labels.size(); ++l)
+    if (card.labels[l].value == probabilityOf) channel = sigmoid ? l : l + 1;
+  auto map = ImageF::New();
+  map->CopyInformation(onGrid);
+  map->SetRegions(onGrid->GetLargestPossibleRegion());
+  map->Allocate();
+  std::copy_n(probabilities.data() + channel * voxels, voxels, map->GetBufferPointer());
+  r.probability = resampleOnto(*map, image, true, progress, stage);
   return r;
 }
 

@@ -15,11 +15,12 @@ namespace medpipe {
 std::vector<ParameterSpec> unetParameters();
 
 struct UnetResult {
-  LabelImage::Pointer labels;       // the card's label values, on the input's grid
+  LabelImage::Pointer labels;       // the card's label values, on the input's grid (without probabilityOf)
   ImageF::Pointer probability;      // of `probabilityOf` (a label value), when asked for
 };
 
-// probabilityOf 0: labels only. Errors name `stage`.
+// probabilityOf 0: labels only; otherwise that label's probability only (the labels' resampling to
+// the input's grid, a pass over every voxel, would be thrown away). Errors name `stage`.
 UnetResult runUnet(const ImageF& image, const ParameterValues& p, const Progress& progress, const std::string& stage,
                    int probabilityOf = 0);
 
