@@ -554,28 +554,26 @@ inline LabelImage::Pointer bayesianLabels(const Voxels& v, const Gaussians& g, b
             for (size_t x = (z + y + parity) % 2; x < nx; x += 2) {
               const size_t i = (z * ny + y) * nx + x;
               if (!o[i]) continue;
-              if (!table.empty()) {  // en[c] = energy + beta x (labelled neighbours not of class c)
-                std::uint8_t labelled = 0, ofClass[16] = {};  // 16 bytes: one store to clear
+              // visit(class) for each of the six neighbours that exists and is labelled, in order.
+              const auto forLabelledNeighbours = [&](auto visit) {
                 const auto neighbour = [&](bool exists, size_t j) {
-                  if (!exists || !o[j]) return;
-                  ++labelled, ++ofClass[classOf[o[j]]];
+                  if (exists && o[j]) visit(classOf[o[j]]);
                 };
                 neighbour(x > 0, i - 1), neighbour(x + 1 < nx, i + 1);
                 neighbour(y > 0, i - nx), neighbour(y + 1 < ny, i + nx);
                 neighbour(z > 0, i - nx * ny), neighbour(z + 1 < nz, i + nx * ny);
+              };
+              if (!table.empty()) {  // en[c] = energy + beta x (labelled neighbours not of class c)
+                std::uint8_t labelled = 0, ofClass[16] = {};  // 16 bytes: one store to clear
+                forLabelledNeighbours([&](size_t k) { ++labelled, ++ofClass[k]; });
                 const double* row = &withNeighbours[v.valueIndex(i) * K * kCounts];
                 for (size_t c = 0; c < K; ++c) en[c] = row[c * kCounts + labelled - ofClass[c]];
               } else {
                 energy(i, en);
-                const auto neighbour = [&](bool exists, size_t j) {
-                  if (!exists || !o[j]) return;
-                  const size_t k = classOf[o[j]];
+                forLabelledNeighbours([&](size_t k) {
                   for (size_t c = 0; c < K; ++c)
                     if (c != k) en[c] += beta;
-                };
-                neighbour(x > 0, i - 1), neighbour(x + 1 < nx, i + 1);
-                neighbour(y > 0, i - nx), neighbour(y + 1 < ny, i + nx);
-                neighbour(z > 0, i - nx * ny), neighbour(z + 1 < nz, i + nx * ny);
+                });
               }
               o[i] = label[std::min_element(en, en + K) - en];
             }
