@@ -23,19 +23,16 @@ class SparseFieldUpdate : public itk::ThresholdSegmentationLevelSetImageFilter<I
   using Superclass = itk::ThresholdSegmentationLevelSetImageFilter<ImageF, ImageF, float>;
 
  protected:
-  // The buffer offsets of m_NeighborList's city-block neighbours, in its order.
+  // The buffer offsets of m_NeighborList's city-block neighbours, in its order, on the output's
+  // buffer.
   const std::vector<long>& neighbourSteps() {
-    const auto region = this->GetOutput()->GetBufferedRegion();
-    nx_ = long(region.GetSize(0)), ny_ = long(region.GetSize(1));
-    first_ = region.GetIndex();
-    steps_.clear();
-    for (unsigned k = 0; k < this->m_NeighborList.GetSize(); ++k) {
-      const auto o = this->m_NeighborList.GetNeighborhoodOffset(k);
-      steps_.push_back(o[0] + (o[1] + o[2] * ny_) * nx_);
-    }
+    takeGeometry();
     return steps_;
   }
-  void useOwnUpdate(bool own) { own_ = own; }
+  void useOwnUpdate(bool own) {
+    if (own) takeGeometry();
+    own_ = own;
+  }
 
   void ApplyUpdate(const TimeStepType& dt) override {
     if (!own_) return Superclass::ApplyUpdate(dt);
@@ -68,6 +65,17 @@ class SparseFieldUpdate : public itk::ThresholdSegmentationLevelSetImageFilter<I
   }
 
  private:
+  void takeGeometry() {
+    const auto region = this->GetOutput()->GetBufferedRegion();
+    nx_ = long(region.GetSize(0)), ny_ = long(region.GetSize(1));
+    first_ = region.GetIndex();
+    steps_.clear();
+    for (unsigned k = 0; k < this->m_NeighborList.GetSize(); ++k) {
+      const auto o = this->m_NeighborList.GetNeighborhoodOffset(k);
+      steps_.push_back(o[0] + (o[1] + o[2] * ny_) * nx_);
+    }
+  }
+
   long at(const IndexType& index) const {
     return (index[0] - first_[0]) + ((index[1] - first_[1]) + (index[2] - first_[2]) * ny_) * nx_;
   }
@@ -87,12 +95,6 @@ class SparseFieldUpdate : public itk::ThresholdSegmentationLevelSetImageFilter<I
     __builtin_prefetch(phi_ + i, 1);
     for (long j : {i, i - nx_, i + nx_, i - plane, i + plane}) __builtin_prefetch(status_ + j, 1);
     node = node->Next;
-  }
-
-  void moveNode(LayerNodeType* node, LayerType* to) {
-    auto* copy = this->m_LayerNodeStore->Borrow();
-    copy->m_Value = node->m_Value;
-    to->PushFront(copy);
   }
 
   // ITK's UpdateActiveLayerValues.
@@ -126,7 +128,9 @@ class SparseFieldUpdate : public itk::ThresholdSegmentationLevelSetImageFilter<I
           const bool outOfRange = movesUp ? phi_[n] < lowerActive : phi_[n] >= upperActive;
           if (outOfRange || itk::Math::abs(pulled) < itk::Math::abs(phi_[n])) phi_[n] = pulled;
         }
-        moveNode(layerIt.GetPointer(), movesUp ? upList : downList);
+        auto* moving = this->m_LayerNodeStore->Borrow();  // a copy onto the up or down list; the node
+        moving->m_Value = layerIt->m_Value;                // itself goes back to the store below
+        (movesUp ? upList : downList)->PushFront(moving);
         status_[i] = movesUp ? this->m_StatusActiveChangingUp : this->m_StatusActiveChangingDown;
         LayerNodeType* released = layerIt.GetPointer();
         ++layerIt;
