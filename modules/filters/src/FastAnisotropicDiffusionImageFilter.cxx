@@ -63,7 +63,7 @@ class SliceWorker {
       : g_(g), k_(static_cast<float>(k)), dt_(timeStep), n_(size_t(g.nx) * g.ny), below_(below), above_(above) {
     for (int d = 0; d < 3; ++d) s_[d] = static_cast<float>(scale[d]);
     for (auto* b : {&cdx_, &cdy_, &cdz_, &cdxBelow_, &cdyBelow_, &cdxAbove_, &cdyAbove_, &fx_, &fy_, &fzBelow_, &fzAbove_,
-                    &pending_[0], &pending_[1]})
+                    &pending_[0], &pending_[1], &zeros_})
       b->resize(n_);
   }
 
@@ -163,7 +163,8 @@ class SliceWorker {
   }
 
   // speed = sum of flux differences. Curvature diffusion scales it by the upwind gradient magnitude
-  // (from the one-sided differences); gradient diffusion takes it as it is.
+  // (from the one-sided differences); gradient diffusion takes it as it is. The row's first and last
+  // voxels (clamped neighbours) are done apart so the loop between them has no branch and vectorises.
   void update(long z, float* out) const {
     const float* v = slice(z);
     const float* below = slice(z - 1);
@@ -171,27 +172,39 @@ class SliceWorker {
     const long nx = g_.nx, ny = g_.ny;
     for (long y = 0; y < ny; ++y) {
       const size_t r = size_t(y) * nx;
+      const float* row = v + r;
       const float* rowDown = v + size_t(std::max(y - 1, 0L)) * nx;
       const float* rowUp = v + size_t(std::min(y + 1, ny - 1)) * nx;
-      for (long x = 0; x < nx; ++x) {
-        const size_t i = r + x;
-        const float c = v[i];
-        const float speed = (fx_[i] - (x > 0 ? fx_[i - 1] : 0.0f)) + (fy_[i] - (y > 0 ? fy_[i - nx] : 0.0f)) +
-                            (fzAbove_[i] - fzBelow_[i]);
+      const float* fx = fx_.data() + r;
+      const float* fy = fy_.data() + r;
+      const float* fyDown = y > 0 ? fy - nx : zeros_.data();
+      const float* fzA = fzAbove_.data() + r;
+      const float* fzB = fzBelow_.data() + r;
+      const float* rowBelow = below + r;
+      const float* rowAbove = above + r;
+      float* o = out + r;
+      // Voxel x with its x neighbours at `left` and `right` (x itself at the row's ends) and the flux
+      // through its left face `fxLeft` (0 at the row's start).
+      auto voxel = [&](long x, long left, long right, float fxLeft) {
+        const float c = row[x];
+        const float speed = (fx[x] - fxLeft) + (fy[x] - fyDown[x]) + (fzA[x] - fzB[x]);
         if constexpr (!kCurvature) {
-          out[i] = static_cast<float>(c + dt_ * speed);
-          continue;
+          o[x] = static_cast<float>(c + dt_ * speed);
+          return;
         }
-        const float fwd[3] = {(v[r + std::min(x + 1, nx - 1)] - c) * s_[0], (rowUp[x] - c) * s_[1], (above[i] - c) * s_[2]};
-        const float bwd[3] = {(c - v[r + std::max(x - 1, 0L)]) * s_[0], (c - rowDown[x]) * s_[1], (c - below[i]) * s_[2]};
+        const float fwd[3] = {(row[right] - c) * s_[0], (rowUp[x] - c) * s_[1], (rowAbove[x] - c) * s_[2]};
+        const float bwd[3] = {(c - row[left]) * s_[0], (c - rowDown[x]) * s_[1], (c - rowBelow[x]) * s_[2]};
         float propagation = 0;
         for (int d = 0; d < 3; ++d) {
           const float b = speed > 0 ? std::min(bwd[d], 0.0f) : std::max(bwd[d], 0.0f);
           const float f = speed > 0 ? std::max(fwd[d], 0.0f) : std::min(fwd[d], 0.0f);
           propagation += b * b + f * f;
         }
-        out[i] = static_cast<float>(c + dt_ * (std::sqrt(propagation) * speed));
-      }
+        o[x] = static_cast<float>(c + dt_ * (std::sqrt(propagation) * speed));
+      };
+      voxel(0, 0, std::min(1L, nx - 1), 0.0f);
+      for (long x = 1; x < nx - 1; ++x) voxel(x, x - 1, x + 1, fx[x - 1]);
+      if (nx > 1) voxel(nx - 1, nx - 2, nx - 1, fx[nx - 2]);
     }
   }
 
@@ -205,6 +218,7 @@ class SliceWorker {
   long z0_ = 0, z1_ = 0;
   std::vector<float> cdx_, cdy_, cdz_, cdxBelow_, cdyBelow_, cdxAbove_, cdyAbove_, fx_, fy_, fzBelow_, fzAbove_;
   std::vector<float> pending_[2];
+  std::vector<float> zeros_;  // the flux through the faces below the first row: none
 };
 
 }  // namespace
