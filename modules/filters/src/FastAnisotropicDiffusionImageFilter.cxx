@@ -60,10 +60,11 @@ class SliceWorker {
   // The update is done in place: `below` and `above` are copies of the slices just outside the slab
   // (null at the volume's ends) taken before any slab started writing.
   SliceWorker(const Grid& g, const double scale[3], double k, double timeStep, const float* below, const float* above)
-      : g_(g), k_(static_cast<float>(k)), dt_(timeStep), n_(size_t(g.nx) * g.ny), below_(below), above_(above) {
+      : g_(g), k_(static_cast<float>(k)), dt_(timeStep), n_(size_t(g.nx) * g.ny), below_(below), above_(above),
+        zeros_(size_t(g.nx), 0.0f) {
     for (int d = 0; d < 3; ++d) s_[d] = static_cast<float>(scale[d]);
     for (auto* b : {&cdx_, &cdy_, &cdz_, &cdxBelow_, &cdyBelow_, &cdxAbove_, &cdyAbove_, &fx_, &fy_, &fzBelow_, &fzAbove_,
-                    &pending_[0], &pending_[1], &zeros_})
+                    &pending_[0], &pending_[1]})
       b->resize(n_);
   }
 
@@ -218,7 +219,7 @@ class SliceWorker {
   long z0_ = 0, z1_ = 0;
   std::vector<float> cdx_, cdy_, cdz_, cdxBelow_, cdyBelow_, cdxAbove_, cdyAbove_, fx_, fy_, fzBelow_, fzAbove_;
   std::vector<float> pending_[2];
-  std::vector<float> zeros_;  // the flux through the faces below the first row: none
+  std::vector<float> zeros_;  // one row: the flux through the faces below the first row, none
 };
 
 }  // namespace
