@@ -344,8 +344,8 @@ double coefficientOfVariation(const ImageF& image, const LabelImage& labels, Pha
 }
 
 // The phantom shifted to positive values (as MR) and multiplied by a ramp 0.8 .. 1.2 along x.
-Phantom biasedPhantom() {
-  Phantom p = makeBodyPhantom(smallSpec(20));
+Phantom biasedPhantom(const PhantomSpec& spec = smallSpec(20)) {
+  Phantom p = makeBodyPhantom(spec);
   const auto size = p.image->GetLargestPossibleRegion().GetSize();
   for (long z = 0; z < long(size[2]); ++z)
     for (long y = 0; y < long(size[1]); ++y)
@@ -360,13 +360,20 @@ Phantom biasedPhantom() {
 
 // The fast evaluation of the fitted field (separable, per slice and row) against ITK's
 // BSplineControlPointImageFilter: the same voxels, at the default shrink and at 3 (field samples
-// between the fitted voxels that are not a power of two).
+// between the fitted voxels that are not a power of two), on one slab and on several.
 TEST(UtilityStages, N4FastFieldEvaluationGivesItksVoxels) {
   const Phantom biased = biasedPhantom();
   EXPECT_EQ(test::fastVersusItk("n4-bias-correction", biased.image, {{"iterations", 5L}}), 0.0);
   EXPECT_EQ(test::fastVersusItk("n4-bias-correction", biased.image,
                                 {{"iterations", 5L}, {"shrink-factor", 3L}, {"fitting-levels", 2L}}),
             0.0);
+  // 40 slices: the fast field comes in slabs of 16 output slices (the last one shorter), ITK's whole.
+  PhantomSpec slabs = smallSpec(20);
+  slabs.size = {48, 48, 40};
+  slabs.spacing = {4.0, 4.0, 3.0};
+  const Phantom tall = biasedPhantom(slabs);
+  EXPECT_EQ(test::fastVersusItk("n4-bias-correction", tall.image, {{"iterations", 5L}}), 0.0);
+  EXPECT_EQ(test::fastVersusItk("n4-bias-correction", tall.image, {{"iterations", 5L}, {"shrink-factor", 3L}}), 0.0);
 }
 
 TEST(UtilityStages, N4RemovesASmoothMultiplicativeBias) {

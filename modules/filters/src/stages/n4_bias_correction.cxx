@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 #include <vector>
 
@@ -63,21 +64,24 @@ AxisWeights axisWeights(long controlPoints, long samples, double spacing) {
 // the same voxels: ITK collapses the lattice along z, then y, then x for every voxel (64 products
 // and an indexed iterator each); here z is collapsed once per slice and y once per row, in the
 // same order with the same float arithmetic. Cancellable per slice.
+// Slices [z0, z1) of it only: an image whose region starts at slice z0 (so its continuous indices
+// are the whole field's).
 ImageF::Pointer cubicBSpline(const Lattice& lattice, const ImageF::SizeType& size, const ImageF::SpacingType& spacing,
-                             const Progress& progress, const std::string& stage) {
+                             long z0, long z1, const Progress& progress, const std::string& stage) {
   const auto points = lattice.GetLargestPossibleRegion().GetSize();
   const long px = long(points[0]), py = long(points[1]), pz = long(points[2]);
   const AxisWeights wx = axisWeights(px, long(size[0]), spacing[0]), wy = axisWeights(py, long(size[1]), spacing[1]),
                     wz = axisWeights(pz, long(size[2]), spacing[2]);
+  ImageF::RegionType slab({0, 0, z0}, {size[0], size[1], itk::SizeValueType(z1 - z0)});
   auto field = ImageF::New();
-  field->SetRegions(size);
+  field->SetRegions(slab);
   field->SetSpacing(spacing);
   field->Allocate();
   const auto* control = lattice.GetBufferPointer();
-  float* out = field->GetBufferPointer();
   const long nx = long(size[0]), ny = long(size[1]);
+  float* out = field->GetBufferPointer();
   itk::MultiThreaderBase::New()->ParallelizeArray(
-      0, size[2],
+      itk::SizeValueType(z0), itk::SizeValueType(z1),
       [&](itk::SizeValueType zu) {
         if (progress.cancelled()) throw Error("", stage, "cancelled");
         const long z = long(zu);
@@ -94,7 +98,7 @@ ImageF::Pointer cubicBSpline(const Lattice& lattice, const ImageF::SizeType& siz
             for (long c = 0; c < 4; ++c) sum += plane[size_t((wy.first[y] + c) * px + a)] * wy.weights[y][c];
             line[size_t(a)] = sum;
           }
-          float* row = out + (z * ny + y) * nx;
+          float* row = out + ((z - z0) * ny + y) * nx;
           for (long x = 0; x < nx; ++x) {
             float sum = 0;
             for (long c = 0; c < 4; ++c) sum += line[size_t(wx.first[x] + c)] * wx.weights[x][c];
@@ -141,7 +145,9 @@ class N4BiasCorrectionStage : public Stage {
                                 "B-spline refinements; each doubles the field's resolution (4 levels: 8 spans/axis)"),
          ParameterSpec::choice("implementation", "fast", {"fast", "itk"},
                                "how the fitted field is evaluated at full resolution: fast: medpipe's separable, "
-                               "multithreaded evaluation (the same voxels); itk: itk::BSplineControlPointImageFilter")},
+                               "multithreaded evaluation, a slab of slices at a time (the same voxels; at the peak "
+                               "the input, the output and a few MB); itk: itk::BSplineControlPointImageFilter (the "
+                               "whole field: one float volume more)")},
         "unbias:\n  stage: n4-bias-correction\n  input: {image: t1, mask: head}\n  shrink-factor: 4\n"
         "  iterations: 50\n"};
     return spec;
@@ -270,42 +276,95 @@ class N4BiasCorrectionStage : public Stage {
       fieldSize[d] = (smallSize[d] - 1) * factors[d] + 1;
       fieldSpacing[d] = small->GetSpacing()[d] / factors[d];
     }
-    ImageF::Pointer logField =
-        p.choice("implementation") == "fast" && cubicFromZero
-            ? cubicBSpline(*lattice, fieldSize, fieldSpacing, progress, name)
-            : itkCubicBSpline(lattice, fieldSize, fieldSpacing, n4->GetSplineOrder(), progress, name);
-    logField->SetOrigin(small->GetOrigin());
-    logField->SetDirection(small->GetDirection());
+    auto fieldGrid = ImageF::New();  // the field's geometry: the shrunk grid's extent at the input's spacing
+    fieldGrid->SetRegions(fieldSize);
+    fieldGrid->SetSpacing(fieldSpacing);
+    fieldGrid->SetOrigin(small->GetOrigin());
+    fieldGrid->SetDirection(small->GetDirection());
+    if (p.choice("implementation") == "fast" && cubicFromZero) {
+      return divideByField(image, *fieldGrid, kSlabSlices, progress, [&](long z0, long z1) {
+        return cubicBSpline(*lattice, fieldSize, fieldSpacing, z0, z1, progress, name);
+      });
+    }
+    const ImageF::Pointer whole =
+        itkCubicBSpline(lattice, fieldSize, fieldSpacing, n4->GetSplineOrder(), progress, name);
+    // One slab: the test comparing the two implementations compares slabs with one resampling.
+    return divideByField(image, *fieldGrid, long(size[2]), progress, [&](long, long) { return whole; });
+  }
 
-    // Onto the input's grid: the shrunk grid is centred on the input, so it sits a fraction of a
-    // voxel inside it; the rim repeats the nearest field value.
+  // Output slices per slab of the fast field, never whole: the peak is the input, the output and a
+  // few MB.
+  static constexpr long kSlabSlices = 16;
+
+  // The input divided by exp(log field), the field resampled onto the input's grid (the shrunk grid
+  // is centred on the input, so it sits a fraction of a voxel inside it; the rim repeats the nearest
+  // field value), `slab` output slices at a time. fieldSlices(z0, z1) gives at least the field's
+  // slices [z0, z1) on `grid`'s geometry. ResampleImageFilter's voxels do not depend on the region
+  // it is asked for, so they are those of one resampling of the whole field.
+  ImageF::Pointer divideByField(const ImageF::Pointer& image, const ImageF& grid, long slab, const Progress& progress,
+                                const std::function<ImageF::Pointer(long, long)>& fieldSlices) const {
+    const std::string& name = spec().name;
+    ImageF::Pointer corrected;  // at the first slab; one slab of the whole image is divided in its own buffer
     auto resample = itk::ResampleImageFilter<ImageF, ImageF>::New();
-    resample->SetInput(logField);
     resample->SetReferenceImage(image);
     resample->UseReferenceImageOn();
     resample->SetInterpolator(itk::LinearInterpolateImageFunction<ImageF, double>::New());
     resample->SetExtrapolator(itk::NearestNeighborExtrapolateImageFunction<ImageF, double>::New());
-    const ImageF::Pointer fullLogField = runFilter(*resample, progress, name);
-    resample = nullptr, logField = nullptr;  // peak memory: the input and two volumes
-
-    auto corrected = ImageF::New();
-    corrected->CopyInformation(image);
-    corrected->SetRegions(image->GetLargestPossibleRegion());
-    corrected->Allocate();
-    const size_t count = image->GetPixelContainer()->Size();
-    const float* input = image->GetBufferPointer();
-    const float* logBias = fullLogField->GetBufferPointer();
-    float* output = corrected->GetBufferPointer();
-    constexpr size_t kChunk = 1 << 20;  // exp of 80 million voxels: a second on one core
-    itk::MultiThreaderBase::New()->ParallelizeArray(
-        0, (count + kChunk - 1) / kChunk,
-        [&](itk::SizeValueType chunk) {
-          if (progress.cancelled()) return;
-          for (size_t i = chunk * kChunk, end = std::min(count, i + kChunk); i < end; ++i)
-            output[i] = input[i] / std::exp(logBias[i]);
-        },
-        nullptr);
-    if (progress.cancelled()) throw Error("", name, "cancelled");
+    const auto size = image->GetLargestPossibleRegion().GetSize();
+    const long nz = long(size[2]), fieldSlicesTotal = long(grid.GetLargestPossibleRegion().GetSize(2));
+    const size_t sliceVoxels = size_t(size[0]) * size[1];
+    for (long z0 = 0; z0 < nz; z0 += slab) {
+      const long z1 = std::min(nz, z0 + slab);
+      // The field slices the slab's voxels fall between, from its corners, and one more each side.
+      double lo = 1e300, hi = -1e300;
+      for (const long z : {z0, z1 - 1})
+        for (const itk::IndexValueType y : {0L, long(size[1]) - 1})
+          for (const itk::IndexValueType x : {0L, long(size[0]) - 1}) {
+            ImageF::PointType point;
+            image->TransformIndexToPhysicalPoint({x, y, z}, point);
+            itk::ContinuousIndex<double, Dimension> at;
+            grid.TransformPhysicalPointToContinuousIndex(point, at);
+            lo = std::min(lo, at[2]), hi = std::max(hi, at[2]);
+          }
+      const long f0 = std::clamp(long(std::floor(lo)) - 1, 0L, fieldSlicesTotal - 1);
+      const long f1 = std::clamp(long(std::ceil(hi)) + 2, f0 + 1, fieldSlicesTotal);
+      const ImageF::Pointer field = fieldSlices(f0, f1);
+      field->SetOrigin(grid.GetOrigin());
+      field->SetDirection(grid.GetDirection());
+      resample->SetInput(field);
+      ImageF* logBias = resample->GetOutput();
+      const ImageF::RegionType piece({0, 0, z0}, {size[0], size[1], itk::SizeValueType(z1 - z0)});
+      try {
+        logBias->UpdateOutputInformation();
+        logBias->SetRequestedRegion(piece);
+        logBias->PropagateRequestedRegion();
+        logBias->UpdateOutputData();
+      } catch (const itk::ExceptionObject& e) {
+        throw Error("", name, e.GetDescription());
+      }
+      if (!corrected && z1 - z0 == nz) {
+        corrected = logBias;
+        corrected->DisconnectPipeline();
+      } else if (!corrected) {
+        corrected = ImageF::New();
+        corrected->CopyInformation(image);
+        corrected->SetRegions(image->GetLargestPossibleRegion());
+        corrected->Allocate();
+      }
+      const size_t offset = size_t(z0) * sliceVoxels;
+      const float* input = image->GetBufferPointer() + offset;
+      const float* logValues = logBias->GetBufferPointer();
+      float* output = corrected->GetBufferPointer() + offset;
+      itk::MultiThreaderBase::New()->ParallelizeArray(
+          0, size_t(z1 - z0),
+          [&](itk::SizeValueType z) {
+            for (size_t i = z * sliceVoxels, end = i + sliceVoxels; i < end; ++i)
+              output[i] = input[i] / std::exp(logValues[i]);
+          },
+          nullptr);
+      if (progress.cancelled()) throw Error("", name, "cancelled");
+      progress.report(0.9 + 0.1 * double(z1) / double(nz), name);
+    }
     return corrected;
   }
 };
