@@ -271,8 +271,9 @@ void floodFromMarkers(Cells& cells, const Grid& g, const Neighbourhood& nb, bool
 
 // ITK's h-minima transform on levels: the reconstruction by erosion of the levels raised by
 // `level` HU/mm over the levels (Vincent's hybrid algorithm: a raster scan each way, then a FIFO
-// for what the scans left), written into `raised`.
-void hMinima(const std::uint16_t* q, std::uint16_t* raised, const std::vector<double>& value, double level,
+// for what the scans left), written into `raised`: the labels' buffer, one level per 32-bit word,
+// which regionalMinima then turns into labels in place (no third buffer at the peak).
+void hMinima(const std::uint16_t* q, std::uint32_t* raised, const std::vector<double>& value, double level,
              const Grid& g, const Neighbourhood& nb, const Progress& progress, const std::string& stage) {
   std::vector<std::uint16_t> plus(kLevels);  // the lowest level at least `level` above each
   for (size_t k = 0, up = 0; k < kLevels; ++k) {
@@ -285,9 +286,9 @@ void hMinima(const std::uint16_t* q, std::uint16_t* raised, const std::vector<do
   // Neighbours before a voxel in raster order are the first half of the neighbourhood, after it the second.
   const size_t half = nb.offsets.size() / 2;
   const auto scan = [&](size_t v, size_t from, size_t to) {
-    std::uint16_t r = raised[v];
+    std::uint32_t r = raised[v];
     forEachNeighbour(g, nb, v, from, to, [&](size_t n) { r = std::min(r, raised[n]); });
-    raised[v] = std::max(q[v], r);
+    raised[v] = std::max<std::uint32_t>(q[v], r);
   };
   // Raster scans both ways, again while what they leave for the FIFO would take more than a
   // 32nd of the voxels (a 16th of a float volume for the FIFO's two waves).
@@ -317,7 +318,7 @@ void hMinima(const std::uint16_t* q, std::uint16_t* raised, const std::vector<do
       if (++done % kCheckEvery == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
       forEachNeighbour(g, nb, v, 0, 2 * half, [&](size_t n) {
         if (raised[n] <= raised[v] || raised[n] == q[n]) return;
-        raised[n] = std::max(raised[v], q[n]);
+        raised[n] = std::max<std::uint32_t>(raised[v], q[n]);
         next.push_back(std::uint32_t(n));
       });
     }
@@ -326,15 +327,20 @@ void hMinima(const std::uint16_t* q, std::uint16_t* raised, const std::vector<do
   }
 }
 
-// ITK's regional minima + connected components: each plateau of `r` with no lower neighbour gets
-// its own label, 1, 2, ... in raster order of its first voxel; every other voxel 0. Returns the
-// number of labels + 1. A union-find of the plateaus in `label` itself (parent voxel, never after
-// the voxel in raster order; bit 30 of a root: the plateau has a lower neighbour), so no memory
-// beyond the labels whatever the plateaus' size.
-size_t regionalMinima(const std::uint16_t* r, std::uint32_t* label, const Grid& g, const Neighbourhood& nb,
-                      const Progress& progress, const std::string& stage) {
+// ITK's regional minima + connected components: each plateau of the values with no lower
+// neighbour gets its own label, 1, 2, ... in raster order of its first voxel; every other voxel 0.
+// Returns the number of labels + 1. A union-find of the plateaus in `label` itself (parent voxel,
+// never after the voxel in raster order; bit 30 of a root: the plateau has a lower neighbour), so
+// no memory beyond the labels whatever the plateaus' size. The values are `values`, or with
+// kInPlace the labels' own words (hMinima's output): a word read as a value until it becomes a
+// label, after that from `recent`, the values of the last voxels (more than a neighbour reaches back).
+template <bool kInPlace>
+size_t regionalMinimaOf(const std::uint16_t* values, std::uint32_t* label, const Grid& g, const Neighbourhood& nb,
+                        const Progress& progress, const std::string& stage) {
   constexpr std::uint32_t kLower = 1u << 30, kIndex = kLower - 1, kFinal = 1u << 31;
   const size_t all = nb.offsets.size(), half = all / 2;
+  const size_t window = kInPlace ? g.slice + size_t(g.nx) + 2 : 1;
+  std::vector<std::uint16_t> recent(window);
   const auto find = [&](std::uint32_t v) {
     while ((label[v] & kIndex) != v) {
       const std::uint32_t up = label[v] & kIndex;
@@ -345,11 +351,17 @@ size_t regionalMinima(const std::uint16_t* r, std::uint32_t* label, const Grid& 
   };
   for (size_t v = 0; v < g.voxels; ++v) {
     if (v % g.slice == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
+    const auto value = [&](size_t n) -> std::uint32_t {
+      if constexpr (kInPlace) return n < v ? recent[n % window] : label[n];
+      else return values[n];
+    };
+    const std::uint32_t here = value(v);
     bool lower = false;
-    forEachNeighbour(g, nb, v, 0, all, [&](size_t n) { lower |= r[n] < r[v]; });
+    forEachNeighbour(g, nb, v, 0, all, [&](size_t n) { lower |= value(n) < here; });
+    if constexpr (kInPlace) recent[v % window] = std::uint16_t(here);
     label[v] = std::uint32_t(v) | (lower ? kLower : 0);
     forEachNeighbour(g, nb, v, 0, half, [&](size_t n) {  // the neighbours before v
-      if (r[n] != r[v]) return;
+      if (value(n) != here) return;
       std::uint32_t a = find(std::uint32_t(n)), b = find(std::uint32_t(v));
       if (a == b) return;
       if (a > b) std::swap(a, b);
@@ -369,6 +381,13 @@ size_t regionalMinima(const std::uint16_t* r, std::uint32_t* label, const Grid& 
     for (size_t v = z * g.slice, end = v + g.slice; v < end; ++v) label[v] &= ~kFinal;
   });
   return next;
+}
+
+// regionalMinimaOf `values`, or of the values hMinima left in `label` where values is null.
+size_t regionalMinima(const std::uint16_t* values, std::uint32_t* label, const Grid& g, const Neighbourhood& nb,
+                      const Progress& progress, const std::string& stage) {
+  return values ? regionalMinimaOf<false>(values, label, g, nb, progress, stage)
+                : regionalMinimaOf<true>(nullptr, label, g, nb, progress, stage);
 }
 
 // 32-bit regions (0 = none) to uint8 by size, largest first (ties: the lower label, as ITK's
@@ -427,17 +446,15 @@ LabelImage::Pointer fastWatershed(const ImageF& image, const LabelImage* markers
   adviseHugePages(levels.get(), g.voxels * sizeof(std::uint16_t));
   RegionCells cells{levels.get(), nullptr};
   const std::vector<double> value = quantisedGradient(image, g, settings.sigma, cells, progress, stage);
-  // Allocated once the smoothed image is gone: the peak stays at the input and 2 volumes.
+  // Allocated once the smoothed image is gone: the peak stays at the input and 1.5 volumes.
   std::unique_ptr<std::uint32_t[]> labels(new std::uint32_t[g.voxels]);
   adviseHugePages(labels.get(), g.voxels * sizeof(std::uint32_t));
   cells.labels = labels.get();
   parallelFor(size_t(g.nz), [&](size_t z) { std::fill_n(cells.labels + z * g.slice, g.slice, 0u); });
   size_t count = 0;
   if (settings.level > 0) {  // as ITK: the regional minima of the h-minima transform
-    std::unique_ptr<std::uint16_t[]> raised(new std::uint16_t[g.voxels]);
-    adviseHugePages(raised.get(), g.voxels * sizeof(std::uint16_t));
-    hMinima(levels.get(), raised.get(), value, settings.level, g, nb, progress, stage);
-    count = regionalMinima(raised.get(), cells.labels, g, nb, progress, stage);
+    hMinima(levels.get(), cells.labels, value, settings.level, g, nb, progress, stage);
+    count = regionalMinima(nullptr, cells.labels, g, nb, progress, stage);
   } else {
     count = regionalMinima(levels.get(), cells.labels, g, nb, progress, stage);
   }
