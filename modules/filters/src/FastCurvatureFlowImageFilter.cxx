@@ -289,56 +289,79 @@ void FastCurvatureFlowImageFilter::GenerateData() {
     scales[d] = coefficients[d] / double(R);  // FiniteDifferenceFunction::ComputeNeighborhoodScales
   }
   const Stencil stencil(R);
-  std::unique_ptr<float[]> change(new float[voxels]);
   auto* threader = this->GetMultiThreader();
+  // In place in the output, as DenseFiniteDifferenceImageFilter's two passes (every voxel's change
+  // from the previous iteration's values, then applied) but slab by slab: a slice's change waits
+  // in a ring of R + 1 slices until the slices that read it have theirs, and each slab reads its
+  // neighbours' slices within R from a copy made before the iteration. Besides input and output,
+  // a few slices per slab instead of a volume of changes.
+  const size_t sliceSize = size_t(nx) * size_t(ny);
+  const long slabs = std::min<long>(nz, 4L * std::max(1u, itk::MultiThreaderBase::GetGlobalDefaultNumberOfThreads()));
+  const auto slabStart = [&](long slab) { return nz * slab / slabs; };
+  std::vector<float> halo(size_t(slabs) * 2 * size_t(R) * sliceSize);
+  // Slab `slab`'s copy of slice zz, one of the R below it or the R above it.
+  const auto haloSlice = [&](long slab, long zz) {
+    const long z0 = slabStart(slab), z1 = slabStart(slab + 1), k = zz < z0 ? zz - (z0 - R) : R + (zz - z1);
+    return halo.data() + (size_t(slab) * 2 * size_t(R) + size_t(k)) * sliceSize;
+  };
+  const double dt = m_TimeStep;
 
   for (unsigned iteration = 0; iteration < m_NumberOfIterations; ++iteration) {
+    for (long slab = 0; slab < slabs; ++slab) {
+      const long z0 = slabStart(slab), z1 = slabStart(slab + 1);
+      for (long zz = std::max(0L, z0 - R); zz < std::min(nz, z1 + R); ++zz)
+        if (zz < z0 || zz >= z1) std::copy_n(out + size_t(zz) * sliceSize, sliceSize, haloSlice(slab, zz));
+    }
     threader->ParallelizeArray(
-        0, static_cast<itk::SizeValueType>(nz),
-        [&](itk::SizeValueType zu) {
-          const long z = long(zu), side = 2 * R + 1;
+        0, static_cast<itk::SizeValueType>(slabs),
+        [&](itk::SizeValueType item) {
+          const long slab = long(item), z0 = slabStart(slab), z1 = slabStart(slab + 1), side = 2 * R + 1;
+          std::vector<float> ring(size_t(R + 1) * sliceSize);
+          const auto changeOf = [&](long zz) { return ring.data() + size_t((zz - z0) % (R + 1)) * sliceSize; };
+          const auto sliceAt = [&](long zz) -> const float* {
+            return zz < z0 || zz >= z1 ? haloSlice(slab, zz) : out + size_t(zz) * sliceSize;
+          };
+          const auto apply = [&](long zz) {  // DenseFiniteDifferenceImageFilter::ThreadedApplyUpdate
+            float* o = out + size_t(zz) * sliceSize;
+            const float* u = changeOf(zz);
+            for (size_t i = 0; i < sliceSize; ++i) o[i] += static_cast<float>(u[i] * dt);
+          };
           std::vector<const float*> rows(size_t(side * side));
           RowBuffers buffers(r > 0 ? nx : 0);
-          for (long y = 0; y < ny; ++y) {
-            // Per row: a slice of min-max flow takes a good part of a second on a loaded machine.
-            if (this->GetAbortGenerateData()) throw itk::ProcessAborted(__FILE__, __LINE__);
-            for (long dz = -R; dz <= R; ++dz)
-              for (long dy = -R; dy <= R; ++dy)
-                rows[size_t((dz + R) * side + dy + R)] =
-                    out + (std::clamp(z + dz, 0L, nz - 1) * ny + std::clamp(y + dy, 0L, ny - 1)) * nx;
-            const Rows<0> n{rows.data(), R, nx};
-            float* row = change.get() + (z * ny + y) * nx;
-            const long interiorEnd = std::max(R, nx - R);
-            if (r == 0) {
-              const Rows<1> n1{rows.data(), 1, nx};
-              for (long x = 0; x < std::min(R, nx); ++x) row[x] = curvatureUpdate<true>(n1, x, scales);
-              for (long x = R; x < interiorEnd; ++x) row[x] = curvatureUpdate<false>(n1, x, scales);
-              for (long x = std::max(R, interiorEnd); x < nx; ++x) row[x] = curvatureUpdate<true>(n1, x, scales);
-            } else {
-              auto minMaxRow = [&](const auto& m) {
-                for (long x = 0; x < std::min(R, nx); ++x)
-                  row[x] = minMaxUpdate<true>(m, x, r, coefficients, scales, stencil);
-                if (R < interiorEnd) minMaxInterior(m, R, interiorEnd, r, coefficients, scales, stencil, buffers, row);
-                for (long x = std::max(R, interiorEnd); x < nx; ++x)
-                  row[x] = minMaxUpdate<true>(m, x, r, coefficients, scales, stencil);
-              };
-              if (r == 1)
-                minMaxRow(Rows<1>{rows.data(), 1, nx});
-              else
-                minMaxRow(n);
+          for (long z = z0; z < z1; ++z) {
+            for (long y = 0; y < ny; ++y) {
+              // Per row: a slice of min-max flow takes a good part of a second on a loaded machine.
+              if (this->GetAbortGenerateData()) throw itk::ProcessAborted(__FILE__, __LINE__);
+              for (long dz = -R; dz <= R; ++dz)
+                for (long dy = -R; dy <= R; ++dy)
+                  rows[size_t((dz + R) * side + dy + R)] =
+                      sliceAt(std::clamp(z + dz, 0L, nz - 1)) + std::clamp(y + dy, 0L, ny - 1) * nx;
+              const Rows<0> n{rows.data(), R, nx};
+              float* row = changeOf(z) + y * nx;
+              const long interiorEnd = std::max(R, nx - R);
+              if (r == 0) {
+                const Rows<1> n1{rows.data(), 1, nx};
+                for (long x = 0; x < std::min(R, nx); ++x) row[x] = curvatureUpdate<true>(n1, x, scales);
+                for (long x = R; x < interiorEnd; ++x) row[x] = curvatureUpdate<false>(n1, x, scales);
+                for (long x = std::max(R, interiorEnd); x < nx; ++x) row[x] = curvatureUpdate<true>(n1, x, scales);
+              } else {
+                auto minMaxRow = [&](const auto& m) {
+                  for (long x = 0; x < std::min(R, nx); ++x)
+                    row[x] = minMaxUpdate<true>(m, x, r, coefficients, scales, stencil);
+                  if (R < interiorEnd)
+                    minMaxInterior(m, R, interiorEnd, r, coefficients, scales, stencil, buffers, row);
+                  for (long x = std::max(R, interiorEnd); x < nx; ++x)
+                    row[x] = minMaxUpdate<true>(m, x, r, coefficients, scales, stencil);
+                };
+                if (r == 1)
+                  minMaxRow(Rows<1>{rows.data(), 1, nx});
+                else
+                  minMaxRow(n);
+              }
             }
+            if (z - R >= z0) apply(z - R);  // no slice still to come reads slice z - R
           }
-        },
-        nullptr);
-    // DenseFiniteDifferenceImageFilter::ThreadedApplyUpdate (the change is read only now, so every
-    // voxel's update above saw the previous iteration's values).
-    const double dt = m_TimeStep;
-    threader->ParallelizeArray(
-        0, static_cast<itk::SizeValueType>(nz),
-        [&](itk::SizeValueType z) {
-          float* o = out + z * size_t(nx) * size_t(ny);
-          const float* u = change.get() + z * size_t(nx) * size_t(ny);
-          for (size_t i = 0, n = size_t(nx) * size_t(ny); i < n; ++i) o[i] += static_cast<float>(u[i] * dt);
+          for (long zz = std::max(z0, z1 - R); zz < z1; ++zz) apply(zz);
         },
         nullptr);
     this->UpdateProgress(float(iteration + 1) / float(m_NumberOfIterations));
