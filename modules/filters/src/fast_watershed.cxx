@@ -339,7 +339,9 @@ size_t regionalMinimaOf(const std::uint16_t* values, std::uint32_t* label, const
                         const Progress& progress, const std::string& stage) {
   constexpr std::uint32_t kLower = 1u << 30, kIndex = kLower - 1, kFinal = 1u << 31;
   const size_t all = nb.offsets.size(), half = all / 2;
-  const size_t window = kInPlace ? g.slice + size_t(g.nx) + 2 : 1;
+  size_t window = 1;  // a power of two, so a voxel's slot is a mask, not a division
+  while (kInPlace && window < g.slice + size_t(g.nx) + 2) window *= 2;
+  const size_t slot = window - 1;
   std::vector<std::uint16_t> recent(window);
   const auto find = [&](std::uint32_t v) {
     while ((label[v] & kIndex) != v) {
@@ -351,17 +353,23 @@ size_t regionalMinimaOf(const std::uint16_t* values, std::uint32_t* label, const
   };
   for (size_t v = 0; v < g.voxels; ++v) {
     if (v % g.slice == 0 && progress.cancelled()) throw Error("", stage, "cancelled");
-    const auto value = [&](size_t n) -> std::uint32_t {
-      if constexpr (kInPlace) return n < v ? recent[n % window] : label[n];
+    // The neighbours [0, half) come before v in raster order, [half, all) after it.
+    const auto before = [&](size_t n) -> std::uint32_t {
+      if constexpr (kInPlace) return recent[n & slot];
       else return values[n];
     };
-    const std::uint32_t here = value(v);
+    const auto after = [&](size_t n) -> std::uint32_t {
+      if constexpr (kInPlace) return label[n];
+      else return values[n];
+    };
+    const std::uint32_t here = after(v);
     bool lower = false;
-    forEachNeighbour(g, nb, v, 0, all, [&](size_t n) { lower |= value(n) < here; });
-    if constexpr (kInPlace) recent[v % window] = std::uint16_t(here);
+    forEachNeighbour(g, nb, v, 0, half, [&](size_t n) { lower |= before(n) < here; });
+    forEachNeighbour(g, nb, v, half, all, [&](size_t n) { lower |= after(n) < here; });
+    if constexpr (kInPlace) recent[v & slot] = std::uint16_t(here);
     label[v] = std::uint32_t(v) | (lower ? kLower : 0);
     forEachNeighbour(g, nb, v, 0, half, [&](size_t n) {  // the neighbours before v
-      if (value(n) != here) return;
+      if (before(n) != here) return;
       std::uint32_t a = find(std::uint32_t(n)), b = find(std::uint32_t(v));
       if (a == b) return;
       if (a > b) std::swap(a, b);
@@ -450,12 +458,13 @@ LabelImage::Pointer fastWatershed(const ImageF& image, const LabelImage* markers
   std::unique_ptr<std::uint32_t[]> labels(new std::uint32_t[g.voxels]);
   adviseHugePages(labels.get(), g.voxels * sizeof(std::uint32_t));
   cells.labels = labels.get();
-  parallelFor(size_t(g.nz), [&](size_t z) { std::fill_n(cells.labels + z * g.slice, g.slice, 0u); });
   size_t count = 0;
   if (settings.level > 0) {  // as ITK: the regional minima of the h-minima transform
     hMinima(levels.get(), cells.labels, value, settings.level, g, nb, progress, stage);
     count = regionalMinima(nullptr, cells.labels, g, nb, progress, stage);
   } else {
+    // The pages first touched on every thread, not by the one-thread raster scan.
+    parallelFor(size_t(g.nz), [&](size_t z) { std::fill_n(cells.labels + z * g.slice, g.slice, 0u); });
     count = regionalMinima(levels.get(), cells.labels, g, nb, progress, stage);
   }
   progress.report(0.5, stage);
