@@ -292,8 +292,8 @@ class N4BiasCorrectionStage : public Stage {
     return divideByField(image, *fieldGrid, long(size[2]), progress, [&](long, long) { return whole; });
   }
 
-  // Output slices per slab of the fast field, never whole: the peak is the input, the output and a
-  // few MB.
+  // Output slices per slab of the fast field (whole only for images this thin): the peak is the
+  // input, the output and a few MB.
   static constexpr long kSlabSlices = 16;
 
   // The input divided by exp(log field), the field resampled onto the input's grid (the shrunk grid
