@@ -81,20 +81,22 @@ size_t differences(const float* a, const float* b, size_t n) {
   return different;
 }
 
-// Slices [z0, z1) of every column, new (on the CPU's best instructions and on at most AVX2) against
-// reference, bit for bit.
+// Slices [z0, z1) of every column, new (on the CPU's best instructions, on at most AVX2 and on SSE2)
+// against reference, bit for bit.
 void expectSameFeatures(const ml::VolumeView& v, const ml::FeatureBank& b, size_t z0, size_t z1) {
   const size_t n = (z1 - z0) * v.sliceVoxels(), F = b.featureCount();
   std::vector<float> fast(F * n), reference(F * n);
   test::reference::slabFeatures(v, b, z0, z1, reference.data(), Progress());
   const auto names = b.featureNames();
-  for (auto limit : {ml::Instructions::Best, ml::Instructions::Avx2}) {
+  using ml::Instructions;
+  for (auto [limit, name] : {std::pair{Instructions::Best, "best instructions"},
+                             std::pair{Instructions::Avx2, "at most AVX2"}, std::pair{Instructions::Sse2, "SSE2"}}) {
     ml::limitInstructionsForTesting(limit);
     ml::computeSlabFeatures(v, b, z0, z1, fast.data(), Progress());
     for (size_t f = 0; f < F; ++f)
       EXPECT_EQ(differences(fast.data() + f * n, reference.data() + f * n, n), 0u)
           << names[f] << ", slices " << z0 << ".." << z1 << " of " << v.size[0] << "x" << v.size[1] << "x"
-          << v.size[2] << (limit == ml::Instructions::Best ? ", best instructions" : ", at most AVX2");
+          << v.size[2] << ", " << name;
   }
   ml::limitInstructionsForTesting(ml::Instructions::Best);
 }

@@ -26,7 +26,8 @@ struct Kernel {
   float sign = 1;        // w[r + t] = sign * w[r - t]: 1 for orders 0 and 2, -1 for order 1
 };
 
-// o[i] += w[r] in0[i] + sum_t w[r + t] (in+t[i] + sign in-t[i]): half the multiplications.
+// o[i] = w[r] in0[i] + sum_t w[r + t] (in+t[i] + sign in-t[i]): half the multiplications, each tap's
+// added in one rounding (a fused multiply-add).
 inline void accumulate(const Kernel& k, const float* const* rows, size_t n, float* o) {
   const float centre = k.w[size_t(k.radius)];
   const float* c = rows[k.radius];
@@ -36,9 +37,9 @@ inline void accumulate(const Kernel& k, const float* const* rows, size_t n, floa
     const float* a = rows[k.radius + t];
     const float* b = rows[k.radius - t];
     if (k.sign > 0)
-      for (size_t i = 0; i < n; ++i) o[i] += w * (a[i] + b[i]);
+      for (size_t i = 0; i < n; ++i) o[i] = std::fma(w, a[i] + b[i], o[i]);
     else
-      for (size_t i = 0; i < n; ++i) o[i] += w * (a[i] - b[i]);
+      for (size_t i = 0; i < n; ++i) o[i] = std::fma(w, a[i] - b[i], o[i]);
   }
 }
 

@@ -16,10 +16,10 @@
 namespace medpipe::ml {
 
 void sumLeafProbabilitiesAvx2(const ForestNode* const* roots, const float* const* leafProbabilities, size_t trees,
-                              size_t classes, const float* const* columns, size_t count,
+                              size_t classes, const float* const* columns, size_t features, size_t count,
                               const LaneBits* laneMasks, float* sums, PendingWalk* pending);  // forest_lanes_avx2.cxx
 void sumLeafProbabilitiesAvx512(const ForestNode* const* roots, const float* const* leafProbabilities, size_t trees,
-                                size_t classes, const float* const* columns, size_t count,
+                                size_t classes, const float* const* columns, size_t features, size_t count,
                                 const LaneBits* laneMasks, float* sums, PendingWalk* pending);  // forest_lanes_avx512.cxx
 
 namespace {
@@ -53,12 +53,12 @@ struct Sse2Lanes {
 
 std::atomic<Instructions> instructionLimit{Instructions::Best};
 
+}  // namespace
+
 bool useAvx2() {
-  static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
+  static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
   return has && instructionLimit != Instructions::Sse2;
 }
-
-}  // namespace
 
 GroupedForest groupForest(const VoxelClassifier& model) {
   GroupedForest forest;
@@ -71,6 +71,7 @@ GroupedForest groupForest(const VoxelClassifier& model) {
       if (t.left[n] < 0) continue;
       for (std::int32_t child : {t.left[n], t.right[n]}) depth[size_t(child)] = std::max(depth[size_t(child)], depth[n] + 1);
       forest.depth = std::max(forest.depth, depth[n] + 1);
+      forest.features = std::max(forest.features, size_t(t.feature[n]) + 1);
     }
     forest.nodes.push_back(std::move(nodes));
     forest.roots.push_back(forest.nodes.back().data());
@@ -80,7 +81,7 @@ GroupedForest groupForest(const VoxelClassifier& model) {
 }
 
 bool useAvx512() {
-  static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx512f"));
+  static const bool has = (__builtin_cpu_init(), __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"));
   return has && instructionLimit == Instructions::Best;
 }
 
@@ -94,12 +95,14 @@ void sumLeafProbabilities(const GroupedForest& forest, const float* const* colum
   const auto* leaves = forest.leafProbabilities.data();
   const size_t trees = forest.roots.size();
   if (useAvx512())
-    sumLeafProbabilitiesAvx512(roots, leaves, trees, forest.classes, columns, count, laneMasks, sums, pending.data());
+    sumLeafProbabilitiesAvx512(roots, leaves, trees, forest.classes, columns, forest.features, count, laneMasks, sums,
+                               pending.data());
   else if (useAvx2())
-    sumLeafProbabilitiesAvx2(roots, leaves, trees, forest.classes, columns, count, laneMasks, sums, pending.data());
+    sumLeafProbabilitiesAvx2(roots, leaves, trees, forest.classes, columns, forest.features, count, laneMasks, sums,
+                             pending.data());
   else
-    sumLeafProbabilitiesFor<Sse2Lanes>(roots, leaves, trees, forest.classes, columns, count, laneMasks, sums,
-                                       pending.data());
+    sumLeafProbabilitiesFor<Sse2Lanes>(roots, leaves, trees, forest.classes, columns, forest.features, count,
+                                       laneMasks, sums, pending.data());
 }
 
 }  // namespace medpipe::ml

@@ -30,6 +30,7 @@ struct GroupedForest {
   std::vector<const ForestNode*> roots;         // nodes[t].data()
   std::vector<const float*> leafProbabilities;  // per tree, into the model
   size_t classes = 0, depth = 0;                // depth: of the deepest leaf
+  size_t features = 0;                          // columns the nodes read: [0, features)
 };
 GroupedForest groupForest(const VoxelClassifier& model);
 

@@ -29,9 +29,9 @@ struct Avx2Lanes {
 }  // namespace
 
 void sumLeafProbabilitiesAvx2(const ForestNode* const* roots, const float* const* leafProbabilities, size_t trees,
-                              size_t classes, const float* const* columns, size_t count,
+                              size_t classes, const float* const* columns, size_t features, size_t count,
                               const LaneBits* laneMasks, float* sums, PendingWalk* pending) {
-  sumLeafProbabilitiesFor<Avx2Lanes>(roots, leafProbabilities, trees, classes, columns, count, laneMasks, sums, pending);
+  sumLeafProbabilitiesFor<Avx2Lanes>(roots, leafProbabilities, trees, classes, columns, features, count, laneMasks, sums, pending);
 }
 
 }  // namespace medpipe::ml

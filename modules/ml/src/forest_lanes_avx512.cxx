@@ -28,9 +28,9 @@ struct Avx512Lanes {
 }  // namespace
 
 void sumLeafProbabilitiesAvx512(const ForestNode* const* roots, const float* const* leafProbabilities, size_t trees,
-                                size_t classes, const float* const* columns, size_t count,
+                                size_t classes, const float* const* columns, size_t features, size_t count,
                                 const LaneBits* laneMasks, float* sums, PendingWalk* pending) {
-  sumLeafProbabilitiesFor<Avx512Lanes>(roots, leafProbabilities, trees, classes, columns, count, laneMasks, sums,
+  sumLeafProbabilitiesFor<Avx512Lanes>(roots, leafProbabilities, trees, classes, columns, features, count, laneMasks, sums,
                                        pending);
 }
 

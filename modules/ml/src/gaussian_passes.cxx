@@ -2,6 +2,8 @@
 #include "gaussian_passes.h"
 #include "instruction_choice.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -70,12 +72,31 @@ __attribute__((always_inline)) inline void put(float* p, const F& v) {
   std::memcpy(p, &v, sizeof v);
 }
 
+// s + w x rounded once (a fused multiply-add), F at a time: one instruction on AVX-512 and on AVX2
+// with FMA, std::fma per float elsewhere (its hardware instruction or glibc's exact emulation): the
+// same bits on every CPU.
+struct Avx512Fused {
+  static __attribute__((target("avx512f,fma"))) inline void mulAdd(Floats16& s, float w, const Floats16& x) {
+    s = Floats16(_mm512_fmadd_ps(_mm512_set1_ps(w), __m512(x), __m512(s)));
+  }
+};
+struct Avx2Fused {
+  static __attribute__((target("avx2,fma"))) inline void mulAdd(Floats8& s, float w, const Floats8& x) {
+    s = Floats8(_mm256_fmadd_ps(_mm256_set1_ps(w), __m256(x), __m256(s)));
+  }
+};
+struct PortableFused {
+  static __attribute__((always_inline)) inline void mulAdd(Floats8& s, float w, const Floats8& x) {
+    for (int l = 0; l < 8; ++l) s[l] = std::fma(w, x[l], s[l]);
+  }
+};
+
 // Half the multiplications (the kernel's symmetry), 4 vectors of F outputs kept in registers through
 // all the taps (the loads of the taps are then the only memory traffic). Inlined into each entry
-// below, compiled for its instructions: only additions and multiplications, each rounded alone (no
-// fused multiply-add in any of them), in the same order for every voxel: the features do not
-// depend on the pick, the width or where a block starts.
-template <class F>
+// below, compiled for its instructions: each tap one addition (or subtraction) and one fused
+// multiply-add (Fused), in the same order for every voxel: the features do not depend on the pick,
+// the width or where a block starts.
+template <class F, class Fused>
 __attribute__((always_inline)) inline void accumulateOn(const Kernel& k, const float* const* rows, size_t n, float* o) {
   constexpr size_t L = sizeof(F) / sizeof(float), B = 4 * L;
   const int r = k.radius;
@@ -91,11 +112,13 @@ __attribute__((always_inline)) inline void accumulateOn(const Kernel& k, const f
       const float* a = rows[r + t] + i;
       const float* b = rows[r - t] + i;
       if (even) {
-        s0 += w * (at<F>(a) + at<F>(b)), s1 += w * (at<F>(a + L) + at<F>(b + L));
-        s2 += w * (at<F>(a + 2 * L) + at<F>(b + 2 * L)), s3 += w * (at<F>(a + 3 * L) + at<F>(b + 3 * L));
+        Fused::mulAdd(s0, w, at<F>(a) + at<F>(b)), Fused::mulAdd(s1, w, at<F>(a + L) + at<F>(b + L));
+        Fused::mulAdd(s2, w, at<F>(a + 2 * L) + at<F>(b + 2 * L));
+        Fused::mulAdd(s3, w, at<F>(a + 3 * L) + at<F>(b + 3 * L));
       } else {
-        s0 += w * (at<F>(a) - at<F>(b)), s1 += w * (at<F>(a + L) - at<F>(b + L));
-        s2 += w * (at<F>(a + 2 * L) - at<F>(b + 2 * L)), s3 += w * (at<F>(a + 3 * L) - at<F>(b + 3 * L));
+        Fused::mulAdd(s0, w, at<F>(a) - at<F>(b)), Fused::mulAdd(s1, w, at<F>(a + L) - at<F>(b + L));
+        Fused::mulAdd(s2, w, at<F>(a + 2 * L) - at<F>(b + 2 * L));
+        Fused::mulAdd(s3, w, at<F>(a + 3 * L) - at<F>(b + 3 * L));
       }
     }
     put(o + i, s0), put(o + i + L, s1), put(o + i + 2 * L, s2), put(o + i + 3 * L, s3);
@@ -104,7 +127,7 @@ __attribute__((always_inline)) inline void accumulateOn(const Kernel& k, const f
     float s = centre * c[i];
     for (int t = 1; t <= r; ++t) {
       const float w = k.w[size_t(r + t)];
-      s += even ? w * (rows[r + t][i] + rows[r - t][i]) : w * (rows[r + t][i] - rows[r - t][i]);
+      s = std::fma(w, even ? rows[r + t][i] + rows[r - t][i] : rows[r + t][i] - rows[r - t][i], s);
     }
     o[i] = s;
   }
@@ -112,7 +135,7 @@ __attribute__((always_inline)) inline void accumulateOn(const Kernel& k, const f
 
 // accumulateSeveral for Count kernels: 2 vectors of F outputs of each in registers, every tap's two
 // rows loaded once and their sum and difference shared by the kernels that reach that tap.
-template <class F, int Count>
+template <class F, class Fused, int Count>
 __attribute__((always_inline)) inline void accumulateEach(const Kernel* const* kernels, const float* const* rows,
                                                           int reach, size_t n, float* const* outs) {
   constexpr size_t L = sizeof(F) / sizeof(float), B = 2 * L;
@@ -139,9 +162,9 @@ __attribute__((always_inline)) inline void accumulateEach(const Kernel* const* k
         if (t > radius[m]) continue;
         const float wt = w[m][t];
         if (even[m])
-          s[m][0] += wt * sum0, s[m][1] += wt * sum1;
+          Fused::mulAdd(s[m][0], wt, sum0), Fused::mulAdd(s[m][1], wt, sum1);
         else
-          s[m][0] += wt * difference0, s[m][1] += wt * difference1;
+          Fused::mulAdd(s[m][0], wt, difference0), Fused::mulAdd(s[m][1], wt, difference1);
       }
     }
     for (int m = 0; m < Count; ++m) put(outs[m] + i, s[m][0]), put(outs[m] + i + L, s[m][1]);
@@ -150,28 +173,28 @@ __attribute__((always_inline)) inline void accumulateEach(const Kernel* const* k
     for (int m = 0; m < Count; ++m) {
       float sum = centre[m] * c[i];
       for (int t = 1; t <= radius[m]; ++t)
-        sum += even[m] ? w[m][t] * (rows[reach + t][i] + rows[reach - t][i])
-                       : w[m][t] * (rows[reach + t][i] - rows[reach - t][i]);
+        sum = std::fma(w[m][t],
+                       even[m] ? rows[reach + t][i] + rows[reach - t][i] : rows[reach + t][i] - rows[reach - t][i], sum);
       outs[m][i] = sum;
     }
 }
 
-template <class F>
+template <class F, class Fused>
 __attribute__((always_inline)) inline void accumulateSeveralOn(const Kernel* const* kernels, size_t count,
                                                                const float* const* rows, size_t n, float* const* outs) {
   int reach = 0;
   for (size_t m = 0; m < count; ++m) reach = std::max(reach, kernels[m]->radius);
   switch (count) {
-    case 1: accumulateEach<F, 1>(kernels, rows, reach, n, outs); break;
-    case 2: accumulateEach<F, 2>(kernels, rows, reach, n, outs); break;
-    case 3: accumulateEach<F, 3>(kernels, rows, reach, n, outs); break;
-    default: accumulateEach<F, 4>(kernels, rows, reach, n, outs); break;
+    case 1: accumulateEach<F, Fused, 1>(kernels, rows, reach, n, outs); break;
+    case 2: accumulateEach<F, Fused, 2>(kernels, rows, reach, n, outs); break;
+    case 3: accumulateEach<F, Fused, 3>(kernels, rows, reach, n, outs); break;
+    default: accumulateEach<F, Fused, 4>(kernels, rows, reach, n, outs); break;
   }
 }
 
 // accumulateProducts: the six products of the three gradient rows formed per tap in registers (the
 // same float products as forming them first), one vector of F outputs of each product in registers.
-template <class F>
+template <class F, class Fused>
 __attribute__((always_inline)) inline void accumulateProductsOn(const Kernel& k, const float* const* const gradients[3],
                                                                 size_t n, float* const* outs) {
   constexpr size_t L = sizeof(F) / sizeof(float);
@@ -189,8 +212,9 @@ __attribute__((always_inline)) inline void accumulateProductsOn(const Kernel& k,
       const float w = k.w[size_t(r + t)];
       const F ax = at<F>(gx[r + t] + i), ay = at<F>(gy[r + t] + i), az = at<F>(gz[r + t] + i);
       const F bx = at<F>(gx[r - t] + i), by = at<F>(gy[r - t] + i), bz = at<F>(gz[r - t] + i);
-      xx += w * (ax * ax + bx * bx), yy += w * (ay * ay + by * by), zz += w * (az * az + bz * bz);
-      xy += w * (ax * ay + bx * by), xz += w * (ax * az + bx * bz), yz += w * (ay * az + by * bz);
+      Fused::mulAdd(xx, w, ax * ax + bx * bx), Fused::mulAdd(yy, w, ay * ay + by * by);
+      Fused::mulAdd(zz, w, az * az + bz * bz), Fused::mulAdd(xy, w, ax * ay + bx * by);
+      Fused::mulAdd(xz, w, ax * az + bx * bz), Fused::mulAdd(yz, w, ay * az + by * bz);
     }
     put(outs[0] + i, xx), put(outs[1] + i, yy), put(outs[2] + i, zz);
     put(outs[3] + i, xy), put(outs[4] + i, xz), put(outs[5] + i, yz);
@@ -201,55 +225,82 @@ __attribute__((always_inline)) inline void accumulateProductsOn(const Kernel& k,
       const float* const* u = gradients[kPairs[m][0]];
       const float* const* v = gradients[kPairs[m][1]];
       float sum = centre * (u[r][i] * v[r][i]);
-      for (int t = 1; t <= r; ++t) sum += k.w[size_t(r + t)] * (u[r + t][i] * v[r + t][i] + u[r - t][i] * v[r - t][i]);
+      for (int t = 1; t <= r; ++t)
+        sum = std::fma(k.w[size_t(r + t)], u[r + t][i] * v[r + t][i] + u[r - t][i] * v[r - t][i], sum);
       outs[m][i] = sum;
     }
 }
 
-// The entries: 16-float vectors where the CPU has AVX-512F, else 8 (AVX2 or SSE2 clones).
-__attribute__((noinline, target("avx512f"))) void accumulateAvx512(const Kernel& k, const float* const* rows, size_t n,
-                                                                   float* o) {
-  accumulateOn<Floats16>(k, rows, n, o);
+// The entries: 16-float vectors where the CPU has AVX-512F, 8 on AVX2 with FMA, else 8 of SSE2.
+__attribute__((noinline, flatten, target("avx512f,fma"))) void accumulateAvx512(const Kernel& k, const float* const* rows,
+                                                                       size_t n, float* o) {
+  accumulateOn<Floats16, Avx512Fused>(k, rows, n, o);
 }
-__attribute__((noinline, target_clones("avx2", "default"))) void accumulate8(const Kernel& k, const float* const* rows,
-                                                                             size_t n, float* o) {
-  accumulateOn<Floats8>(k, rows, n, o);
+__attribute__((noinline, flatten, target("avx2,fma"))) void accumulateAvx2(const Kernel& k, const float* const* rows, size_t n,
+                                                                  float* o) {
+  accumulateOn<Floats8, Avx2Fused>(k, rows, n, o);
 }
-__attribute__((noinline, target("avx512f"))) void accumulateSeveralAvx512(const Kernel* const* kernels, size_t count,
-                                                                          const float* const* rows, size_t n,
-                                                                          float* const* outs) {
-  accumulateSeveralOn<Floats16>(kernels, count, rows, n, outs);
+__attribute__((noinline)) void accumulatePortable(const Kernel& k, const float* const* rows, size_t n, float* o) {
+  accumulateOn<Floats8, PortableFused>(k, rows, n, o);
 }
-__attribute__((noinline, target_clones("avx2", "default"))) void accumulateSeveral8(const Kernel* const* kernels,
-                                                                                    size_t count,
-                                                                                    const float* const* rows, size_t n,
-                                                                                    float* const* outs) {
-  accumulateSeveralOn<Floats8>(kernels, count, rows, n, outs);
+__attribute__((noinline, flatten, target("avx512f,fma"))) void accumulateSeveralAvx512(const Kernel* const* kernels,
+                                                                              size_t count, const float* const* rows,
+                                                                              size_t n, float* const* outs) {
+  accumulateSeveralOn<Floats16, Avx512Fused>(kernels, count, rows, n, outs);
 }
-__attribute__((noinline, target("avx512f"))) void accumulateProductsAvx512(const Kernel& k,
-                                                                           const float* const* const gradients[3],
-                                                                           size_t n, float* const* outs) {
-  accumulateProductsOn<Floats16>(k, gradients, n, outs);
+__attribute__((noinline, flatten, target("avx2,fma"))) void accumulateSeveralAvx2(const Kernel* const* kernels, size_t count,
+                                                                         const float* const* rows, size_t n,
+                                                                         float* const* outs) {
+  accumulateSeveralOn<Floats8, Avx2Fused>(kernels, count, rows, n, outs);
 }
-__attribute__((noinline, target_clones("avx2", "default"))) void accumulateProducts8(
-    const Kernel& k, const float* const* const gradients[3], size_t n, float* const* outs) {
-  accumulateProductsOn<Floats8>(k, gradients, n, outs);
+__attribute__((noinline)) void accumulateSeveralPortable(const Kernel* const* kernels, size_t count,
+                                                         const float* const* rows, size_t n, float* const* outs) {
+  accumulateSeveralOn<Floats8, PortableFused>(kernels, count, rows, n, outs);
+}
+__attribute__((noinline, flatten, target("avx512f,fma"))) void accumulateProductsAvx512(const Kernel& k,
+                                                                               const float* const* const gradients[3],
+                                                                               size_t n, float* const* outs) {
+  accumulateProductsOn<Floats16, Avx512Fused>(k, gradients, n, outs);
+}
+__attribute__((noinline, flatten, target("avx2,fma"))) void accumulateProductsAvx2(const Kernel& k,
+                                                                          const float* const* const gradients[3],
+                                                                          size_t n, float* const* outs) {
+  accumulateProductsOn<Floats8, Avx2Fused>(k, gradients, n, outs);
+}
+__attribute__((noinline)) void accumulateProductsPortable(const Kernel& k, const float* const* const gradients[3],
+                                                          size_t n, float* const* outs) {
+  accumulateProductsOn<Floats8, PortableFused>(k, gradients, n, outs);
 }
 #pragma GCC diagnostic pop
 
 }  // namespace
 
 void accumulate(const Kernel& k, const float* const* rows, size_t n, float* o) {
-  useAvx512() ? accumulateAvx512(k, rows, n, o) : accumulate8(k, rows, n, o);
+  if (useAvx512())
+    accumulateAvx512(k, rows, n, o);
+  else if (useAvx2())
+    accumulateAvx2(k, rows, n, o);
+  else
+    accumulatePortable(k, rows, n, o);
 }
 
 void accumulateSeveral(const Kernel* const* kernels, size_t count, const float* const* rows, size_t n,
                        float* const* outs) {
-  useAvx512() ? accumulateSeveralAvx512(kernels, count, rows, n, outs) : accumulateSeveral8(kernels, count, rows, n, outs);
+  if (useAvx512())
+    accumulateSeveralAvx512(kernels, count, rows, n, outs);
+  else if (useAvx2())
+    accumulateSeveralAvx2(kernels, count, rows, n, outs);
+  else
+    accumulateSeveralPortable(kernels, count, rows, n, outs);
 }
 
 void accumulateProducts(const Kernel& k, const float* const* const gradients[3], size_t n, float* const* outs) {
-  useAvx512() ? accumulateProductsAvx512(k, gradients, n, outs) : accumulateProducts8(k, gradients, n, outs);
+  if (useAvx512())
+    accumulateProductsAvx512(k, gradients, n, outs);
+  else if (useAvx2())
+    accumulateProductsAvx2(k, gradients, n, outs);
+  else
+    accumulateProductsPortable(k, gradients, n, outs);
 }
 
 void yRow(const float* slice, size_t nx, size_t ny, const Kernel& k, size_t y, float* out) {

@@ -1,8 +1,9 @@
 #pragma once
 // The separable passes of the feature bank: sampled Gaussian derivative kernels (order 0, 1, 2) and
 // their one-axis passes with clamped borders. Every output voxel is o = w0 c + w1 (a1 +- b1) + ... in
-// that order, whatever the pass is run on (a whole slice, a chunk, a row): the features' bits do not
-// depend on how the work is cut. Private to the ml module.
+// that order, each tap's term added by a fused multiply-add (one rounding), whatever the pass is run on
+// (a whole slice, a chunk, a row) and on every CPU: the features' bits do not depend on how the work
+// is cut or which instructions ran it. Private to the ml module.
 #include <array>
 #include <cstddef>
 #include <vector>

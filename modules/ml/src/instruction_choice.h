@@ -3,6 +3,7 @@
 // (limitInstructionsForTesting, voxel_classifier.h). Private to the ml module.
 namespace medpipe::ml {
 
-bool useAvx512();  // AVX-512F: the CPU has it and no limit below it (the passes' AVX2 clones are the loader's pick)
+bool useAvx512();  // AVX-512F (and FMA): the CPU has it and no limit below it
+bool useAvx2();    // AVX2 and FMA: the CPU has them and no limit below them
 
 }  // namespace medpipe::ml
