@@ -38,10 +38,20 @@ struct RowScratch {
 
 }  // namespace
 
+// What a scale needs only while it computes a slice (its z passes, the structure tensor's z passes
+// of products): one set for all scales, which compute one after the other (a set per scale was 16
+// slices of memory each).
+struct SliceFeatures::Scratch {
+  std::array<std::vector<float>, 4> slices;  // z passes of the slice being computed
+  std::vector<float> products;               // the structure tensor's z passes: [slice][component][voxel]
+};
+
 class SliceFeatures::Scale {
  public:
-  Scale(const VolumeView& v, const float* input, double sigmaMm, const std::vector<FeatureKind>& kinds, unsigned threads)
-      : v_(v), input_(input), nx_(v.size[0]), ny_(v.size[1]), nz_(v.size[2]), S_(v.sliceVoxels()), threads_(threads),
+  Scale(const VolumeView& v, const float* input, double sigmaMm, const std::vector<FeatureKind>& kinds, unsigned threads,
+        Scratch& scratch)
+      : v_(v), input_(input), scratch_(scratch), nx_(v.size[0]), ny_(v.size[1]), nz_(v.size[2]), S_(v.sliceVoxels()),
+        threads_(threads),
         k_(kernelsFor(sigmaMm, v.spacing, 2)), kd_(kernelsFor(kDogRatio * sigmaMm, v.spacing, 0)),
         ko_(kernelsFor(kOuterRatio * sigmaMm, v.spacing, 0)) {
     for (FeatureKind kind : kinds) {
@@ -65,9 +75,9 @@ class SliceFeatures::Scale {
     gradientSlice_.assign(gradientDepth_, kNone);
     if (st_) {
       tensor_.resize(kTensorSlices * 3 * S_ + kPadding);
-      products_.resize(kTensorSlices * 6 * S_);
+      scratch_.products.resize(std::max(scratch_.products.size(), kTensorSlices * 6 * S_));
     }
-    for (auto& s : slices_) s.resize(S_);
+    for (auto& s : scratch_.slices) s.resize(S_);
   }
 
   // Computes what slice z's columns need that is not kept from earlier slices.
@@ -106,7 +116,8 @@ class SliceFeatures::Scale {
   void computeSlice(size_t l, bool gradientsOnly, const Progress& progress) {
     progress.throwIfCancelled();
     const bool full = !gradientsOnly, hess = full && hess_, dog = full && dog_;
-    float *zs = slices_[0].data(), *z1s = slices_[1].data(), *z2s = slices_[2].data(), *zds = slices_[3].data();
+    auto& slices = scratch_.slices;
+    float *zs = slices[0].data(), *z1s = slices[1].data(), *z2s = slices[2].data(), *zds = slices[3].data();
     std::array<const Kernel*, 4> kernels{&k_[2][0]};
     std::array<float*, 4> outs{zs};
     size_t count = 1;
@@ -226,10 +237,11 @@ class SliceFeatures::Scale {
     });
     tensorFirst_ = long(z), tensorCount_ = count;
   }
-  float* products(size_t b, int m) { return products_.data() + (b * 6 + size_t(m)) * S_; }
+  float* products(size_t b, int m) { return scratch_.products.data() + (b * 6 + size_t(m)) * S_; }
 
   const VolumeView& v_;
   const float* input_;
+  Scratch& scratch_;
   size_t nx_, ny_, nz_, S_;
   unsigned threads_;  // each slice's work is split over them
   AxisKernels k_, kd_, ko_;
@@ -240,16 +252,14 @@ class SliceFeatures::Scale {
   std::array<int, 6> ringColumn_{-1, -1, -1, -1, -1, -1};  // first ring column of each kind; -1: not wanted
   int ringColumns_ = 0;
   std::vector<float> ring_, gradients_, tensor_;  // ring_: [slot][column][voxel]; gradients_: [slot][axis][voxel]
-  std::vector<float> products_;                   // the structure tensor's z passes: [slice][component][voxel]
   std::vector<long> ringSlice_, gradientSlice_;   // the slice each slot holds
-  std::array<std::vector<float>, 4> slices_;      // z passes of the slice being computed
 };
 
 SliceFeatures::SliceFeatures(const VolumeView& volume, const FeatureBank& bank, unsigned threads)
-    : volume_(volume), bank_(bank) {
+    : volume_(volume), bank_(bank), scratch_(std::make_unique<Scratch>()) {
   for (unsigned c = 0; c < bank_.channels; ++c)
     for (double s : bank_.scalesMm)
-      scales_.push_back(std::make_unique<Scale>(volume_, volume_.channel[c], s, bank_.kinds, std::max(1u, threads)));
+      scales_.push_back(std::make_unique<Scale>(volume_, volume_.channel[c], s, bank_.kinds, std::max(1u, threads), *scratch_));
   const size_t S = volume_.sliceVoxels();
   if (bank_.position) {
     position_.resize(3 * S + kPadding);

@@ -24,11 +24,13 @@ class SliceFeatures {
   // Any z; cheapest after slice z - 1. Throws Error("", "", "cancelled") within one slice of a cancel.
   const std::vector<const float*>& columns(size_t z, const Progress& progress);
 
-  class Scale;  // one channel at one scale (slice_features.cxx)
+  class Scale;    // one channel at one scale (slice_features.cxx)
+  struct Scratch;  // the scales' shared scratch (slice_features.cxx)
 
  private:
   VolumeView volume_;
   FeatureBank bank_;
+  std::unique_ptr<Scratch> scratch_;
   std::vector<std::unique_ptr<Scale>> scales_;
   std::vector<float> position_;  // x, y, z columns (mm)
   std::vector<const float*> columns_;
