@@ -5,6 +5,7 @@
 #include "medpipe/ml/voxel_classifier.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "forest_groups.h"
@@ -13,6 +14,8 @@
 
 namespace medpipe::ml {
 namespace {
+
+constexpr size_t kRunGroups = 32;  // groups a thread classifies at a time (2048 voxels)
 
 bool finiteVoxel(const VolumeView& v, size_t i) {
   for (const float* c : v.channel)
@@ -73,8 +76,8 @@ void classify(const VoxelClassifier& model, const VolumeView& v, const std::uint
       lanes[g] = bits, any = any || bits;
     }
     const std::vector<const float*>* columns = any ? &features.columns(z, progress) : nullptr;
-    // Groups [g0, g1) on each thread: the forest, then the voxels' labels and probabilities.
-    forEachPart(groups, threads, [&](size_t g0, size_t g1) {
+    // Groups [g0, g1): the forest, then the voxels' labels and probabilities.
+    const auto classifyRun = [&](size_t g0, size_t g1) {
       if (columns) {
         std::vector<const float*> from(columns->size());
         for (size_t f = 0; f < from.size(); ++f) from[f] = (*columns)[f] + g0 * G;
@@ -99,8 +102,14 @@ void classify(const VoxelClassifier& model, const VolumeView& v, const std::uint
         for (size_t k = 0; k < out.probabilities.size() && k < C; ++k)
           if (out.probabilities[k]) out.probabilities[k][at] = sum[k * G] * treeWeight;
       }
+    };
+    // Each thread takes the next run of groups (not half a slice each: the forest's time follows the
+    // anatomy, and one half of a slice may take longer than the other).
+    std::atomic<size_t> nextRun{0};
+    forEachPart(threads, threads, [&](size_t, size_t) {
+      for (size_t g0; (g0 = kRunGroups * nextRun++) < groups;)
+        classifyRun(g0, std::min(groups, g0 + kRunGroups));
     });
   }
 }
-
 }  // namespace medpipe::ml
