@@ -74,7 +74,8 @@ __attribute__((always_inline)) inline void put(float* p, const F& v) {
 
 // s + w x rounded once (a fused multiply-add), F at a time: one instruction on AVX-512 and on AVX2
 // with FMA, std::fma per float elsewhere (its hardware instruction or glibc's exact emulation): the
-// same bits on every CPU.
+// same bits on every CPU. The two with a target are not always_inline (GCC would check their target
+// against the template calling them); the entries' `flatten` inlines them.
 struct Avx512Fused {
   static __attribute__((target("avx512f,fma"))) inline void mulAdd(Floats16& s, float w, const Floats16& x) {
     s = Floats16(_mm512_fmadd_ps(_mm512_set1_ps(w), __m512(x), __m512(s)));
