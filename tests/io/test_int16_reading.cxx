@@ -51,6 +51,16 @@ TEST(Int16Reading, Monochrome1IsMirroredAsTheFloatReaderDoes) {
   expectSameVolume(*whole, *readSliceStack(stack));
 }
 
+TEST(Int16Reading, AWholeSlopeAndInterceptGiveTheFloatReadersVoxels) {
+  test::TempDir dir("int16-slope");
+  auto slices = phantomSlices(dir);
+  for (auto& s : slices) s.rescaleSlope = 3, s.rescaleIntercept = -3500;
+  const SliceStack stack = buildSliceStack(slices);
+  const auto whole = readSliceStackAsInt16(stack);
+  ASSERT_TRUE(whole);
+  expectSameVolume(*whole, *readSliceStack(stack));
+}
+
 TEST(Int16Reading, FractionalRescaleOrValuesPastInt16AreLeftToTheFloatReader) {
   test::TempDir dir("int16-refused");
   auto slices = phantomSlices(dir);

@@ -67,11 +67,30 @@ struct PixelMapping {
 };
 
 // Integer pixels whose rescale is whole give whole values: computed exactly in integers, they are
-// the values mapIntegers gives (exact in double and in float within int16's range). False as soon as
-// one does not fit int16.
+// the values mapIntegers gives (exact in double and in float within int16's range). False when one
+// does not fit int16 (what `out` then holds is not to be used).
 template <typename Raw>
 bool mapIntegersToInt16(const char* pixels, size_t n, const PixelMapping& m, int16_t* out) {
   const auto slope = static_cast<int64_t>(m.slope), intercept = static_cast<int64_t>(m.intercept);
+  // In 32 bits where nothing can overflow them (stored values of at most 16 bits, |mirror - v| < 2^17,
+  // |slope| <= 2^13, |intercept| <= 2^30), without a branch or an exit in the loop: it vectorises (the
+  // 64-bit loop below was a fifth of converting a CT to .nii).
+  if (m.wholeSignRange <= 65536 && m.wholeMirror <= 65535 && std::abs(slope) <= (1 << 13) &&
+      std::abs(intercept) <= (1 << 30)) {
+    const auto mask = static_cast<uint32_t>(m.mask & 0xffff), signBit = static_cast<uint32_t>(m.signBit & 0xffff);
+    const auto signRange = static_cast<int32_t>(m.wholeSignRange), s = static_cast<int32_t>(slope);
+    const auto c = static_cast<int32_t>(intercept);
+    const int32_t base = m.monochrome1 ? static_cast<int32_t>(m.wholeMirror) : 0, flip = m.monochrome1 ? -1 : 1;
+    int32_t outside = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const uint32_t raw = static_cast<uint32_t>(load<Raw>(pixels + i * sizeof(Raw))) & mask;
+      const int32_t stored = static_cast<int32_t>(raw) - ((raw & signBit) ? signRange : 0);
+      const int32_t v = (base + flip * stored) * s + c;
+      outside |= (v < INT16_MIN) | (v > INT16_MAX);
+      out[i] = static_cast<int16_t>(v);
+    }
+    return !outside;
+  }
   for (size_t i = 0; i < n; ++i) {
     const uint64_t raw = load<Raw>(pixels + i * sizeof(Raw)) & m.mask;
     int64_t v = (raw & m.signBit) ? static_cast<int64_t>(raw) - m.wholeSignRange : static_cast<int64_t>(raw);
