@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 namespace medpipe::ml {
 namespace {
@@ -276,32 +277,27 @@ __attribute__((noinline)) void accumulateProductsPortable(const Kernel& k, const
 
 }  // namespace
 
+namespace {
+
+// The entry of the CPU's best level (a test may set a lower limit): AVX-512, AVX2 or portable.
+template <class... Params, class... Args>
+void onBestEntry(void (*avx512)(Params...), void (*avx2)(Params...), void (*portable)(Params...), Args&&... args) {
+  (useAvx512() ? avx512 : useAvx2() ? avx2 : portable)(std::forward<Args>(args)...);
+}
+
+}  // namespace
+
 void accumulate(const Kernel& k, const float* const* rows, size_t n, float* o) {
-  if (useAvx512())
-    accumulateAvx512(k, rows, n, o);
-  else if (useAvx2())
-    accumulateAvx2(k, rows, n, o);
-  else
-    accumulatePortable(k, rows, n, o);
+  onBestEntry(accumulateAvx512, accumulateAvx2, accumulatePortable, k, rows, n, o);
 }
 
 void accumulateSeveral(const Kernel* const* kernels, size_t count, const float* const* rows, size_t n,
                        float* const* outs) {
-  if (useAvx512())
-    accumulateSeveralAvx512(kernels, count, rows, n, outs);
-  else if (useAvx2())
-    accumulateSeveralAvx2(kernels, count, rows, n, outs);
-  else
-    accumulateSeveralPortable(kernels, count, rows, n, outs);
+  onBestEntry(accumulateSeveralAvx512, accumulateSeveralAvx2, accumulateSeveralPortable, kernels, count, rows, n, outs);
 }
 
 void accumulateProducts(const Kernel& k, const float* const* const gradients[3], size_t n, float* const* outs) {
-  if (useAvx512())
-    accumulateProductsAvx512(k, gradients, n, outs);
-  else if (useAvx2())
-    accumulateProductsAvx2(k, gradients, n, outs);
-  else
-    accumulateProductsPortable(k, gradients, n, outs);
+  onBestEntry(accumulateProductsAvx512, accumulateProductsAvx2, accumulateProductsPortable, k, gradients, n, outs);
 }
 
 void yRow(const float* slice, size_t nx, size_t ny, const Kernel& k, size_t y, float* out) {
